@@ -1,0 +1,115 @@
+/**
+ * The capture layer's contract: what every source (pcap, pcapng, stdin, live)
+ * delivers, and how a source reports that it ended.
+ *
+ * Sources reuse one Frame object and, where they can, one buffer: a frame is
+ * valid only during the sink call that receives it. Copying every frame would
+ * cost more than reading it (a subarray alone is ~100 ns in V8), so a consumer
+ * that keeps a frame past the call copies it with `copyFrame`. Bindings that
+ * reuse their own buffer (cap does) copy once, at the capture boundary.
+ */
+
+/** One captured frame. `data[offset, offset + capLen)` are its bytes. */
+export interface Frame {
+  /** Timestamp, whole seconds since the epoch. Two integers: a double loses nanoseconds. */
+  tsSec: number;
+  /** Timestamp, nanoseconds within the second (0..999,999,999). */
+  tsNsec: number;
+  /** Bytes captured (what `data` holds for this frame). */
+  capLen: number;
+  /** Length on the wire; larger than capLen when the snapshot length cut the frame. */
+  origLen: number;
+  /** LINKTYPE_* value (https://www.tcpdump.org/linktypes.html), FCS bits already removed. */
+  linkType: number;
+  /** pcapng interface index; -1 where the format has no interfaces (classic pcap, live). */
+  interfaceId: number;
+  /** Byte offset of this frame's record in its file or stream (error messages, random access). */
+  recordOffset: number;
+  data: Uint8Array;
+  offset: number;
+}
+
+/** Receives each frame. The frame (and its buffer) may be reused after the call returns. */
+export type FrameSink = (frame: Frame) => void;
+
+/** Why a source stopped delivering frames. */
+export type SourceEnd =
+  | { readonly kind: 'eof' }
+  | { readonly kind: 'stopped' }
+  | { readonly kind: 'error'; readonly error: CaptureError };
+
+/**
+ * Bad input, or a capture that could not start. `toString()` is the one line the
+ * user sees: what, and where (file, byte offset, frame number).
+ */
+export class CaptureError extends Error {
+  constructor(
+    message: string,
+    /** file name, '-' for stdin, or the interface name */
+    readonly source: string,
+    /** byte offset in the file or stream where the damage starts, when known */
+    readonly byteOffset?: number,
+    /** number (1-based) of the frame that could not be read, when known */
+    readonly frameNumber?: number,
+  ) {
+    super(message);
+    this.name = 'CaptureError';
+  }
+
+  override toString(): string {
+    const where: string[] = [this.source];
+    if (this.byteOffset !== undefined) where.push(`byte offset ${this.byteOffset}`);
+    if (this.frameNumber !== undefined) where.push(`frame ${this.frameNumber}`);
+    return `synack: ${where.join(', ')}: ${this.message}`;
+  }
+}
+
+export type SourceKind = 'file' | 'stdin' | 'live';
+
+/** One interface for every way frames come in. */
+export interface PacketSource {
+  readonly kind: SourceKind;
+  /** What the user named: the file path, '-', or the interface. */
+  readonly name: string;
+  /**
+   * Delivers frames in order until the input ends, is damaged, or `stop()` is
+   * called. Never rejects for bad input: damage resolves with `{kind: 'error'}`
+   * after every good frame before it was delivered.
+   */
+  run(sink: FrameSink): Promise<SourceEnd>;
+  /** Stops delivery as soon as possible; `run` then resolves with `{kind: 'stopped'}`. */
+  stop(): void;
+}
+
+/** Copies a frame so it can be kept after the sink call. */
+export function copyFrame(f: Frame): Frame {
+  const bytes = f.data.slice(f.offset, f.offset + f.capLen);
+  return {
+    tsSec: f.tsSec,
+    tsNsec: f.tsNsec,
+    capLen: f.capLen,
+    origLen: f.origLen,
+    linkType: f.linkType,
+    interfaceId: f.interfaceId,
+    recordOffset: f.recordOffset,
+    data: bytes,
+    offset: 0,
+  };
+}
+
+/** A fresh, empty frame for sources to reuse. */
+export function newFrame(): Frame {
+  return {
+    tsSec: 0,
+    tsNsec: 0,
+    capLen: 0,
+    origLen: 0,
+    linkType: 0,
+    interfaceId: -1,
+    recordOffset: 0,
+    data: EMPTY,
+    offset: 0,
+  };
+}
+
+const EMPTY = new Uint8Array(0);

@@ -1,0 +1,69 @@
+/**
+ * Argument parsing and mode selection only. Each mode lives in its own
+ * module, loaded on demand so `synack --version` stays fast.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { helpText, parseOptions, UsageError, type Options } from './options';
+
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** One line to stderr and a non-zero exit: what the user did wrong, no stack trace. */
+export function fail(message: string, code = 2): never {
+  process.stderr.write(`synack: ${message}\n`);
+  process.exit(code);
+}
+
+export async function main(argv: string[]): Promise<void> {
+  let opts: Options;
+  try {
+    // Subcommands take their own arguments.
+    if (argv[0] === 'chat' || argv[0] === 'demo') {
+      const mod = argv[0] === 'chat' ? await import('./demo/chat-cli') : await import('./demo/demo-cli');
+      await mod.run(argv.slice(1));
+      return;
+    }
+    opts = parseOptions(argv);
+  } catch (e) {
+    if (e instanceof UsageError) fail(e.message);
+    throw e;
+  }
+  if (opts.version) {
+    process.stdout.write(`synack ${version()}\n`);
+    return;
+  }
+  if (opts.help) {
+    process.stdout.write(helpText(version()));
+    return;
+  }
+  if (opts.listInterfaces) {
+    const { listInterfaces } = await import('./capture/live');
+    process.exitCode = await listInterfaces();
+    return;
+  }
+  // tcpdump takes the capture filter as trailing words.
+  if (opts.rest.length > 0) {
+    if (opts.captureFilter !== undefined) fail(`capture filter given twice: -f '${opts.captureFilter}' and '${opts.rest.join(' ')}'`);
+    opts.captureFilter = opts.rest.join(' ');
+  }
+  if (opts.read === undefined && opts.iface === undefined) {
+    fail("nothing to read: use -r FILE, -r - (standard input), -i IFACE, or 'synack demo' (see synack --help)");
+  }
+  if (opts.read !== undefined && opts.iface !== undefined) fail('use either -r or -i, not both');
+  if (opts.read !== undefined && opts.captureFilter !== undefined) {
+    fail(`a capture filter ('${opts.captureFilter}') applies to live capture; to select frames of a file use -Y 'display filter'`);
+  }
+
+  const wantsText =
+    opts.text || !process.stdout.isTTY || opts.outputType !== undefined || opts.hexDump || opts.verbose || opts.stats.length > 0 || opts.quiet;
+  if (wantsText) {
+    const { printCapture } = await import('./ui/print');
+    process.exitCode = await printCapture(opts);
+  } else {
+    const { runDashboard } = await import('./ui/dashboard/index');
+    process.exitCode = await runDashboard(opts);
+  }
+}

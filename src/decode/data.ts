@@ -1,0 +1,34 @@
+/**
+ * Bytes no decoder claimed, as Wireshark's `data` protocol: shown, never dropped.
+ */
+import { computed } from './fieldkit';
+import type { Packet } from './packet';
+import { FieldType, type FieldDef, type Protocol } from './protocol';
+
+function payloadEnd(pkt: Packet, li: number): number {
+  return Math.min(pkt.layerEnd[li], pkt.capLen);
+}
+
+const bytes: FieldDef = {
+  name: 'data.data',
+  label: 'Data',
+  type: FieldType.Bytes,
+  get: (pkt, li, k) => (k === 0 && payloadEnd(pkt, li) > pkt.layerStart[li] ? pkt.layerStart[li] : undefined),
+  size: (pkt, li) => payloadEnd(pkt, li) - pkt.layerStart[li],
+  span: (pkt, li) => ({ offset: pkt.layerStart[li], length: payloadEnd(pkt, li) - pkt.layerStart[li] }),
+};
+
+export const data: Protocol = {
+  name: 'data',
+  label: 'Data',
+  fields: [
+    bytes,
+    computed('data.len', 'Length', FieldType.Uint, (pkt, li, k) => (k === 0 ? pkt.layerEnd[li] - pkt.layerStart[li] : undefined)),
+  ],
+  decode(pkt: Packet): Protocol | null {
+    const start = pkt.cursor;
+    if (pkt.limit <= start) return null;
+    pkt.push(data, start, start, pkt.limit);
+    return null;
+  },
+};

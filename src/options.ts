@@ -1,0 +1,200 @@
+/**
+ * Command-line options: one table says every option, its argument and its
+ * help line, so parsing, `--help` and the tests cannot drift apart. Names
+ * follow tshark and tcpdump, which the users already know.
+ */
+import { DEFAULT_FIELDS_OPTIONS, type FieldsOptions } from './output/fields';
+
+export interface Options {
+  /** -r FILE ('-' is standard input) */
+  read?: string;
+  /** -i IFACE */
+  iface?: string;
+  /** -f FILTER, or the trailing arguments joined, as tcpdump takes them */
+  captureFilter?: string;
+  /** -w FILE */
+  write?: string;
+  /** -c N */
+  count?: number;
+  /** -s SNAPLEN */
+  snaplen?: number;
+  /** -T text|fields|json */
+  outputType?: 'text' | 'fields' | 'json';
+  /** -e FIELD (repeatable) */
+  fields: string[];
+  /** -E key=value */
+  fieldsOptions: FieldsOptions;
+  /** -Y FILTER */
+  displayFilter?: string;
+  /** -x */
+  hexDump: boolean;
+  /** -V: the detail tree as text */
+  verbose: boolean;
+  /** -z STAT (repeatable) */
+  stats: string[];
+  /** -q */
+  quiet: boolean;
+  /** -D */
+  listInterfaces: boolean;
+  /** -Z USER */
+  dropUser?: string;
+  /** --framing lines|length|length1|length2|length4|fixed:N|none|auto */
+  framing?: string;
+  /** --text: print text even on a terminal (no dashboard) */
+  text: boolean;
+  help: boolean;
+  version: boolean;
+  /** Positional words: a subcommand (chat, demo) and its arguments, or a capture filter. */
+  rest: string[];
+}
+
+interface OptionSpec {
+  short?: string;
+  long: string;
+  arg?: string;
+  help: string;
+  apply(o: Options, value: string): void;
+}
+
+export class UsageError extends Error {}
+
+function positiveInt(flag: string, v: string): number {
+  if (!/^\d+$/.test(v) || Number(v) <= 0) throw new UsageError(`${flag} needs a positive whole number, not '${v}'`);
+  return Number(v);
+}
+
+function applyFieldsOption(o: Options, v: string): void {
+  const eq = v.indexOf('=');
+  if (eq < 0) throw new UsageError(`-E needs key=value, not '${v}'`);
+  const key = v.slice(0, eq);
+  const val = v.slice(eq + 1);
+  const f = o.fieldsOptions;
+  switch (key) {
+    case 'header':
+      f.header = val === 'y';
+      return;
+    case 'separator':
+      f.separator = val === '/t' ? '\t' : val === '/s' ? ' ' : val;
+      return;
+    case 'aggregator':
+      f.aggregator = val === '/t' ? '\t' : val === '/s' ? ' ' : val;
+      return;
+    case 'occurrence':
+      if (val !== 'a' && val !== 'f' && val !== 'l') throw new UsageError(`-E occurrence=${val}: use a, f or l`);
+      f.occurrence = val;
+      return;
+    case 'quote':
+      if (val !== 'd' && val !== 's' && val !== 'n') throw new UsageError(`-E quote=${val}: use d, s or n`);
+      f.quote = val;
+      return;
+    default:
+      throw new UsageError(`-E ${key}: unknown; use header, separator, aggregator, occurrence or quote`);
+  }
+}
+
+export const OPTION_SPECS: readonly OptionSpec[] = [
+  { short: 'r', long: 'read', arg: 'FILE', help: "read a pcap or pcapng file ('-' reads a pcap stream from standard input)", apply: (o, v) => (o.read = v) },
+  { short: 'i', long: 'interface', arg: 'IFACE', help: "capture live on IFACE ('lo', 'any', ...)", apply: (o, v) => (o.iface = v) },
+  { short: 'f', long: 'capture-filter', arg: 'BPF', help: "capture filter in libpcap syntax ('tcp port 8080'); also taken from trailing arguments", apply: (o, v) => (o.captureFilter = v) },
+  { short: 'w', long: 'write', arg: 'FILE', help: 'save the frames read or captured (pcapng when FILE ends in .pcapng)', apply: (o, v) => (o.write = v) },
+  { short: 'c', long: 'count', arg: 'N', help: 'stop after N frames', apply: (o, v) => (o.count = positiveInt('-c', v)) },
+  { short: 's', long: 'snapshot-length', arg: 'N', help: 'live capture: bytes kept per frame (default 262144)', apply: (o, v) => (o.snaplen = positiveInt('-s', v)) },
+  { short: 'Y', long: 'display-filter', arg: 'FILTER', help: "show only frames matching a Wireshark display filter ('tcp.flags.syn == 1')", apply: (o, v) => (o.displayFilter = v) },
+  {
+    short: 'T',
+    long: 'output',
+    arg: 'text|fields|json',
+    help: 'output format: summary lines, the -e fields, or one JSON object per frame',
+    apply: (o, v) => {
+      if (v !== 'text' && v !== 'fields' && v !== 'json') throw new UsageError(`-T ${v}: use text, fields or json`);
+      o.outputType = v;
+    },
+  },
+  { short: 'e', long: 'field', arg: 'NAME', help: 'a field to print with -T fields (Wireshark names: ip.src, tcp.flags.syn, ...)', apply: (o, v) => o.fields.push(v) },
+  { short: 'E', long: 'fields-option', arg: 'KEY=VALUE', help: 'header=y, separator=, (or /t /s), aggregator=, occurrence=a|f|l, quote=d|s|n', apply: applyFieldsOption },
+  { short: 'x', long: 'hex', help: 'hex and ASCII dump of each frame', apply: (o) => (o.hexDump = true) },
+  { short: 'V', long: 'verbose', help: 'print the detail tree of each frame', apply: (o) => (o.verbose = true) },
+  { short: 'z', long: 'statistics', arg: 'STAT', help: 'conn, conv,tcp, conv,udp, follow,tcp,ascii,N, follow,tcp,hex,N, arp', apply: (o, v) => o.stats.push(v) },
+  { short: 'q', long: 'quiet', help: 'no per-frame output (with -z or -w)', apply: (o) => (o.quiet = true) },
+  { short: 'D', long: 'list-interfaces', help: 'list capture interfaces with their addresses', apply: (o) => (o.listInterfaces = true) },
+  { short: 'Z', long: 'user', arg: 'USER', help: 'after opening the capture, run as USER instead of root', apply: (o, v) => (o.dropUser = v) },
+  { long: 'framing', arg: 'KIND', help: 'message framing: auto, lines, length (1/2/4-byte prefix: length1..4), fixed:N, none', apply: (o, v) => (o.framing = v) },
+  { long: 'text', help: 'print text output even when standard output is a terminal', apply: (o) => (o.text = true) },
+  { short: 'h', long: 'help', help: 'show this help', apply: (o) => (o.help = true) },
+  { short: 'v', long: 'version', help: 'show the version', apply: (o) => (o.version = true) },
+];
+
+export function defaultOptions(): Options {
+  return { fields: [], fieldsOptions: { ...DEFAULT_FIELDS_OPTIONS }, hexDump: false, verbose: false, stats: [], quiet: false, listInterfaces: false, text: false, help: false, version: false, rest: [] };
+}
+
+/** Parses argv (without node and script). Options may follow positionals, as in tcpdump. */
+export function parseOptions(argv: readonly string[]): Options {
+  const o = defaultOptions();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') {
+      o.rest.push(...argv.slice(i + 1));
+      break;
+    }
+    let spec: OptionSpec | undefined;
+    let inline: string | undefined;
+    if (a.startsWith('--')) {
+      const eq = a.indexOf('=');
+      const name = eq < 0 ? a.slice(2) : a.slice(2, eq);
+      inline = eq < 0 ? undefined : a.slice(eq + 1);
+      spec = OPTION_SPECS.find((s) => s.long === name);
+      if (spec === undefined) throw new UsageError(`unknown option '--${name}' (see synack --help)`);
+    } else if (a.length >= 2 && a[0] === '-' && a !== '-') {
+      spec = OPTION_SPECS.find((s) => s.short === a[1]);
+      if (spec === undefined) throw new UsageError(`unknown option '-${a[1]}' (see synack --help)`);
+      if (a.length > 2) {
+        if (spec.arg === undefined) {
+          // Bundled flags: -qx
+          spec.apply(o, '');
+          for (const ch of a.slice(2)) {
+            const more = OPTION_SPECS.find((s) => s.short === ch && s.arg === undefined);
+            if (more === undefined) throw new UsageError(`unknown option '-${ch}' in '${a}'`);
+            more.apply(o, '');
+          }
+          continue;
+        }
+        inline = a.slice(2);
+      }
+    } else {
+      o.rest.push(a);
+      continue;
+    }
+    if (spec.arg !== undefined) {
+      const value = inline ?? argv[++i];
+      if (value === undefined) throw new UsageError(`${a} needs ${spec.arg}`);
+      spec.apply(o, value);
+    } else {
+      if (inline !== undefined) throw new UsageError(`--${spec.long} takes no value`);
+      spec.apply(o, '');
+    }
+  }
+  return o;
+}
+
+export function helpText(version: string): string {
+  const lines = [
+    `synack ${version}: see TCP handshakes, teardowns and sticky packets`,
+    '',
+    'Usage:',
+    '  synack demo                         live chat demo on loopback, in the dashboard (npm start)',
+    '  synack -r FILE [options]            open a pcap / pcapng capture',
+    "  tcpdump -U -w - | synack -r -       read a pcap stream from standard input",
+    "  synack -i IFACE [-f 'BPF'] [options] capture live (root, or cap_net_raw)",
+    '  synack chat server|client [...]     the lessons\' chat program (synack chat --help)',
+    '',
+    'On a terminal synack draws the dashboard; otherwise (or with -T, -x, -V, -z, --text) it prints text.',
+    '',
+    'Options:',
+  ];
+  for (const s of OPTION_SPECS) {
+    const flag = (s.short ? `-${s.short}, ` : '    ') + `--${s.long}` + (s.arg ? ` ${s.arg}` : '');
+    lines.push(`  ${flag.padEnd(36)} ${s.help}`);
+  }
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,168 @@
+/**
+ * `-T fields`: values printed exactly as tshark 4.0 prints them, so tshark
+ * can be the oracle of the differential tests and scripts can switch tools.
+ * Field names are compiled once; per frame only the getters run.
+ */
+import { fieldByName, fieldProtocol, allFieldNames } from '../decode/index';
+import type { Packet } from '../decode/packet';
+import { Base, FieldType, type FieldDef, type FieldValue, type Protocol } from '../decode/protocol';
+import type { OutBuf } from './outbuf';
+
+export interface FieldColumn {
+  readonly name: string;
+  readonly def: FieldDef;
+  readonly proto: Protocol;
+}
+
+/** tshark's -E options. */
+export interface FieldsOptions {
+  header: boolean;
+  separator: string;
+  /** Between occurrences of one field in one frame ('a' occurrence mode). */
+  aggregator: string;
+  /** 'a' all, 'f' first, 'l' last. */
+  occurrence: 'a' | 'f' | 'l';
+  quote: 'n' | 'd' | 's';
+}
+
+export const DEFAULT_FIELDS_OPTIONS: FieldsOptions = { header: false, separator: '\t', aggregator: ',', occurrence: 'a', quote: 'n' };
+
+export class UnknownFieldError extends Error {
+  constructor(readonly field: string, readonly suggestions: string[]) {
+    super(
+      `unknown field '${field}'` + (suggestions.length > 0 ? `; did you mean ${suggestions.map((s) => `'${s}'`).join(', ')}?` : ''),
+    );
+  }
+}
+
+/** Resolves names to columns, or throws UnknownFieldError naming the closest known names. */
+export function compileColumns(names: readonly string[]): FieldColumn[] {
+  return names.map((name) => {
+    const def = fieldByName(name);
+    if (def === undefined) throw new UnknownFieldError(name, closestNames(name, allFieldNames()));
+    return { name, def, proto: fieldProtocol(def) };
+  });
+}
+
+/** Up to three known names closest to `name` (edit distance, with a bonus for a shared prefix). */
+export function closestNames(name: string, known: readonly string[]): string[] {
+  const scored: { n: string; d: number }[] = [];
+  for (const k of known) {
+    let d = editDistance(name, k);
+    if (k.startsWith(name) || name.startsWith(k)) d = Math.min(d, Math.abs(k.length - name.length) / 4);
+    if (d <= Math.max(2, name.length / 3)) scored.push({ n: k, d });
+  }
+  scored.sort((a, b) => a.d - b.d || a.n.localeCompare(b.n));
+  return scored.slice(0, 3).map((s) => s.n);
+}
+
+function editDistance(a: string, b: string): number {
+  const prev = new Array<number>(b.length + 1);
+  for (let j = 0; j <= b.length; j++) prev[j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0];
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const up = prev[j];
+      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = up;
+    }
+  }
+  return prev[b.length];
+}
+
+export function writeHeader(out: OutBuf, cols: readonly FieldColumn[], opts: FieldsOptions): void {
+  for (let c = 0; c < cols.length; c++) {
+    if (c > 0) out.ascii(opts.separator);
+    out.ascii(cols[c].name);
+  }
+  out.byte(10);
+}
+
+/** Writes one frame's row: every occurrence of every column, tab-separated, newline-terminated. */
+export function writeRow(out: OutBuf, pkt: Packet, cols: readonly FieldColumn[], opts: FieldsOptions): void {
+  for (let c = 0; c < cols.length; c++) {
+    if (c > 0) out.ascii(opts.separator);
+    writeColumn(out, pkt, cols[c], opts);
+  }
+  out.byte(10);
+}
+
+function writeColumn(out: OutBuf, pkt: Packet, col: FieldColumn, opts: FieldsOptions): void {
+  const { def, proto } = col;
+  const quote = opts.quote === 'd' ? 34 : opts.quote === 's' ? 39 : 0;
+  let written = 0;
+  let lastStart = -1;
+  for (let li = 0; li < pkt.layerCount; li++) {
+    if (pkt.layerProto[li] !== proto) continue;
+    for (let k = 0; ; k++) {
+      const v = def.get(pkt, li, k);
+      if (v === undefined) break;
+      if (opts.occurrence === 'f' && written > 0) return;
+      if (opts.occurrence === 'l') {
+        // Keep only the last: rewind over what the previous occurrence wrote.
+        if (lastStart >= 0) out.pos = lastStart;
+        lastStart = out.pos;
+      } else if (written > 0) out.ascii(opts.aggregator);
+      if (quote !== 0) out.byte(quote);
+      writeValue(out, pkt, def, v, li, k);
+      if (quote !== 0) out.byte(quote);
+      written++;
+    }
+  }
+}
+
+/** One value as tshark 4.0 prints it in -T fields. */
+export function writeValue(out: OutBuf, pkt: Packet, def: FieldDef, v: FieldValue, li: number, k: number): void {
+  switch (def.type) {
+    case FieldType.Uint:
+    case FieldType.Int:
+    case FieldType.FrameNum: {
+      const n = v as number;
+      const base = def.base ?? Base.Dec;
+      if (base === Base.Hex || base === Base.HexDec) out.hex0x(n, def.width ?? 2);
+      else if (base === Base.Oct) {
+        out.byte(48);
+        if (n !== 0) out.ascii(n.toString(8));
+      } else out.int(n);
+      return;
+    }
+    case FieldType.Bool:
+      out.byte((v as number) !== 0 ? 49 : 48);
+      return;
+    case FieldType.Ipv4:
+      out.ipv4(pkt.data, pkt.base + (v as number));
+      return;
+    case FieldType.Ipv4Value:
+      out.ipv4Value(v as number);
+      return;
+    case FieldType.Ipv6:
+      out.ipv6(pkt.data, pkt.base + (v as number));
+      return;
+    case FieldType.Ether:
+      out.colonHex(pkt.data, pkt.base + (v as number), 6);
+      return;
+    case FieldType.Bytes: {
+      const n = def.size === undefined ? def.length ?? 0 : def.size(pkt, li, k);
+      const p = v as number;
+      const end = Math.min(p + n, pkt.capLen);
+      out.hexBytes(pkt.data, pkt.base + p, end - p);
+      return;
+    }
+    case FieldType.String:
+      out.text8(v as string);
+      return;
+    case FieldType.RelTime:
+      out.nanosAsSeconds(v as number);
+      return;
+    case FieldType.AbsTime:
+      out.secNanos(v as number, def.nanos === undefined ? 0 : def.nanos(pkt, li, k));
+      return;
+    case FieldType.Double:
+      out.ascii(String(v));
+      return;
+    case FieldType.None:
+      out.text8(typeof v === 'string' ? v : def.label);
+      return;
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * tshark 4.0 as the oracle: `tshark -r F -T fields -e ...` for every field in
+ * ORACLE_FIELDS, run once per capture and cached on disk (keyed by the file's
+ * contents, the field list and tshark's version), so every differential test
+ * reads the same table without starting tshark again.
+ */
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ORACLE_FIELDS } from './fields';
+import { ROOT } from '../helpers/paths';
+
+export interface OracleResult {
+  /** tshark's exit code (0, or 2 when it stopped at damage after printing what it could) */
+  status: number;
+  stderr: string;
+  /** One row per frame; cells by field name. */
+  rows: Map<string, string>[];
+  fields: readonly string[];
+}
+
+const CACHE = join(ROOT, 'node_modules', '.cache', 'synack-tshark');
+
+let versionMemo: string | null | undefined;
+
+/** tshark's version line, or null when tshark is not installed. */
+export function tsharkVersion(): string | null {
+  if (versionMemo !== undefined) return versionMemo;
+  try {
+    versionMemo = execFileSync('tshark', ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n')[0];
+  } catch {
+    versionMemo = null;
+  }
+  return versionMemo;
+}
+
+export const HAVE_TSHARK = tsharkVersion() !== null;
+
+function cacheKey(file: string, fields: readonly string[], extra: readonly string[]): string {
+  const h = createHash('sha256');
+  h.update(readFileSync(file));
+  h.update('\0' + fields.join(',') + '\0' + extra.join(' ') + '\0' + String(tsharkVersion()));
+  return h.digest('hex').slice(0, 32);
+}
+
+function tsharkArgs(file: string, fields: readonly string[], extra: readonly string[]): string[] {
+  const args = ['-r', file, '-n', '-T', 'fields', '-E', 'header=n', '-E', 'occurrence=a', '-E', 'separator=\t', ...extra];
+  for (const f of fields) args.push('-e', f);
+  return args;
+}
+
+function parse(stdout: string, fields: readonly string[]): Map<string, string>[] {
+  const rows: Map<string, string>[] = [];
+  for (const line of stdout.split('\n')) {
+    if (line === '') continue;
+    const cells = line.split('\t');
+    const row = new Map<string, string>();
+    fields.forEach((f, i) => row.set(f, cells[i] ?? ''));
+    rows.push(row);
+  }
+  return rows;
+}
+
+function cachePath(file: string, fields: readonly string[], extra: readonly string[]): string {
+  return join(CACHE, cacheKey(file, fields, extra) + '.json');
+}
+
+function load(path: string, fields: readonly string[]): OracleResult {
+  const raw = JSON.parse(readFileSync(path, 'utf8')) as { status: number; stderr: string; stdout: string };
+  return { status: raw.status, stderr: raw.stderr, rows: parse(raw.stdout, fields), fields };
+}
+
+function store(path: string, status: number, stdout: string, stderr: string): void {
+  mkdirSync(CACHE, { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify({ status, stdout, stderr }));
+  renameSync(tmp, path);
+}
+
+/** tshark's view of `file` (synchronous; cached). */
+export function oracle(file: string, fields: readonly string[] = ORACLE_FIELDS, extra: readonly string[] = []): OracleResult {
+  const path = cachePath(file, fields, extra);
+  if (!existsSync(path)) {
+    const r = spawnSync('tshark', tsharkArgs(file, fields, extra), { encoding: 'utf8', maxBuffer: 1 << 30 });
+    store(path, r.status ?? -1, r.stdout, r.stderr.replace(/^Running as user "root".*\n/m, ''));
+  }
+  return load(path, fields);
+}
+
+/** Fills the cache for many files, `parallel` tshark processes at a time (a global setup step). */
+export async function warmOracle(files: readonly string[], fields: readonly string[] = ORACLE_FIELDS, parallel = 2): Promise<void> {
+  const todo = files.filter((f) => !existsSync(cachePath(f, fields, [])));
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < todo.length) {
+      const file = todo[next++];
+      await new Promise<void>((done) => {
+        const child = spawn('tshark', tsharkArgs(file, fields, []));
+        const out: Buffer[] = [];
+        const err: Buffer[] = [];
+        child.stdout.on('data', (b: Buffer) => out.push(b));
+        child.stderr.on('data', (b: Buffer) => err.push(b));
+        child.on('close', (code) => {
+          store(
+            cachePath(file, fields, []),
+            code ?? -1,
+            Buffer.concat(out).toString('utf8'),
+            Buffer.concat(err).toString('utf8').replace(/^Running as user "root".*\n/m, ''),
+          );
+          done();
+        });
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: parallel }, worker));
+}

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { OutBuf } from '../../src/output/outbuf';
+import { sanitize } from '../../src/output/sanitize';
+
+function fmt(f: (o: OutBuf) => void): string {
+  const o = new OutBuf(-1, 8);
+  f(o);
+  return o.text();
+}
+
+describe('OutBuf', () => {
+  it('formats numbers as tshark prints them', () => {
+    expect(fmt((o) => o.uint(0))).toBe('0');
+    expect(fmt((o) => o.uint(4294967295))).toBe('4294967295');
+    expect(fmt((o) => o.uint(2 ** 40))).toBe(String(2 ** 40));
+    expect(fmt((o) => o.int(-17))).toBe('-17');
+    expect(fmt((o) => o.hex0x(2, 4))).toBe('0x0002');
+    expect(fmt((o) => o.secNanos(1795247224, 614540000))).toBe('1795247224.614540000');
+    expect(fmt((o) => o.nanosAsSeconds(17000))).toBe('0.000017000');
+    expect(fmt((o) => o.nanosAsSeconds(-1000))).toBe('-0.000001000');
+  });
+
+  it('formats addresses', () => {
+    const v4 = new Uint8Array([127, 0, 0, 1]);
+    expect(fmt((o) => o.ipv4(v4, 0))).toBe('127.0.0.1');
+    const v6 = new Uint8Array(16);
+    v6[15] = 1;
+    expect(fmt((o) => o.ipv6(v6, 0))).toBe('::1');
+    const fe80 = Uint8Array.from([0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0x02, 0x11, 0x22, 0xff, 0xfe, 0x33, 0x44, 0x55]);
+    expect(fmt((o) => o.ipv6(fe80, 0))).toBe('fe80::211:22ff:fe33:4455');
+    expect(fmt((o) => o.ipv6(new Uint8Array(16), 0))).toBe('::');
+    const mac = Uint8Array.from([0, 0x1b, 0x21, 0xab, 0xcd, 0xef]);
+    expect(fmt((o) => o.colonHex(mac, 0, 6))).toBe('00:1b:21:ab:cd:ef');
+  });
+
+  it('escapes control characters from packets', () => {
+    expect(fmt((o) => o.text8('a\x1b[31mb\x07\n'))).toBe('a\\x1b[31mb\\x07\\n');
+    expect(sanitize('ok')).toBe('ok');
+    expect(sanitize('\x1b]0;title\x07')).toBe('\\x1b]0;title\\x07');
+    expect(sanitize('\u009b31m')).toBe('\\x9b31m');
+  });
+});
