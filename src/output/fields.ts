@@ -4,9 +4,12 @@
  * Field names are compiled once; per frame only the getters run.
  */
 import { fieldByName, fieldProtocol, allFieldNames } from '../decode/index';
+import { closestNames } from '../decode/suggest';
 import type { Packet } from '../decode/packet';
 import { Base, FieldType, type FieldDef, type FieldValue, type Protocol } from '../decode/protocol';
 import type { OutBuf } from './outbuf';
+
+export { closestNames };
 
 export interface FieldColumn {
   readonly name: string;
@@ -42,33 +45,6 @@ export function compileColumns(names: readonly string[]): FieldColumn[] {
     if (def === undefined) throw new UnknownFieldError(name, closestNames(name, allFieldNames()));
     return { name, def, proto: fieldProtocol(def) };
   });
-}
-
-/** Up to three known names closest to `name` (edit distance, with a bonus for a shared prefix). */
-export function closestNames(name: string, known: readonly string[]): string[] {
-  const scored: { n: string; d: number }[] = [];
-  for (const k of known) {
-    let d = editDistance(name, k);
-    if (k.startsWith(name) || name.startsWith(k)) d = Math.min(d, Math.abs(k.length - name.length) / 4);
-    if (d <= Math.max(2, name.length / 3)) scored.push({ n: k, d });
-  }
-  scored.sort((a, b) => a.d - b.d || a.n.localeCompare(b.n));
-  return scored.slice(0, 3).map((s) => s.n);
-}
-
-function editDistance(a: string, b: string): number {
-  const prev = new Array<number>(b.length + 1);
-  for (let j = 0; j <= b.length; j++) prev[j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0];
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const up = prev[j];
-      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = up;
-    }
-  }
-  return prev[b.length];
 }
 
 export function writeHeader(out: OutBuf, cols: readonly FieldColumn[], opts: FieldsOptions): void {
