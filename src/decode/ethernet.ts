@@ -1,49 +1,272 @@
 /**
- * Ethernet II (IEEE 802.3 with an ethertype), LINKTYPE_ETHERNET (1).
- * Frames whose type field is a length (<= 1500) are 802.3 frames with an LLC
- * header after it (dispatched as ethertype 0 by convention: see `LLC_FOLLOWS`).
+ * Ethernet II and IEEE 802.3, LINKTYPE_ETHERNET (1).
+ * A type field up to 1500 is an 802.3 length with an LLC header after it
+ * (dispatched as pseudo-ethertype `LLC_FOLLOWS`); 1501..1535 is neither and
+ * is shown as eth.invalid_lentype; 0 is treated as a type, as Wireshark does
+ * (Cisco MDS uses it internally).
  *
  *   0      6      12   14
- *   | dst  | src  |type| payload ...
+ *   | dst  | src  |type| payload ... | padding to 60 | trailer
+ *
+ * Padding and trailer are what follows the payload's declared length (IPv4
+ * total length, ARP's fixed size, the 802.3 length): `linkTrailer` computes
+ * them for every layer that carries an ethertype (Ethernet, VLAN tags, SLL).
  */
 import { etherTypes, fallback } from './dispatch';
-import { address, either, uint } from './fieldkit';
+import { address, either, flag, uint } from './fieldkit';
 import type { Packet } from './packet';
-import { Base, FieldType, type Protocol } from './protocol';
+import { Base, FieldType, type FieldDef, type Protocol, type TreeNode } from './protocol';
+import { add, fieldNode, hexText, macText } from './treekit';
 
 export const HEADER_LEN = 14;
 /** Type values up to 1500 are 802.3 lengths (IEEE 802.3 clause 3.2.6). */
 export const MAX_8023_LENGTH = 1500;
+/** Values from 1536 (0x0600) on are ethertypes; in between is invalid. */
+export const MIN_ETHERTYPE = 0x0600;
 /** Pseudo-ethertype under which the LLC decoder is registered. */
-export const LLC_FOLLOWS = 0;
+export const LLC_FOLLOWS = 0x10000;
+/** Payloads shorter than this are padded by the sender to a 64-byte frame (IEEE 802.3 clause 4.2.3.3). */
+export const MIN_PAYLOAD_LEN = 46;
+
+/**
+ * layerAux bit: this layer belongs to an Ethernet chain (Ethernet, then its
+ * tags): bytes after the payload the chain carries are padding and trailer.
+ */
+export const AUX_CHAIN = 1;
+/** layerAux bit: this layer handed its payload on by ethertype (frame.protocols shows ':ethertype'). */
+export const AUX_ETHERTYPE = 2;
+
+/** Names for the tree and summaries (Wireshark's etype_vals, the ones a learner meets). */
+export const ETHERTYPE_NAMES: ReadonlyMap<number, string> = new Map([
+  [0x0800, 'IPv4'],
+  [0x0806, 'ARP'],
+  [0x0842, 'Wake on LAN'],
+  [0x8035, 'RARP'],
+  [0x809b, 'AppleTalk'],
+  [0x80f3, 'AARP'],
+  [0x8100, '802.1Q Virtual LAN'],
+  [0x8137, 'Netware IPX/SPX'],
+  [0x86dd, 'IPv6'],
+  [0x8808, 'MAC Control'],
+  [0x8809, 'Slow Protocols'],
+  [0x880b, 'PPP'],
+  [0x8847, 'MPLS label switched packet'],
+  [0x8848, 'MPLS multicast label switched packet'],
+  [0x8863, 'PPPoE Discovery'],
+  [0x8864, 'PPPoE Session'],
+  [0x888e, '802.1X Authentication'],
+  [0x88a8, '802.1ad Provider Bridge (Q-in-Q)'],
+  [0x88cc, '802.1 Link Layer Discovery Protocol (LLDP)'],
+  [0x88e5, '802.1AE (MACsec)'],
+  [0x88f7, 'PTPv2 over Ethernet (IEEE1588)'],
+  [0x8906, 'Fibre Channel over Ethernet'],
+  [0x9000, 'Configuration Test Protocol (loopback)'],
+  [0x9100, 'VLAN-tagged frame (Q-in-Q)'],
+]);
+
+/** The innermost layer of the chain that `li` belongs to: Wireshark hangs the trailer on it. */
+export function chainOwner(pkt: Packet, li: number): number {
+  let owner = li;
+  while (owner + 1 < pkt.layerCount && (pkt.layerAux[owner + 1] & AUX_CHAIN) !== 0) owner++;
+  return owner;
+}
+
+/** The outermost layer (the Ethernet header) of the chain that `li` belongs to. */
+export function chainFirst(pkt: Packet, li: number): number {
+  let first = li;
+  while (first > 0 && (pkt.layerAux[first - 1] & AUX_CHAIN) !== 0) first--;
+  return first;
+}
+
+export interface LinkTrailer {
+  /** Frame-relative start and length of the padding (zero bytes up to 60 bytes of frame). */
+  pad: number;
+  padLen: number;
+  /** What follows the padding (an FCS, a switch's tag, garbage). */
+  trailer: number;
+  trailerLen: number;
+}
+
+/**
+ * Padding and trailer of the chain that layer `li` belongs to: the captured
+ * bytes after the end its payload declares (IPv4 total length, ARP's size,
+ * the 802.3 length), or undefined when the payload takes the whole frame.
+ * Padding is the zero bytes up to 46 bytes of payload after the first header
+ * (IEEE 802.3 clause 4.2.3.3; Wireshark's default "padding is zeros").
+ */
+export function linkTrailer(pkt: Packet, li: number): LinkTrailer | undefined {
+  const first = chainFirst(pkt, li);
+  const owner = chainOwner(pkt, li);
+  const next = owner + 1;
+  if (next >= pkt.layerCount) return undefined;
+  const end = Math.min(pkt.layerEnd[owner], pkt.capLen);
+  const start = pkt.layerEnd[next];
+  if (start >= end) return undefined;
+  const padEnd = Math.min(pkt.layerPayload[first] + MIN_PAYLOAD_LEN, end);
+  let padLen = 0;
+  while (start + padLen < padEnd && pkt.u8(start + padLen) === 0) padLen++;
+  return { pad: start, padLen, trailer: start + padLen, trailerLen: end - start - padLen };
+}
+
+/** A chain's trailer field (eth.trailer, vlan.trailer ...): present on the chain's innermost layer only. */
+export function trailerField(name: string): FieldDef {
+  return {
+    name,
+    label: 'Trailer',
+    type: FieldType.Bytes,
+    get: (pkt, li, k) => {
+      if (k !== 0 || chainOwner(pkt, li) !== li) return undefined;
+      const t = linkTrailer(pkt, li);
+      return t !== undefined && t.trailerLen > 0 ? t.trailer : undefined;
+    },
+    size: (pkt, li) => linkTrailer(pkt, li)?.trailerLen ?? 0,
+    span: (pkt, li) => {
+      const t = linkTrailer(pkt, li);
+      return t === undefined ? undefined : { offset: t.trailer, length: t.trailerLen };
+    },
+  };
+}
 
 const dst = address('eth.dst', 'Destination', FieldType.Ether, 0);
 const src = address('eth.src', 'Source', FieldType.Ether, 6);
+const dstLg = flag('eth.dst.lg', 'LG bit', 0, 1, 0x02);
+const dstIg = flag('eth.dst.ig', 'IG bit', 0, 1, 0x01);
+const srcLg = flag('eth.src.lg', 'LG bit', 6, 1, 0x02);
+const srcIg = flag('eth.src.ig', 'IG bit', 6, 1, 0x01);
+
+function typeField(pkt: Packet, li: number): number | undefined {
+  const o = pkt.layerStart[li] + 12;
+  return o + 2 <= pkt.capLen ? pkt.u16(o) : undefined;
+}
+
+const type: FieldDef = {
+  ...uint('eth.type', 'Type', 12, 2, { base: Base.Hex, names: ETHERTYPE_NAMES }),
+  get: (pkt, li, k) => {
+    const t = k === 0 ? typeField(pkt, li) : undefined;
+    return t !== undefined && (t >= MIN_ETHERTYPE || t === 0) ? t : undefined;
+  },
+};
+const len: FieldDef = {
+  ...uint('eth.len', 'Length', 12, 2),
+  get: (pkt, li, k) => {
+    const t = k === 0 ? typeField(pkt, li) : undefined;
+    return t !== undefined && t !== 0 && t <= MAX_8023_LENGTH ? t : undefined;
+  },
+};
+const invalidLentype: FieldDef = {
+  ...uint('eth.invalid_lentype', 'Invalid length/type', 12, 2, { base: Base.HexDec }),
+  get: (pkt, li, k) => {
+    const t = k === 0 ? typeField(pkt, li) : undefined;
+    return t !== undefined && t > MAX_8023_LENGTH && t < MIN_ETHERTYPE ? t : undefined;
+  },
+};
+
+/** Wireshark names the padding eth.padding whichever layer of the chain shows it; the Ethernet layer answers. */
+const padding: FieldDef = {
+  name: 'eth.padding',
+  label: 'Padding',
+  type: FieldType.Bytes,
+  get: (pkt, li, k) => {
+    const t = k === 0 ? linkTrailer(pkt, li) : undefined;
+    return t !== undefined && t.padLen > 0 ? t.pad : undefined;
+  },
+  size: (pkt, li) => linkTrailer(pkt, li)?.padLen ?? 0,
+  span: (pkt, li) => {
+    const t = linkTrailer(pkt, li);
+    return t === undefined ? undefined : { offset: t.pad, length: t.padLen };
+  },
+};
+const trailer = trailerField('eth.trailer');
+
+const fields: FieldDef[] = [
+  dst,
+  dstLg,
+  dstIg,
+  src,
+  srcLg,
+  srcIg,
+  either('eth.addr', 'Address', dst, src),
+  either('eth.lg', 'LG bit', dstLg, srcLg),
+  either('eth.ig', 'IG bit', dstIg, srcIg),
+  type,
+  len,
+  invalidLentype,
+  padding,
+  trailer,
+];
+
+function addressNode(pkt: Packet, li: number, def: FieldDef, lg: FieldDef, ig: FieldDef, label: string): TreeNode | null {
+  const n = fieldNode(pkt, li, def);
+  if (n === null) return null;
+  const off = n.offset;
+  const lgSet = (pkt.u8(off) & 2) !== 0;
+  const igSet = (pkt.u8(off) & 1) !== 0;
+  n.text = `${label}: ${macText(pkt, off)}`;
+  n.children = [
+    { text: `Address: ${macText(pkt, off)}`, field: 'eth.addr', offset: off, length: 6 },
+    {
+      text: `.... ..${lgSet ? 1 : 0}. .... .... .... .... = LG bit: ${lgSet ? 'Locally administered address (this is NOT the factory default)' : 'Globally unique address (factory default)'}`,
+      field: lg.name,
+      offset: off,
+      length: 3,
+    },
+    {
+      text: `.... ...${igSet ? 1 : 0} .... .... .... .... = IG bit: ${igSet ? 'Group address (multicast/broadcast)' : 'Individual address (unicast)'}`,
+      field: ig.name,
+      offset: off,
+      length: 3,
+    },
+  ];
+  return n;
+}
 
 export const ethernet: Protocol = {
   name: 'eth',
   label: 'Ethernet II',
-  fields: [
-    dst,
-    src,
-    either('eth.addr', 'Address', dst, src),
-    uint('eth.type', 'Type', 12, 2, { base: Base.Hex }),
-  ],
+  fields,
   decode(pkt: Packet): Protocol | null {
     const start = pkt.cursor;
     const li = pkt.push(ethernet, start, start + HEADER_LEN, pkt.limit);
     if (li < 0) return null;
     if (pkt.avail(start) < HEADER_LEN) {
-      pkt.truncated(HEADER_LEN, pkt.avail(start));
+      if (pkt.limit - start < HEADER_LEN) pkt.malformed('eth', 'frame shorter than the 14-byte Ethernet header');
+      else pkt.truncated(HEADER_LEN, pkt.avail(start));
       return null;
     }
-    const type = pkt.u16(start + 12);
+    const t = pkt.u16(start + 12);
     pkt.cursor = start + HEADER_LEN;
-    if (type <= MAX_8023_LENGTH) {
-      // 802.3: the field is the LLC payload's length; anything after it is padding.
-      pkt.limit = Math.min(pkt.limit, pkt.cursor + type);
-      return etherTypes.get(LLC_FOLLOWS) ?? fallback.data;
+    if (t >= MIN_ETHERTYPE || t === 0) {
+      pkt.layerAux[li] = AUX_CHAIN | AUX_ETHERTYPE;
+      return etherTypes.get(t) ?? fallback.data;
     }
-    return etherTypes.get(type) ?? fallback.data;
+    if (t > MAX_8023_LENGTH) return fallback.data;
+    // 802.3: the field is the LLC payload's length; what follows it is padding or trailer.
+    pkt.layerAux[li] = AUX_CHAIN;
+    if (pkt.cursor + t > pkt.limit) pkt.malformed('eth.len', 'length field goes past the end of the frame');
+    else pkt.limit = pkt.cursor + t;
+    // Novell's "raw 802.3" puts IPX (checksum 0xffff) straight after the length, with no LLC.
+    if (pkt.avail(pkt.cursor) >= 2 && pkt.u16(pkt.cursor) === 0xffff) return fallback.data;
+    return etherTypes.get(LLC_FOLLOWS) ?? fallback.data;
+  },
+  tree(pkt: Packet, li: number): TreeNode[] {
+    const out: TreeNode[] = [];
+    add(out, addressNode(pkt, li, dst, dstLg, dstIg, 'Destination'));
+    add(out, addressNode(pkt, li, src, srcLg, srcIg, 'Source'));
+    add(out, fieldNode(pkt, li, type));
+    add(out, fieldNode(pkt, li, len));
+    add(out, fieldNode(pkt, li, invalidLentype));
+    out.push(...trailerNodes(pkt, li, trailer));
+    return out;
   },
 };
+
+/** Padding and trailer lines, shown (as Wireshark does) under the chain's innermost layer. */
+export function trailerNodes(pkt: Packet, li: number, trailerDef: FieldDef): TreeNode[] {
+  const out: TreeNode[] = [];
+  if (chainOwner(pkt, li) !== li) return out;
+  const t = linkTrailer(pkt, li);
+  if (t === undefined) return out;
+  if (t.padLen > 0) out.push({ text: `Padding: ${hexText(pkt, t.pad, t.padLen)}`, field: 'eth.padding', offset: t.pad, length: t.padLen });
+  if (t.trailerLen > 0) out.push({ text: `Trailer: ${hexText(pkt, t.trailer, t.trailerLen)}`, field: trailerDef.name, offset: t.trailer, length: t.trailerLen });
+  return out;
+}

@@ -1,36 +1,230 @@
 /**
- * IPv4 (RFC 791). Minimal first cut: header length checks, total length
- * (trims Ethernet padding; 0 means segmentation offload), dispatch by protocol.
- * TODO(decoders): options, fragments, checksum status, the full field table.
+ * IPv4 (RFC 791).
  *
  *   0       4       8              16      19             31
- *   |ver|ihl|  tos  |        total length                  |
+ *   |ver|ihl|dsfield|        total length                  |
  *   |      identification       |flags|  fragment offset   |
  *   |  ttl  | proto |        header checksum               |
  *   |                  source address                      |
  *   |                destination address                   |
+ *   |            options (ihl * 4 - 20 bytes)              |
+ *
+ * Lengths: the total length trims Ethernet padding; 0 means the NIC segments
+ * the datagram (TSO) and the frame's own length stands. Fragments: a first
+ * fragment (offset 0, MF set) is decoded further, later ones are data (synack
+ * decodes frame by frame and does not reassemble).
+ *
+ * Which fields exist follows Wireshark's packet-ip.c, so -T fields agrees
+ * with tshark on broken headers too: a bad version shows only ip.version, a
+ * header length below 20 adds ip.hdr_len, a total length below the header
+ * length adds ip.dsfield and ip.len; everything else needs a sane header.
+ * The header checksum is verified (synack.ip.checksum.status and the tree),
+ * but ip.checksum.status prints 2 ("unverified") as tshark 4.0 does by
+ * default (its ip.check_checksum preference is off).
  */
+import { onesSum } from './checksum';
 import { fallback, ipProtocols } from './dispatch';
-import { address, either, uint } from './fieldkit';
+import { address, computed, either, flag, uint } from './fieldkit';
 import type { Packet } from './packet';
-import { FieldType, type Protocol } from './protocol';
+import { Base, FieldType, type FieldDef, type Protocol, type TreeNode } from './protocol';
+import { add, fieldNode, flagNode, hex0x } from './treekit';
 
 export const MIN_HEADER_LEN = 20;
 
-const src = address('ip.src', 'Source Address', FieldType.Ipv4, 12);
-const dst = address('ip.dst', 'Destination Address', FieldType.Ipv4, 16);
+/** layerAux: how far Wireshark would get through the header (see the file comment). */
+const STAGE_VERSION = 0;
+const STAGE_HDR_LEN = 1;
+const STAGE_LEN = 2;
+const STAGE_ALL = 3;
+const STAGE_MASK = 3;
+/** layerAux bit: total length was 0 (segmentation offload). */
+const AUX_TSO = 4;
+
+export const PROTOCOL_NAMES: ReadonlyMap<number, string> = new Map([
+  [0, 'IPv6 Hop-by-Hop Option'],
+  [1, 'ICMP'],
+  [2, 'IGMP'],
+  [4, 'IPIP'],
+  [6, 'TCP'],
+  [17, 'UDP'],
+  [41, 'IPv6'],
+  [43, 'IPv6 routing'],
+  [44, 'IPv6 fragment'],
+  [47, 'Generic Routing Encapsulation'],
+  [50, 'Encap Security Payload'],
+  [51, 'Authentication Header'],
+  [58, 'ICMPv6'],
+  [59, 'IPv6 no next header'],
+  [60, 'IPv6 destination option'],
+  [89, 'OSPF IGP'],
+  [103, 'PIM'],
+  [112, 'Virtual Router Redundancy Protocol'],
+  [132, 'SCTP'],
+]);
+
+const OPTION_NAMES: ReadonlyMap<number, string> = new Map([
+  [0, 'End of Options List (EOL)'],
+  [1, 'No-Operation (NOP)'],
+  [7, 'Record Route (RR)'],
+  [68, 'Time Stamp (TS)'],
+  [130, 'Security (SEC)'],
+  [131, 'Loose Source Route (LSR)'],
+  [136, 'Stream ID (SID)'],
+  [137, 'Strict Source Route (SSR)'],
+  [148, 'Router Alert'],
+]);
+
+function stage(pkt: Packet, li: number): number {
+  return pkt.layerAux[li] & STAGE_MASK;
+}
+
+/** Restricts a fixed field to headers Wireshark gets far enough into. */
+function gated(f: FieldDef, need: number): FieldDef {
+  const get = f.get;
+  return { ...f, get: (pkt, li, k) => (stage(pkt, li) >= need ? get(pkt, li, k) : undefined) };
+}
+
+function headerLength(pkt: Packet, li: number): number {
+  return (pkt.u8(pkt.layerStart[li]) & 0x0f) * 4;
+}
+
+/** 1 good, 0 bad, undefined when the header was not captured whole. */
+function checksumGood(pkt: Packet, li: number): number | undefined {
+  if (stage(pkt, li) < STAGE_ALL) return undefined;
+  const start = pkt.layerStart[li];
+  const hlen = headerLength(pkt, li);
+  if (start + hlen > pkt.capLen) return undefined;
+  return onesSum(pkt, start, hlen) === 0xffff ? 1 : 0;
+}
+
+/**
+ * Options as Wireshark walks them: EOL and NOP are one byte, every other
+ * option has a length byte; the walk stops at EOL, at a length below 2, or
+ * where an option would run past the header. Returns the frame-relative
+ * offset of option `k`, or -1.
+ */
+function optionAt(pkt: Packet, li: number, k: number): number {
+  if (stage(pkt, li) < STAGE_ALL) return -1;
+  const start = pkt.layerStart[li];
+  const end = start + headerLength(pkt, li);
+  let o = start + MIN_HEADER_LEN;
+  for (let i = 0; o < end; i++) {
+    if (o >= pkt.capLen) return -1;
+    const t = pkt.u8(o);
+    if (i === k) return t <= 1 || (o + 1 < end && o + 1 < pkt.capLen && pkt.u8(o + 1) >= 2 && o + pkt.u8(o + 1) <= end) ? o : -1;
+    if (t === 0) return -1;
+    if (t === 1) {
+      o++;
+      continue;
+    }
+    if (o + 1 >= end || o + 1 >= pkt.capLen) return -1;
+    const len = pkt.u8(o + 1);
+    if (len < 2 || o + len > end) return -1;
+    o += len;
+  }
+  return -1;
+}
+
+const version = uint('ip.version', 'Version', 0, 1, { mask: 0xf0 });
+const hdrLen: FieldDef = {
+  ...computed('ip.hdr_len', 'Header Length', FieldType.Uint, (pkt, li, k) =>
+    k === 0 && stage(pkt, li) >= STAGE_HDR_LEN && pkt.layerStart[li] < pkt.capLen ? headerLength(pkt, li) : undefined,
+  ),
+  offset: 0,
+  length: 1,
+};
+const dsfield = gated(uint('ip.dsfield', 'Differentiated Services Field', 1, 1, { base: Base.Hex }), STAGE_LEN);
+const dscp = gated(uint('ip.dsfield.dscp', 'Differentiated Services Codepoint', 1, 1, { mask: 0xfc }), STAGE_LEN);
+const ecn = gated(uint('ip.dsfield.ecn', 'Explicit Congestion Notification', 1, 1, { mask: 0x03 }), STAGE_LEN);
+const len = gated(uint('ip.len', 'Total Length', 2, 2), STAGE_LEN);
+const id = gated(uint('ip.id', 'Identification', 4, 2, { base: Base.HexDec }), STAGE_ALL);
+const flags = gated(uint('ip.flags', 'Flags', 6, 1, { mask: 0xe0, base: Base.Hex, width: 2 }), STAGE_ALL);
+const rb = gated(flag('ip.flags.rb', 'Reserved bit', 6, 1, 0x80), STAGE_ALL);
+const df = gated(flag('ip.flags.df', "Don't fragment", 6, 1, 0x40), STAGE_ALL);
+const mf = gated(flag('ip.flags.mf', 'More fragments', 6, 1, 0x20), STAGE_ALL);
+const fragOffset = gated(uint('ip.frag_offset', 'Fragment Offset', 6, 2, { mask: 0x1fff }), STAGE_ALL);
+const ttl = gated(uint('ip.ttl', 'Time to Live', 8, 1), STAGE_ALL);
+const proto = gated(uint('ip.proto', 'Protocol', 9, 1, { names: PROTOCOL_NAMES }), STAGE_ALL);
+const checksum = gated(uint('ip.checksum', 'Header Checksum', 10, 2, { base: Base.Hex }), STAGE_ALL);
+const checksumStatus: FieldDef = {
+  ...computed('ip.checksum.status', 'Header checksum status', FieldType.Uint, (pkt, li, k) =>
+    k === 0 && stage(pkt, li) >= STAGE_ALL && pkt.layerStart[li] + 12 <= pkt.capLen ? 2 : undefined,
+  ),
+  offset: 10,
+  length: 2,
+};
+const synackChecksum: FieldDef = {
+  ...computed('synack.ip.checksum.status', 'Header checksum status (verified by synack)', FieldType.Uint, (pkt, li, k) =>
+    k === 0 ? checksumGood(pkt, li) : undefined,
+  ),
+  offset: 10,
+  length: 2,
+};
+const src = gated(address('ip.src', 'Source Address', FieldType.Ipv4, 12), STAGE_ALL);
+const dst = gated(address('ip.dst', 'Destination Address', FieldType.Ipv4, 16), STAGE_ALL);
+// With name resolution off (tshark -n, and synack never resolves) the *_host fields are the addresses.
+const srcHost = gated(address('ip.src_host', 'Source Host', FieldType.Ipv4, 12), STAGE_ALL);
+const dstHost = gated(address('ip.dst_host', 'Destination Host', FieldType.Ipv4, 16), STAGE_ALL);
+
+const optType: FieldDef = {
+  name: 'ip.opt.type',
+  label: 'Type',
+  type: FieldType.Uint,
+  names: OPTION_NAMES,
+  get(pkt, li, k) {
+    const o = optionAt(pkt, li, k);
+    return o < 0 ? undefined : pkt.u8(o);
+  },
+  span(pkt, li, k) {
+    const o = optionAt(pkt, li, k);
+    return o < 0 ? undefined : { offset: o, length: 1 };
+  },
+};
+/** Lengths of the options that have one (occurrence k is the k-th such option). */
+const optLen: FieldDef = {
+  name: 'ip.opt.len',
+  label: 'Length',
+  type: FieldType.Uint,
+  get(pkt, li, k) {
+    let seen = 0;
+    for (let i = 0; ; i++) {
+      const o = optionAt(pkt, li, i);
+      if (o < 0) return undefined;
+      if (pkt.u8(o) <= 1) continue;
+      if (seen++ === k) return pkt.u8(o + 1);
+    }
+  },
+};
 
 export const ipv4: Protocol = {
   name: 'ip',
   label: 'Internet Protocol Version 4',
   fields: [
-    uint('ip.version', 'Version', 0, 1, { mask: 0xf0 }),
-    uint('ip.len', 'Total Length', 2, 2),
-    uint('ip.ttl', 'Time to Live', 8, 1),
-    uint('ip.proto', 'Protocol', 9, 1),
+    version,
+    hdrLen,
+    dsfield,
+    dscp,
+    ecn,
+    len,
+    id,
+    flags,
+    rb,
+    df,
+    mf,
+    fragOffset,
+    ttl,
+    proto,
+    checksum,
+    checksumStatus,
+    synackChecksum,
     src,
     dst,
     either('ip.addr', 'Source or Destination Address', src, dst),
+    srcHost,
+    dstHost,
+    either('ip.host', 'Source or Destination Host', srcHost, dstHost),
+    optType,
+    optLen,
   ],
   decode(pkt: Packet): Protocol | null {
     const start = pkt.cursor;
@@ -38,38 +232,114 @@ export const ipv4: Protocol = {
     const li = pkt.push(ipv4, start, start + MIN_HEADER_LEN, pkt.limit);
     if (li < 0) return null;
     const avail = pkt.avail(start);
+    pkt.layerAux[li] = STAGE_ALL;
     if (avail < MIN_HEADER_LEN) {
       if (declared < MIN_HEADER_LEN) pkt.malformed('ip', 'fewer than 20 bytes for the IPv4 header');
       else pkt.truncated(MIN_HEADER_LEN, avail);
       return null;
     }
+    if (pkt.u8(start) >> 4 !== 4) {
+      pkt.layerAux[li] = STAGE_VERSION;
+      pkt.malformed('ip.version', 'version is not 4');
+      return null;
+    }
     const ihl = (pkt.u8(start) & 0x0f) * 4;
     if (ihl < MIN_HEADER_LEN) {
+      pkt.layerAux[li] = STAGE_HDR_LEN;
       pkt.malformed('ip.hdr_len', 'header length below 20 bytes');
       return null;
     }
     let total = pkt.u16(start + 2);
-    // Total length 0: the NIC segments (TSO); the frame's own length stands.
-    if (total === 0) total = declared;
+    if (total === 0) {
+      // Segmentation offload: the NIC fills the length in later, so the frame's own length stands.
+      pkt.layerAux[li] |= AUX_TSO;
+      total = declared;
+    }
     if (total < ihl) {
+      pkt.layerAux[li] = STAGE_LEN;
       pkt.malformed('ip.len', 'total length shorter than the header');
       return null;
     }
+    if (total > declared) pkt.malformed('ip.len', 'total length beyond the end of the frame');
     const end = start + Math.min(total, declared);
     pkt.layerPayload[li] = start + ihl;
     pkt.layerEnd[li] = end;
+    if (ihl > declared) {
+      pkt.malformed('ip.hdr_len', 'header longer than the frame');
+      return null;
+    }
     if (avail < ihl) {
       pkt.truncated(ihl, avail);
       return null;
     }
-    // A fragment other than the first carries no upper-layer header.
-    if ((pkt.u16(start + 6) & 0x1fff) !== 0) {
-      pkt.cursor = start + ihl;
-      pkt.limit = end;
-      return fallback.data;
-    }
     pkt.cursor = start + ihl;
     pkt.limit = end;
+    // A fragment other than the first carries no upper-layer header.
+    if ((pkt.u16(start + 6) & 0x1fff) !== 0) return fallback.data;
     return ipProtocols[pkt.u8(start + 9)] ?? fallback.data;
+  },
+  tree(pkt: Packet, li: number): TreeNode[] {
+    const out: TreeNode[] = [];
+    const start = pkt.layerStart[li];
+    add(out, fieldNode(pkt, li, version));
+    const h = hdrLen.get(pkt, li, 0);
+    if (h !== undefined) {
+      out.push({ text: `.... ${((h as number) / 4).toString(2).padStart(4, '0')} = Header Length: ${h} bytes (${(h as number) / 4})`, field: 'ip.hdr_len', offset: start, length: 1 });
+    }
+    const ds = dsfield.get(pkt, li, 0);
+    if (ds !== undefined) {
+      out.push({
+        text: `Differentiated Services Field: ${hex0x(ds as number, 2)} (DSCP: ${(ds as number) >> 2}, ECN: ${(ds as number) & 3})`,
+        field: 'ip.dsfield',
+        offset: start + 1,
+        length: 1,
+        children: [fieldNode(pkt, li, dscp), fieldNode(pkt, li, ecn)].filter((n): n is TreeNode => n !== null),
+      });
+    }
+    const l = len.get(pkt, li, 0);
+    if (l !== undefined) {
+      const tso = (pkt.layerAux[li] & AUX_TSO) !== 0;
+      out.push({ text: `Total Length: ${l}${tso ? ' (reported as 0, presumed to be because of "TCP segmentation offload" (TSO))' : ''}`, field: 'ip.len', offset: start + 2, length: 2 });
+    }
+    add(out, fieldNode(pkt, li, id));
+    const fl = flagNode(pkt, li, rb);
+    if (fl !== null) {
+      const f = flags.get(pkt, li, 0) as number;
+      const names = [f & 4 ? 'Reserved bit' : '', f & 2 ? "Don't fragment" : '', f & 1 ? 'More fragments' : ''].filter((s) => s !== '');
+      out.push({
+        text: `Flags: ${hex0x(f, 1)}${names.length > 0 ? ', ' + names.join(', ') : ''}`,
+        field: 'ip.flags',
+        offset: start + 6,
+        length: 1,
+        children: [fl, flagNode(pkt, li, df), flagNode(pkt, li, mf)].filter((n): n is TreeNode => n !== null),
+      });
+    }
+    const fo = fragOffset.get(pkt, li, 0);
+    if (fo !== undefined) out.push({ text: `Fragment Offset: ${(fo as number) * 8}`, field: 'ip.frag_offset', offset: start + 6, length: 2 });
+    add(out, fieldNode(pkt, li, ttl));
+    add(out, fieldNode(pkt, li, proto));
+    const c = checksum.get(pkt, li, 0);
+    if (c !== undefined) {
+      const good = checksumGood(pkt, li);
+      const status = good === undefined ? 'Unverified' : good === 1 ? 'Good' : 'Bad';
+      out.push({ text: `Header Checksum: ${hex0x(c as number, 4)}`, field: 'ip.checksum', offset: start + 10, length: 2 });
+      out.push({ text: `[Header checksum status: ${status}]`, field: 'synack.ip.checksum.status', offset: start + 10, length: 2 });
+    }
+    add(out, fieldNode(pkt, li, src));
+    add(out, fieldNode(pkt, li, dst));
+    const opts: TreeNode[] = [];
+    for (let k = 0; ; k++) {
+      const o = optionAt(pkt, li, k);
+      if (o < 0) break;
+      const t = pkt.u8(o);
+      const n = t <= 1 ? 1 : pkt.u8(o + 1);
+      const name = OPTION_NAMES.get(t) ?? `Unknown (0x${t.toString(16).padStart(2, '0')})`;
+      opts.push({ text: `IP Option - ${name}${t > 1 ? ` (${n} bytes)` : ''}`, field: 'ip.opt.type', offset: o, length: n });
+    }
+    if (opts.length > 0) {
+      const hlen = headerLength(pkt, li);
+      out.push({ text: `Options: (${hlen - MIN_HEADER_LEN} bytes)`, offset: start + MIN_HEADER_LEN, length: hlen - MIN_HEADER_LEN, children: opts });
+    }
+    return out;
   },
 };

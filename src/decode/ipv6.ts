@@ -1,28 +1,102 @@
 /**
- * IPv6 (RFC 8200). Minimal first cut: fixed header, payload length, and a walk
- * over the extension-header chain to the upper-layer header.
- * TODO(decoders): extension headers as their own fields, jumbograms, the full field table.
+ * IPv6 (RFC 8200) and its extension headers, each its own layer as in
+ * Wireshark (ipv6.hopopts, ipv6.routing, ipv6.fraghdr, ipv6.dstopts), chained
+ * through the IP protocol table up to the transport header.
+ *
+ *   0   4        12                      31
+ *   |ver| tclass |       flow label      |
+ *   |  payload length  | next hdr | hlim |
+ *   |        source address (16)         |
+ *   |     destination address (16)       |
+ *
+ * Extension headers (section 4): hop-by-hop, routing and destination options
+ * are (len + 1) * 8 bytes with next-header and length in their first two
+ * bytes; the fragment header is 8 bytes. A payload length of 0 with a
+ * Jumbo Payload option is a jumbogram (RFC 2675); without one the frame's
+ * length stands, as for IPv4 segmentation offload. Fragments after the first
+ * are data: synack decodes frame by frame and does not reassemble.
  */
 import { fallback, ipProtocols } from './dispatch';
-import { address, either, uint } from './fieldkit';
+import { address, computed, either, uint } from './fieldkit';
 import type { Packet } from './packet';
-import { FieldType, type Protocol } from './protocol';
+import { Base, FieldType, type FieldDef, type Protocol, type TreeNode } from './protocol';
+import { PROTOCOL_NAMES } from './ipv4';
+import { add, fieldNode, hex0x } from './treekit';
 
 export const HEADER_LEN = 40;
+const NEXT_HOPOPTS = 0;
+const NO_NEXT_HEADER = 59;
+const OPT_PAD1 = 0;
+const OPT_JUMBO = 0xc2;
 
-const src = address('ipv6.src', 'Source Address', FieldType.Ipv6, 8);
-const dst = address('ipv6.dst', 'Destination Address', FieldType.Ipv6, 24);
+/** layerAux bit on the ipv6 layer: the header's version nibble is not 6 (Wireshark stops after ipv6.version). */
+const AUX_BAD_VERSION = 1;
+/** layerAux bit: a jumbogram (payload length 0, length from the Jumbo Payload option). */
+const AUX_JUMBO = 2;
+
+function ok(pkt: Packet, li: number): boolean {
+  return (pkt.layerAux[li] & AUX_BAD_VERSION) === 0;
+}
+function gated(f: FieldDef): FieldDef {
+  const get = f.get;
+  return { ...f, get: (pkt, li, k) => (ok(pkt, li) ? get(pkt, li, k) : undefined) };
+}
+
+const version = uint('ipv6.version', 'Version', 0, 1, { mask: 0xf0 });
+const tclass = gated(uint('ipv6.tclass', 'Traffic Class', 0, 4, { mask: 0x0ff00000, base: Base.Hex, width: 8 }));
+const dscp = gated(uint('ipv6.tclass.dscp', 'Differentiated Services Codepoint', 0, 4, { mask: 0x0fc00000 }));
+const ecn = gated(uint('ipv6.tclass.ecn', 'Explicit Congestion Notification', 0, 4, { mask: 0x00300000 }));
+const flow = gated(uint('ipv6.flow', 'Flow Label', 0, 4, { mask: 0x000fffff, base: Base.Hex, width: 6 }));
+const plen = gated(uint('ipv6.plen', 'Payload Length', 4, 2));
+const nxt = gated(uint('ipv6.nxt', 'Next Header', 6, 1, { names: PROTOCOL_NAMES }));
+const hlim = gated(uint('ipv6.hlim', 'Hop Limit', 7, 1));
+const src = gated(address('ipv6.src', 'Source Address', FieldType.Ipv6, 8));
+const dst = gated(address('ipv6.dst', 'Destination Address', FieldType.Ipv6, 24));
+const srcHost = gated(address('ipv6.src_host', 'Source Host', FieldType.Ipv6, 8));
+const dstHost = gated(address('ipv6.dst_host', 'Destination Host', FieldType.Ipv6, 24));
+
+/** Looks for a Jumbo Payload option in the hop-by-hop header at `off`; its value, or -1. */
+function jumboLength(pkt: Packet, off: number): number {
+  if (pkt.avail(off) < 2) return -1;
+  const end = off + (pkt.u8(off + 1) + 1) * 8;
+  let o = off + 2;
+  while (o < end && o < pkt.capLen) {
+    const t = pkt.u8(o);
+    if (t === OPT_PAD1) {
+      o++;
+      continue;
+    }
+    if (o + 2 > pkt.capLen) return -1;
+    if (t === OPT_JUMBO && pkt.u8(o + 1) === 4 && o + 6 <= pkt.capLen) return pkt.u32(o + 2);
+    o += 2 + pkt.u8(o + 1);
+  }
+  return -1;
+}
+
+/* The options of the extension headers after this IPv6 header (defined with them below; resolved at call time). */
+const optionType: FieldDef = { name: 'ipv6.opt.type', label: 'Type', type: FieldType.Uint, base: Base.Hex, width: 2, get: (p, l, k) => optType.get(p, l, k), span: (p, l, k) => optType.span!(p, l, k) };
+const optionLength: FieldDef = { name: 'ipv6.opt.length', label: 'Length', type: FieldType.Uint, get: (p, l, k) => optLength.get(p, l, k), span: (p, l, k) => optLength.span!(p, l, k) };
 
 export const ipv6: Protocol = {
   name: 'ipv6',
   label: 'Internet Protocol Version 6',
   fields: [
-    uint('ipv6.plen', 'Payload Length', 4, 2),
-    uint('ipv6.nxt', 'Next Header', 6, 1),
-    uint('ipv6.hlim', 'Hop Limit', 7, 1),
+    version,
+    tclass,
+    dscp,
+    ecn,
+    flow,
+    plen,
+    nxt,
+    hlim,
     src,
     dst,
     either('ipv6.addr', 'Source or Destination Address', src, dst),
+    srcHost,
+    dstHost,
+    either('ipv6.host', 'Source or Destination Host', srcHost, dstHost),
+    optionType,
+    optionLength,
   ],
   decode(pkt: Packet): Protocol | null {
     const start = pkt.cursor;
@@ -35,11 +109,265 @@ export const ipv6: Protocol = {
       else pkt.truncated(HEADER_LEN, avail);
       return null;
     }
-    const plen = pkt.u16(start + 4);
-    const end = start + HEADER_LEN + Math.min(plen, declared - HEADER_LEN);
+    if (pkt.u8(start) >> 4 !== 6) {
+      pkt.layerAux[li] = AUX_BAD_VERSION;
+      pkt.malformed('ipv6.version', 'version is not 6');
+      return null;
+    }
+    let payload = pkt.u16(start + 4);
+    const next = pkt.u8(start + 6);
+    if (payload === 0) {
+      const jumbo = next === NEXT_HOPOPTS ? jumboLength(pkt, start + HEADER_LEN) : -1;
+      if (jumbo >= 0) {
+        pkt.layerAux[li] = AUX_JUMBO;
+        payload = jumbo;
+      } else payload = declared - HEADER_LEN;
+    }
+    if (payload > declared - HEADER_LEN) pkt.malformed('ipv6.plen', 'payload length beyond the end of the frame');
+    const end = start + HEADER_LEN + Math.min(payload, declared - HEADER_LEN);
     pkt.layerEnd[li] = end;
     pkt.cursor = start + HEADER_LEN;
     pkt.limit = end;
-    return ipProtocols[pkt.u8(start + 6)] ?? fallback.data;
+    if (next === NO_NEXT_HEADER) return pkt.cursor < end ? fallback.data : null;
+    return ipProtocols[next] ?? fallback.data;
+  },
+  tree(pkt: Packet, li: number): TreeNode[] {
+    const out: TreeNode[] = [];
+    const start = pkt.layerStart[li];
+    add(out, fieldNode(pkt, li, version));
+    const tc = tclass.get(pkt, li, 0);
+    if (tc !== undefined) {
+      const t = tc as number;
+      out.push({
+        text: `Traffic Class: ${hex0x(t, 2)} (DSCP: ${t >> 2}, ECN: ${t & 3})`,
+        field: 'ipv6.tclass',
+        offset: start,
+        length: 4,
+        children: [fieldNode(pkt, li, dscp), fieldNode(pkt, li, ecn)].filter((n): n is TreeNode => n !== null),
+      });
+    }
+    add(out, fieldNode(pkt, li, flow));
+    const p = plen.get(pkt, li, 0);
+    if (p !== undefined) {
+      const jumbo = (pkt.layerAux[li] & AUX_JUMBO) !== 0;
+      out.push({ text: `Payload Length: ${p}${jumbo ? ' (jumbogram: see the Jumbo Payload option)' : ''}`, field: 'ipv6.plen', offset: start + 4, length: 2 });
+    }
+    for (const f of [nxt, hlim, src, dst]) add(out, fieldNode(pkt, li, f));
+    return out;
+  },
+};
+
+/* ---- Extension headers ------------------------------------------------------------------ */
+
+/** (len + 1) * 8 bytes: hop-by-hop, routing, destination options (RFC 8200 sections 4.3-4.6). */
+function extensionLength(pkt: Packet, off: number): number {
+  return (pkt.u8(off + 1) + 1) * 8;
+}
+
+/** Shared decode of an extension header of `fixedLen` bytes (8 for fragments) or its own length. */
+function decodeExtension(pkt: Packet, proto: Protocol, fixedLen: number): Protocol | null {
+  const start = pkt.cursor;
+  const declared = pkt.limit - start;
+  const li = pkt.push(proto, start, start + 8, pkt.limit);
+  if (li < 0) return null;
+  const avail = pkt.avail(start);
+  if (avail < 2) {
+    if (declared < 2) pkt.malformed(proto.name, 'extension header cut short by the payload length');
+    else pkt.truncated(8, avail);
+    return null;
+  }
+  const hlen = fixedLen > 0 ? fixedLen : extensionLength(pkt, start);
+  pkt.layerPayload[li] = start + hlen;
+  if (hlen > declared) {
+    pkt.malformed(`${proto.name}.len`, 'extension header longer than the payload');
+    return null;
+  }
+  if (avail < hlen) {
+    pkt.truncated(hlen, avail);
+    return null;
+  }
+  pkt.cursor = start + hlen;
+  const next = pkt.u8(start);
+  if (next === NO_NEXT_HEADER) return pkt.cursor < pkt.limit ? fallback.data : null;
+  // A fragment other than the first carries no upper-layer header.
+  if (proto === fraghdr && (pkt.u16(start + 2) & 0xfff8) !== 0) return fallback.data;
+  return ipProtocols[next] ?? fallback.data;
+}
+
+function lenOctets(name: string): FieldDef {
+  return {
+    ...computed(name, 'Length', FieldType.Uint, (pkt, li, k) =>
+      k === 0 && pkt.layerStart[li] + 2 <= pkt.capLen ? extensionLength(pkt, pkt.layerStart[li]) : undefined,
+    ),
+    offset: 1,
+    length: 1,
+  };
+}
+
+const OPTION_NAMES: ReadonlyMap<number, string> = new Map([
+  [0x00, 'Pad1'],
+  [0x01, 'PadN'],
+  [0x04, 'Tunnel Encapsulation Limit'],
+  [0x05, 'Router Alert'],
+  [0xc2, 'Jumbo Payload'],
+  [0xc9, 'Home Address Option'],
+]);
+
+/** Frame-relative offset of option `k` in the options header at layer `li`, or -1. */
+function optionAt(pkt: Packet, li: number, k: number): number {
+  const start = pkt.layerStart[li];
+  if (start + 2 > pkt.capLen) return -1;
+  const end = Math.min(start + extensionLength(pkt, start), pkt.capLen);
+  let o = start + 2;
+  for (let i = 0; o < end; i++) {
+    if (i === k) return o;
+    if (pkt.u8(o) === OPT_PAD1) o++;
+    else {
+      if (o + 2 > end) return -1;
+      o += 2 + pkt.u8(o + 1);
+    }
+  }
+  return -1;
+}
+
+/**
+ * The options of every hop-by-hop and destination header that follows the
+ * IPv6 layer `li`, in order: occurrence `k` as [layer, offset], or undefined.
+ * Wireshark names them ipv6.opt.* in both headers; here the IPv6 layer
+ * answers for its chain, since a field has one owning protocol.
+ */
+function chainOption(pkt: Packet, li: number, k: number, withLength: boolean): number {
+  let seen = 0;
+  for (let j = li + 1; j < pkt.layerCount; j++) {
+    const p = pkt.layerProto[j];
+    if (p !== hopopts && p !== dstopts) {
+      if (p === routing || p === fraghdr) continue;
+      break;
+    }
+    for (let i = 0; ; i++) {
+      const o = optionAt(pkt, j, i);
+      if (o < 0) break;
+      if (withLength && (pkt.u8(o) === OPT_PAD1 || o + 2 > pkt.capLen)) continue;
+      if (seen++ === k) return o;
+    }
+  }
+  return -1;
+}
+
+const optType: FieldDef = {
+  name: 'ipv6.opt.type',
+  label: 'Type',
+  type: FieldType.Uint,
+  base: Base.Hex,
+  width: 2,
+  names: OPTION_NAMES,
+  get(pkt, li, k) {
+    const o = chainOption(pkt, li, k, false);
+    return o < 0 ? undefined : pkt.u8(o);
+  },
+  span(pkt, li, k) {
+    const o = chainOption(pkt, li, k, false);
+    return o < 0 ? undefined : { offset: o, length: 1 };
+  },
+};
+const optLength: FieldDef = {
+  name: 'ipv6.opt.length',
+  label: 'Length',
+  type: FieldType.Uint,
+  get(pkt, li, k) {
+    const o = chainOption(pkt, li, k, true);
+    return o < 0 ? undefined : pkt.u8(o + 1);
+  },
+  span(pkt, li, k) {
+    const o = chainOption(pkt, li, k, true);
+    return o < 0 ? undefined : { offset: o + 1, length: 1 };
+  },
+};
+
+function optionNodes(pkt: Packet, li: number): TreeNode[] {
+  const out: TreeNode[] = [];
+  for (let k = 0; ; k++) {
+    const o = optionAt(pkt, li, k);
+    if (o < 0) break;
+    const t = pkt.u8(o);
+    const n = t === OPT_PAD1 ? 1 : 2 + (o + 1 < pkt.capLen ? pkt.u8(o + 1) : 0);
+    const name = OPTION_NAMES.get(t) ?? `Unknown (${hex0x(t, 2)})`;
+    let text = `${name}`;
+    if (t === OPT_JUMBO && o + 6 <= pkt.capLen) text += `: Payload Length: ${pkt.u32(o + 2)}`;
+    out.push({ text, field: 'ipv6.opt.type', offset: o, length: n });
+  }
+  return out;
+}
+
+function optionsHeader(name: 'ipv6.hopopts' | 'ipv6.dstopts', label: string): Protocol {
+  const fields = [
+    uint(`${name}.nxt`, 'Next Header', 0, 1, { names: PROTOCOL_NAMES }),
+    uint(`${name}.len`, 'Length', 1, 1),
+    lenOctets(`${name}.len_oct`),
+  ];
+  const proto: Protocol = {
+    name,
+    label,
+    fields,
+    decode: (pkt) => decodeExtension(pkt, proto, 0),
+    tree(pkt, li) {
+      const out: TreeNode[] = [];
+      for (const f of fields) add(out, fieldNode(pkt, li, f));
+      out.push(...optionNodes(pkt, li));
+      return out;
+    },
+  };
+  return proto;
+}
+
+// Both option headers report their options under the same names (ipv6.opt.*); Wireshark does the same.
+export const hopopts = optionsHeader('ipv6.hopopts', 'IPv6 Hop-by-Hop Option');
+export const dstopts = optionsHeader('ipv6.dstopts', 'Destination Options for IPv6');
+
+const ROUTING_NAMES: ReadonlyMap<number, string> = new Map([
+  [0, 'Source Route'],
+  [2, 'Type 2 Routing'],
+  [3, 'RPL Source Route'],
+  [4, 'Segment Routing'],
+]);
+
+const routingFields = [
+  uint('ipv6.routing.nxt', 'Next Header', 0, 1, { names: PROTOCOL_NAMES }),
+  uint('ipv6.routing.len', 'Length', 1, 1),
+  lenOctets('ipv6.routing.len_oct'),
+  uint('ipv6.routing.type', 'Type', 2, 1, { names: ROUTING_NAMES }),
+  uint('ipv6.routing.segleft', 'Segments Left', 3, 1),
+];
+
+export const routing: Protocol = {
+  name: 'ipv6.routing',
+  label: 'Routing Header for IPv6',
+  fields: routingFields,
+  decode: (pkt) => decodeExtension(pkt, routing, 0),
+  tree(pkt, li) {
+    const out: TreeNode[] = [];
+    for (const f of routingFields) add(out, fieldNode(pkt, li, f));
+    return out;
+  },
+};
+
+const fragFields = [
+  uint('ipv6.fraghdr.nxt', 'Next header', 0, 1, { names: PROTOCOL_NAMES }),
+  uint('ipv6.fraghdr.reserved_octet', 'Reserved octet', 1, 1, { base: Base.Hex }),
+  uint('ipv6.fraghdr.offset', 'Offset', 2, 2, { mask: 0xfff8 }),
+  uint('ipv6.fraghdr.reserved_bits', 'Reserved bits', 2, 2, { mask: 0x0006 }),
+  { ...uint('ipv6.fraghdr.more', 'More Fragments', 2, 2, { mask: 0x0001 }), type: FieldType.Bool },
+  uint('ipv6.fraghdr.ident', 'Identification', 4, 4, { base: Base.Hex }),
+];
+
+export const fraghdr: Protocol = {
+  name: 'ipv6.fraghdr',
+  label: 'Fragment Header for IPv6',
+  fields: fragFields,
+  decode: (pkt) => decodeExtension(pkt, fraghdr, 8),
+  tree(pkt, li) {
+    const out: TreeNode[] = [];
+    for (const f of fragFields) add(out, fieldNode(pkt, li, f));
+    return out;
   },
 };

@@ -87,6 +87,13 @@ export class Packet {
   /** Malformed: the Wireshark field name at fault, and why (a constant string: no allocation). */
   problemField = '';
   problemReason = '';
+  /**
+   * Set by ICMP / ICMPv6 errors before their quoted datagram: RFC 792 quotes
+   * only the IP header and 64 bits of data, so inner headers that end early
+   * are expected there, not problems (Wireshark's in_error_pkt). Only a quote
+   * cut by the snapshot length still counts as truncated.
+   */
+  inQuote = false;
 
   notes: PacketNotes = {};
 
@@ -114,6 +121,7 @@ export class Packet {
     this.problemAvailable = 0;
     this.problemField = '';
     this.problemReason = '';
+    this.inQuote = false;
   }
 
   /** Appends a layer and returns its index, or -1 when the stack is full (a malformed frame). */
@@ -135,6 +143,7 @@ export class Packet {
   /** The capture ended before the current (last pushed) layer did. */
   truncated(needed: number, available: number): void {
     if (this.problem !== ProblemKind.None) return;
+    if (this.inQuote && this.frame.origLen <= this.capLen) return;
     this.problem = ProblemKind.Truncated;
     this.problemLayer = this.layerCount - 1;
     this.problemNeeded = needed;
@@ -143,7 +152,7 @@ export class Packet {
 
   /** A field of the current (last pushed) layer contradicts the packet. */
   malformed(field: string, reason: string): void {
-    if (this.problem !== ProblemKind.None) return;
+    if (this.problem !== ProblemKind.None || this.inQuote) return;
     this.problem = ProblemKind.Malformed;
     this.problemLayer = this.layerCount - 1;
     this.problemField = field;

@@ -1,0 +1,174 @@
+/**
+ * ICMPv6 (RFC 4443), with the Neighbor Discovery target addresses (RFC 4861).
+ *
+ *   0      1      2           4                 8
+ *   | type | code | checksum  | rest of header  | body ...
+ *
+ * Errors (destination unreachable, packet too big, time exceeded, parameter
+ * problem) quote as much of the offending packet as fits in the minimum
+ * MTU; it is decoded as inner layers, as tshark does. The checksum covers an
+ * IPv6 pseudo-header (RFC 4443 section 2.3) and is verified when the whole
+ * message was captured and is not inside a quote.
+ */
+import { ipv6PseudoSum, onesSum } from './checksum';
+import { etherTypes, fallback } from './dispatch';
+import { address, computed, uint } from './fieldkit';
+import type { Packet } from './packet';
+import { Base, FieldType, type FieldDef, type Protocol, type TreeNode } from './protocol';
+import { add, fieldNode, hex0x } from './treekit';
+
+export const HEADER_LEN = 4;
+const NEXT_HEADER_ICMPV6 = 58;
+
+export const TYPE_NAMES: ReadonlyMap<number, string> = new Map([
+  [1, 'Destination Unreachable'],
+  [2, 'Packet Too Big'],
+  [3, 'Time Exceeded'],
+  [4, 'Parameter Problem'],
+  [128, 'Echo (ping) request'],
+  [129, 'Echo (ping) reply'],
+  [130, 'Multicast Listener Query'],
+  [131, 'Multicast Listener Report'],
+  [132, 'Multicast Listener Done'],
+  [133, 'Router Solicitation'],
+  [134, 'Router Advertisement'],
+  [135, 'Neighbor Solicitation'],
+  [136, 'Neighbor Advertisement'],
+  [137, 'Redirect'],
+  [143, 'Multicast Listener Report Message v2'],
+]);
+
+const UNREACHABLE_CODES: readonly string[] = [
+  'no route to destination',
+  'communication with destination administratively prohibited',
+  'beyond scope of source address',
+  'address unreachable',
+  'port unreachable',
+  'source address failed ingress/egress policy',
+  'reject route to destination',
+];
+
+export function icmpv6TypeText(type: number, code: number): string {
+  const t = TYPE_NAMES.get(type) ?? `Unknown (${type})`;
+  if (type === 1 && code < UNREACHABLE_CODES.length) return `${t} (${UNREACHABLE_CODES[code]})`;
+  if (type === 3) return `${t} (${code === 0 ? 'hop limit exceeded in transit' : code === 1 ? 'fragment reassembly time exceeded' : code})`;
+  return t;
+}
+
+export function isError(type: number): boolean {
+  return type >= 1 && type <= 4;
+}
+
+/** layerAux bit: inside another message's quote (checksum not verified, as Wireshark). */
+const AUX_QUOTED = 1;
+
+function typeOf(pkt: Packet, li: number): number {
+  return pkt.u8(pkt.layerStart[li]);
+}
+
+function when(f: FieldDef, types: (t: number) => boolean): FieldDef {
+  const get = f.get;
+  return {
+    ...f,
+    get: (pkt, li, k) => (pkt.layerStart[li] < pkt.capLen && types(typeOf(pkt, li)) ? get(pkt, li, k) : undefined),
+  };
+}
+
+/** The IPv6 header this message travels in (the nearest enclosing ipv6 layer), or -1. */
+function enclosingIpv6(pkt: Packet, li: number): number {
+  for (let j = li - 1; j >= 0; j--) {
+    const name = pkt.layerProto[j].name;
+    if (name === 'ipv6') return j;
+    if (!name.startsWith('ipv6.')) return -1;
+  }
+  return -1;
+}
+
+/** 1 good, 0 bad, 2 unverified. */
+export function icmpv6ChecksumStatus(pkt: Packet, li: number): number {
+  const start = pkt.layerStart[li];
+  const end = pkt.layerEnd[li];
+  const ip = enclosingIpv6(pkt, li);
+  if ((pkt.layerAux[li] & AUX_QUOTED) !== 0 || ip < 0 || end > pkt.capLen || pkt.frame.origLen > pkt.capLen) return 2;
+  const ipStart = pkt.layerStart[ip];
+  const pseudo = ipv6PseudoSum(pkt, ipStart + 8, ipStart + 24, end - start, NEXT_HEADER_ICMPV6);
+  return onesSum(pkt, start, end - start, pseudo) === 0xffff ? 1 : 0;
+}
+
+const type = uint('icmpv6.type', 'Type', 0, 1, { names: TYPE_NAMES });
+const code = uint('icmpv6.code', 'Code', 1, 1);
+const checksum = uint('icmpv6.checksum', 'Checksum', 2, 2, { base: Base.Hex });
+const checksumStatus: FieldDef = {
+  ...computed('icmpv6.checksum.status', 'Checksum Status', FieldType.Uint, (pkt, li, k) =>
+    k === 0 && pkt.layerStart[li] + HEADER_LEN <= pkt.capLen ? icmpv6ChecksumStatus(pkt, li) : undefined,
+  ),
+  offset: 2,
+  length: 2,
+};
+const isEcho = (t: number): boolean => t === 128 || t === 129;
+const echoId = when(uint('icmpv6.echo.identifier', 'Identifier', 4, 2, { base: Base.Hex }), isEcho);
+const echoSeq = when(uint('icmpv6.echo.sequence_number', 'Sequence', 6, 2), isEcho);
+const mtu = when(uint('icmpv6.mtu', 'MTU', 4, 4), (t) => t === 2);
+const pointer = when(uint('icmpv6.pointer', 'Pointer', 4, 4), (t) => t === 4);
+const nsTarget = when(address('icmpv6.nd.ns.target_address', 'Target Address', FieldType.Ipv6, 8), (t) => t === 135);
+const naTarget = when(address('icmpv6.nd.na.target_address', 'Target Address', FieldType.Ipv6, 8), (t) => t === 136);
+
+export const icmpv6: Protocol = {
+  name: 'icmpv6',
+  label: 'Internet Control Message Protocol v6',
+  fields: [type, code, checksum, checksumStatus, echoId, echoSeq, mtu, pointer, nsTarget, naTarget],
+  decode(pkt: Packet): Protocol | null {
+    const start = pkt.cursor;
+    const declared = pkt.limit - start;
+    const li = pkt.push(icmpv6, start, start + HEADER_LEN, pkt.limit);
+    if (li < 0) return null;
+    pkt.layerAux[li] = pkt.inQuote ? AUX_QUOTED : 0;
+    const avail = pkt.avail(start);
+    if (avail < HEADER_LEN) {
+      if (declared < HEADER_LEN) pkt.malformed('icmpv6', 'fewer than 4 bytes for the ICMPv6 header');
+      else pkt.truncated(HEADER_LEN, avail);
+      return null;
+    }
+    const t = pkt.u8(start);
+    // Echo and the errors have 4 more header bytes; the rest is the message body.
+    const hlen = isEcho(t) || isError(t) ? 8 : HEADER_LEN;
+    pkt.layerPayload[li] = start + hlen;
+    if (hlen > HEADER_LEN && avail < hlen) {
+      if (declared < hlen) pkt.malformed('icmpv6', 'message shorter than its 8-byte header');
+      else pkt.truncated(hlen, avail);
+      return null;
+    }
+    pkt.cursor = start + hlen;
+    if (pkt.cursor >= pkt.limit) return null;
+    if (isError(t)) {
+      pkt.inQuote = true;
+      return etherTypes.get(0x86dd) ?? fallback.data;
+    }
+    if (isEcho(t)) return fallback.data;
+    // Neighbor discovery, MLD and the rest: the body belongs to the message (shown in its tree).
+    return null;
+  },
+  tree(pkt: Packet, li: number): TreeNode[] {
+    const out: TreeNode[] = [];
+    const start = pkt.layerStart[li];
+    if (start + 2 <= pkt.capLen) {
+      const t = typeOf(pkt, li);
+      const c = pkt.u8(start + 1);
+      out.push({ text: `Type: ${TYPE_NAMES.get(t) ?? 'Unknown'} (${t})`, field: 'icmpv6.type', offset: start, length: 1 });
+      const full = icmpv6TypeText(t, c);
+      const paren = full.indexOf(' (');
+      out.push({ text: `Code: ${c}${paren > 0 ? full.slice(paren) : ''}`, field: 'icmpv6.code', offset: start + 1, length: 1 });
+    }
+    const c = checksum.get(pkt, li, 0);
+    if (c !== undefined) {
+      out.push({ text: `Checksum: ${hex0x(c as number, 4)}`, field: 'icmpv6.checksum', offset: start + 2, length: 2 });
+      const s = icmpv6ChecksumStatus(pkt, li);
+      out.push({ text: `[Checksum Status: ${s === 1 ? 'Good' : s === 0 ? 'Bad' : 'Unverified'}]`, field: 'icmpv6.checksum.status', offset: start + 2, length: 2 });
+    }
+    for (const f of [echoId, echoSeq, mtu, pointer, nsTarget, naTarget]) add(out, fieldNode(pkt, li, f));
+    const bodyStart = pkt.layerPayload[li];
+    const end = pkt.layerEnd[li];
+    if (pkt.layerCount === li + 1 && end > bodyStart) out.push({ text: `Message body (${end - bodyStart} bytes)`, offset: bodyStart, length: end - bodyStart });
+    return out;
+  },
+};

@@ -1,0 +1,182 @@
+/**
+ * Helpers for the detail trees (`Protocol.tree`): Wireshark's text forms of
+ * addresses and numbers, and a node per field. Trees are built only for the
+ * frame on screen, so these allocate freely; decode() never calls them.
+ * (decode/ cannot use output/, which sits below it in the pipeline.)
+ */
+import type { Packet } from './packet';
+import { Base, FieldType, type FieldDef, type TreeNode } from './protocol';
+
+const HEXDIGITS = '0123456789abcdef';
+
+/** aa:bb:cc:dd:ee:ff from `n` bytes at frame-relative `off`. */
+export function macText(pkt: Packet, off: number, n = 6): string {
+  let s = '';
+  for (let i = 0; i < n; i++) {
+    const b = pkt.u8(off + i);
+    if (i > 0) s += ':';
+    s += HEXDIGITS[b >> 4] + HEXDIGITS[b & 15];
+  }
+  return s;
+}
+
+export function ipv4Text(pkt: Packet, off: number): string {
+  return `${pkt.u8(off)}.${pkt.u8(off + 1)}.${pkt.u8(off + 2)}.${pkt.u8(off + 3)}`;
+}
+
+/** RFC 5952 text (longest run of zero groups compressed). */
+export function ipv6Text(pkt: Packet, off: number): string {
+  const g: number[] = [];
+  for (let i = 0; i < 8; i++) g.push(pkt.u16(off + 2 * i));
+  let bestStart = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    if (g[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && g[j] === 0) j++;
+    if (j - i > bestLen) {
+      bestStart = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  // IPv4-mapped and IPv4-compatible forms, as inet_ntop prints them.
+  if (bestStart === 0 && bestLen === 5 && g[5] === 0xffff) return '::ffff:' + ipv4Text(pkt, off + 12);
+  if (bestStart === 0 && bestLen === 6 && g[6] !== 0) return '::' + ipv4Text(pkt, off + 12);
+  const parts = g.map((v) => v.toString(16));
+  if (bestStart < 0) return parts.join(':');
+  return parts.slice(0, bestStart).join(':') + '::' + parts.slice(bestStart + bestLen).join(':');
+}
+
+/** Plain lower-case hex of the captured part of [off, off + n). */
+export function hexText(pkt: Packet, off: number, n: number): string {
+  let s = '';
+  const end = Math.min(off + n, pkt.capLen);
+  for (let i = off; i < end; i++) {
+    const b = pkt.u8(i);
+    s += HEXDIGITS[b >> 4] + HEXDIGITS[b & 15];
+  }
+  return s;
+}
+
+/** 0x-prefixed hex with `width` digits. */
+export function hex0x(v: number, width: number): string {
+  return '0x' + v.toString(16).padStart(width, '0');
+}
+
+/** Wireshark's bit-field picture: `.... ..1. .... ....` for `mask` over `bits` bits, with `value` shown. */
+export function bitPicture(value: number, mask: number, bits: number): string {
+  let s = '';
+  for (let i = bits - 1; i >= 0; i--) {
+    const m = 2 ** i;
+    s += Math.floor(mask / m) % 2 === 1 ? (Math.floor(value / m) % 2 === 1 ? '1' : '0') : '.';
+    if (i % 4 === 0 && i > 0) s += ' ';
+  }
+  return s;
+}
+
+/** A field's value as the tree shows it ('IPv4 (0x0800)', '64', '127.0.0.1'); undefined when absent. */
+export function valueText(pkt: Packet, li: number, def: FieldDef, k = 0): string | undefined {
+  const v = def.get(pkt, li, k);
+  if (v === undefined) return undefined;
+  switch (def.type) {
+    case FieldType.Ipv4:
+      return ipv4Text(pkt, v as number);
+    case FieldType.Ipv6:
+      return ipv6Text(pkt, v as number);
+    case FieldType.Ether:
+      return macText(pkt, v as number);
+    case FieldType.Bytes:
+      return hexText(pkt, v as number, def.size === undefined ? def.length ?? 0 : def.size(pkt, li, k));
+    case FieldType.Bool:
+      return (v as number) !== 0 ? 'True' : 'False';
+    case FieldType.Ipv4Value: {
+      const n = v as number;
+      return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+    }
+    case FieldType.String:
+      return v as string;
+    case FieldType.Uint:
+    case FieldType.Int: {
+      const n = v as number;
+      const base = def.base ?? Base.Dec;
+      let num =
+        base === Base.Hex
+          ? hex0x(n, def.width ?? 2)
+          : base === Base.DecHex
+            ? `${n} (${hex0x(n, def.width ?? 2)})`
+            : base === Base.HexDec
+              ? `${hex0x(n, def.width ?? 2)} (${n})`
+              : String(n);
+      const name = def.names?.get(n);
+      if (name !== undefined) num = `${name} (${num})`;
+      return num;
+    }
+    default:
+      return String(v);
+  }
+}
+
+/** Where occurrence `k` of `def` lies in the frame (fixed offset, or its span()). */
+export function fieldSpan(pkt: Packet, li: number, def: FieldDef, k = 0): { offset: number; length: number } {
+  if (def.span !== undefined) {
+    const s = def.span(pkt, li, k);
+    if (s !== undefined) return s;
+  }
+  if (def.offset !== undefined) return { offset: pkt.layerStart[li] + def.offset, length: def.length ?? 0 };
+  return { offset: pkt.layerStart[li], length: 0 };
+}
+
+/** 'Label: value' for a field, or null when the field is absent (not captured). */
+export function fieldNode(pkt: Packet, li: number, def: FieldDef, k = 0, children?: TreeNode[]): TreeNode | null {
+  const text = valueText(pkt, li, def, k);
+  if (text === undefined) return null;
+  const { offset, length } = fieldSpan(pkt, li, def, k);
+  let line = `${def.label}: ${text}`;
+  if (def.mask !== undefined && def.length !== undefined && def.type !== FieldType.Bool) {
+    const raw = rawAt(pkt, offset, def.length);
+    if (raw !== undefined) line = `${bitPicture(raw, def.mask, def.length * 8)} = ${line}`;
+  }
+  const node: TreeNode = { text: line, field: def.name, offset, length };
+  if (children !== undefined && children.length > 0) node.children = children;
+  return node;
+}
+
+/** A flag as Wireshark shows it: `.1.. .... = Don't fragment: Set`. */
+export function flagNode(pkt: Packet, li: number, def: FieldDef): TreeNode | null {
+  const v = def.get(pkt, li, 0);
+  if (v === undefined || def.mask === undefined || def.length === undefined) return null;
+  const { offset, length } = fieldSpan(pkt, li, def);
+  const raw = rawAt(pkt, offset, def.length) ?? 0;
+  return {
+    text: `${bitPicture(raw, def.mask, def.length * 8)} = ${def.label}: ${(v as number) !== 0 ? 'Set' : 'Not set'}`,
+    field: def.name,
+    offset,
+    length,
+  };
+}
+
+function rawAt(pkt: Packet, off: number, n: number): number | undefined {
+  if (off + n > pkt.capLen) return undefined;
+  let v = 0;
+  for (let i = 0; i < n; i++) v = v * 256 + pkt.u8(off + i);
+  return v;
+}
+
+/** Nodes for every present field of `defs`, in order (the default tree shape). */
+export function fieldNodes(pkt: Packet, li: number, defs: readonly FieldDef[]): TreeNode[] {
+  const out: TreeNode[] = [];
+  for (const d of defs) {
+    const n = fieldNode(pkt, li, d);
+    if (n !== null) out.push(n);
+  }
+  return out;
+}
+
+/** Appends `n` when it is not null. */
+export function add(out: TreeNode[], n: TreeNode | null): void {
+  if (n !== null) out.push(n);
+}
