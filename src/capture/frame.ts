@@ -5,24 +5,43 @@
  * Sources reuse one Frame object and, where they can, one buffer: a frame is
  * valid only during the sink call that receives it. Copying every frame would
  * cost more than reading it (a subarray alone is ~100 ns in V8), so a consumer
- * that keeps a frame past the call copies it with `copyFrame`. Bindings that
- * reuse their own buffer (cap does) copy once, at the capture boundary.
+ * that keeps a frame past the call copies it with `copyFrame`. Live capture
+ * follows the same rule: cap refills its one buffer only after the sink call
+ * for the previous packet has returned.
  */
 
-/** One captured frame. `data[offset, offset + capLen)` are its bytes. */
+/**
+ * One captured frame. `data[offset, offset + capLen)` are its bytes. For the
+ * few link types whose records start with a pseudo-header (SunATM, IrDA,
+ * LAPD, ...: capture/limits.ts) those bytes lie just before `offset` and are
+ * not counted in capLen / origLen, as in wiretap and tshark.
+ */
 export interface Frame {
   /** Timestamp, whole seconds since the epoch. Two integers: a double loses nanoseconds. */
   tsSec: number;
-  /** Timestamp, nanoseconds within the second (0..999,999,999). */
+  /**
+   * Timestamp, nanoseconds within the second: 0..999,999,999 in every sane
+   * file. A damaged classic pcap record can hold a larger or (after wiretap's
+   * 32-bit arithmetic) negative value; it is kept as wiretap keeps it, so the
+   * printed time matches tshark's.
+   */
   tsNsec: number;
+  /** False when the record carries no time at all (pcapng simple packet blocks): tshark prints no time. */
+  hasTime: boolean;
   /** Bytes captured (what `data` holds for this frame). */
   capLen: number;
   /** Length on the wire; larger than capLen when the snapshot length cut the frame. */
   origLen: number;
   /** LINKTYPE_* value (https://www.tcpdump.org/linktypes.html), FCS bits already removed. */
   linkType: number;
-  /** pcapng interface index; -1 where the format has no interfaces (classic pcap, live). */
+  /** pcapng interface index within its section (as tshark shows it); -1 where the format has no interfaces (classic pcap, live). */
   interfaceId: number;
+  /**
+   * Bytes of frame check sequence at the end of `data`, when the capture says
+   * (pcap link-type FCS bits, pcapng if_fcslen); -1 when it does not say
+   * (wiretap's convention: Ethernet then assumes no FCS).
+   */
+  fcsLen: number;
   /** Byte offset of this frame's record in its file or stream (error messages, random access). */
   recordOffset: number;
   data: Uint8Array;
@@ -79,6 +98,21 @@ export interface PacketSource {
   run(sink: FrameSink): Promise<SourceEnd>;
   /** Stops delivery as soon as possible; `run` then resolves with `{kind: 'stopped'}`. */
   stop(): void;
+  /** How far reading has got: bytes consumed, and the file's size (-1 for streams and live capture). */
+  progress(): Progress;
+  /**
+   * The link type frames will most likely have, once known (the pcap header's,
+   * the first pcapng interface's, the live handle's), or -1. Writers use it for
+   * an empty capture.
+   */
+  readonly linkType: number;
+  /** True once the input is known to carry nanosecond time stamps (nanosecond pcap, pcapng finer than 1 us). */
+  readonly nanosecond: boolean;
+}
+
+export interface Progress {
+  bytes: number;
+  total: number;
 }
 
 /** Copies a frame so it can be kept after the sink call. */
@@ -87,10 +121,12 @@ export function copyFrame(f: Frame): Frame {
   return {
     tsSec: f.tsSec,
     tsNsec: f.tsNsec,
+    hasTime: f.hasTime,
     capLen: f.capLen,
     origLen: f.origLen,
     linkType: f.linkType,
     interfaceId: f.interfaceId,
+    fcsLen: f.fcsLen,
     recordOffset: f.recordOffset,
     data: bytes,
     offset: 0,
@@ -102,10 +138,12 @@ export function newFrame(): Frame {
   return {
     tsSec: 0,
     tsNsec: 0,
+    hasTime: true,
     capLen: 0,
     origLen: 0,
     linkType: 0,
     interfaceId: -1,
+    fcsLen: -1,
     recordOffset: 0,
     data: EMPTY,
     offset: 0,

@@ -1,10 +1,80 @@
 /**
- * Chooses the source the options name: a file, standard input, or a live
- * interface. (Stub: the capture layer fills this in.)
+ * Chooses the source the options name (a file, standard input, or a live
+ * interface), opens the -w file, and gives up root once both are open.
+ * The dashboard and text mode both start a capture through `openCapture`.
  */
-import { CaptureError, type PacketSource } from './frame';
+import * as fs from 'node:fs';
 import type { Options } from '../options';
+import { FileSource, openErrorMessage } from './file';
+import { CaptureError, type PacketSource } from './frame';
+import { dropPrivileges } from './privileges';
+import { StreamSource } from './stream';
+import { openWriter, type CaptureWriter } from './writer';
 
+export interface OpenedCapture {
+  source: PacketSource;
+  /** The -w file, or null. */
+  writer: CaptureWriter | null;
+  /** Who the process runs as after dropping root ('' when it did not drop). */
+  droppedTo: string;
+}
+
+/** Opens the source named by -r or -i. Throws CaptureError (one line for the user). */
 export async function openSource(opts: Options): Promise<PacketSource> {
-  throw new CaptureError('reading captures is not implemented yet', opts.read ?? opts.iface ?? '?');
+  if (opts.iface !== undefined) {
+    const { openLive } = await import('./live');
+    return openLive(opts.iface, opts.captureFilter ?? '', opts.snaplen);
+  }
+  const path = opts.read ?? '-';
+  if (path === '-') return openStdin();
+  return openFile(path);
+}
+
+/** A capture file by path; a named pipe or character device is read as a stream. */
+export function openFile(path: string): PacketSource {
+  let fd: number;
+  try {
+    fd = fs.openSync(path, 'r');
+  } catch (e) {
+    throw new CaptureError(`cannot open: ${openErrorMessage(e)}`, path);
+  }
+  const st = fs.fstatSync(fd);
+  if (st.isDirectory()) {
+    fs.closeSync(fd);
+    throw new CaptureError('cannot open: is a directory, not a capture file', path);
+  }
+  if (!st.isFile()) {
+    // `-r <(tcpdump -w - ...)` and FIFOs: positioned reads are impossible.
+    return new StreamSource(path, fs.createReadStream('', { fd, highWaterMark: 1 << 16 }), 'file');
+  }
+  return new FileSource(path, fd, st.size);
+}
+
+function openStdin(): PacketSource {
+  if (process.stdin.isTTY) {
+    throw new CaptureError("standard input is a terminal: pipe a capture into synack, as in 'tcpdump -U -w - | synack -r -'", '-');
+  }
+  const st = fs.fstatSync(0);
+  // `synack -r - < file.pcap`: a regular file is read the fast way.
+  if (st.isFile()) return new FileSource('-', 0, st.size, false);
+  return new StreamSource('-', process.stdin);
+}
+
+/**
+ * Opens the source and the -w file, then (when running as root) switches to
+ * the -Z user or the sudo user: the capture handle and the output file stay
+ * open and usable after root is gone.
+ */
+export async function openCapture(opts: Options): Promise<OpenedCapture> {
+  const source = await openSource(opts);
+  let writer: CaptureWriter | null = null;
+  try {
+    if (opts.write !== undefined) writer = openWriter(opts.write, { source });
+    const droppedTo = dropPrivileges(opts.dropUser, writer === null ? [] : [writer.fd]);
+    return { source, writer, droppedTo };
+  } catch (e) {
+    source.stop();
+    if (writer !== null) writer.close();
+    throw e;
+  }
 }

@@ -7,7 +7,7 @@ import { data } from './data';
 import { linkTypes } from './dispatch';
 import { computed } from './fieldkit';
 import type { Packet } from './packet';
-import { FieldType, type FieldDef, type Protocol } from './protocol';
+import { FieldType, type FieldDef, type Protocol, type TreeNode } from './protocol';
 
 const when = (_pkt: Packet, k: number, v: number): number | undefined => (k === 0 ? v : undefined);
 
@@ -17,7 +17,8 @@ const fields: FieldDef[] = [
     name: 'frame.time_epoch',
     label: 'Epoch Time',
     type: FieldType.AbsTime,
-    get: (pkt, _li, k) => when(pkt, k, pkt.frame.tsSec),
+    // pcapng simple packet blocks carry no time: tshark prints none.
+    get: (pkt, _li, k) => (pkt.frame.hasTime ? when(pkt, k, pkt.frame.tsSec) : undefined),
     nanos: (pkt) => pkt.frame.tsNsec,
   },
   computed('frame.time_relative', 'Time since reference or first frame', FieldType.RelTime, (pkt, _li, k) =>
@@ -31,7 +32,76 @@ const fields: FieldDef[] = [
   computed('frame.interface_id', 'Interface id', FieldType.Uint, (pkt, _li, k) =>
     k === 0 && pkt.frame.interfaceId >= 0 ? pkt.frame.interfaceId : undefined,
   ),
+  computed('frame.encap_type', 'Encapsulation type', FieldType.Int, (pkt, _li, k) => {
+    const e = k === 0 ? WTAP_ENCAP.get(pkt.frame.linkType) : undefined;
+    return e === undefined ? undefined : e[0];
+  }),
+  computed('frame.protocols', 'Protocols in frame', FieldType.String, (pkt, _li, k) => (k === 0 ? protocolsText(pkt) : undefined)),
+  // synack has no marked or ignored frames; tshark prints 0 for every frame.
+  computed('frame.marked', 'Frame is marked', FieldType.Bool, (pkt, _li, k) => when(pkt, k, 0)),
+  computed('frame.ignored', 'Frame is ignored', FieldType.Bool, (pkt, _li, k) => when(pkt, k, 0)),
 ];
+
+/**
+ * LINKTYPE_* (pcap, pcapng) to Wireshark's WTAP_ENCAP_* number and name, for
+ * frame.encap_type (values read from tshark 4.0 on captures of each type).
+ */
+const WTAP_ENCAP: ReadonlyMap<number, readonly [number, string]> = new Map([
+  [0, [15, 'NULL/Loopback']],
+  [1, [1, 'Ethernet']],
+  [3, [148, 'Amateur Radio AX.25']],
+  [6, [2, 'Token Ring']],
+  [7, [8, 'ARCNET']],
+  [8, [3, 'SLIP']],
+  [9, [4, 'PPP']],
+  [10, [6, 'FDDI with bit-swapped MAC addresses']],
+  [12, [7, 'Raw IP']],
+  [14, [7, 'Raw IP']],
+  [50, [4, 'PPP']],
+  [100, [10, 'RFC 1483 ATM']],
+  [101, [7, 'Raw IP']],
+  [104, [28, 'Cisco HDLC']],
+  [105, [20, 'IEEE 802.11 Wireless LAN']],
+  [106, [11, 'Linux ATM CLIP']],
+  [107, [26, 'Frame Relay']],
+  [108, [174, 'OpenBSD loopback']],
+  [113, [25, 'Linux cooked-mode capture v1']],
+  [123, [13, 'ATM PDUs']],
+  [127, [23, 'IEEE 802.11 plus radiotap radio header']],
+  [129, [9, 'Linux ARCNET']],
+  [137, [67, 'Juniper ATM1']],
+  [149, [47, 'USER 2']],
+  [160, [58, 'USER 13']],
+  [178, [83, 'Juniper Ethernet']],
+  [192, [97, 'Per-Packet Information header']],
+  [195, [104, 'IEEE 802.15.4 Wireless PAN']],
+  [226, [124, 'Solaris IPNET']],
+  [228, [129, 'Raw IPv4']],
+  [229, [130, 'Raw IPv6']],
+  [231, [146, 'D-Bus']],
+  [239, [141, 'NFLOG']],
+  [242, [180, 'IP over IB']],
+  [258, [171, 'Apple PKTAP']],
+  [271, [185, 'Linux vsock']],
+  [276, [210, 'Linux cooked-mode capture v2']],
+]);
+// LINKTYPE_USER0..15 (147..162) are WTAP_ENCAP_USER0..15 (45..60).
+for (let i = 0; i < 16; i++) if (!WTAP_ENCAP.has(147 + i)) (WTAP_ENCAP as Map<number, readonly [number, string]>).set(147 + i, [45 + i, `USER ${i}`]);
+
+/** Layers after which Wireshark's stack shows its `ethertype` pseudo-protocol (see AUX_ETHERTYPE in ethernet.ts). */
+const SHOWS_ETHERTYPE = new Set(['eth', 'vlan', 'ieee8021ad', 'sll']);
+const AUX_ETHERTYPE = 2;
+
+/** 'eth:ethertype:ip:tcp', as tshark's frame.protocols (built only when asked for). */
+export function protocolsText(pkt: Packet): string {
+  let s = '';
+  for (let i = 1; i < pkt.layerCount; i++) {
+    const name = pkt.layerProto[i].name;
+    s += s === '' ? name : ':' + name;
+    if ((pkt.layerAux[i] & AUX_ETHERTYPE) !== 0 && SHOWS_ETHERTYPE.has(name)) s += ':ethertype';
+  }
+  return s;
+}
 
 export const frame: Protocol = {
   name: 'frame',
@@ -42,5 +112,20 @@ export const frame: Protocol = {
     pkt.cursor = 0;
     pkt.limit = pkt.frame.origLen > pkt.capLen ? pkt.frame.origLen : pkt.capLen;
     return linkTypes.get(pkt.frame.linkType) ?? data;
+  },
+  tree(pkt: Packet): TreeNode[] {
+    const f = pkt.frame;
+    const encap = WTAP_ENCAP.get(f.linkType);
+    const line = (text: string, field?: string): TreeNode => ({ text, field, offset: 0, length: 0 });
+    const out: TreeNode[] = [
+      line(encap === undefined ? `Encapsulation type: Unknown (link type ${f.linkType})` : `Encapsulation type: ${encap[1]} (${encap[0]})`, 'frame.encap_type'),
+      line(`Epoch Time: ${f.tsSec}.${String(f.tsNsec).padStart(9, '0')} seconds`, 'frame.time_epoch'),
+      line(`Frame Number: ${pkt.number}`, 'frame.number'),
+      line(`Frame Length: ${f.origLen} bytes (${f.origLen * 8} bits)`, 'frame.len'),
+      line(`Capture Length: ${f.capLen} bytes (${f.capLen * 8} bits)`, 'frame.cap_len'),
+      line(`[Protocols in frame: ${protocolsText(pkt)}]`, 'frame.protocols'),
+    ];
+    if (f.interfaceId >= 0) out.splice(1, 0, line(`Interface id: ${f.interfaceId}`, 'frame.interface_id'));
+    return out;
   },
 };

@@ -272,11 +272,26 @@ export class OutBuf {
     }
   }
 
-  /** Seconds and nanoseconds as "S.NNNNNNNNN" (tshark's frame.time_epoch). */
+  /**
+   * Seconds and nanoseconds as "S.NNNNNNNNN" (tshark's frame.time_epoch). A
+   * damaged pcap record can carry a fraction of 10^9 or more, or (after
+   * wiretap's 32-bit arithmetic) a negative one, and pcapng's if_tsoffset a
+   * negative second: printed as tshark 4.0 prints them (all digits; a
+   * negative fraction as a leading sign).
+   */
   secNanos(sec: number, nsec: number): void {
+    if (nsec < 0) {
+      nsec = -nsec;
+      if (sec >= 0) this.byte(0x2d);
+    }
+    if (sec < 0) {
+      this.byte(0x2d);
+      sec = -sec;
+    }
     this.uint(sec);
     this.byte(46);
-    this.uintPad(nsec, 9);
+    if (nsec < 1e9) this.uintPad(nsec, 9);
+    else this.uint(nsec);
   }
 
   /** A signed nanosecond count as seconds with 9 decimals ("-0.000001000"). */

@@ -3,7 +3,7 @@
  * output. The same path the dashboard takes, minus the screen.
  */
 import { CaptureError } from '../capture/frame';
-import { openSource } from '../capture/open';
+import { openCapture, type OpenedCapture } from '../capture/open';
 import { decodeFrame } from '../decode/index';
 import { Packet } from '../decode/packet';
 import { compileColumns, UnknownFieldError, writeHeader, writeRow } from '../output/fields';
@@ -20,44 +20,90 @@ export async function printCapture(opts: Options): Promise<number> {
   }
   if (opts.outputType === 'fields' && opts.fields.length === 0) return complain('-T fields needs at least one -e FIELD');
 
-  let source;
+  let capture: OpenedCapture;
   try {
-    source = await openSource(opts);
+    capture = await openCapture(opts);
   } catch (e) {
     if (e instanceof CaptureError) return complain(e.toString(), false);
     throw e;
   }
+  const { source, writer } = capture;
+  // `-w -` sends the capture itself to standard output: nothing else may go there.
+  const printing = opts.write !== '-';
 
   const out = new OutBuf(1);
   const pkt = new Packet();
-  if (cols !== null && opts.fieldsOptions.header) writeHeader(out, cols, opts.fieldsOptions);
+  if (printing && cols !== null && opts.fieldsOptions.header) writeHeader(out, cols, opts.fieldsOptions);
   let n = 0;
   let closed = false;
+  let finished = false;
+  let writeError: CaptureError | null = null;
+  // Frames are shown (and saved) as soon as the source pauses: after each
+  // chunk of standard input, each burst of live packets, each slice of a file.
+  let flushPending = false;
+  const flushNow = (): void => {
+    flushPending = false;
+    if (finished || closed) return;
+    try {
+      if (writer !== null) writer.flush();
+      if (printing) out.flush();
+    } catch (e) {
+      if (e instanceof OutputClosed) closed = true;
+      else if (e instanceof CaptureError) writeError = e;
+      else throw e;
+      source.stop();
+    }
+  };
   const stop = (): void => source.stop();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   const end = await source.run((frame) => {
     n++;
+    if (writer !== null) {
+      try {
+        writer.write(frame);
+      } catch (e) {
+        if (!(e instanceof CaptureError)) throw e;
+        writeError = e;
+        source.stop();
+        return;
+      }
+    }
     decodeFrame(pkt, frame, n);
     try {
-      if (cols !== null) writeRow(out, pkt, cols, opts.fieldsOptions);
+      if (printing && cols !== null) writeRow(out, pkt, cols, opts.fieldsOptions);
     } catch (e) {
       if (!(e instanceof OutputClosed)) throw e;
       closed = true;
       source.stop();
       return;
     }
+    if (!flushPending) {
+      flushPending = true;
+      setImmediate(flushNow);
+    }
     if (opts.count !== undefined && n >= opts.count) source.stop();
   });
   process.off('SIGINT', stop);
   process.off('SIGTERM', stop);
-  if (!closed) {
+  // The saved file first: every frame shown must be in it.
+  if (writer !== null) {
+    try {
+      writer.close();
+    } catch (e) {
+      if (!(e instanceof CaptureError)) throw e;
+      writeError ??= e;
+    }
+  }
+  finished = true;
+  if (!closed && printing) {
     try {
       out.flush();
     } catch (e) {
       if (!(e instanceof OutputClosed)) throw e;
     }
   }
+  if (writeError !== null) return complain((writeError as CaptureError).toString(), false);
   if (end.kind === 'error') return complain(end.error.toString(), false);
   return 0;
 }

@@ -1,0 +1,326 @@
+/**
+ * pcapng (https://www.ietf.org/archive/id/draft-ietf-opsawg-pcapng-02.html):
+ * a sequence of blocks, each `type | total length | body | total length`.
+ *
+ * A section header block (SHB) sets the byte order of everything up to the
+ * next SHB, and starts a new interface table; interface description blocks
+ * (IDB) add interfaces with their own link type, snapshot length and time
+ * resolution; enhanced, simple and obsolete packet blocks carry frames.
+ * Every other block (name resolution, statistics, decryption secrets,
+ * custom, unknown) is skipped without being buffered.
+ */
+import type { FrameSink } from './frame';
+import { maxSnapLen, PCAPNG_MAX_BLOCK, PCAPNG_MAX_METADATA_BLOCK, PCAPNG_MAX_PACKET_OPTIONS, pseudoHeaderLen } from './limits';
+import { FAILED, PushParser } from './push';
+import { convert, converted, timeBase, type TimeBase } from './time64';
+
+export const BLOCK_SHB = 0x0a0d0d0a;
+export const BLOCK_IDB = 1;
+/** Obsolete packet block (pcapng before 1.0). */
+export const BLOCK_PB = 2;
+export const BLOCK_SPB = 3;
+export const BLOCK_EPB = 6;
+export const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
+
+const OPT_END = 0;
+const OPT_IF_NAME = 2;
+const OPT_IF_TSRESOL = 9;
+const OPT_IF_FCSLEN = 13;
+const OPT_IF_TSOFFSET = 14;
+
+/** SHB: type, length, byte-order magic, major, minor, section length (8), trailer. */
+const SHB_MIN = 28;
+/** IDB: type, length, link type, reserved, snaplen, trailer. */
+const IDB_MIN = 20;
+/** EPB: type, length, interface, ts high, ts low, caplen, len, trailer. */
+const EPB_MIN = 32;
+/** SPB: type, length, packet length, trailer. */
+const SPB_MIN = 16;
+/** Bytes of an EPB / PB needed to read its captured length. */
+const PACKET_FIXED = 28;
+
+export interface PcapngInterface {
+  linkType: number;
+  /** 0: no limit. */
+  snapLen: number;
+  fcsLen: number;
+  time: TimeBase;
+  name: string;
+  /** Pseudo-header bytes at the start of every frame (limits.ts). */
+  pseudoHeader: number;
+}
+
+export interface PcapngSection {
+  /** Offset of the SHB. */
+  offset: number;
+  littleEndian: boolean;
+  interfaces: PcapngInterface[];
+}
+
+function pad4(n: number): number {
+  return (n + 3) & ~3;
+}
+
+export class PcapngParser extends PushParser {
+  /** Every section so far, in file order (the random-access reader uses them). */
+  readonly sections: PcapngSection[] = [];
+  private le = true;
+  private ifaces: PcapngInterface[] = [];
+  /** A skipped block whose trailing length is still to be checked. */
+  private skipOffset = -1;
+  private skipLen = 0;
+  private trailerDue = false;
+  /** Set once any interface has a resolution finer than microseconds. */
+  nanosecond = false;
+
+  constructor(sink: FrameSink, source: string) {
+    super(sink, source);
+  }
+
+  private u32(b: Uint8Array, p: number): number {
+    return this.le
+      ? (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0
+      : ((b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]) >>> 0;
+  }
+
+  private u16(b: Uint8Array, p: number): number {
+    return this.le ? b[p] | (b[p + 1] << 8) : (b[p] << 8) | b[p + 1];
+  }
+
+  protected unitLength(b: Uint8Array, p: number, avail: number, offset: number): number {
+    if (this.trailerDue) return avail < 4 ? -4 : 4;
+    if (avail < 8) return -8;
+    const type = this.sections.length === 0 ? BLOCK_SHB : this.u32(b, p);
+    if (type === BLOCK_SHB) {
+      // The SHB's own length is in the byte order its magic announces.
+      if (avail < 12) return -12;
+      const bom = (b[p + 8] | (b[p + 9] << 8) | (b[p + 10] << 16) | (b[p + 11] << 24)) >>> 0;
+      if (bom === BYTE_ORDER_MAGIC) this.le = true;
+      else if (bom === 0x4d3c2b1a) this.le = false;
+      else {
+        this.fail(offset, `pcapng section header has no byte-order magic (0x${bom.toString(16).padStart(8, '0')}): not a pcapng file, or damaged`);
+        return FAILED;
+      }
+      const len = this.u32(b, p + 4);
+      if (!this.lengthOk(len, SHB_MIN, PCAPNG_MAX_METADATA_BLOCK, 'section header block', offset)) return FAILED;
+      return len;
+    }
+    const len = this.u32(b, p + 4);
+    switch (type) {
+      case BLOCK_EPB:
+      case BLOCK_PB: {
+        if (!this.lengthOk(len, EPB_MIN, PCAPNG_MAX_BLOCK, type === BLOCK_EPB ? 'enhanced packet block' : 'packet block', offset)) return FAILED;
+        if (avail < PACKET_FIXED) return -PACKET_FIXED;
+        const id = type === BLOCK_EPB ? this.u32(b, p + 8) : this.u16(b, p + 8);
+        if (id >= this.ifaces.length) {
+          this.fail(offset, `packet block for interface ${id}, but the section describes ${this.ifaces.length === 0 ? 'no interfaces' : `only ${this.ifaces.length}`}`);
+          return FAILED;
+        }
+        const capLen = this.u32(b, p + 20);
+        return this.packetBlockOk(len, EPB_MIN, capLen, this.ifaces[id], type === BLOCK_EPB ? 'enhanced packet block' : 'packet block', offset) ? len : FAILED;
+      }
+      case BLOCK_SPB: {
+        if (!this.lengthOk(len, SPB_MIN, PCAPNG_MAX_BLOCK, 'simple packet block', offset)) return FAILED;
+        if (this.ifaces.length === 0) {
+          this.fail(offset, 'simple packet block before any interface description block');
+          return FAILED;
+        }
+        if (avail < 12) return -12;
+        return this.packetBlockOk(len, SPB_MIN, this.spbCapLen(b, p), this.ifaces[0], 'simple packet block', offset) ? len : FAILED;
+      }
+      case BLOCK_IDB:
+        return this.lengthOk(len, IDB_MIN, PCAPNG_MAX_METADATA_BLOCK, 'interface description block', offset) ? len : FAILED;
+      default:
+        // Skipped: only its header is looked at; the body streams past.
+        return this.lengthOk(len, 12, PCAPNG_MAX_BLOCK, 'block', offset) ? 8 : FAILED;
+    }
+  }
+
+  private lengthOk(len: number, min: number, max: number, what: string, offset: number): boolean {
+    if (len % 4 !== 0) this.fail(offset, `pcapng ${what} length ${len} is not a multiple of 4`);
+    else if (len < min) this.fail(offset, `pcapng ${what} length ${len} is shorter than the ${min} bytes it needs`);
+    else if (len > max) this.fail(offset, `pcapng ${what} length ${len} is larger than any such block can be (${max})`);
+    else return true;
+    return false;
+  }
+
+  private packetBlockOk(len: number, min: number, capLen: number, ifc: PcapngInterface, what: string, offset: number): boolean {
+    const max = maxSnapLen(ifc.linkType);
+    if (capLen > max) {
+      this.fail(offset, `${what} claims ${capLen} captured bytes; no frame of link type ${ifc.linkType} can have more than ${max} (damaged file?)`);
+    } else if (len - min < capLen) {
+      this.fail(offset, `${what} of ${len} bytes is too short for its ${capLen} captured bytes`);
+    } else if (len - min - pad4(capLen) > PCAPNG_MAX_PACKET_OPTIONS) {
+      this.fail(offset, `${what} of ${len} bytes is far longer than its ${capLen} captured bytes and options can use`);
+    } else return true;
+    return false;
+  }
+
+  /** An SPB has no captured length: it is the packet length cut to the snapshot length (pcapng 4.4). */
+  private spbCapLen(b: Uint8Array, p: number): number {
+    const packetLen = this.u32(b, p + 8);
+    const snap = this.ifaces[0].snapLen;
+    return snap !== 0 && packetLen > snap ? snap : packetLen;
+  }
+
+  protected unit(b: Uint8Array, p: number, len: number, offset: number): void {
+    if (this.trailerDue) {
+      this.trailerDue = false;
+      const trailer = this.u32(b, p);
+      if (trailer !== this.skipLen) this.disagree(this.skipOffset, this.skipLen, trailer);
+      return;
+    }
+    const type = this.sections.length === 0 ? BLOCK_SHB : this.u32(b, p);
+    if (type !== BLOCK_SHB && type !== BLOCK_EPB && type !== BLOCK_SPB && type !== BLOCK_PB && type !== BLOCK_IDB) {
+      this.skipOffset = offset;
+      this.skipLen = this.u32(b, p + 4);
+      this.skipBytes = this.skipLen - 12;
+      this.trailerDue = true;
+      return;
+    }
+    const trailer = this.u32(b, p + len - 4);
+    if (trailer !== len) {
+      this.disagree(offset, len, trailer);
+      return;
+    }
+    switch (type) {
+      case BLOCK_EPB:
+      case BLOCK_PB:
+        this.packet(b, p, type, offset);
+        return;
+      case BLOCK_SPB:
+        this.simplePacket(b, p, offset);
+        return;
+      case BLOCK_IDB:
+        this.interface(b, p, len);
+        return;
+      default:
+        this.section(b, p, len, offset);
+    }
+  }
+
+  private disagree(offset: number, first: number, second: number): void {
+    this.fail(offset, `pcapng block lengths disagree: ${first} at its start, ${second} at its end`);
+  }
+
+  private packet(b: Uint8Array, p: number, type: number, offset: number): void {
+    const epb = type === BLOCK_EPB;
+    const id = epb ? this.u32(b, p + 8) : this.u16(b, p + 8);
+    const ifc = this.ifaces[id];
+    const f = this.frame;
+    convert(this.u32(b, p + 12), this.u32(b, p + 16), ifc.time);
+    f.tsSec = converted.sec;
+    f.tsNsec = converted.nsec;
+    f.hasTime = true;
+    f.capLen = this.u32(b, p + 20);
+    f.origLen = this.u32(b, p + 24);
+    f.interfaceId = id;
+    this.deliver(ifc, b, p + PACKET_FIXED, offset);
+  }
+
+  private deliver(ifc: PcapngInterface, b: Uint8Array, data: number, offset: number): void {
+    const f = this.frame;
+    f.linkType = ifc.linkType;
+    f.fcsLen = ifc.fcsLen;
+    f.recordOffset = offset;
+    f.data = b;
+    f.offset = data;
+    const ph = ifc.pseudoHeader;
+    if (ph !== 0) {
+      if (f.capLen < ph) {
+        this.fail(offset, `a ${f.capLen}-byte frame of link type ${ifc.linkType} is too short for its ${ph}-byte pseudo-header`);
+        return;
+      }
+      f.capLen -= ph;
+      f.origLen = (f.origLen - ph) >>> 0;
+      f.offset += ph;
+    }
+    this.delivered++;
+    this.sink(f);
+  }
+
+  private simplePacket(b: Uint8Array, p: number, offset: number): void {
+    const ifc = this.ifaces[0];
+    const f = this.frame;
+    f.tsSec = 0;
+    f.tsNsec = 0;
+    f.hasTime = false;
+    f.capLen = this.spbCapLen(b, p);
+    f.origLen = this.u32(b, p + 8);
+    f.interfaceId = 0;
+    this.deliver(ifc, b, p + 12, offset);
+  }
+
+  private section(b: Uint8Array, p: number, _len: number, offset: number): void {
+    const major = this.u16(b, p + 12);
+    const minor = this.u16(b, p + 14);
+    if (major !== 1) {
+      this.fail(offset, `pcapng version ${major}.${minor} is not supported (1.x is)`);
+      return;
+    }
+    this.ifaces = [];
+    this.sections.push({ offset, littleEndian: this.le, interfaces: this.ifaces });
+  }
+
+  private interface(b: Uint8Array, p: number, len: number): void {
+    let tsresol: number | undefined;
+    let tsoffset = 0;
+    let fcsLen = -1;
+    let name = '';
+    let o = p + 16;
+    const end = p + len - 4;
+    // Options (pcapng 3.5): code, length, value padded to 4. A damaged option
+    // list ends the options, not the file (wiretap is as lenient).
+    while (o + 4 <= end) {
+      const code = this.u16(b, o);
+      const olen = this.u16(b, o + 2);
+      const v = o + 4;
+      if (code === OPT_END || v + olen > end) break;
+      if (code === OPT_IF_TSRESOL && olen === 1) tsresol = b[v];
+      else if (code === OPT_IF_FCSLEN && olen === 1) fcsLen = b[v];
+      else if (code === OPT_IF_TSOFFSET && olen === 8) {
+        const hi = this.u32(b, this.le ? v + 4 : v);
+        const lo = this.u32(b, this.le ? v : v + 4);
+        tsoffset = (hi | 0) * 4294967296 + lo;
+      } else if (code === OPT_IF_NAME) name = Buffer.from(b.buffer, b.byteOffset + v, olen).toString('utf8').replace(/\0+$/, '');
+      o = v + pad4(olen);
+    }
+    const time = timeBase(tsresol, tsoffset);
+    if (time.fastUnits !== 1000000 && (time.fastUnits === 0 || time.fastUnits > 1000000)) this.nanosecond = true;
+    const linkType = this.u16(b, p + 8);
+    this.ifaces.push({ linkType, snapLen: this.u32(b, p + 12), fcsLen, time, name, pseudoHeader: pseudoHeaderLen(linkType) });
+  }
+
+  /** Continues inside `section` (random access): its byte order and interface table apply. */
+  enterSection(section: PcapngSection): void {
+    this.le = section.littleEndian;
+    this.ifaces = section.interfaces;
+    if (this.sections.length === 0) this.sections.push(section);
+  }
+
+  override restartAt(offset: number): void {
+    super.restartAt(offset);
+    this.trailerDue = false;
+  }
+
+  /** Link type of the first interface described, or -1. */
+  get firstLinkType(): number {
+    for (const s of this.sections) if (s.interfaces.length > 0) return s.interfaces[0].linkType;
+    return -1;
+  }
+
+  protected override endedCleanly(): void {
+    if (this.trailerDue) this.cutInSkip();
+  }
+
+  protected cutShort(offset: number, have: number, len: number): void {
+    if (this.trailerDue) this.cutInSkip();
+    else if (len < 0 || have < 8) this.fail(offset, `the file ends inside a pcapng block header (${have} bytes)`);
+    else this.fail(offset, `the file ends in the middle of a pcapng block (${have} of its ${len} bytes)`);
+  }
+
+  protected override cutInSkip(): void {
+    const seen = this.skipLen - 4 - this.skipBytes;
+    this.fail(this.skipOffset, `the file ends in the middle of a pcapng block (${seen} of its ${this.skipLen} bytes)`);
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * A capture arriving on a stream (standard input, a named pipe): every
+ * 'data' event is parsed at once, so `tcpdump -U -w - | synack -r -` shows a
+ * frame as soon as its last byte arrives. Parsing runs inside the event, and
+ * the stream delivers the next chunk only after it returns, so memory stays
+ * at one chunk plus one carried record however long the stream runs.
+ */
+import type { Readable } from 'node:stream';
+import { CaptureError, type FrameSink, type PacketSource, type Progress, type SourceEnd } from './frame';
+import { CaptureParser } from './parser';
+
+export class StreamSource implements PacketSource {
+  readonly kind: 'stdin' | 'file';
+  private parser: CaptureParser | null = null;
+  private finishRun: ((end: SourceEnd) => void) | null = null;
+  private stopRequested = false;
+
+  constructor(
+    readonly name: string,
+    private readonly stream: Readable,
+    kind: 'stdin' | 'file' = 'stdin',
+  ) {
+    this.kind = kind;
+  }
+
+  get linkType(): number {
+    return this.parser === null ? -1 : this.parser.linkType;
+  }
+
+  get nanosecond(): boolean {
+    return this.parser !== null && this.parser.nanosecond;
+  }
+
+  progress(): Progress {
+    return { bytes: this.parser === null ? 0 : this.parser.consumed, total: -1 };
+  }
+
+  stop(): void {
+    this.stopRequested = true;
+    if (this.parser !== null) this.parser.stop();
+    if (this.finishRun !== null) this.finishRun({ kind: 'stopped' });
+  }
+
+  run(sink: FrameSink): Promise<SourceEnd> {
+    const parser = (this.parser = new CaptureParser(sink, this.name));
+    const stream = this.stream;
+    return new Promise<SourceEnd>((resolve) => {
+      let done = false;
+      const finish = (end: SourceEnd): void => {
+        if (done) return;
+        done = true;
+        this.finishRun = null;
+        stream.off('data', onData);
+        stream.off('end', onEnd);
+        stream.off('error', onError);
+        // Nothing more is wanted from the stream; let the process exit.
+        stream.pause();
+        stream.destroy();
+        resolve(end);
+      };
+      const onData = (chunk: Buffer): void => {
+        if (parser.feed(chunk, 0, chunk.length)) return;
+        const err = parser.error;
+        finish(err !== null ? { kind: 'error', error: err } : { kind: 'stopped' });
+      };
+      const onEnd = (): void => {
+        const err = parser.finish();
+        finish(err !== null ? { kind: 'error', error: err } : { kind: 'eof' });
+      };
+      const onError = (e: Error): void => {
+        finish({ kind: 'error', error: new CaptureError(`read failed: ${e.message}`, this.name, parser.consumed, parser.delivered + 1) });
+      };
+      this.finishRun = finish;
+      if (this.stopRequested) {
+        finish({ kind: 'stopped' });
+        return;
+      }
+      stream.on('data', onData);
+      stream.once('end', onEnd);
+      stream.once('error', onError);
+      stream.resume();
+    });
+  }
+}

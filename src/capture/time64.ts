@@ -1,0 +1,101 @@
+/**
+ * pcapng time stamps: a 64-bit count of units since the epoch, where the
+ * interface's if_tsresol says how many units make a second. Converted to
+ * whole seconds and nanoseconds exactly as wiretap 4.0 does:
+ *
+ *   secs  = ts / units
+ *   nsecs = (int)(((ts % units) * 1000000000) / units)   (64-bit product, wraps)
+ *   secs += if_tsoffset
+ *
+ * The common resolutions (microseconds, nanoseconds, any 10^-k with k <= 9)
+ * take a fast path of long division in 16-bit digits, exact in doubles, so
+ * the per-frame path allocates nothing; other resolutions (binary, finer than
+ * 1 ns) are rare and use BigInt, with wiretap's wrap-around reproduced.
+ */
+
+/** How an interface's time stamps convert. */
+export interface TimeBase {
+  /** Units per second when it divides 10^9 (fast path), else 0. */
+  readonly fastUnits: number;
+  /** Nanoseconds per unit on the fast path. */
+  readonly nsPerUnit: number;
+  /** Units per second for the slow path (wiretap's uint64; 2^64-1 for an unusable if_tsresol). */
+  readonly units: bigint;
+  /** if_tsoffset: seconds added to every time stamp. */
+  readonly offset: number;
+}
+
+const TWO32 = 4294967296;
+const MASK64 = (1n << 64n) - 1n;
+
+/** The time base an if_tsresol byte (and if_tsoffset) describes. Default resolution: microseconds. */
+export function timeBase(tsresol: number | undefined, offset = 0): TimeBase {
+  let units: bigint;
+  if (tsresol === undefined) {
+    units = 1000000n;
+  } else {
+    const binary = (tsresol & 0x80) !== 0;
+    const exponent = tsresol & 0x7f;
+    // wiretap: exponents whose unit count does not fit 64 bits give UINT64_MAX.
+    if ((binary && exponent < 64) || (!binary && exponent < 20)) units = (binary ? 2n : 10n) ** BigInt(exponent);
+    else units = MASK64;
+  }
+  const fast = units <= 1000000000n && 1000000000n % units === 0n ? Number(units) : 0;
+  return { fastUnits: fast, nsPerUnit: fast === 0 ? 0 : 1e9 / fast, units, offset };
+}
+
+/** Results of `convert` (module-level so the hot path returns two numbers without allocating). */
+export const converted = { sec: 0, nsec: 0 };
+
+/** Converts the time stamp `hi:lo` (two unsigned 32-bit halves) into `converted`. */
+export function convert(hi: number, lo: number, tb: TimeBase): void {
+  const u = tb.fastUnits;
+  if (u !== 0) {
+    // Long division of hi:lo by u, 16 bits at a time: every intermediate is
+    // below 2^53, and Math.floor of a quotient of such integers is exact.
+    const q2 = Math.floor(hi / u);
+    if (q2 < 0x200000) {
+      let r = hi - q2 * u;
+      let c = r * 65536 + (lo >>> 16);
+      const q1 = Math.floor(c / u);
+      r = c - q1 * u;
+      c = r * 65536 + (lo & 0xffff);
+      const q0 = Math.floor(c / u);
+      r = c - q0 * u;
+      converted.sec = q2 * TWO32 + q1 * 65536 + q0 + tb.offset;
+      converted.nsec = r * tb.nsPerUnit;
+      return;
+    }
+  }
+  convertSlow(hi, lo, tb);
+}
+
+function convertSlow(hi: number, lo: number, tb: TimeBase): void {
+  const ts = (BigInt(hi) << 32n) | BigInt(lo);
+  const units = tb.units;
+  const secs = ts / units;
+  // C: (int)((uint64)(frac * 1e9) / units), the product wrapping at 2^64.
+  const ns = ((ts % units) * 1000000000n) & MASK64;
+  converted.sec = Number(BigInt.asIntN(64, secs)) + tb.offset;
+  converted.nsec = Number(BigInt.asIntN(32, ns / units));
+}
+
+/**
+ * The inverse for writers: `sec` seconds and `nsec` nanoseconds as a 64-bit
+ * count of nanoseconds, split into halves (into `converted`: sec = high, nsec = low).
+ */
+export function nanosHiLo(sec: number, nsec: number): void {
+  // sec * 10^9 + nsec in 16-bit limbs: 10^9 = 15258 * 65536 + 51712.
+  const s0 = sec % 65536;
+  const s1 = Math.floor(sec / 65536) % 65536;
+  const s2 = Math.floor(sec / TWO32);
+  let l0 = s0 * 51712 + nsec;
+  let carry = Math.floor(l0 / 65536);
+  l0 -= carry * 65536;
+  let l1 = s0 * 15258 + s1 * 51712 + carry;
+  carry = Math.floor(l1 / 65536);
+  l1 -= carry * 65536;
+  const high = s1 * 15258 + s2 * 51712 + carry + s2 * 15258 * 65536;
+  converted.sec = high >>> 0;
+  converted.nsec = (l1 * 65536 + l0) >>> 0;
+}
