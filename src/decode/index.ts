@@ -5,11 +5,23 @@
  */
 import type { Frame } from '../capture/frame';
 import { data } from './data';
-import { etherTypes, fallback, ipProtocols, linkTypes } from './dispatch';
-import { ethernet } from './ethernet';
+import { etherTypes, fallback, ipProtocols, linkTypes, udpPorts } from './dispatch';
+import { dhcp } from './dhcp';
+import { dns, MDNS_PORT } from './dns';
+import { arp } from './arp';
+import { ethernet, LLC_FOLLOWS } from './ethernet';
 import { frame as frameProto } from './frame';
+import { icmp } from './icmp';
+import { icmpv6 } from './icmpv6';
 import { ipv4 } from './ipv4';
-import { ipv6 } from './ipv6';
+import { dstopts, fraghdr, hopopts, ipv6, routing } from './ipv6';
+import { llc } from './llc';
+import { loop } from './loop';
+import { nullLink } from './null';
+import { rawip } from './rawip';
+import { sll } from './sll';
+import { sll2 } from './sll2';
+import { ieee8021ad, vlan } from './vlan';
 import { tcp } from './tcp';
 import { udp } from './udp';
 import { Packet } from './packet';
@@ -18,14 +30,65 @@ import type { FieldDef, Protocol } from './protocol';
 export { Packet };
 
 /** Every protocol synack decodes, in the order the detail tree and field lists show them. */
-export const protocols: readonly Protocol[] = [frameProto, ethernet, ipv4, ipv6, tcp, udp, data];
+export const protocols: readonly Protocol[] = [
+  frameProto,
+  nullLink,
+  rawip,
+  sll,
+  ethernet,
+  llc,
+  ieee8021ad,
+  vlan,
+  arp,
+  ipv4,
+  ipv6,
+  hopopts,
+  routing,
+  fraghdr,
+  dstopts,
+  icmp,
+  icmpv6,
+  tcp,
+  udp,
+  dns,
+  dhcp,
+  data,
+];
 
 fallback.data = data;
+// Link types (https://www.tcpdump.org/linktypes.html); anything else is shown as data.
+linkTypes.set(0, nullLink);
 linkTypes.set(1, ethernet);
+linkTypes.set(12, rawip); // DLT_RAW as OpenBSD numbers it
+linkTypes.set(14, rawip); // DLT_RAW as BSD/OS numbers it
+linkTypes.set(101, rawip);
+linkTypes.set(108, loop);
+linkTypes.set(113, sll);
+linkTypes.set(228, ipv4);
+linkTypes.set(229, ipv6);
+linkTypes.set(276, sll2);
+etherTypes.set(LLC_FOLLOWS, llc);
 etherTypes.set(0x0800, ipv4);
+etherTypes.set(0x0806, arp);
+etherTypes.set(0x8100, vlan);
+etherTypes.set(0x88a8, ieee8021ad);
+etherTypes.set(0x9100, vlan); // pre-802.1ad Q-in-Q gear
 etherTypes.set(0x86dd, ipv6);
+ipProtocols[0] = hopopts;
+ipProtocols[1] = icmp;
+ipProtocols[4] = ipv4; // IP in IP (RFC 2003)
+ipProtocols[41] = ipv6; // IPv6 in IP (RFC 4213)
+ipProtocols[43] = routing;
+ipProtocols[44] = fraghdr;
+ipProtocols[58] = icmpv6;
+ipProtocols[60] = dstopts;
 ipProtocols[6] = tcp;
 ipProtocols[17] = udp;
+// DNS (RFC 1035 4.2.1) and multicast DNS (RFC 6762); DHCP server and client ports (RFC 2131 4.1).
+udpPorts.set(53, dns);
+udpPorts.set(MDNS_PORT, dns);
+udpPorts.set(67, dhcp);
+udpPorts.set(68, dhcp);
 
 /** Decodes `frame` into `pkt` (reused). Never throws on packet bytes. */
 export function decodeFrame(pkt: Packet, frame: Frame, number: number): void {

@@ -1,20 +1,126 @@
 /**
- * UDP (RFC 768). Minimal first cut. TODO(decoders): checksum, port dispatch, full table.
+ * UDP (RFC 768; RFC 8200 section 8.1 for IPv6, where a zero checksum is illegal).
+ *
+ *   0               16              31
+ *   |  source port  |   dest port   |
+ *   |    length     |   checksum    |
+ *
+ * Layer: start = header, payload = start + 8, end = start + the length field.
+ * The payload is dispatched by port (udpPorts: DNS, DHCP ...), lower port first.
  */
 import { fallback, udpPorts } from './dispatch';
-import { either, uint } from './fieldkit';
+import { computed, either, uint } from './fieldkit';
 import type { Packet } from './packet';
-import type { Protocol } from './protocol';
+import { Base, FieldType, type FieldDef, type Protocol, type TreeNode } from './protocol';
+import { CHECKSUM_BAD, CHECKSUM_GOOD, CHECKSUM_UNVERIFIED, transportChecksum } from './tcp';
+import { add, fieldNode, hex0x } from './treekit';
 
 export const HEADER_LEN = 8;
 
+/** Wireshark's PROTO_CHECKSUM_E_NOT_PRESENT: an IPv4 sender may send 0 for "no checksum" (RFC 768). */
+export const CHECKSUM_NOT_PRESENT = 3;
+
+/** The layer's length field was checked by decode() (layerAux = 1). */
+function lengthValid(pkt: Packet, li: number): boolean {
+  return pkt.layerAux[li] === 1;
+}
+
+/** Zero checksum: absent over IPv4 (and in ICMP quotes), illegal over IPv6. */
+function zeroChecksumStatus(pkt: Packet, li: number): number {
+  const parent = li > 0 ? pkt.layerProto[li - 1].name : '';
+  return parent === 'ip' || pkt.inQuote ? CHECKSUM_NOT_PRESENT : CHECKSUM_BAD;
+}
+
+/** UDP checksum verdict computed by synack. */
+export function udpChecksumStatus(pkt: Packet, li: number): number {
+  const sum = pkt.u16(pkt.layerStart[li] + 6);
+  if (sum === 0) return zeroChecksumStatus(pkt, li);
+  if (!lengthValid(pkt, li)) return CHECKSUM_UNVERIFIED;
+  let want = transportChecksum(pkt, li, 17, 6);
+  if (want < 0) return CHECKSUM_UNVERIFIED;
+  // RFC 768: a computed zero is sent as all ones.
+  if (want === 0) want = 0xffff;
+  return sum === want ? CHECKSUM_GOOD : CHECKSUM_BAD;
+}
+
+/** The payload's length as the header declares it (length field - 8), or -1 when the field is invalid. */
+export function udpPayloadLength(pkt: Packet, li: number): number {
+  return lengthValid(pkt, li) ? pkt.layerEnd[li] - pkt.layerPayload[li] : -1;
+}
+
 const srcport = uint('udp.srcport', 'Source Port', 0, 2);
 const dstport = uint('udp.dstport', 'Destination Port', 2, 2);
+const length = uint('udp.length', 'Length', 4, 2);
+const checksum = uint('udp.checksum', 'Checksum', 6, 2, { base: Base.Hex });
+
+/**
+ * tshark 4.0 does not verify UDP checksums by default: 2 (unverified), except
+ * that a zero checksum is 3 (not present) over IPv4 and 0 (illegal) over IPv6.
+ */
+const checksumStatus = computed('udp.checksum.status', 'Checksum Status', FieldType.Uint, (pkt, li, k) => {
+  const o = pkt.layerStart[li] + 6;
+  if (k !== 0 || o + 2 > pkt.capLen) return undefined;
+  return pkt.u16(o) === 0 ? zeroChecksumStatus(pkt, li) : CHECKSUM_UNVERIFIED;
+});
+
+const synackChecksumStatus = computed('synack.udp.checksum.status', 'Checksum Status (verified by synack)', FieldType.Uint, (pkt, li, k) =>
+  k === 0 && pkt.layerStart[li] + 8 <= pkt.capLen ? udpChecksumStatus(pkt, li) : undefined,
+);
+
+const payload: FieldDef = {
+  name: 'udp.payload',
+  label: 'UDP payload',
+  type: FieldType.Bytes,
+  get: (pkt, li, k) => {
+    const p = pkt.layerPayload[li];
+    return k === 0 && lengthValid(pkt, li) && pkt.layerEnd[li] > p && p < pkt.capLen ? p : undefined;
+  },
+  size: (pkt, li) => pkt.layerEnd[li] - pkt.layerPayload[li],
+  span: (pkt, li) => ({ offset: pkt.layerPayload[li], length: pkt.layerEnd[li] - pkt.layerPayload[li] }),
+};
+
+const fields: FieldDef[] = [
+  srcport,
+  dstport,
+  either('udp.port', 'Source or Destination Port', srcport, dstport),
+  length,
+  checksum,
+  checksumStatus,
+  synackChecksumStatus,
+  payload,
+];
+
+const STATUS_WORDS = ['Bad', 'Good', 'Unverified', 'Not present'];
+
+function tree(pkt: Packet, li: number): TreeNode[] {
+  const out: TreeNode[] = [];
+  const start = pkt.layerStart[li];
+  add(out, fieldNode(pkt, li, srcport));
+  add(out, fieldNode(pkt, li, dstport));
+  add(out, fieldNode(pkt, li, length));
+  if (start + 8 <= pkt.capLen) {
+    const sum = pkt.u16(start + 6);
+    const status = udpChecksumStatus(pkt, li);
+    let text = `Checksum: ${hex0x(sum, 4)}`;
+    if (sum === 0) text += status === CHECKSUM_NOT_PRESENT ? ' [zero: no checksum (RFC 768)]' : ' [zero: illegal over IPv6 (RFC 8200 8.1)]';
+    else if (status === CHECKSUM_GOOD) text += ' [correct]';
+    else if (status === CHECKSUM_BAD) {
+      let want = transportChecksum(pkt, li, 17, 6);
+      if (want === 0) want = 0xffff;
+      text += ` [incorrect, should be ${hex0x(want, 4)} (maybe caused by checksum offload)]`;
+    } else text += ' [unverified]';
+    out.push({ text, field: 'udp.checksum', offset: start + 6, length: 2 });
+    out.push({ text: `[Checksum Status (synack): ${STATUS_WORDS[status]}]`, field: 'synack.udp.checksum.status', offset: start + 6, length: 2 });
+  }
+  const n = udpPayloadLength(pkt, li);
+  if (n > 0) out.push({ text: `UDP payload (${n} byte${n === 1 ? '' : 's'})`, field: 'udp.payload', offset: pkt.layerPayload[li], length: n });
+  return out;
+}
 
 export const udp: Protocol = {
   name: 'udp',
   label: 'User Datagram Protocol',
-  fields: [srcport, dstport, either('udp.port', 'Source or Destination Port', srcport, dstport), uint('udp.length', 'Length', 4, 2)],
+  fields,
   decode(pkt: Packet): Protocol | null {
     const start = pkt.cursor;
     const declared = pkt.limit - start;
@@ -27,16 +133,28 @@ export const udp: Protocol = {
       return null;
     }
     const len = pkt.u16(start + 4);
-    if (len < HEADER_LEN || len > declared) {
-      pkt.malformed('udp.length', len < HEADER_LEN ? 'length below 8' : 'length beyond the IP payload');
+    if (len < HEADER_LEN) {
+      pkt.malformed('udp.length', 'length below 8');
       return null;
     }
+    pkt.layerAux[li] = 1;
     pkt.layerEnd[li] = start + len;
+    if (len > declared) {
+      // An ICMP error quotes only the first bytes of the datagram: its length may point past them.
+      // Otherwise the length contradicts the IP header; like tshark, go on with the IP payload.
+      if (!pkt.inQuote) {
+        pkt.malformed('udp.length', 'length beyond the IP payload');
+        pkt.layerEnd[li] = start + declared;
+      }
+    }
     pkt.cursor = start + HEADER_LEN;
-    pkt.limit = start + len;
+    pkt.limit = start + (len < declared ? len : declared);
+    if (pkt.cursor >= pkt.limit) return null;
     const sp = pkt.u16(start);
     const dp = pkt.u16(start + 2);
-    const next = udpPorts.get(Math.min(sp, dp)) ?? udpPorts.get(Math.max(sp, dp));
-    return next ?? (pkt.cursor < pkt.limit ? fallback.data : null);
+    // As Wireshark: the lower port is tried first (servers usually have it).
+    const next = sp < dp ? udpPorts.get(sp) ?? udpPorts.get(dp) : udpPorts.get(dp) ?? udpPorts.get(sp);
+    return next ?? fallback.data;
   },
+  tree,
 };

@@ -1,0 +1,616 @@
+/**
+ * DNS messages (RFC 1035 section 4; EDNS0 OPT, RFC 6891; mDNS, RFC 6762) over UDP.
+ *
+ *   0        2        4        6        8        10       12
+ *   |  id    | flags  | qdcount| ancount| nscount| arcount| questions, answers, authority, additional
+ *
+ * decode() checks the 12-byte header and walks every record once, without
+ * building names, so a record that runs past the message is reported
+ * (truncated by the capture, or malformed) as tshark reports it. Names are
+ * built only when a getter, the summary or the tree asks for them.
+ *
+ * Compressed names (RFC 1035 4.1.4) are followed with a bound on jumps and on
+ * the name's length, so a pointer loop or a pointer out of the message ends
+ * the name with a marker ("<Name contains a pointer that loops>") instead of
+ * hanging or throwing.
+ */
+import { computed, flag, uint } from './fieldkit';
+import type { Packet } from './packet';
+import { Base, FieldType, type FieldDef, type Protocol, type TreeNode } from './protocol';
+import { add, fieldNode, flagNode, hex0x, ipv4Text, ipv6Text } from './treekit';
+
+export const HEADER_LEN = 12;
+
+/** RFC 1035 2.3.4: 255 octets on the wire; Wireshark's limit for the text form. */
+const MAX_NAME_TEXT = 255;
+/** More jumps than a legal name can need (each label is at least 2 bytes of a 255-byte name). */
+const MAX_POINTER_JUMPS = 128;
+
+export const T_A = 1;
+export const T_NS = 2;
+export const T_CNAME = 5;
+export const T_SOA = 6;
+export const T_PTR = 12;
+export const T_MX = 15;
+export const T_TXT = 16;
+export const T_AAAA = 28;
+export const T_SRV = 33;
+export const T_OPT = 41;
+
+const F_RESPONSE = 0x8000;
+const F_RCODE = 0x000f;
+
+/** Layer aux bit: the message came on the mDNS port (5353): classes carry the QU / cache-flush bit. */
+const AUX_MDNS = 1;
+
+/** Wireshark's short type names (dns_types_vals). */
+export const DNS_TYPE_NAMES = new Map<number, string>([
+  [0, 'Unused'], [1, 'A'], [2, 'NS'], [3, 'MD'], [4, 'MF'], [5, 'CNAME'], [6, 'SOA'], [7, 'MB'], [8, 'MG'], [9, 'MR'],
+  [10, 'NULL'], [11, 'WKS'], [12, 'PTR'], [13, 'HINFO'], [14, 'MINFO'], [15, 'MX'], [16, 'TXT'], [17, 'RP'], [18, 'AFSDB'],
+  [19, 'X25'], [20, 'ISDN'], [21, 'RT'], [22, 'NSAP'], [23, 'NSAP-PTR'], [24, 'SIG'], [25, 'KEY'], [26, 'PX'], [27, 'GPOS'],
+  [28, 'AAAA'], [29, 'LOC'], [30, 'NXT'], [31, 'EID'], [32, 'NIMLOC'], [33, 'SRV'], [34, 'ATMA'], [35, 'NAPTR'], [36, 'KX'],
+  [37, 'CERT'], [38, 'A6'], [39, 'DNAME'], [40, 'SINK'], [41, 'OPT'], [42, 'APL'], [43, 'DS'], [44, 'SSHFP'], [45, 'IPSECKEY'],
+  [46, 'RRSIG'], [47, 'NSEC'], [48, 'DNSKEY'], [49, 'DHCID'], [50, 'NSEC3'], [51, 'NSEC3PARAM'], [52, 'TLSA'], [53, 'SMIMEA'],
+  [55, 'HIP'], [56, 'NINFO'], [57, 'RKEY'], [58, 'TALINK'], [59, 'CDS'], [60, 'CDNSKEY'], [61, 'OPENPGPKEY'], [62, 'CSYNC'],
+  [63, 'ZONEMD'], [64, 'SVCB'], [65, 'HTTPS'], [99, 'SPF'], [100, 'UINFO'], [101, 'UID'], [102, 'GID'], [103, 'UNSPEC'],
+  [104, 'NID'], [105, 'L32'], [106, 'L64'], [107, 'LP'], [108, 'EUI48'], [109, 'EUI64'], [249, 'TKEY'], [250, 'TSIG'],
+  [251, 'IXFR'], [252, 'AXFR'], [253, 'MAILB'], [254, 'MAILA'], [255, 'ANY'], [256, 'URI'], [257, 'CAA'], [258, 'AVC'],
+  [259, 'DOA'], [260, 'AMTRELAY'], [32768, 'TA'], [32769, 'DLV'], [65281, 'WINS'], [65282, 'WINS-R'], [65521, 'XPF'],
+]);
+
+export const DNS_CLASS_NAMES = new Map<number, string>([[1, 'IN'], [2, 'CS'], [3, 'CH'], [4, 'HS'], [254, 'NONE'], [255, 'ANY']]);
+
+export const DNS_OPCODE_NAMES = new Map<number, string>([
+  [0, 'Standard query'], [1, 'Inverse query'], [2, 'Server status request'], [4, 'Zone change notification'],
+  [5, 'Dynamic update'], [6, 'DNS Stateful operations (DSO)'],
+]);
+
+export const DNS_RCODE_NAMES = new Map<number, string>([
+  [0, 'No error'], [1, 'Format error'], [2, 'Server failure'], [3, 'No such name'], [4, 'Not implemented'], [5, 'Refused'],
+  [6, 'Name exists'], [7, 'RRset exists'], [8, 'RRset does not exist'], [9, 'Not authoritative'], [10, 'Name out of zone'],
+  [11, 'DSO-Type Not Implemented'],
+]);
+
+/** "A", or "Unknown (507)" as Wireshark writes types it does not know. */
+export function dnsTypeName(t: number): string {
+  return DNS_TYPE_NAMES.get(t) ?? `Unknown (${t})`;
+}
+
+export function dnsOpcodeName(op: number): string {
+  return DNS_OPCODE_NAMES.get(op) ?? `Unknown operation (${op})`;
+}
+
+export function dnsRcodeName(rc: number): string {
+  return DNS_RCODE_NAMES.get(rc) ?? `Unknown error (${rc})`;
+}
+
+// ---- walking the message without allocating ----
+
+/** skipName: the name runs past `end`. */
+const PAST_END = -1;
+/** skipName: a label type RFC 1035 leaves undefined (0x40, 0x80; RFC 6891 retired extended labels). */
+const BAD_LABEL = -2;
+
+/**
+ * Offset just after the name starting at frame-relative `o` (a pointer ends
+ * the name in place), or PAST_END / BAD_LABEL. Reads nothing at or past `end`.
+ */
+function skipName(pkt: Packet, o: number, end: number): number {
+  while (o < end) {
+    const len = pkt.u8(o);
+    if (len === 0) return o + 1;
+    if ((len & 0xc0) === 0xc0) return o + 2 <= end ? o + 2 : PAST_END;
+    if ((len & 0xc0) !== 0) return BAD_LABEL;
+    o += 1 + len;
+  }
+  return PAST_END;
+}
+
+/** Total records the header announces. */
+function recordCount(pkt: Packet, start: number): number {
+  return pkt.u16(start + 4) + pkt.u16(start + 6) + pkt.u16(start + 8) + pkt.u16(start + 10);
+}
+
+/**
+ * Frame-relative offset of record `index` (questions first, then answers,
+ * authority and additional records), or -1 when the message ends before it.
+ * Reads only what was captured.
+ */
+export function dnsRecord(pkt: Packet, li: number, index: number): number {
+  const start = pkt.layerStart[li];
+  const end = messageEnd(pkt, li);
+  if (start + HEADER_LEN > end) return -1;
+  const qd = pkt.u16(start + 4);
+  if (index >= recordCount(pkt, start)) return -1;
+  let o = start + HEADER_LEN;
+  for (let i = 0; i < index; i++) {
+    const n = skipName(pkt, o, end);
+    if (n < 0) return -1;
+    if (i < qd) o = n + 4;
+    else {
+      if (n + 10 > end) return -1;
+      o = n + 10 + pkt.u16(n + 8);
+    }
+    if (o > end) return -1;
+  }
+  return o < end ? o : -1;
+}
+
+/** Bytes of the message that can be read: the declared end, cut at the capture's end. */
+function messageEnd(pkt: Packet, li: number): number {
+  const e = pkt.layerEnd[li];
+  return e < pkt.capLen ? e : pkt.capLen;
+}
+
+/** Where the fixed part of a record (type, class ...) starts: after its owner name, or -1. */
+function afterName(pkt: Packet, li: number, o: number): number {
+  return skipName(pkt, o, messageEnd(pkt, li));
+}
+
+/** Section of record `index`: 0 question, 1 answer, 2 authority, 3 additional. */
+export function dnsSection(pkt: Packet, li: number, index: number): number {
+  const s = pkt.layerStart[li];
+  let n = pkt.u16(s + 4);
+  if (index < n) return 0;
+  n += pkt.u16(s + 6);
+  if (index < n) return 1;
+  n += pkt.u16(s + 8);
+  return index < n ? 2 : 3;
+}
+
+// ---- names as text ----
+
+/**
+ * The name at frame-relative `o` as Wireshark writes it: labels joined by
+ * dots, "<Root>" for the root. Label bytes are taken as Latin-1 characters;
+ * the output layer escapes the unprintable ones (OutBuf.text8, sanitize).
+ */
+export function dnsName(pkt: Packet, li: number, o: number): string {
+  const start = pkt.layerStart[li];
+  const end = messageEnd(pkt, li);
+  let s = '';
+  let jumps = 0;
+  let first = true;
+  while (true) {
+    if (o >= end) return s + (first ? '<Name truncated>' : '');
+    const len = pkt.u8(o);
+    if (len === 0) return first ? '<Root>' : s;
+    if ((len & 0xc0) === 0xc0) {
+      if (o + 2 > end) return s;
+      if (++jumps > MAX_POINTER_JUMPS) return s + '<Name contains a pointer that loops>';
+      const target = start + (pkt.u16(o) & 0x3fff);
+      if (target >= end) return s + '<Name contains a pointer beyond the message>';
+      o = target;
+      continue;
+    }
+    if ((len & 0xc0) !== 0) return s + '<Unknown extended label>';
+    if (o + 1 + len > end) return s;
+    if (!first) s += '.';
+    for (let i = 0; i < len; i++) s += String.fromCharCode(pkt.u8(o + 1 + i));
+    if (s.length > MAX_NAME_TEXT) return '<Name too long>';
+    first = false;
+    o += 1 + len;
+  }
+}
+
+/** Length of the name's text form, as tshark counts it ("<Root>" counts 6). */
+function nameTextLength(name: string): number {
+  return name.length;
+}
+
+/** Labels as tshark 4.0 counts them: the dots of the text form plus one ("<Root>" is 1). */
+function labelCount(name: string): number {
+  let n = 1;
+  for (let i = 0; i < name.length; i++) if (name.charCodeAt(i) === 46) n++;
+  return n;
+}
+
+// ---- fields ----
+
+/** Occurrence k of a question (section 0) or of a resource record (sections 1-3), as a record offset. */
+function nthRecord(pkt: Packet, li: number, k: number, questions: boolean): number {
+  const start = pkt.layerStart[li];
+  if (start + HEADER_LEN > messageEnd(pkt, li)) return -1;
+  const index = questions ? k : pkt.u16(start + 4) + k;
+  if (questions && k >= pkt.u16(start + 4)) return -1;
+  return dnsRecord(pkt, li, index);
+}
+
+/** Occurrence k among resource records for which `want(type, rrOffset)` holds; returns the record offset. */
+function nthRR(pkt: Packet, li: number, k: number, want: (pkt: Packet, li: number, fixed: number) => boolean): number {
+  let seen = 0;
+  for (let i = 0; ; i++) {
+    const o = nthRecord(pkt, li, i, false);
+    if (o < 0) return -1;
+    const f = afterName(pkt, li, o);
+    if (f < 0 || f + 10 > messageEnd(pkt, li)) return -1;
+    if (!want(pkt, li, f)) continue;
+    if (seen === k) return o;
+    seen++;
+  }
+}
+
+function rrData(pkt: Packet, li: number, o: number): { fixed: number; rdata: number; rdlen: number } | null {
+  const f = afterName(pkt, li, o);
+  if (f < 0 || f + 10 > messageEnd(pkt, li)) return null;
+  return { fixed: f, rdata: f + 10, rdlen: pkt.u16(f + 8) };
+}
+
+const rdataFits = (pkt: Packet, li: number, f: number, type: number, len: number): boolean =>
+  pkt.u16(f) === type && pkt.u16(f + 8) === len && f + 10 + len <= messageEnd(pkt, li);
+
+const hasType = (type: number) => (pkt: Packet, li: number, f: number): boolean => pkt.u16(f) === type && f + 10 + pkt.u16(f + 8) <= messageEnd(pkt, li);
+
+function isResponse(pkt: Packet, li: number): boolean {
+  return (pkt.u16(pkt.layerStart[li] + 2) & F_RESPONSE) !== 0;
+}
+
+/** A flag that Wireshark shows only in responses (authoritative, recursion available, rcode). */
+function responseOnly(def: FieldDef): FieldDef {
+  return { ...def, get: (pkt, li, k) => (pkt.layerStart[li] + 4 <= pkt.capLen && isResponse(pkt, li) ? def.get(pkt, li, k) : undefined) };
+}
+
+function questionString(name: string, label: string, value: (pkt: Packet, li: number, o: number) => string | number | undefined, type = FieldType.String, base?: Base, width?: number): FieldDef {
+  return {
+    name,
+    label,
+    type,
+    base,
+    width,
+    get: (pkt, li, k) => {
+      const o = nthRecord(pkt, li, k, true);
+      if (o < 0) return undefined;
+      const f = afterName(pkt, li, o);
+      if (f < 0 || f + 4 > messageEnd(pkt, li)) return undefined;
+      return value(pkt, li, o);
+    },
+  };
+}
+
+/** A value of occurrence k among records matching `want`. */
+function rrField(name: string, label: string, type: FieldType, want: (pkt: Packet, li: number, f: number) => boolean, value: (pkt: Packet, li: number, o: number, f: number) => string | number | undefined, base?: Base, width?: number): FieldDef {
+  return {
+    name,
+    label,
+    type,
+    base,
+    width,
+    get: (pkt, li, k) => {
+      const o = nthRR(pkt, li, k, want);
+      if (o < 0) return undefined;
+      return value(pkt, li, o, afterName(pkt, li, o));
+    },
+  };
+}
+
+const anyRR = (pkt: Packet, li: number, f: number): boolean => f + 10 <= messageEnd(pkt, li);
+/** OPT carries no class or TTL (RFC 6891 6.1.2: those bytes are the UDP size and extended flags). */
+const notOpt = (pkt: Packet, _li: number, f: number): boolean => pkt.u16(f) !== T_OPT;
+
+function classValue(pkt: Packet, li: number, at: number): number {
+  const c = pkt.u16(at);
+  return pkt.layerAux[li] & AUX_MDNS ? c & 0x7fff : c;
+}
+
+const id = uint('dns.id', 'Transaction ID', 0, 2, { base: Base.Hex });
+const flagsField = uint('dns.flags', 'Flags', 2, 2, { base: Base.Hex });
+const response = flag('dns.flags.response', 'Response', 2, 2, F_RESPONSE);
+const opcode = uint('dns.flags.opcode', 'Opcode', 2, 2, { mask: 0x7800, names: DNS_OPCODE_NAMES });
+const authoritative = responseOnly(flag('dns.flags.authoritative', 'Authoritative', 2, 2, 0x0400));
+const truncated = flag('dns.flags.truncated', 'Truncated', 2, 2, 0x0200);
+const recdesired = flag('dns.flags.recdesired', 'Recursion desired', 2, 2, 0x0100);
+const recavail = responseOnly(flag('dns.flags.recavail', 'Recursion available', 2, 2, 0x0080));
+const z = flag('dns.flags.z', 'Z', 2, 2, 0x0040);
+const authenticatedBit = flag('dns.flags.authenticated', 'Answer authenticated', 2, 2, 0x0020);
+/** In a query, tshark shows the AD bit (RFC 6840 5.7) only when it is set. */
+const authenticated: FieldDef = {
+  ...authenticatedBit,
+  get: (pkt, li, k) => {
+    const v = authenticatedBit.get(pkt, li, k);
+    return v === 0 && !isResponse(pkt, li) ? undefined : v;
+  },
+};
+const checkdisable = flag('dns.flags.checkdisable', 'Non-authenticated data', 2, 2, 0x0010);
+const rcode = responseOnly(uint('dns.flags.rcode', 'Reply code', 2, 2, { mask: F_RCODE, names: DNS_RCODE_NAMES }));
+const qdcount = uint('dns.count.queries', 'Questions', 4, 2);
+const ancount = uint('dns.count.answers', 'Answer RRs', 6, 2);
+const nscount = uint('dns.count.auth_rr', 'Authority RRs', 8, 2);
+const arcount = uint('dns.count.add_rr', 'Additional RRs', 10, 2);
+
+const qryName = questionString('dns.qry.name', 'Name', (pkt, li, o) => dnsName(pkt, li, o));
+const qryNameLen = questionString('dns.qry.name.len', 'Name Length', (pkt, li, o) => nameTextLength(dnsName(pkt, li, o)), FieldType.Uint);
+const labels = questionString('dns.count.labels', 'Label Count', (pkt, li, o) => labelCount(dnsName(pkt, li, o)), FieldType.Uint);
+const qryType = questionString('dns.qry.type', 'Type', (pkt, li, o) => pkt.u16(afterName(pkt, li, o)), FieldType.Uint, Base.Dec);
+const qryClass = questionString('dns.qry.class', 'Class', (pkt, li, o) => classValue(pkt, li, afterName(pkt, li, o) + 2), FieldType.Uint, Base.Hex, 4);
+
+const respName = rrField('dns.resp.name', 'Name', FieldType.String, anyRR, (pkt, li, o) => dnsName(pkt, li, o));
+const respType = rrField('dns.resp.type', 'Type', FieldType.Uint, anyRR, (pkt, _li, _o, f) => pkt.u16(f), Base.Dec);
+const respClass = rrField('dns.resp.class', 'Class', FieldType.Uint, notOpt, (pkt, li, _o, f) => classValue(pkt, li, f + 2), Base.Hex, 4);
+const respTtl = rrField('dns.resp.ttl', 'Time to live', FieldType.Uint, notOpt, (pkt, _li, _o, f) => pkt.u32(f + 4), Base.Dec);
+const respLen = rrField('dns.resp.len', 'Data length', FieldType.Uint, anyRR, (pkt, _li, _o, f) => pkt.u16(f + 8), Base.Dec);
+
+const a = rrField('dns.a', 'Address', FieldType.Ipv4, (pkt, li, f) => rdataFits(pkt, li, f, T_A, 4), (_pkt, _li, _o, f) => f + 10);
+const aaaa = rrField('dns.aaaa', 'AAAA Address', FieldType.Ipv6, (pkt, li, f) => rdataFits(pkt, li, f, T_AAAA, 16), (_pkt, _li, _o, f) => f + 10);
+const ns = rrField('dns.ns', 'Name Server', FieldType.String, hasType(T_NS), (pkt, li, _o, f) => dnsName(pkt, li, f + 10));
+const cname = rrField('dns.cname', 'CNAME', FieldType.String, hasType(T_CNAME), (pkt, li, _o, f) => dnsName(pkt, li, f + 10));
+const ptr = rrField('dns.ptr.domain_name', 'Domain Name', FieldType.String, hasType(T_PTR), (pkt, li, _o, f) => dnsName(pkt, li, f + 10));
+const mxPref = rrField('dns.mx.preference', 'Preference', FieldType.Uint, hasType(T_MX), (pkt, _li, _o, f) => pkt.u16(f + 10), Base.Dec);
+const mxName = rrField('dns.mx.mail_exchange', 'Mail Exchange', FieldType.String, hasType(T_MX), (pkt, li, _o, f) => dnsName(pkt, li, f + 12));
+const soaMname = rrField('dns.soa.mname', 'Primary name server', FieldType.String, hasType(T_SOA), (pkt, li, _o, f) => dnsName(pkt, li, f + 10));
+
+/** TXT: every character-string of every TXT record is one occurrence (RFC 1035 3.3.14). */
+function txtString(pkt: Packet, li: number, k: number): { at: number; len: number } | null {
+  let left = k;
+  for (let i = 0; ; i++) {
+    const o = nthRR(pkt, li, i, hasType(T_TXT));
+    if (o < 0) return null;
+    const r = rrData(pkt, li, o);
+    if (r === null) return null;
+    const end = r.rdata + r.rdlen;
+    for (let p = r.rdata; p < end; ) {
+      const len = pkt.u8(p);
+      if (p + 1 + len > end) break;
+      if (left === 0) return { at: p + 1, len };
+      left--;
+      p += 1 + len;
+    }
+  }
+}
+
+const txt: FieldDef = {
+  name: 'dns.txt',
+  label: 'TXT',
+  type: FieldType.String,
+  get: (pkt, li, k) => {
+    const t = txtString(pkt, li, k);
+    if (t === null) return undefined;
+    let s = '';
+    for (let i = 0; i < t.len; i++) s += String.fromCharCode(pkt.u8(t.at + i));
+    return s;
+  },
+};
+
+const fields: FieldDef[] = [
+  id,
+  flagsField,
+  response,
+  opcode,
+  authoritative,
+  truncated,
+  recdesired,
+  recavail,
+  z,
+  authenticated,
+  checkdisable,
+  rcode,
+  qdcount,
+  ancount,
+  nscount,
+  arcount,
+  qryName,
+  qryNameLen,
+  labels,
+  qryType,
+  qryClass,
+  respName,
+  respType,
+  respClass,
+  respTtl,
+  respLen,
+  a,
+  aaaa,
+  ns,
+  cname,
+  ptr,
+  mxPref,
+  mxName,
+  soaMname,
+  txt,
+  computed('synack.dns.mdns', 'Multicast DNS (port 5353)', FieldType.Bool, (pkt, li, k) => (k === 0 ? pkt.layerAux[li] & AUX_MDNS : undefined)),
+];
+
+// ---- summary help (used by output/summary) ----
+
+/** Question record `k` (offset) or -1; exported for the summary line. */
+export function dnsQuestion(pkt: Packet, li: number, k: number): number {
+  return nthRecord(pkt, li, k, true);
+}
+
+/** Resource record `k` across answer, authority and additional sections (offset) or -1. */
+export function dnsResourceRecord(pkt: Packet, li: number, k: number): number {
+  return nthRecord(pkt, li, k, false);
+}
+
+/** Offset of the type field after the owner name of the record at `o`, or -1. */
+export function dnsRecordFixed(pkt: Packet, li: number, o: number): number {
+  const f = afterName(pkt, li, o);
+  return f < 0 ? -1 : f;
+}
+
+export function dnsIsMdns(pkt: Packet, li: number): boolean {
+  return (pkt.layerAux[li] & AUX_MDNS) !== 0;
+}
+
+/** The record's data as the summary and tree show it ("192.0.2.1", "10 mx.example.com"), or '' when none is shown. */
+export function dnsRdataText(pkt: Packet, li: number, f: number): string {
+  const type = pkt.u16(f);
+  const len = pkt.u16(f + 8);
+  const at = f + 10;
+  if (at + len > messageEnd(pkt, li)) return '';
+  switch (type) {
+    case T_A:
+      return len === 4 ? ipv4Text(pkt, at) : '';
+    case T_AAAA:
+      return len === 16 ? ipv6Text(pkt, at) : '';
+    case T_NS:
+    case T_CNAME:
+    case T_PTR:
+    case T_SOA:
+      return dnsName(pkt, li, at);
+    case T_MX:
+      return len >= 3 ? `${pkt.u16(at)} ${dnsName(pkt, li, at + 2)}` : '';
+    case T_SRV:
+      return len >= 7 ? `${pkt.u16(at)} ${pkt.u16(at + 2)} ${pkt.u16(at + 4)} ${dnsName(pkt, li, at + 6)}` : '';
+    default:
+      return '';
+  }
+}
+
+// ---- detail tree ----
+
+const SECTION_TITLES = ['Queries', 'Answers', 'Authoritative nameservers', 'Additional records'];
+
+function className(c: number): string {
+  return DNS_CLASS_NAMES.get(c) ?? hex0x(c, 4);
+}
+
+function tree(pkt: Packet, li: number): TreeNode[] {
+  const out: TreeNode[] = [];
+  const start = pkt.layerStart[li];
+  add(out, fieldNode(pkt, li, id));
+  if (start + 4 <= pkt.capLen) {
+    const f = pkt.u16(start + 2);
+    const resp = (f & F_RESPONSE) !== 0;
+    const children: TreeNode[] = [];
+    for (const d of [response, opcode, authoritative, truncated, recdesired, recavail, z, authenticated, checkdisable, rcode]) {
+      if (d.get(pkt, li, 0) === undefined) continue;
+      add(children, d.type === FieldType.Bool ? flagNode(pkt, li, d) : fieldNode(pkt, li, d));
+    }
+    let text = `Flags: ${hex0x(f, 4)} ${dnsOpcodeName((f >> 11) & 15)}${resp ? ' response' : ''}`;
+    if (resp) text += `, ${dnsRcodeName(f & F_RCODE)}`;
+    out.push({ text, field: 'dns.flags', offset: start + 2, length: 2, children });
+  }
+  for (const d of [qdcount, ancount, nscount, arcount]) add(out, fieldNode(pkt, li, d));
+  if (start + HEADER_LEN > pkt.capLen) return out;
+  const total = recordCount(pkt, start);
+  let section = -1;
+  let group: TreeNode | null = null;
+  for (let i = 0; i < total; i++) {
+    const o = dnsRecord(pkt, li, i);
+    if (o < 0) {
+      out.push({ text: `[Records ${i} to ${total - 1} are missing: the message ends before them]`, offset: messageEnd(pkt, li), length: 0 });
+      break;
+    }
+    const s = dnsSection(pkt, li, i);
+    if (s !== section || group === null) {
+      section = s;
+      group = { text: SECTION_TITLES[s], offset: o, length: 0, children: [] };
+      out.push(group);
+    }
+    const node = recordNode(pkt, li, o, s === 0);
+    group.children!.push(node);
+    group.length = node.offset + node.length - group.offset;
+  }
+  return out;
+}
+
+function recordNode(pkt: Packet, li: number, o: number, question: boolean): TreeNode {
+  const name = dnsName(pkt, li, o);
+  const f = afterName(pkt, li, o);
+  const end = messageEnd(pkt, li);
+  const children: TreeNode[] = [];
+  if (f < 0 || f + (question ? 4 : 10) > end) {
+    return { text: `${name}: <record cut short>`, offset: o, length: end - o };
+  }
+  children.push({ text: `Name: ${name}`, field: question ? 'dns.qry.name' : 'dns.resp.name', offset: o, length: f - o });
+  const type = pkt.u16(f);
+  const cls = classValue(pkt, li, f + 2);
+  children.push({ text: `Type: ${dnsTypeName(type)} (${type})`, field: question ? 'dns.qry.type' : 'dns.resp.type', offset: f, length: 2 });
+  if (question) {
+    children.push({ text: `Class: ${className(cls)} (${hex0x(cls, 4)})`, field: 'dns.qry.class', offset: f + 2, length: 2 });
+    return { text: `${name}: type ${dnsTypeName(type)}, class ${className(cls)}`, offset: o, length: f + 4 - o, children };
+  }
+  const rdlen = pkt.u16(f + 8);
+  if (type === T_OPT) {
+    children.push({ text: `UDP payload size: ${pkt.u16(f + 2)}`, offset: f + 2, length: 2 });
+    children.push({ text: `Higher bits in extended RCODE: ${hex0x(pkt.u8(f + 4), 2)}`, offset: f + 4, length: 1 });
+    children.push({ text: `EDNS0 version: ${pkt.u8(f + 5)}`, offset: f + 5, length: 1 });
+    children.push({ text: `Z: ${hex0x(pkt.u16(f + 6), 4)}`, offset: f + 6, length: 2 });
+  } else {
+    children.push({ text: `Class: ${className(cls)} (${hex0x(cls, 4)})`, field: 'dns.resp.class', offset: f + 2, length: 2 });
+    children.push({ text: `Time to live: ${pkt.u32(f + 4)}`, field: 'dns.resp.ttl', offset: f + 4, length: 4 });
+  }
+  children.push({ text: `Data length: ${rdlen}`, field: 'dns.resp.len', offset: f + 8, length: 2 });
+  const data = dnsRdataText(pkt, li, f);
+  const fits = f + 10 + rdlen <= end;
+  if (!fits) children.push({ text: '[Data runs past the end of the message]', offset: f + 10, length: end - f - 10 });
+  else if (data !== '') children.push({ text: `${RDATA_LABELS.get(type) ?? 'Data'}: ${data}`, field: RDATA_FIELDS.get(type), offset: f + 10, length: rdlen });
+  let text = `${name}: type ${dnsTypeName(type)}`;
+  if (type !== T_OPT) text += `, class ${className(cls)}`;
+  if (data !== '') text += `, ${RDATA_WORDS.get(type) ?? 'data'} ${data}`;
+  return { text, offset: o, length: f + 10 + (fits ? rdlen : 0) - o, children };
+}
+
+const RDATA_LABELS = new Map<number, string>([[T_A, 'Address'], [T_AAAA, 'AAAA Address'], [T_NS, 'Name Server'], [T_CNAME, 'CNAME'], [T_PTR, 'Domain Name'], [T_MX, 'Mail Exchange'], [T_SOA, 'Primary name server'], [T_SRV, 'Service']]);
+const RDATA_WORDS = new Map<number, string>([[T_A, 'addr'], [T_AAAA, 'addr'], [T_NS, 'ns'], [T_CNAME, 'cname'], [T_PTR, ''], [T_MX, 'preference, mx'], [T_SOA, 'mname'], [T_SRV, 'priority, weight, port, target']]);
+const RDATA_FIELDS = new Map<number, string>([[T_A, 'dns.a'], [T_AAAA, 'dns.aaaa'], [T_NS, 'dns.ns'], [T_CNAME, 'dns.cname'], [T_PTR, 'dns.ptr.domain_name'], [T_MX, 'dns.mx.mail_exchange'], [T_SOA, 'dns.soa.mname']]);
+
+/** UDP port of multicast DNS (RFC 6762). */
+export const MDNS_PORT = 5353;
+
+export const dns: Protocol = {
+  name: 'dns',
+  label: 'Domain Name System',
+  fields,
+  decode(pkt: Packet): Protocol | null {
+    const start = pkt.cursor;
+    const declared = pkt.limit - start;
+    const li = pkt.push(dns, start, start + HEADER_LEN, pkt.limit);
+    if (li < 0) return null;
+    // The parent (UDP) is the layer below; mDNS is told apart by its port.
+    const parent = li - 1;
+    if (parent >= 0 && pkt.layerProto[parent].name === 'udp') {
+      const ps = pkt.layerStart[parent];
+      if (pkt.u16(ps) === MDNS_PORT || pkt.u16(ps + 2) === MDNS_PORT) pkt.layerAux[li] = AUX_MDNS;
+    }
+    const avail = pkt.avail(start);
+    if (declared < HEADER_LEN) {
+      pkt.malformed('dns', 'fewer than 12 bytes for the DNS header');
+      return null;
+    }
+    if (avail < HEADER_LEN) {
+      pkt.truncated(HEADER_LEN, avail);
+      return null;
+    }
+    // Walk every record once: the first one that does not fit is the problem.
+    const end = pkt.limit;
+    const capEnd = end < pkt.capLen ? end : pkt.capLen;
+    const qd = pkt.u16(start + 4);
+    const total = recordCount(pkt, start);
+    let o = start + HEADER_LEN;
+    for (let i = 0; i < total; i++) {
+      let n = skipName(pkt, o, capEnd);
+      if (n === BAD_LABEL) {
+        pkt.malformed(i < qd ? 'dns.qry.name' : 'dns.resp.name', 'label type 0x40 / 0x80 is undefined (RFC 1035 4.1.4)');
+        return null;
+      }
+      if (n === PAST_END) {
+        // Bytes past the capture cannot be read: when the capture was cut, say so.
+        if (capEnd < end) pkt.truncated(capEnd - start + 1, capEnd - start);
+        else pkt.malformed(i < qd ? 'dns.qry.name' : 'dns.resp.name', 'name runs past the end of the message');
+        return null;
+      }
+      const fixed = i < qd ? 4 : 10;
+      if (n + fixed > end) {
+        pkt.malformed(i < qd ? 'dns.qry.type' : 'dns.resp.type', 'record runs past the end of the message');
+        return null;
+      }
+      if (n + fixed > capEnd) {
+        pkt.truncated(n + fixed - start, capEnd - start);
+        return null;
+      }
+      if (i >= qd) n += pkt.u16(n + 8);
+      o = n + fixed;
+      if (o > end) {
+        pkt.malformed('dns.resp.len', 'record data runs past the end of the message');
+        return null;
+      }
+      if (o > capEnd) {
+        pkt.truncated(o - start, capEnd - start);
+        return null;
+      }
+    }
+    return null;
+  },
+  tree,
+};
