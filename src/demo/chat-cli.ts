@@ -1,5 +1,281 @@
-/** (stub: the chat demo fills this in) */
-export async function run(_argv: string[]): Promise<void> {
-  process.stderr.write('synack: not implemented yet\n');
-  process.exitCode = 2;
+/**
+ * `synack chat server|client`: the lessons' chat program, typed into by a
+ * person (readline) on each side. Messages from the peer are captured text
+ * and pass through sanitize() before they reach the terminal.
+ */
+import { closeSync, openSync, writeSync } from 'node:fs';
+import * as readline from 'node:readline';
+import { sanitize } from '../output/sanitize';
+import {
+  BYE,
+  burstMessages,
+  ChatError,
+  DEFAULT_CHAT_OPTIONS,
+  TcpChatClient,
+  TcpChatServer,
+  UdpChatClient,
+  UdpChatServer,
+  type ChatHooks,
+  type ChatOptions,
+} from './chat';
+import { FRAMINGS, type Framing } from './framing';
+import { jsonLinesSink } from './trace';
+
+type Role = 'server' | 'client';
+
+interface ChatCliOptions extends ChatOptions {
+  role: Role;
+  burst: number;
+  trace?: string;
+  help: boolean;
+}
+
+class ChatUsage extends Error {}
+
+interface Flag {
+  name: string;
+  arg?: string;
+  /** which side takes it ('both' when both do) */
+  role: Role | 'both';
+  /** TCP only */
+  tcp?: boolean;
+  help: string;
+  apply(o: ChatCliOptions, v: string): void;
+}
+
+function port(v: string): number {
+  if (!/^\d+$/.test(v) || Number(v) > 65535) throw new ChatUsage(`--port needs a number from 0 to 65535, not '${v}'`);
+  return Number(v);
+}
+
+function count(flag: string, v: string, max: number): number {
+  if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > max) throw new ChatUsage(`${flag} needs a whole number from 1 to ${max}, not '${v}'`);
+  return Number(v);
+}
+
+const FLAGS: readonly Flag[] = [
+  { name: 'host', arg: 'ADDR', role: 'both', help: 'address to listen on / connect to (default 127.0.0.1; ::1 for IPv6)', apply: (o, v) => (o.host = v) },
+  { name: 'port', arg: 'N', role: 'both', help: 'port (default 8080; a server given 0 picks a free one)', apply: (o, v) => (o.port = port(v)) },
+  { name: 'udp', role: 'both', help: 'UDP instead of TCP: sendto/recvfrom, each datagram one message', apply: (o) => (o.udp = true) },
+  {
+    name: 'echo',
+    arg: 'upper',
+    role: 'server',
+    help: 'answer every message with it in upper case (no typing needed)',
+    apply: (o, v) => {
+      if (v !== 'upper' && v !== 'none') throw new ChatUsage(`--echo ${v}: use upper (or none)`);
+      o.echo = v;
+    },
+  },
+  { name: 'multi', role: 'server', tcp: true, help: 'talk to every client at once (default: one after another, the rest wait)', apply: (o) => (o.multi = true) },
+  {
+    name: 'framing',
+    arg: 'lines|length|raw',
+    role: 'both',
+    tcp: true,
+    help: "how messages are delimited: '\\n' after each (default), a 2-byte length before each, or none (what one recv() returns)",
+    apply: (o, v) => {
+      if (!FRAMINGS.includes(v as Framing)) throw new ChatUsage(`--framing ${v}: use lines, length or raw`);
+      o.framing = v as Framing;
+    },
+  },
+  { name: 'burst', arg: 'N', role: 'client', help: 'on connecting, send N short messages in one tight loop', apply: (o, v) => (o.burst = count('--burst', v, 10000)) },
+  { name: 'cork', role: 'both', tcp: true, help: 'a burst goes out under socket.cork(): one writev, so one segment', apply: (o) => (o.cork = true) },
+  { name: 'nodelay', role: 'both', tcp: true, help: 'set TCP_NODELAY (no Nagle: small segments leave at once)', apply: (o) => (o.nodelay = true) },
+  { name: 'slow-reader', arg: 'MS', role: 'both', tcp: true, help: 'read at most once every MS ms: what arrives meanwhile comes out of one recv()', apply: (o, v) => (o.readDelay = count('--slow-reader', v, 60000)) },
+  { name: 'rst', role: 'both', tcp: true, help: 'end with a reset (RST) instead of a FIN', apply: (o) => (o.rst = true) },
+  { name: 'half-close', role: 'both', tcp: true, help: "end with shutdown(SHUT_WR): send our FIN, keep reading until the peer closes", apply: (o) => (o.halfClose = true) },
+  { name: 'trace', arg: 'FILE|-', role: 'both', help: "write every send()/recv() as a JSON line to FILE ('-': standard output, the chat then goes to standard error)", apply: (o, v) => (o.trace = v) },
+  { name: 'help', role: 'both', help: 'show this help', apply: (o) => (o.help = true) },
+];
+
+export function chatHelp(): string {
+  const lines = [
+    "synack chat: the lessons' chat program, to watch with synack",
+    '',
+    'Usage:',
+    '  synack chat server [--host 127.0.0.1] [--port 8080] [--udp] [--echo upper] [options]',
+    '  synack chat client [--host 127.0.0.1] [--port 8080] [--udp] [--burst N] [options]',
+    '',
+    "Type a line to send it; 'bye' ends the conversation on either side. The server",
+    'talks to one client after another (--multi: all at once). Watch it with',
+    "  sudo synack -i lo 'port 8080'",
+    '',
+    'Options:',
+  ];
+  for (const f of FLAGS) {
+    const flag = `--${f.name}` + (f.arg ? ` ${f.arg}` : '');
+    const note = (f.role === 'both' ? '' : `(${f.role}) `) + (f.tcp ? '(tcp) ' : '');
+    lines.push(`  ${flag.padEnd(26)} ${note}${f.help}`);
+  }
+  lines.push(
+    '',
+    'Sticky packets: on loopback a plain --burst usually leaves as one segment per',
+    'message, because the ACK of the first is back before the second is written.',
+    'They stick reliably with --cork on the sender (one segment) or --slow-reader on',
+    'the receiver (several segments, one recv()).',
+  );
+  return lines.join('\n') + '\n';
+}
+
+export function parseChatArgs(argv: readonly string[]): ChatCliOptions {
+  const o: ChatCliOptions = { ...DEFAULT_CHAT_OPTIONS, role: 'server', burst: 0, help: false };
+  let role: Role | undefined;
+  const given: Flag[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '-h' || a === '--help') {
+      o.help = true;
+      continue;
+    }
+    if (!a.startsWith('--')) {
+      if (role === undefined && (a === 'server' || a === 'client')) {
+        role = a;
+        continue;
+      }
+      throw new ChatUsage(`unexpected '${a}': use 'synack chat server' or 'synack chat client' (see synack chat --help)`);
+    }
+    const eq = a.indexOf('=');
+    const name = eq < 0 ? a.slice(2) : a.slice(2, eq);
+    const flag = FLAGS.find((f) => f.name === name);
+    if (flag === undefined) throw new ChatUsage(`unknown option '--${name}' (see synack chat --help)`);
+    let value = '';
+    if (flag.arg !== undefined) {
+      const v = eq < 0 ? argv[++i] : a.slice(eq + 1);
+      if (v === undefined) throw new ChatUsage(`--${name} needs ${flag.arg}`);
+      value = v;
+    } else if (eq >= 0) {
+      throw new ChatUsage(`--${name} takes no value`);
+    }
+    flag.apply(o, value);
+    given.push(flag);
+  }
+  if (o.help) return o;
+  if (role === undefined) throw new ChatUsage("say which side: 'synack chat server' or 'synack chat client' (see synack chat --help)");
+  o.role = role;
+  for (const f of given) {
+    if (f.role !== 'both' && f.role !== role) throw new ChatUsage(`--${f.name} is an option of the ${f.role}`);
+    if (f.tcp === true && o.udp) throw new ChatUsage(`--${f.name} applies to TCP only: UDP keeps each datagram a message, with no stream to manage`);
+  }
+  if (o.rst && o.halfClose) throw new ChatUsage('--rst and --half-close are two different ways to end: choose one');
+  return o;
+}
+
+export async function run(argv: string[]): Promise<void> {
+  let o: ChatCliOptions;
+  try {
+    o = parseChatArgs(argv);
+  } catch (e) {
+    if (!(e instanceof ChatUsage)) throw e;
+    process.stderr.write(`synack: chat: ${e.message}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  if (o.help) {
+    process.stdout.write(chatHelp());
+    return;
+  }
+  process.exitCode = await chat(o);
+}
+
+/** Runs one side until its conversation ends (client) or it is interrupted (server). */
+async function chat(o: ChatCliOptions): Promise<number> {
+  let traceFd = -1;
+  if (o.trace !== undefined && o.trace !== '-') {
+    try {
+      traceFd = openSync(o.trace, 'w');
+    } catch (e) {
+      process.stderr.write(`synack: chat: cannot write the trace to '${o.trace}': ${(e as NodeJS.ErrnoException).code ?? String(e)}\n`);
+      return 2;
+    }
+  }
+  const traceToStdout = o.trace === '-';
+  const say = (s: string): void => void (traceToStdout ? process.stderr : process.stdout).write(s + '\n');
+  let failed = false;
+  const hooks: ChatHooks = {
+    message: (from, data) => say(`[${from}] ${data.length === 0 && o.udp ? '(an empty datagram)' : sanitize(data.toString('utf8'))}`),
+    info: (text) => say(`-- ${sanitize(text)}`),
+    problem: (text) => {
+      failed = true;
+      process.stderr.write(`synack: ${sanitize(text)}\n`);
+    },
+  };
+  if (traceToStdout) hooks.trace = jsonLinesSink((line) => process.stdout.write(line));
+  else if (traceFd >= 0) hooks.trace = jsonLinesSink((line) => writeSync(traceFd, line));
+
+  // Standard input is read only once the socket is ready: lines piped in
+  // before that wait in the pipe instead of being read with nowhere to go.
+  let input: readline.Interface | undefined;
+  const lines = (): readline.Interface => (input = readline.createInterface({ input: process.stdin, terminal: false }));
+  try {
+    return o.role === 'server' ? await runServer(o, hooks, lines, say) : await runClient(o, hooks, lines, say, () => failed);
+  } catch (e) {
+    if (!(e instanceof ChatError)) throw e;
+    process.stderr.write(`synack: ${e.message}\n`);
+    return 1;
+  } finally {
+    input?.close();
+    process.stdin.destroy();
+    if (traceFd >= 0) closeSync(traceFd);
+  }
+}
+
+async function runServer(o: ChatCliOptions, hooks: ChatHooks, lines: () => readline.Interface, say: (s: string) => void): Promise<number> {
+  const server = o.udp ? new UdpChatServer(o, hooks) : new TcpChatServer(o, hooks);
+  await server.listen();
+  const how = o.udp ? 'udp' : `tcp, framing ${o.framing}${o.multi ? ', every client at once' : ', one client after another'}`;
+  say(`-- listening on ${server.endpoint} (${how})${o.echo === 'upper' ? '; answering in upper case' : "; type lines to answer, 'bye' ends a conversation"}`);
+  lines().on('line', (line) => server.say(line));
+  // A server with its standard input closed (run in the background) keeps serving.
+  await new Promise<void>((done) => {
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
+  await server.close();
+  return 0;
+}
+
+async function runClient(
+  o: ChatCliOptions,
+  hooks: ChatHooks,
+  lines: () => readline.Interface,
+  say: (s: string) => void,
+  failed: () => boolean,
+): Promise<number> {
+  if (o.udp) {
+    const client = new UdpChatClient(o, hooks);
+    await client.connect();
+    say(`-- sending datagrams to ${o.host}:${o.port} (udp); type lines, an empty line is an empty datagram, 'bye' ends`);
+    if (o.burst > 0) {
+      say(`-- burst: ${o.burst} datagrams in one loop; each stays a datagram of its own and one recvfrom() at the server`);
+      client.burst(burstMessages(o.burst));
+    }
+    const input = lines();
+    input.on('line', (line) => (line === BYE ? client.finish() : client.send(line)));
+    input.on('close', () => client.finish());
+    await client.done;
+    return failed() ? 1 : 0;
+  }
+  const client = new TcpChatClient(o, hooks);
+  const c = await client.connect();
+  say(`-- connected to ${c.remote} from ${c.local} (tcp, framing ${o.framing}); type lines, 'bye' ends the conversation`);
+  const stop = (): void => c.closeOurSide();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  if (o.burst > 0) {
+    say(
+      o.cork
+        ? `-- burst: ${o.burst} writes under socket.cork(), handed to the kernel in one writev: expect one segment and one recv() at the server`
+        : `-- burst: ${o.burst} writes in one tight loop, not corked: on loopback each usually leaves as its own segment (add --cork, or run the server with --slow-reader, to see them stick)`,
+    );
+    c.burst(burstMessages(o.burst));
+  }
+  const input = lines();
+  input.on('line', (line) => (line === BYE ? c.finish() : c.send(line)));
+  input.on('close', () => c.finish());
+  const end = await c.done;
+  process.off('SIGINT', stop);
+  process.off('SIGTERM', stop);
+  say(`-- connection closed (${end})`);
+  return failed() || end === 'failed' ? 1 : 0;
 }

@@ -10,7 +10,8 @@ import { compileColumns, UnknownFieldError, writeHeader, writeRow } from '../out
 import { OutBuf, OutputClosed } from '../output/outbuf';
 import type { Options } from '../options';
 
-export async function printCapture(opts: Options): Promise<number> {
+/** `opened`: a capture the caller already opened (`synack demo` opens its own: live on lo, or a replay). */
+export async function printCapture(opts: Options, opened?: OpenedCapture): Promise<number> {
   let cols;
   try {
     cols = opts.outputType === 'fields' ? compileColumns(opts.fields) : null;
@@ -22,7 +23,7 @@ export async function printCapture(opts: Options): Promise<number> {
 
   let capture: OpenedCapture;
   try {
-    capture = await openCapture(opts);
+    capture = opened ?? (await openCapture(opts));
   } catch (e) {
     if (e instanceof CaptureError) return complain(e.toString(), false);
     throw e;

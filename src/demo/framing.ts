@@ -1,0 +1,108 @@
+/**
+ * How the chat marks where one message ends, the lessons' cure for "sticky
+ * packets": TCP delivers a byte stream, so two send()s may come out of one
+ * recv() (or one send() out of two). UDP needs none of this: each datagram is
+ * one message.
+ *
+ * - `lines`: each message ends with '\n' (what a person types).
+ * - `length`: a 2-byte big-endian length, then the message (at most 65535
+ *   bytes). synack's analysis recognises both (`--framing lines|length2`).
+ * - `raw`: no framing, as in the lessons: whatever one recv() returned is
+ *   shown as one message, so a burst shows up stuck together.
+ */
+
+export type Framing = 'lines' | 'length' | 'raw';
+
+export const FRAMINGS: readonly Framing[] = ['lines', 'length', 'raw'];
+
+/**
+ * The longest message either framing carries. `length` cannot say more in its
+ * 2-byte prefix; `lines` uses the same bound so a peer that never sends a
+ * newline cannot make the reader buffer without end.
+ */
+export const MAX_MESSAGE = 65535;
+
+const NEWLINE = 0x0a;
+
+/** Why `text` cannot be sent with this framing, or null when it can. */
+export function cannotFrame(framing: Framing, data: Uint8Array): string | null {
+  if (framing === 'raw') return null;
+  if (data.length > MAX_MESSAGE) {
+    const why = framing === 'length' ? 'its 2-byte length prefix' : 'the line limit the reader enforces';
+    return `a message of ${data.length} bytes is longer than --framing ${framing} allows (${MAX_MESSAGE} bytes: ${why}); not sent`;
+  }
+  if (framing === 'lines' && data.includes(NEWLINE)) return 'a message for --framing lines cannot contain a newline; not sent';
+  return null;
+}
+
+/** The bytes that go on the wire for one message (check `cannotFrame` first). */
+export function frameMessage(framing: Framing, data: Uint8Array): Buffer {
+  if (framing === 'raw') return Buffer.from(data);
+  if (framing === 'lines') {
+    const out = Buffer.allocUnsafe(data.length + 1);
+    out.set(data, 0);
+    out[data.length] = NEWLINE;
+    return out;
+  }
+  const out = Buffer.allocUnsafe(data.length + 2);
+  out.writeUInt16BE(data.length, 0);
+  out.set(data, 2);
+  return out;
+}
+
+/** What one recv() gave the reader: the messages it completed, or why the stream makes no sense. */
+export interface ReadResult {
+  messages: Buffer[];
+  /** The peer broke the framing (a line over MAX_MESSAGE); the reader should close. */
+  error?: string;
+}
+
+/** Cuts a byte stream into messages. */
+export class MessageReader {
+  private held: Buffer = Buffer.alloc(0);
+
+  constructor(readonly framing: Framing) {}
+
+  /** Bytes of an unfinished message waiting for the rest. */
+  get pendingBytes(): number {
+    return this.held.length;
+  }
+
+  /** For the peer-vanished message: how much of how much arrived. */
+  describePending(): string {
+    if (this.framing === 'length' && this.held.length >= 2) {
+      return `${this.held.length - 2} of ${this.held.readUInt16BE(0)} bytes of a message received`;
+    }
+    if (this.framing === 'length') return `1 of the 2 bytes of a length prefix received`;
+    return `${this.held.length} bytes of a line without its newline received`;
+  }
+
+  push(chunk: Buffer): ReadResult {
+    if (this.framing === 'raw') return { messages: chunk.length > 0 ? [chunk] : [] };
+    const buf = this.held.length === 0 ? chunk : Buffer.concat([this.held, chunk]);
+    const messages: Buffer[] = [];
+    let at = 0;
+    if (this.framing === 'lines') {
+      for (;;) {
+        const nl = buf.indexOf(NEWLINE, at);
+        if (nl < 0) break;
+        messages.push(buf.subarray(at, nl));
+        at = nl + 1;
+      }
+      if (buf.length - at > MAX_MESSAGE) {
+        this.held = Buffer.alloc(0);
+        return { messages, error: `the peer sent ${buf.length - at} bytes without a newline, more than the ${MAX_MESSAGE}-byte line limit of --framing lines` };
+      }
+    } else {
+      while (buf.length - at >= 2) {
+        const len = buf.readUInt16BE(at);
+        if (buf.length - at - 2 < len) break;
+        messages.push(buf.subarray(at + 2, at + 2 + len));
+        at += 2 + len;
+      }
+    }
+    // Copy the tail so the chunk it came from is not kept alive by a few bytes.
+    this.held = at === buf.length ? Buffer.alloc(0) : Buffer.from(buf.subarray(at));
+    return { messages };
+  }
+}
