@@ -689,9 +689,12 @@ export const tcp: Protocol = {
     const li = pkt.push(tcp, start, start + MIN_HEADER_LEN, pkt.limit);
     if (li < 0) return null;
     const avail = pkt.avail(start);
+    if (declared < MIN_HEADER_LEN) {
+      pkt.malformed('tcp', 'fewer than 20 bytes for the TCP header');
+      return null;
+    }
     if (avail < FIXED_READ) {
-      if (declared < MIN_HEADER_LEN) pkt.malformed('tcp', 'fewer than 20 bytes for the TCP header');
-      else pkt.truncated(MIN_HEADER_LEN, avail);
+      pkt.truncated(MIN_HEADER_LEN, avail);
       return null;
     }
     const hlen = (pkt.u8(start + 12) >> 4) * 4;
