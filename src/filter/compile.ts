@@ -296,12 +296,28 @@ export class Compiler {
     const le = pairTest(a.kind, CmpOp.Le, a.out, H.out, true);
     const ns = S.out.n;
     const nr = L.out.n;
-    const member = (i: number): boolean => {
-      for (let j = 0; j < ns; j++) if (eq(i, j)) return true;
-      for (let j = 0; j < nr; j++) if (ge(i, j) && le(i, j)) return true;
+    if (e.quant !== 'all') {
+      const member = (i: number): boolean => {
+        for (let j = 0; j < ns; j++) if (eq(i, j)) return true;
+        for (let j = 0; j < nr; j++) if (ge(i, j) && le(i, j)) return true;
+        return false;
+      };
+      return quantifiedOne(a, member, false);
+    }
+    // tshark 4.0 expands a set into one test per member, each with the quantifier:
+    // `all tcp.port in {80, 443}` is (all == 80) or (all == 443), never "each port in the set".
+    return (pkt) => {
+      const n = a.load(pkt);
+      if (n === 0) return false;
+      members: for (let j = 0; j < ns + nr; j++) {
+        for (let i = 0; i < n; i++) {
+          const ok = j < ns ? eq(i, j) : ge(i, j - ns) && le(i, j - ns);
+          if (!ok) continue members;
+        }
+        return true;
+      }
       return false;
     };
-    return quantifiedOne(a, member, e.quant === 'all');
   }
 
   private converts(x: LiteralEntity, kind: Kind, def: FieldDef | undefined): boolean {
