@@ -47,8 +47,13 @@ function hlen(pkt: Packet, li: number): number {
 function plen(pkt: Packet, li: number): number {
   return pkt.u8(pkt.layerStart[li] + 5);
 }
+/**
+ * The fixed header was captured and the addresses fit in the frame (layerAux
+ * 1). Wireshark sets the ARP length from the address sizes first and adds no
+ * address field when that runs past the frame.
+ */
 function headerCaptured(pkt: Packet, li: number): boolean {
-  return pkt.layerStart[li] + FIXED_LEN <= pkt.capLen;
+  return pkt.layerAux[li] === 1 && pkt.layerStart[li] + FIXED_LEN <= pkt.capLen;
 }
 
 /** Ethernet-style hardware (Ethernet, IEEE 802) with 6-byte addresses: ARP_HW_IS_ETHER. */
@@ -188,6 +193,7 @@ export const arp: Protocol = {
       return null;
     }
     pkt.layerEnd[li] = start + total;
+    pkt.layerAux[li] = 1;
     if (avail < total) pkt.truncated(total, avail);
     pkt.cursor = start + total;
     pkt.limit = start + total;

@@ -32,3 +32,23 @@ export function ipv6PseudoSum(pkt: Packet, src: number, dst: number, length: num
   while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
   return sum;
 }
+
+/**
+ * Frame-relative offset of the destination address the pseudo-header of the
+ * upper layer `upperLi` uses: the IPv6 header's (layer `ipLi`), unless a
+ * routing header with segments left names the final destination (RFC 8200
+ * section 8.1): the last address of a type 0 or 2 header, the first segment
+ * of a segment routing header (RFC 8754 section 2).
+ */
+export function ipv6ChecksumDst(pkt: Packet, ipLi: number, upperLi: number): number {
+  for (let j = ipLi + 1; j < upperLi; j++) {
+    if (pkt.layerProto[j].name !== 'ipv6.routing') continue;
+    const r = pkt.layerStart[j];
+    const end = pkt.layerPayload[j];
+    if (r + 4 > pkt.capLen || end > pkt.capLen || pkt.u8(r + 3) === 0) continue;
+    const type = pkt.u8(r + 2);
+    if ((type === 0 || type === 2) && end - r >= 24) return end - 16;
+    if (type === 4 && end - r >= 24) return r + 8;
+  }
+  return pkt.layerStart[ipLi] + 24;
+}

@@ -64,17 +64,24 @@ export const ETHERTYPE_NAMES: ReadonlyMap<number, string> = new Map([
   [0x9100, 'VLAN-tagged frame (Q-in-Q)'],
 ]);
 
+/** Protocols that take part in a chain (layerAux is per protocol, so the bit alone is not enough). */
+const CHAIN_PROTOCOLS = new Set(['eth', 'vlan', 'ieee8021ad', 'sll']);
+
+function inChain(pkt: Packet, j: number): boolean {
+  return (pkt.layerAux[j] & AUX_CHAIN) !== 0 && CHAIN_PROTOCOLS.has(pkt.layerProto[j].name);
+}
+
 /** The innermost layer of the chain that `li` belongs to: Wireshark hangs the trailer on it. */
 export function chainOwner(pkt: Packet, li: number): number {
   let owner = li;
-  while (owner + 1 < pkt.layerCount && (pkt.layerAux[owner + 1] & AUX_CHAIN) !== 0) owner++;
+  while (owner + 1 < pkt.layerCount && inChain(pkt, owner + 1)) owner++;
   return owner;
 }
 
 /** The outermost layer (the Ethernet header) of the chain that `li` belongs to. */
 export function chainFirst(pkt: Packet, li: number): number {
   let first = li;
-  while (first > 0 && (pkt.layerAux[first - 1] & AUX_CHAIN) !== 0) first--;
+  while (first > 0 && inChain(pkt, first - 1)) first--;
   return first;
 }
 
@@ -91,8 +98,9 @@ export interface LinkTrailer {
  * Padding and trailer of the chain that layer `li` belongs to: the captured
  * bytes after the end its payload declares (IPv4 total length, ARP's size,
  * the 802.3 length), or undefined when the payload takes the whole frame.
- * Padding is the zero bytes up to 46 bytes of payload after the first header
- * (IEEE 802.3 clause 4.2.3.3; Wireshark's default "padding is zeros").
+ * Padding fills the payload to 46 bytes (IEEE 802.3 clause 4.2.3.3); what
+ * follows it, or all of it when the would-be padding is not all zeros, is
+ * the trailer.
  */
 export function linkTrailer(pkt: Packet, li: number): LinkTrailer | undefined {
   const first = chainFirst(pkt, li);
@@ -102,9 +110,15 @@ export function linkTrailer(pkt: Packet, li: number): LinkTrailer | undefined {
   const end = Math.min(pkt.layerEnd[owner], pkt.capLen);
   const start = pkt.layerEnd[next];
   if (start >= end) return undefined;
+  // Wireshark's default "padding is zeros": the bytes up to the minimum frame are padding only if all are zero.
   const padEnd = Math.min(pkt.layerPayload[first] + MIN_PAYLOAD_LEN, end);
-  let padLen = 0;
-  while (start + padLen < padEnd && pkt.u8(start + padLen) === 0) padLen++;
+  let padLen = padEnd > start ? padEnd - start : 0;
+  for (let i = 0; i < padLen; i++) {
+    if (pkt.u8(start + i) !== 0) {
+      padLen = 0;
+      break;
+    }
+  }
   return { pad: start, padLen, trailer: start + padLen, trailerLen: end - start - padLen };
 }
 
@@ -178,6 +192,12 @@ const padding: FieldDef = {
 };
 const trailer = trailerField('eth.trailer');
 
+/** Wireshark reads the type field first: a frame shorter than the header shows no Ethernet field at all. */
+function whole(f: FieldDef): FieldDef {
+  const get = f.get;
+  return { ...f, get: (pkt, li, k) => (pkt.layerStart[li] + HEADER_LEN <= pkt.capLen ? get(pkt, li, k) : undefined) };
+}
+
 const fields: FieldDef[] = [
   dst,
   dstLg,
@@ -193,7 +213,7 @@ const fields: FieldDef[] = [
   invalidLentype,
   padding,
   trailer,
-];
+].map(whole);
 
 function addressNode(pkt: Packet, li: number, def: FieldDef, lg: FieldDef, ig: FieldDef, label: string): TreeNode | null {
   const n = fieldNode(pkt, li, def);

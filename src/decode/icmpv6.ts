@@ -10,7 +10,7 @@
  * IPv6 pseudo-header (RFC 4443 section 2.3) and is verified when the whole
  * message was captured and is not inside a quote.
  */
-import { ipv6PseudoSum, onesSum } from './checksum';
+import { ipv6ChecksumDst, ipv6PseudoSum, onesSum } from './checksum';
 import { etherTypes, fallback } from './dispatch';
 import { address, computed, uint } from './fieldkit';
 import type { Packet } from './packet';
@@ -66,11 +66,24 @@ function typeOf(pkt: Packet, li: number): number {
   return pkt.u8(pkt.layerStart[li]);
 }
 
+/**
+ * The message as its IPv6 payload length declares it holds at least the
+ * fixed header: Wireshark hands ICMPv6 only that many bytes (a payload
+ * length of 0 leaves it none, and it shows no field).
+ */
+function declaredHeader(pkt: Packet, li: number): boolean {
+  return pkt.layerStart[li] + HEADER_LEN <= pkt.layerEnd[li];
+}
+function declared(f: FieldDef): FieldDef {
+  const get = f.get;
+  return { ...f, get: (pkt, li, k) => (declaredHeader(pkt, li) ? get(pkt, li, k) : undefined) };
+}
+
 function when(f: FieldDef, types: (t: number) => boolean): FieldDef {
   const get = f.get;
   return {
     ...f,
-    get: (pkt, li, k) => (pkt.layerStart[li] < pkt.capLen && types(typeOf(pkt, li)) ? get(pkt, li, k) : undefined),
+    get: (pkt, li, k) => (declaredHeader(pkt, li) && pkt.layerStart[li] < pkt.capLen && types(typeOf(pkt, li)) ? get(pkt, li, k) : undefined),
   };
 }
 
@@ -91,22 +104,24 @@ export function icmpv6ChecksumStatus(pkt: Packet, li: number): number {
   const ip = enclosingIpv6(pkt, li);
   if ((pkt.layerAux[li] & AUX_QUOTED) !== 0 || ip < 0 || end > pkt.capLen || pkt.frame.origLen > pkt.capLen) return 2;
   const ipStart = pkt.layerStart[ip];
-  const pseudo = ipv6PseudoSum(pkt, ipStart + 8, ipStart + 24, end - start, NEXT_HEADER_ICMPV6);
+  const pseudo = ipv6PseudoSum(pkt, ipStart + 8, ipv6ChecksumDst(pkt, ip, li), end - start, NEXT_HEADER_ICMPV6);
   return onesSum(pkt, start, end - start, pseudo) === 0xffff ? 1 : 0;
 }
 
-const type = uint('icmpv6.type', 'Type', 0, 1, { names: TYPE_NAMES });
-const code = uint('icmpv6.code', 'Code', 1, 1);
-const checksum = uint('icmpv6.checksum', 'Checksum', 2, 2, { base: Base.Hex });
+const type = declared(uint('icmpv6.type', 'Type', 0, 1, { names: TYPE_NAMES }));
+const code = declared(uint('icmpv6.code', 'Code', 1, 1));
+const checksum = declared(uint('icmpv6.checksum', 'Checksum', 2, 2, { base: Base.Hex }));
 const checksumStatus: FieldDef = {
   ...computed('icmpv6.checksum.status', 'Checksum Status', FieldType.Uint, (pkt, li, k) =>
-    k === 0 && pkt.layerStart[li] + HEADER_LEN <= pkt.capLen ? icmpv6ChecksumStatus(pkt, li) : undefined,
+    k === 0 && declaredHeader(pkt, li) && pkt.layerStart[li] + HEADER_LEN <= pkt.capLen ? icmpv6ChecksumStatus(pkt, li) : undefined,
   ),
   offset: 2,
   length: 2,
 };
 const isEcho = (t: number): boolean => t === 128 || t === 129;
-const echoId = when(uint('icmpv6.echo.identifier', 'Identifier', 4, 2, { base: Base.Hex }), isEcho);
+/** RFC 8335 extended echo (PROBE) shares the identifier; its sequence number is one byte. */
+const hasIdentifier = (t: number): boolean => isEcho(t) || t === 160 || t === 161;
+const echoId = when(uint('icmpv6.echo.identifier', 'Identifier', 4, 2, { base: Base.Hex }), hasIdentifier);
 const echoSeq = when(uint('icmpv6.echo.sequence_number', 'Sequence', 6, 2), isEcho);
 const mtu = when(uint('icmpv6.mtu', 'MTU', 4, 4), (t) => t === 2);
 const pointer = when(uint('icmpv6.pointer', 'Pointer', 4, 4), (t) => t === 4);

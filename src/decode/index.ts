@@ -13,7 +13,7 @@ import { ethernet, LLC_FOLLOWS } from './ethernet';
 import { frame as frameProto } from './frame';
 import { icmp } from './icmp';
 import { icmpv6 } from './icmpv6';
-import { ipv4 } from './ipv4';
+import { ipv4, ipVersionAnyLayer } from './ipv4';
 import { dstopts, fraghdr, hopopts, ipv6, routing } from './ipv6';
 import { llc } from './llc';
 import { loop } from './loop';
@@ -107,6 +107,9 @@ for (const p of protocols) {
     ownerOf.set(f, p);
   }
 }
+
+// Wireshark's IPv4 and IPv6 dissectors both add ip.version: the frame layer answers for every IP header.
+registerField(frameProto, ipVersionAnyLayer);
 
 /** The protocol whose layers carry `f`. */
 export function fieldProtocol(f: FieldDef): Protocol {

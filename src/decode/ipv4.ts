@@ -23,7 +23,7 @@
  * default (its ip.check_checksum preference is off).
  */
 import { onesSum } from './checksum';
-import { fallback, ipProtocols } from './dispatch';
+import { etherTypes, fallback, ipProtocols } from './dispatch';
 import { address, computed, either, flag, uint } from './fieldkit';
 import type { Packet } from './packet';
 import { Base, FieldType, type FieldDef, type Protocol, type TreeNode } from './protocol';
@@ -126,6 +126,37 @@ function optionAt(pkt: Packet, li: number, k: number): number {
 }
 
 const version = uint('ip.version', 'Version', 0, 1, { mask: 0xf0 });
+
+/**
+ * ip.version as tshark fills it: Wireshark's IPv6 dissector adds ip.version
+ * too, so it has one occurrence per IPv4 *and* IPv6 header, in order. A
+ * field has one owning protocol, so the frame layer owns this one (index.ts
+ * registers it) and walks the stack.
+ */
+export const ipVersionAnyLayer: FieldDef = {
+  name: 'ip.version',
+  label: 'Version',
+  type: FieldType.Uint,
+  get(pkt, _li, k) {
+    const o = nthIpHeader(pkt, k);
+    return o < 0 ? undefined : pkt.u8(o) >> 4;
+  },
+  span(pkt, _li, k) {
+    const o = nthIpHeader(pkt, k);
+    return o < 0 ? undefined : { offset: o, length: 1 };
+  },
+};
+
+/** Frame-relative start of the k-th captured IPv4 or IPv6 header, or -1. */
+function nthIpHeader(pkt: Packet, k: number): number {
+  let seen = 0;
+  for (let i = 1; i < pkt.layerCount; i++) {
+    const name = pkt.layerProto[i].name;
+    if ((name !== 'ip' && name !== 'ipv6') || pkt.layerStart[i] >= pkt.capLen) continue;
+    if (seen++ === k) return pkt.layerStart[i];
+  }
+  return -1;
+}
 const hdrLen: FieldDef = {
   ...computed('ip.hdr_len', 'Header Length', FieldType.Uint, (pkt, li, k) =>
     k === 0 && stage(pkt, li) >= STAGE_HDR_LEN && pkt.layerStart[li] < pkt.capLen ? headerLength(pkt, li) : undefined,
@@ -136,7 +167,13 @@ const hdrLen: FieldDef = {
 const dsfield = gated(uint('ip.dsfield', 'Differentiated Services Field', 1, 1, { base: Base.Hex }), STAGE_LEN);
 const dscp = gated(uint('ip.dsfield.dscp', 'Differentiated Services Codepoint', 1, 1, { mask: 0xfc }), STAGE_LEN);
 const ecn = gated(uint('ip.dsfield.ecn', 'Explicit Congestion Notification', 1, 1, { mask: 0x03 }), STAGE_LEN);
-const len = gated(uint('ip.len', 'Total Length', 2, 2), STAGE_LEN);
+const rawLen = uint('ip.len', 'Total Length', 2, 2);
+/** With segmentation offload (total length 0) Wireshark shows the length it used: the rest of the frame. */
+const len: FieldDef = {
+  ...rawLen,
+  get: (pkt, li, k) =>
+    stage(pkt, li) < STAGE_LEN ? undefined : (pkt.layerAux[li] & AUX_TSO) !== 0 && k === 0 ? pkt.layerEnd[li] - pkt.layerStart[li] : rawLen.get(pkt, li, k),
+};
 const id = gated(uint('ip.id', 'Identification', 4, 2, { base: Base.HexDec }), STAGE_ALL);
 const flags = gated(uint('ip.flags', 'Flags', 6, 1, { mask: 0xe0, base: Base.Hex, width: 2 }), STAGE_ALL);
 const rb = gated(flag('ip.flags.rb', 'Reserved bit', 6, 1, 0x80), STAGE_ALL);
@@ -199,8 +236,8 @@ const optLen: FieldDef = {
 export const ipv4: Protocol = {
   name: 'ip',
   label: 'Internet Protocol Version 4',
+  // ip.version is registered under the frame layer (ipVersionAnyLayer).
   fields: [
-    version,
     hdrLen,
     dsfield,
     dscp,
@@ -238,8 +275,11 @@ export const ipv4: Protocol = {
       else pkt.truncated(MIN_HEADER_LEN, avail);
       return null;
     }
-    if (pkt.u8(start) >> 4 !== 4) {
+    const v = pkt.u8(start) >> 4;
+    if (v !== 4) {
       pkt.layerAux[li] = STAGE_VERSION;
+      // Wireshark's IP dissector hands a version-6 header to IPv6 (ethertype 0x0800 mislabelled).
+      if (v === 6) return etherTypes.get(0x86dd) ?? fallback.data;
       pkt.malformed('ip.version', 'version is not 4');
       return null;
     }

@@ -12,8 +12,8 @@
  * Extension headers (section 4): hop-by-hop, routing and destination options
  * are (len + 1) * 8 bytes with next-header and length in their first two
  * bytes; the fragment header is 8 bytes. A payload length of 0 with a
- * Jumbo Payload option is a jumbogram (RFC 2675); without one the frame's
- * length stands, as for IPv4 segmentation offload. Fragments after the first
+ * Jumbo Payload option is a jumbogram (RFC 2675); without one the payload
+ * is empty, as Wireshark reads it. Fragments after the first
  * are data: synack decodes frame by frame and does not reassemble.
  */
 import { fallback, ipProtocols } from './dispatch';
@@ -121,7 +121,8 @@ export const ipv6: Protocol = {
       if (jumbo >= 0) {
         pkt.layerAux[li] = AUX_JUMBO;
         payload = jumbo;
-      } else payload = declared - HEADER_LEN;
+      }
+      // Otherwise the payload is empty: Wireshark (unlike for IPv4's TSO) takes the 0 at its word.
     }
     if (payload > declared - HEADER_LEN) pkt.malformed('ipv6.plen', 'payload length beyond the end of the frame');
     const end = start + HEADER_LEN + Math.min(payload, declared - HEADER_LEN);

@@ -61,12 +61,25 @@ const control: FieldDef = {
   },
   span: (pkt, li) => ({ offset: pkt.layerStart[li] + 2, length: ctlLen(pkt, li) }),
 };
+/**
+ * OUIs whose PID is an ethertype (RFC 1042's 0, Cisco's "90-compatible"
+ * 0x0000f8, Apple's AppleTalk 0x080007): shown as llc.type and dispatched.
+ */
+function ouiCarriesEthertype(oui: number): boolean {
+  return oui === 0 || oui === 0x0000f8 || oui === 0x080007;
+}
+/** OUIs for which Wireshark has a PID field of their own (llc.cisco_pid ...), so no llc.pid. */
+const OWN_PID_OUIS = new Set([0x00000c, 0x000081, 0x0001e8, 0x00005e, 0x001958, 0x0017f2, 0x004096, 0x00e02b, 0x00e052, 0x080009]);
+
 const oui = computed('llc.oui', 'Organization Code', FieldType.Uint, (pkt, li, k) => (k === 0 ? snapAt(pkt, li, 0, 3) : undefined));
 const type = computed(
   'llc.type',
   'Type',
   FieldType.Uint,
-  (pkt, li, k) => (k === 0 && snapAt(pkt, li, 0, 3) === 0 ? snapAt(pkt, li, 3, 2) : undefined),
+  (pkt, li, k) => {
+    const o = k === 0 ? snapAt(pkt, li, 0, 3) : undefined;
+    return o !== undefined && ouiCarriesEthertype(o) ? snapAt(pkt, li, 3, 2) : undefined;
+  },
   { base: Base.Hex, width: 4 },
 );
 const pid = computed(
@@ -75,7 +88,7 @@ const pid = computed(
   FieldType.Uint,
   (pkt, li, k) => {
     const o = k === 0 ? snapAt(pkt, li, 0, 3) : undefined;
-    return o === undefined || o === 0 ? undefined : snapAt(pkt, li, 3, 2);
+    return o === undefined || ouiCarriesEthertype(o) || OWN_PID_OUIS.has(o) ? undefined : snapAt(pkt, li, 3, 2);
   },
   { base: Base.Hex, width: 4 },
 );
@@ -122,7 +135,8 @@ export const llc: Protocol = {
     pkt.cursor = start + hlen;
     if (pkt.cursor >= pkt.limit) return null;
     // SNAP with OUI 0 (RFC 1042) carries an ethertype; other OUIs and plain SAPs are shown as data.
-    if (snap && snapAt(pkt, li, 0, 3) === 0) return etherTypes.get(pkt.u16(start + 2 + n + 3)) ?? fallback.data;
+    const o = snap ? snapAt(pkt, li, 0, 3) : undefined;
+    if (o !== undefined && ouiCarriesEthertype(o)) return etherTypes.get(pkt.u16(start + 2 + n + 3)) ?? fallback.data;
     return fallback.data;
   },
   tree(pkt: Packet, li: number): TreeNode[] {
