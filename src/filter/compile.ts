@@ -57,13 +57,13 @@ function resolve(name: string): { def?: FieldDef; proto: Protocol } | undefined 
   return proto === undefined ? undefined : { proto };
 }
 
-/** Every name a filter may use, for suggestions. */
-function knownNames(): string[] {
-  return [...new Set([...protocols.map((p) => p.name), ...allFieldNames()])];
+/** The names to suggest from: a dotted name was meant as a field, a plain word as a protocol or field. */
+function knownNames(dotted: boolean): string[] {
+  return dotted ? allFieldNames() : [...new Set([...protocols.map((p) => p.name), ...allFieldNames()])];
 }
 
 export function unknownNameError(name: string, span: Span): FilterError {
-  const near = closestNames(name, knownNames());
+  const near = closestNames(name, knownNames(name.includes('.')));
   const hint = near.length > 0 ? `; did you mean ${near.map((n) => `'${n}'`).join(', ')}?` : '';
   return new FilterError(`'${name}' is neither a field nor a protocol synack knows${hint}`, span.start, span.end);
 }

@@ -6,6 +6,7 @@ import { CaptureError } from '../capture/frame';
 import { openCapture, type OpenedCapture } from '../capture/open';
 import { decodeFrame } from '../decode/index';
 import { Packet } from '../decode/packet';
+import { compileFilter, formatFilterError } from '../filter/index';
 import { compileColumns, UnknownFieldError, writeHeader, writeRow } from '../output/fields';
 import { OutBuf, OutputClosed } from '../output/outbuf';
 import type { Options } from '../options';
@@ -20,6 +21,10 @@ export async function printCapture(opts: Options, opened?: OpenedCapture): Promi
     throw e;
   }
   if (opts.outputType === 'fields' && opts.fields.length === 0) return complain('-T fields needs at least one -e FIELD');
+  // -Y is checked before any packet is read: a typo costs nothing.
+  const filter = compileFilter(opts.displayFilter ?? '');
+  if (!filter.ok) return complain(`-Y: ${formatFilterError(filter.text, filter.error)}`);
+  const selected = filter.active ? filter.match : null;
 
   let capture: OpenedCapture;
   try {
@@ -60,6 +65,13 @@ export async function printCapture(opts: Options, opened?: OpenedCapture): Promi
   process.once('SIGTERM', stop);
   const end = await source.run((frame) => {
     n++;
+    decodeFrame(pkt, frame, n);
+    // tshark's -Y: a frame that does not match is neither shown nor saved, but
+    // still counts for -c (frames read) and still feeds analysis before this test.
+    if (selected !== null && !selected(pkt)) {
+      if (opts.count !== undefined && n >= opts.count) source.stop();
+      return;
+    }
     if (writer !== null) {
       try {
         writer.write(frame);
@@ -70,7 +82,6 @@ export async function printCapture(opts: Options, opened?: OpenedCapture): Promi
         return;
       }
     }
-    decodeFrame(pkt, frame, n);
     try {
       if (printing && cols !== null) writeRow(out, pkt, cols, opts.fieldsOptions);
     } catch (e) {
