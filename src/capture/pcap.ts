@@ -121,6 +121,52 @@ export class PcapParser extends PushParser {
     super(sink, source);
   }
 
+  /** Ordinary records only (16-byte headers, lengths in order, no pseudo-header): the fast loop applies. */
+  private plain = false;
+
+  override feed(buf: Uint8Array, start: number, end: number): boolean {
+    if (this.stopped) return false;
+    const base = this.begin(start, end);
+    let p = this.resume(buf, start, end, base);
+    while (p >= 0) {
+      p = this.records(buf, p, end, base);
+      if (this.stopped) return false;
+      p = this.step(buf, p, end, base);
+    }
+    return !this.stopped;
+  }
+
+  /**
+   * Delivers the whole, ordinary records at `b[p, end)` straight from the
+   * chunk; returns where it stopped (a partial record, anything unusual, the
+   * end). The general path (`step`) handles what it leaves.
+   */
+  private records(b: Uint8Array, p: number, end: number, base: number): number {
+    if (!this.plain) return p;
+    const f = this.frame;
+    const sink = this.sink;
+    const le = this.le;
+    const max = this.maxCap;
+    const nano = this.nano;
+    while (end - p >= PCAP_RECORD_HEADER_LEN) {
+      const capLen = le ? u32le(b, p + 8) : u32be(b, p + 8);
+      if (capLen > max || end - p - PCAP_RECORD_HEADER_LEN < capLen) break;
+      f.tsSec = le ? u32le(b, p) : u32be(b, p);
+      const frac = le ? u32le(b, p + 4) : u32be(b, p + 4);
+      f.tsNsec = nano ? frac | 0 : Math.imul(frac, 1000);
+      f.capLen = capLen;
+      f.origLen = le ? u32le(b, p + 12) : u32be(b, p + 12);
+      f.recordOffset = base + p;
+      f.data = b;
+      f.offset = p + PCAP_RECORD_HEADER_LEN;
+      this.delivered++;
+      sink(f);
+      p += PCAP_RECORD_HEADER_LEN + capLen;
+      if (this.stopped) break;
+    }
+    return p;
+  }
+
   protected unitLength(b: Uint8Array, p: number, avail: number, offset: number): number {
     if (this.info === null) {
       if (avail < 4) return -4;
@@ -196,6 +242,7 @@ export class PcapParser extends PushParser {
     this.swap = info.lengths;
     this.maxCap = maxSnapLen(info.linkType);
     this.phdr = pseudoHeaderLen(info.linkType);
+    this.plain = this.hdrLen === PCAP_RECORD_HEADER_LEN && this.swap === Lengths.InOrder && this.phdr === 0;
     const f = this.frame;
     f.linkType = info.linkType;
     f.fcsLen = info.fcsLen;

@@ -48,6 +48,8 @@ export interface PcapngInterface {
   name: string;
   /** Pseudo-header bytes at the start of every frame (limits.ts). */
   pseudoHeader: number;
+  /** Largest captured length a frame of this link type may have. */
+  maxCapLen: number;
 }
 
 export interface PcapngSection {
@@ -59,6 +61,12 @@ export interface PcapngSection {
 
 function pad4(n: number): number {
   return (n + 3) & ~3;
+}
+
+function rd32(b: Uint8Array, p: number, le: boolean): number {
+  return le
+    ? (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0
+    : ((b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]) >>> 0;
 }
 
 export class PcapngParser extends PushParser {
@@ -75,6 +83,60 @@ export class PcapngParser extends PushParser {
 
   constructor(sink: FrameSink, source: string) {
     super(sink, source);
+  }
+
+  override feed(buf: Uint8Array, start: number, end: number): boolean {
+    if (this.stopped) return false;
+    const base = this.begin(start, end);
+    let p = this.resume(buf, start, end, base);
+    while (p >= 0) {
+      p = this.packets(buf, p, end, base);
+      if (this.stopped) return false;
+      p = this.step(buf, p, end, base);
+    }
+    return !this.stopped;
+  }
+
+  /**
+   * Delivers the whole, well-formed enhanced packet blocks at `b[p, end)`
+   * straight from the chunk; returns where it stopped (any other block, a
+   * partial one, anything unusual). The general path (`step`) handles the
+   * rest, including every error.
+   */
+  private packets(b: Uint8Array, p: number, end: number, base: number): number {
+    if (this.trailerDue || this.sections.length === 0) return p;
+    const f = this.frame;
+    const sink = this.sink;
+    const ifaces = this.ifaces;
+    const le = this.le;
+    while (end - p >= EPB_MIN) {
+      if (rd32(b, p, le) !== BLOCK_EPB) break;
+      const len = rd32(b, p + 4, le);
+      if ((len & 3) !== 0 || len < EPB_MIN || len > end - p) break;
+      const id = rd32(b, p + 8, le);
+      if (id >= ifaces.length) break;
+      const ifc = ifaces[id];
+      const capLen = rd32(b, p + 20, le);
+      if (capLen > ifc.maxCapLen || len - EPB_MIN < capLen || len - EPB_MIN - pad4(capLen) > PCAPNG_MAX_PACKET_OPTIONS) break;
+      if (ifc.pseudoHeader !== 0 || rd32(b, p + len - 4, le) !== len) break;
+      convert(rd32(b, p + 12, le), rd32(b, p + 16, le), ifc.time);
+      f.tsSec = converted.sec;
+      f.tsNsec = converted.nsec;
+      f.hasTime = true;
+      f.capLen = capLen;
+      f.origLen = rd32(b, p + 24, le);
+      f.interfaceId = id;
+      f.linkType = ifc.linkType;
+      f.fcsLen = ifc.fcsLen;
+      f.recordOffset = base + p;
+      f.data = b;
+      f.offset = p + PACKET_FIXED;
+      this.delivered++;
+      sink(f);
+      p += len;
+      if (this.stopped) break;
+    }
+    return p;
   }
 
   private u32(b: Uint8Array, p: number): number {
@@ -145,7 +207,7 @@ export class PcapngParser extends PushParser {
   }
 
   private packetBlockOk(len: number, min: number, capLen: number, ifc: PcapngInterface, what: string, offset: number): boolean {
-    const max = maxSnapLen(ifc.linkType);
+    const max = ifc.maxCapLen;
     if (capLen > max) {
       this.fail(offset, `${what} claims ${capLen} captured bytes; no frame of link type ${ifc.linkType} can have more than ${max} (damaged file?)`);
     } else if (len - min < capLen) {
@@ -288,7 +350,15 @@ export class PcapngParser extends PushParser {
     const time = timeBase(tsresol, tsoffset);
     if (time.fastUnits !== 1000000 && (time.fastUnits === 0 || time.fastUnits > 1000000)) this.nanosecond = true;
     const linkType = this.u16(b, p + 8);
-    this.ifaces.push({ linkType, snapLen: this.u32(b, p + 12), fcsLen, time, name, pseudoHeader: pseudoHeaderLen(linkType) });
+    this.ifaces.push({
+      linkType,
+      snapLen: this.u32(b, p + 12),
+      fcsLen,
+      time,
+      name,
+      pseudoHeader: pseudoHeaderLen(linkType),
+      maxCapLen: maxSnapLen(linkType),
+    });
   }
 
   /** Continues inside `section` (random access): its byte order and interface table apply. */
