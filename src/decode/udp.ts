@@ -127,9 +127,12 @@ export const udp: Protocol = {
     const li = pkt.push(udp, start, start + HEADER_LEN, pkt.limit);
     if (li < 0) return null;
     const avail = pkt.avail(start);
+    if (declared < HEADER_LEN) {
+      pkt.malformed('udp', 'fewer than 8 bytes for the UDP header');
+      return null;
+    }
     if (avail < HEADER_LEN) {
-      if (declared < HEADER_LEN) pkt.malformed('udp', 'fewer than 8 bytes for the UDP header');
-      else pkt.truncated(HEADER_LEN, avail);
+      pkt.truncated(HEADER_LEN, avail);
       return null;
     }
     const len = pkt.u16(start + 4);
