@@ -192,6 +192,31 @@ const padding: FieldDef = {
 };
 const trailer = trailerField('eth.trailer');
 
+/**
+ * The frame check sequence, when the capture says the frames carry one
+ * (pcap link-type FCS bits, pcapng if_fcslen): the last 4 bytes, outside the
+ * Ethernet layer. Wireshark does not check it by default (eth.fcs.status 2).
+ */
+function fcsOffset(pkt: Packet, li: number): number {
+  const f = pkt.frame.fcsLen;
+  if (f !== 4 || li !== chainFirst(pkt, li)) return -1;
+  const o = pkt.layerEnd[li];
+  return o + 4 <= pkt.capLen && o + 4 === pkt.frame.origLen ? o : -1;
+}
+const fcs: FieldDef = {
+  ...uint('eth.fcs', 'Frame check sequence', 0, 4, { base: Base.Hex }),
+  get(pkt, li, k) {
+    const o = k === 0 ? fcsOffset(pkt, li) : -1;
+    return o < 0 ? undefined : pkt.u32(o);
+  },
+  span: (pkt, li) => ({ offset: fcsOffset(pkt, li), length: 4 }),
+};
+const fcsStatus: FieldDef = {
+  ...uint('eth.fcs.status', 'FCS Status', 0, 1),
+  get: (pkt, li, k) => (k === 0 && fcsOffset(pkt, li) >= 0 ? 2 : undefined),
+  span: (pkt, li) => ({ offset: fcsOffset(pkt, li), length: 4 }),
+};
+
 /** Wireshark reads the type field first: a frame shorter than the header shows no Ethernet field at all. */
 function whole(f: FieldDef): FieldDef {
   const get = f.get;
@@ -213,6 +238,8 @@ const fields: FieldDef[] = [
   invalidLentype,
   padding,
   trailer,
+  fcs,
+  fcsStatus,
 ].map(whole);
 
 function addressNode(pkt: Packet, li: number, def: FieldDef, lg: FieldDef, ig: FieldDef, label: string): TreeNode | null {
@@ -255,6 +282,12 @@ export const ethernet: Protocol = {
     }
     const t = pkt.u16(start + 12);
     pkt.cursor = start + HEADER_LEN;
+    // A frame check sequence the capture declares is not part of the payload.
+    const fcsLen = pkt.frame.fcsLen;
+    if (fcsLen > 0 && pkt.limit - fcsLen >= pkt.cursor && pkt.limit === pkt.frame.origLen) {
+      pkt.limit -= fcsLen;
+      pkt.layerEnd[li] = pkt.limit;
+    }
     if (t >= MIN_ETHERTYPE || t === 0) {
       pkt.layerAux[li] = AUX_CHAIN | AUX_ETHERTYPE;
       return etherTypes.get(t) ?? fallback.data;
@@ -276,6 +309,12 @@ export const ethernet: Protocol = {
     add(out, fieldNode(pkt, li, len));
     add(out, fieldNode(pkt, li, invalidLentype));
     out.push(...trailerNodes(pkt, li, trailer));
+    const f = fcs.get(pkt, li, 0);
+    if (f !== undefined) {
+      const o = fcsOffset(pkt, li);
+      out.push({ text: `Frame check sequence: 0x${(f as number).toString(16).padStart(8, '0')} [unverified]`, field: 'eth.fcs', offset: o, length: 4 });
+      out.push({ text: '[FCS Status: Unverified]', field: 'eth.fcs.status', offset: o, length: 4 });
+    }
     return out;
   },
 };

@@ -33,8 +33,35 @@ export const TRANSPORT_FIELDS = [
   'dhcp.option.vendor_class_id', 'dhcp.option.end', 'dhcp.option.padding',
 ];
 
+/** Frame extras, link layers, ARP, IPv4, IPv6 and its extension headers, ICMP, ICMPv6. */
+export const NETWORK_FIELDS = [
+  'frame.protocols', 'frame.encap_type', 'frame.time_relative', 'frame.time_delta', 'frame.marked', 'frame.ignored',
+  'eth.dst', 'eth.src', 'eth.addr', 'eth.dst.lg', 'eth.dst.ig', 'eth.src.lg', 'eth.src.ig', 'eth.lg', 'eth.ig',
+  'eth.type', 'eth.len', 'eth.invalid_lentype', 'eth.padding', 'eth.trailer', 'eth.fcs', 'eth.fcs.status',
+  'llc.dsap', 'llc.ssap', 'llc.control', 'llc.type', 'llc.oui', 'llc.pid', 'vlan.priority', 'vlan.dei', 'vlan.id',
+  'vlan.etype', 'vlan.len', 'vlan.trailer', 'ieee8021ad.priority', 'ieee8021ad.dei', 'ieee8021ad.id',
+  'ieee8021ah.etype', 'sll.pkttype', 'sll.hatype', 'sll.halen', 'sll.src.eth', 'sll.src.ipv4', 'sll.src.other',
+  'sll.unused', 'sll.etype', 'sll.ltype', 'sll.gretype', 'sll.ifindex', 'sll.trailer', 'null.family', 'null.type',
+  'arp.hw.type', 'arp.proto.type', 'arp.hw.size', 'arp.proto.size', 'arp.opcode', 'arp.isgratuitous', 'arp.isprobe',
+  'arp.isannouncement', 'arp.src.hw_mac', 'arp.src.hw', 'arp.src.proto_ipv4', 'arp.src.proto', 'arp.dst.hw_mac',
+  'arp.dst.hw', 'arp.dst.proto_ipv4', 'arp.dst.proto', 'ip.version', 'ip.hdr_len', 'ip.dsfield', 'ip.dsfield.dscp',
+  'ip.dsfield.ecn', 'ip.len', 'ip.id', 'ip.flags', 'ip.flags.rb', 'ip.flags.df', 'ip.flags.mf', 'ip.frag_offset',
+  'ip.ttl', 'ip.proto', 'ip.checksum', 'ip.checksum.status', 'ip.src', 'ip.dst', 'ip.addr', 'ip.src_host',
+  'ip.dst_host', 'ip.host', 'ip.opt.type', 'ip.opt.len', 'ipv6.version', 'ipv6.tclass', 'ipv6.tclass.dscp',
+  'ipv6.tclass.ecn', 'ipv6.flow', 'ipv6.plen', 'ipv6.nxt', 'ipv6.hlim', 'ipv6.src', 'ipv6.dst', 'ipv6.addr',
+  'ipv6.src_host', 'ipv6.dst_host', 'ipv6.host', 'ipv6.opt.type', 'ipv6.opt.length', 'ipv6.hopopts.nxt',
+  'ipv6.hopopts.len', 'ipv6.hopopts.len_oct', 'ipv6.routing.nxt', 'ipv6.routing.len', 'ipv6.routing.len_oct',
+  'ipv6.routing.type', 'ipv6.routing.segleft', 'ipv6.fraghdr.nxt', 'ipv6.fraghdr.reserved_octet',
+  'ipv6.fraghdr.offset', 'ipv6.fraghdr.reserved_bits', 'ipv6.fraghdr.more', 'ipv6.fraghdr.ident', 'ipv6.dstopts.nxt',
+  'ipv6.dstopts.len', 'ipv6.dstopts.len_oct', 'icmp.type', 'icmp.code', 'icmp.checksum', 'icmp.checksum.status',
+  'icmp.ident', 'icmp.ident_le', 'icmp.seq', 'icmp.seq_le', 'icmp.mtu', 'icmp.redir_gw', 'icmp.pointer',
+  'icmpv6.type', 'icmpv6.code', 'icmpv6.checksum', 'icmpv6.checksum.status', 'icmpv6.echo.identifier',
+  'icmpv6.echo.sequence_number', 'icmpv6.mtu', 'icmpv6.pointer', 'icmpv6.nd.ns.target_address',
+  'icmpv6.nd.na.target_address',
+];
+
 /** Decoders. */
-export const DECODE_FIELDS: string[] = [...TRANSPORT_FIELDS];
+export const DECODE_FIELDS: string[] = [...NETWORK_FIELDS, ...TRANSPORT_FIELDS];
 
 /** Analysis (tcp.stream, relative sequence numbers, tcp.analysis.*). */
 export const ANALYSIS_FIELDS: string[] = [];

@@ -37,15 +37,23 @@ export function tsharkVersion(): string | null {
 
 export const HAVE_TSHARK = tsharkVersion() !== null;
 
+/**
+ * Preferences every oracle run uses. synack decodes each frame on its own and
+ * does not reassemble IP fragments (the first fragment's transport header is
+ * decoded, later fragments are data): tshark is asked to do the same, instead
+ * of decoding the reassembled datagram in the last fragment.
+ */
+export const ORACLE_PREFS: readonly string[] = ['-o', 'ip.defragment:FALSE', '-o', 'ipv6.defragment:FALSE'];
+
 function cacheKey(file: string, fields: readonly string[], extra: readonly string[]): string {
   const h = createHash('sha256');
   h.update(readFileSync(file));
-  h.update('\0' + fields.join(',') + '\0' + extra.join(' ') + '\0' + String(tsharkVersion()));
+  h.update('\0' + fields.join(',') + '\0' + ORACLE_PREFS.join(' ') + '\0' + extra.join(' ') + '\0' + String(tsharkVersion()));
   return h.digest('hex').slice(0, 32);
 }
 
 function tsharkArgs(file: string, fields: readonly string[], extra: readonly string[]): string[] {
-  const args = ['-r', file, '-n', '-T', 'fields', '-E', 'header=n', '-E', 'occurrence=a', '-E', 'separator=\t', ...extra];
+  const args = ['-r', file, '-n', ...ORACLE_PREFS, '-T', 'fields', '-E', 'header=n', '-E', 'occurrence=a', '-E', 'separator=\t', ...extra];
   for (const f of fields) args.push('-e', f);
   return args;
 }
