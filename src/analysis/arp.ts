@@ -1,0 +1,168 @@
+/**
+ * ARP (RFC 826) over Ethernet and IPv4: requests paired with their replies
+ * and the response time, unanswered requests, gratuitous ARP (RFC 5227
+ * announcements and probes), the IP-to-MAC table the exchange builds, and a
+ * warning when two hardware addresses claim one IP address (a conflict: a
+ * misconfiguration or ARP spoofing).
+ */
+import type { Packet } from '../decode/packet';
+import { nsBetween } from './seq';
+
+export const ARP_REQUEST = 1;
+export const ARP_REPLY = 2;
+
+/** A request waiting for its reply. */
+export interface ArpRequest {
+  frame: number;
+  sec: number;
+  nsec: number;
+  /** Who asks (its IPv4 as an unsigned number) and for which address. */
+  senderIp: number;
+  targetIp: number;
+  senderMac: string;
+  replyFrame: number;
+  responseNs: number;
+}
+
+export interface ArpBinding {
+  ip: number;
+  mac: string;
+  firstFrame: number;
+  lastFrame: number;
+}
+
+export interface ArpConflict {
+  ip: number;
+  /** The MAC the table had, and the one that now claims the address. */
+  previousMac: string;
+  mac: string;
+  previousFrame: number;
+  frame: number;
+}
+
+/** What the tracker found for the ARP layer of the current frame (reused). */
+export class ArpNote {
+  frame = 0;
+  layer = -1;
+  /** Reply: the frame of the request it answers (0: unsolicited). */
+  requestFrame = 0;
+  responseNs = 0;
+  gratuitous = false;
+  /** ARP probe (RFC 5227: sender IP 0.0.0.0). */
+  probe = false;
+  /** This frame claims an IP address another MAC held: the frame of that binding. */
+  conflictFrame = 0;
+}
+
+export class ArpTracker {
+  requests = 0;
+  replies = 0;
+  gratuitous = 0;
+  probes = 0;
+  /** Replies that answered no request seen. */
+  unsolicitedReplies = 0;
+  /** Requests in order, answered or not (bounded). */
+  readonly requestLog: ArpRequest[] = [];
+  /** Requests not kept in `requestLog` because it was full. */
+  requestsDropped = 0;
+  /** IPv4 (as a number) to the MAC that last claimed it. */
+  readonly table = new Map<number, ArpBinding>();
+  readonly conflicts: ArpConflict[] = [];
+  readonly note = new ArpNote();
+  /** Pending requests by sender IP, then target IP. */
+  private readonly pending = new Map<number, Map<number, ArpRequest>>();
+
+  constructor(private readonly maxLog = 100_000) {}
+
+  /** The ARP layer `li` of the current frame. */
+  packet(pkt: Packet, li: number): ArpNote | null {
+    const s = pkt.layerStart[li];
+    if (pkt.capLen - s < 28) return null;
+    // Ethernet (1) hardware, IPv4 protocol, 6- and 4-byte addresses only.
+    if (pkt.u16(s + 2) !== 0x0800 || pkt.u8(s + 4) !== 6 || pkt.u8(s + 5) !== 4) return null;
+    const op = pkt.u16(s + 6);
+    const sha = s + 8;
+    const spa = pkt.u32(s + 14);
+    const tha = s + 18;
+    const tpa = pkt.u32(s + 24);
+    const n = this.note;
+    n.frame = pkt.number;
+    n.layer = li;
+    n.requestFrame = 0;
+    n.responseNs = 0;
+    n.probe = spa === 0 && op === ARP_REQUEST;
+    // Gratuitous: the sender announces its own address (RFC 5227 section 3: announcement, or a reply to itself).
+    n.gratuitous = spa === tpa && spa !== 0;
+    n.conflictFrame = 0;
+    const sec = pkt.frame.tsSec;
+    const nsec = pkt.frame.tsNsec;
+    if (n.gratuitous) this.gratuitous++;
+    if (n.probe) this.probes++;
+
+    if (op === ARP_REQUEST) {
+      this.requests++;
+      if (!n.gratuitous) {
+        const r: ArpRequest = { frame: pkt.number, sec, nsec, senderIp: spa, targetIp: tpa, senderMac: mac(pkt, sha), replyFrame: 0, responseNs: 0 };
+        let byTarget = this.pending.get(spa);
+        if (byTarget === undefined) this.pending.set(spa, (byTarget = new Map()));
+        byTarget.set(tpa, r);
+        if (this.requestLog.length < this.maxLog) this.requestLog.push(r);
+        else this.requestsDropped++;
+      }
+    } else if (op === ARP_REPLY) {
+      this.replies++;
+      // The reply's sender is the request's target; its target is the asker.
+      const byTarget = this.pending.get(tpa);
+      const r = byTarget?.get(spa);
+      if (r !== undefined) {
+        byTarget!.delete(spa);
+        r.replyFrame = pkt.number;
+        r.responseNs = nsBetween(sec, nsec, r.sec, r.nsec);
+        n.requestFrame = r.frame;
+        n.responseNs = r.responseNs;
+      } else if (!n.gratuitous) {
+        this.unsolicitedReplies++;
+      }
+    }
+    void tha;
+
+    if (spa !== 0) {
+      const m = mac(pkt, sha);
+      const b = this.table.get(spa);
+      if (b === undefined) {
+        this.table.set(spa, { ip: spa, mac: m, firstFrame: pkt.number, lastFrame: pkt.number });
+      } else if (b.mac !== m) {
+        n.conflictFrame = b.lastFrame;
+        this.conflicts.push({ ip: spa, previousMac: b.mac, mac: m, previousFrame: b.lastFrame, frame: pkt.number });
+        b.mac = m;
+        b.firstFrame = pkt.number;
+        b.lastFrame = pkt.number;
+      } else {
+        b.lastFrame = pkt.number;
+      }
+    }
+    return n;
+  }
+
+  /** Requests never answered in the capture. */
+  unanswered(): ArpRequest[] {
+    return this.requestLog.filter((r) => r.replyFrame === 0);
+  }
+}
+
+const HEX = '0123456789abcdef';
+
+function mac(pkt: Packet, o: number): string {
+  let s = '';
+  for (let i = 0; i < 6; i++) {
+    const b = pkt.u8(o + i);
+    if (i > 0) s += ':';
+    s += HEX[b >> 4] + HEX[b & 15];
+  }
+  return s;
+}
+
+/** Dotted quad of an IPv4 address held as a number. */
+export function ipv4Text(v: number): string {
+  return `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
+}

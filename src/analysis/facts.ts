@@ -1,0 +1,92 @@
+/**
+ * Per-frame analysis facts kept compactly for millions of frames (the
+ * dashboard's packet list and ladder read them after the fact): typed arrays
+ * in chunks of 64 Ki frames, 21 bytes a frame, allocated as frames arrive.
+ */
+
+export const KIND_NONE = 0;
+export const KIND_TCP = 1;
+export const KIND_UDP = 2;
+export const KIND_ARP = 3;
+
+/** Bits above the 15 tcp.analysis flag bits (seq.ts A_*) in `flags`. */
+export const F_COALESCED = 1 << 16;
+export const F_MSG_SPLIT = 1 << 17;
+export const F_NAGLE = 1 << 18;
+export const F_FROM_CLIENT = 1 << 19;
+export const F_AFTER_PEER_FIN = 1 << 20;
+/** The segment arrived ahead of a hole; its message facts were set when the hole filled. */
+export const F_QUEUED = 1 << 21;
+export const F_ARP_GRATUITOUS = 1 << 22;
+export const F_ARP_CONFLICT = 1 << 23;
+export const F_HAS_MSGS = 1 << 24;
+
+const SHIFT = 16;
+const CHUNK = 1 << SHIFT;
+const MASK = CHUNK - 1;
+
+class Chunk {
+  readonly kind = new Uint8Array(CHUNK);
+  readonly stream = new Int32Array(CHUNK).fill(-1);
+  readonly flags = new Uint32Array(CHUNK);
+  readonly relSeq = new Uint32Array(CHUNK);
+  readonly relAck = new Uint32Array(CHUNK);
+  readonly msgs = new Uint16Array(CHUNK);
+}
+
+export class FrameFacts {
+  private readonly chunks: Chunk[] = [];
+  /** Highest frame number recorded. */
+  frames = 0;
+
+  private chunk(frame: number): Chunk {
+    const i = frame >>> SHIFT;
+    while (this.chunks.length <= i) this.chunks.push(new Chunk());
+    return this.chunks[i];
+  }
+
+  set(frame: number, kind: number, stream: number, flags: number, relSeq: number, relAck: number, msgs: number): void {
+    const c = this.chunk(frame);
+    const j = frame & MASK;
+    c.kind[j] = kind;
+    c.stream[j] = stream;
+    c.flags[j] = flags;
+    c.relSeq[j] = relSeq;
+    c.relAck[j] = relAck;
+    c.msgs[j] = msgs > 0xffff ? 0xffff : msgs;
+    if (frame > this.frames) this.frames = frame;
+  }
+
+  /** Adds message facts to a frame after the fact (an out-of-order segment delivered later). */
+  addFlags(frame: number, flags: number, msgs: number): void {
+    if (frame > this.frames) return;
+    const c = this.chunk(frame);
+    const j = frame & MASK;
+    c.flags[j] |= flags;
+    c.msgs[j] = msgs > 0xffff ? 0xffff : msgs;
+  }
+
+  kind(frame: number): number {
+    return frame <= this.frames ? this.chunk(frame).kind[frame & MASK] : KIND_NONE;
+  }
+  stream(frame: number): number {
+    return frame <= this.frames ? this.chunk(frame).stream[frame & MASK] : -1;
+  }
+  flags(frame: number): number {
+    return frame <= this.frames ? this.chunk(frame).flags[frame & MASK] : 0;
+  }
+  relSeq(frame: number): number {
+    return frame <= this.frames ? this.chunk(frame).relSeq[frame & MASK] : 0;
+  }
+  relAck(frame: number): number {
+    return frame <= this.frames ? this.chunk(frame).relAck[frame & MASK] : 0;
+  }
+  msgs(frame: number): number {
+    return frame <= this.frames ? this.chunk(frame).msgs[frame & MASK] : 0;
+  }
+
+  /** Bytes held (for memory accounting). */
+  bytes(): number {
+    return this.chunks.length * CHUNK * 21;
+  }
+}

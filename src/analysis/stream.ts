@@ -1,0 +1,478 @@
+/**
+ * One direction of a TCP connection as a byte stream: segments put back in
+ * sequence order (retransmitted bytes counted once, holes marked as gaps),
+ * then split into application messages by the direction's framing.
+ *
+ * Memory is bounded per direction: at most `limits.streamBytes` reassembled
+ * bytes and `limits.maxMessages` message records are kept (what is dropped is
+ * counted), out-of-order segments wait in a small bounded queue, and framing
+ * detection looks at the first DETECT_BYTES bytes only.
+ */
+import {
+  AUTO_FRAMING,
+  DETECT_BYTES,
+  detectFraming,
+  FRAMING_FIXED,
+  FRAMING_NONE,
+  FRAMING_UNDECIDED,
+  MessageSplitter,
+  type FramingChoice,
+  type MessageSink,
+} from './framing';
+
+export interface StreamLimits {
+  /** Reassembled bytes kept per direction (0: none; the counts and messages still work). */
+  streamBytes: number;
+  /** Message records kept per direction (totals count every message). */
+  maxMessages: number;
+  /** Delivered chunks (segment pieces) remembered per connection, for follow and the ladder. */
+  maxChunks: number;
+  /** Out-of-order segments waiting for a hole to fill, per direction. */
+  maxOutOfOrder: number;
+  /** Out-of-order bytes waiting, per direction. */
+  maxOutOfOrderBytes: number;
+}
+
+export const DEFAULT_LIMITS: StreamLimits = {
+  streamBytes: 0,
+  maxMessages: 0,
+  maxChunks: 0,
+  maxOutOfOrder: 64,
+  maxOutOfOrderBytes: 256 * 1024,
+};
+
+/** Message facts of the bytes one segment delivered (reused; see DirStream.segment). */
+export class ChunkFacts {
+  /** Bytes this segment added to the stream (not seen before). */
+  newBytes = 0;
+  /** Bytes of this segment already received earlier (retransmitted), counted once. */
+  dupBytes = 0;
+  /** The segment arrived before a hole and waits; its facts come when the hole fills. */
+  queued = false;
+  /** Messages touching the new bytes; -1 while no framing applies. */
+  msgs = -1;
+  started = 0;
+  ended = 0;
+  /** The new bytes begin inside a message that started earlier. */
+  continues = false;
+  /** The new bytes end inside a message that goes on later. */
+  continued = false;
+  /** Index (0-based, per direction) of the first message touching the new bytes. */
+  firstMsg = -1;
+
+  reset(): void {
+    this.newBytes = 0;
+    this.dupBytes = 0;
+    this.queued = false;
+    this.msgs = -1;
+    this.started = 0;
+    this.ended = 0;
+    this.continues = false;
+    this.continued = false;
+    this.firstMsg = -1;
+  }
+}
+
+/** A segment waiting for an earlier hole to be filled. */
+interface Pending {
+  seq: number;
+  bytes: Uint8Array;
+  /** Length on the wire (bytes beyond `bytes.length` were not captured). */
+  len: number;
+  frame: number;
+}
+
+/** The connection-wide log of delivered chunks, in delivery order (tshark's follow order). */
+export class ChunkLog {
+  dir = new Uint8Array(64);
+  offset = new Float64Array(64);
+  len = new Int32Array(64);
+  frame = new Float64Array(64);
+  count = 0;
+  /** Chunks not recorded because the log was full. */
+  dropped = 0;
+
+  constructor(private readonly max: number) {}
+
+  add(dir: number, offset: number, len: number, frame: number): void {
+    if (this.count >= this.max) {
+      this.dropped++;
+      return;
+    }
+    if (this.count === this.dir.length) this.grow();
+    const i = this.count++;
+    this.dir[i] = dir;
+    this.offset[i] = offset;
+    this.len[i] = len;
+    this.frame[i] = frame;
+  }
+
+  private grow(): void {
+    const n = this.dir.length * 2;
+    const d = new Uint8Array(n);
+    d.set(this.dir);
+    this.dir = d;
+    const o = new Float64Array(n);
+    o.set(this.offset);
+    this.offset = o;
+    const l = new Int32Array(n);
+    l.set(this.len);
+    this.len = l;
+    const f = new Float64Array(n);
+    f.set(this.frame);
+    this.frame = f;
+  }
+}
+
+export class DirStream implements MessageSink {
+  /** Stream offset of the next expected byte (bytes delivered in order so far, gaps included). */
+  offset = 0;
+  private started = false;
+  /** Raw sequence number of the next expected byte. */
+  nextSeq = 0;
+
+  /** Kept bytes: data[0, kept) are stream offsets [0, kept). */
+  data: Uint8Array | null = null;
+  kept = 0;
+  /** Bytes not kept because of the cap (they were still counted and framed). */
+  droppedBytes = 0;
+  /** Bytes received more than once (retransmissions, overlaps). */
+  dupBytes = 0;
+  gaps = 0;
+  gapBytes = 0;
+  /** Stream offsets where gaps start, and their lengths (first 32). */
+  readonly gapAt: number[] = [];
+  readonly gapLen: number[] = [];
+  private pending: Pending[] = [];
+  private pendingBytes = 0;
+  /** Out-of-order segments dropped because the queue was full (their hole was then skipped). */
+  oooDropped = 0;
+
+  // Framing.
+  framing = FRAMING_UNDECIDED;
+  private detect: Uint8Array | null = null;
+  private detectLen = 0;
+  /** Chunks delivered before the framing was known: (offset, len, frame), replayed once it is. */
+  private early: number[] = [];
+  readonly splitter = new MessageSplitter();
+
+  // Messages.
+  messages = 0;
+  completeMessages = 0;
+  /** Segments whose new bytes touch two or more messages. */
+  coalescedSegments = 0;
+  maxMessagesInSegment = 0;
+  /** Messages that spanned more than one segment. */
+  splitMessages = 0;
+  /** Message records: start offset, end offset (-1 open), first and last frame, segments. */
+  msgStart: Float64Array | null = null;
+  msgEnd: Float64Array | null = null;
+  msgFirstFrame: Float64Array | null = null;
+  msgLastFrame: Float64Array | null = null;
+  msgSegments: Int32Array | null = null;
+  messagesKept = 0;
+  private curSegments = 0;
+  private curFrame = 0;
+
+  constructor(
+    readonly dir: number,
+    private readonly limits: StreamLimits,
+    private readonly choice: FramingChoice,
+    private readonly log: ChunkLog | null,
+    private readonly keepAll: boolean,
+  ) {
+    if (choice.kind !== FRAMING_UNDECIDED) this.setFraming(choice.kind);
+  }
+
+  /** A SYN fixes where the data starts (its sequence number + 1). */
+  syn(isn: number): void {
+    if (!this.started) {
+      this.started = true;
+      this.nextSeq = (isn + 1) >>> 0;
+    }
+  }
+
+  /**
+   * A segment of `len` payload bytes at raw sequence `seq` (after the SYN, if
+   * any), of which `cap` were captured at b[p, p + cap). Fills `out`.
+   */
+  segment(seq: number, b: Uint8Array, p: number, cap: number, len: number, frame: number, out: ChunkFacts): void {
+    if (len === 0) return;
+    if (!this.started) {
+      this.started = true;
+      this.nextSeq = seq;
+    }
+    let rel = (seq - this.nextSeq) | 0;
+    if (rel + len <= 0) {
+      out.dupBytes += len;
+      this.dupBytes += len;
+      return;
+    }
+    if (rel > 0) {
+      if (this.pending.length < this.limits.maxOutOfOrder && this.pendingBytes + cap <= this.limits.maxOutOfOrderBytes) {
+        this.queue(seq, b, p, cap, len, frame);
+        out.queued = true;
+        return;
+      }
+      // No room to wait: give up on the hole.
+      this.oooDropped++;
+      this.skip(rel);
+      rel = 0;
+    }
+    if (rel < 0) {
+      const skipped = -rel;
+      out.dupBytes += skipped;
+      this.dupBytes += skipped;
+      p += skipped;
+      cap = cap > skipped ? cap - skipped : 0;
+      len -= skipped;
+    }
+    this.deliver(b, p, cap, len, frame, out);
+    if (this.pending.length > 0) this.drain();
+  }
+
+  /**
+   * The peer acknowledged up to `ack`: bytes before it that never arrived
+   * were lost to the capture (tshark's "ACKed unseen segment"); mark them as a
+   * gap so the stream and the framing go on. Returns the gap's length.
+   */
+  peerAcked(ack: number): number {
+    if (!this.started) return 0;
+    const ahead = (ack - this.nextSeq) | 0;
+    if (ahead <= 0) return 0;
+    let hole = ahead;
+    if (this.pending.length > 0) {
+      const first = (this.pending[0].seq - this.nextSeq) | 0;
+      if (first < hole) hole = first;
+    }
+    if (hole <= 0) return 0;
+    this.skip(hole);
+    if (this.pending.length > 0) this.drain();
+    return hole;
+  }
+
+  /** End of capture: whatever still waits is delivered after marking the holes before it. */
+  finish(): void {
+    while (this.pending.length > 0) {
+      const first = (this.pending[0].seq - this.nextSeq) | 0;
+      if (first > 0) this.skip(first);
+      this.drain();
+    }
+    if (this.framing === FRAMING_UNDECIDED) this.decide(true);
+  }
+
+  private queue(seq: number, b: Uint8Array, p: number, cap: number, len: number, frame: number): void {
+    const bytes = b.slice(p, p + cap);
+    const item: Pending = { seq, bytes, len, frame };
+    const q = this.pending;
+    let i = q.length;
+    while (i > 0 && ((q[i - 1].seq - seq) | 0) > 0) i--;
+    q.splice(i, 0, item);
+    this.pendingBytes += cap;
+  }
+
+  private drain(): void {
+    const scratch = DRAIN_FACTS;
+    while (this.pending.length > 0) {
+      const head = this.pending[0];
+      const rel = (head.seq - this.nextSeq) | 0;
+      if (rel > 0) return;
+      this.pending.shift();
+      this.pendingBytes -= head.bytes.length;
+      scratch.reset();
+      if (rel + head.len <= 0) {
+        this.dupBytes += head.len;
+        continue;
+      }
+      const skip = -rel;
+      this.dupBytes += skip;
+      const cap = head.bytes.length > skip ? head.bytes.length - skip : 0;
+      this.deliver(head.bytes, skip, cap, head.len - skip, head.frame, scratch);
+    }
+  }
+
+  private skip(n: number): void {
+    this.gaps++;
+    this.gapBytes += n;
+    if (this.gapAt.length < 32) {
+      this.gapAt.push(this.offset);
+      this.gapLen.push(n);
+    }
+    this.nextSeq = (this.nextSeq + n) >>> 0;
+    this.offset += n;
+    if (this.framing === FRAMING_UNDECIDED) this.decide(true);
+    this.closeCurrentAsSplit();
+    this.splitter.gap();
+    if (this.splitter.kind === FRAMING_NONE && this.framing !== FRAMING_NONE) this.framing = FRAMING_NONE;
+  }
+
+  private deliver(b: Uint8Array, p: number, cap: number, len: number, frame: number, out: ChunkFacts): void {
+    const at = this.offset;
+    out.newBytes += len;
+    this.log?.add(this.dir, at, len, frame);
+    this.keep(b, p, cap);
+    this.nextSeq = (this.nextSeq + len) >>> 0;
+    this.offset += len;
+    if (this.framing === FRAMING_UNDECIDED) {
+      this.gather(b, p, cap);
+      this.early.push(at, cap, frame);
+      this.decide(false);
+      if (this.framing === FRAMING_UNDECIDED) return;
+      // Decided now: the earlier chunks were replayed by decide(); this one too, with its facts.
+      this.frameChunk(b, p, cap, at, frame, out);
+    } else {
+      this.frameChunk(b, p, cap, at, frame, out);
+    }
+    // Bytes on the wire but not captured: the framing loses track of them.
+    if (cap < len) {
+      this.closeCurrentAsSplit();
+      this.splitter.gap();
+      if (this.splitter.kind === FRAMING_NONE) this.framing = FRAMING_NONE;
+    }
+  }
+
+  private keep(b: Uint8Array, p: number, cap: number): void {
+    const limit = this.keepAll ? Number.MAX_SAFE_INTEGER : this.limits.streamBytes;
+    if (limit <= 0 || this.kept !== this.offset) {
+      this.droppedBytes += cap;
+      return;
+    }
+    let n = cap;
+    if (this.kept + n > limit) n = limit - this.kept;
+    if (n > 0) {
+      const need = this.kept + n;
+      if (this.data === null || this.data.length < need) {
+        let size = this.data === null ? 256 : this.data.length * 2;
+        while (size < need) size *= 2;
+        if (!this.keepAll && size > limit) size = limit;
+        const d = new Uint8Array(size);
+        if (this.data !== null) d.set(this.data.subarray(0, this.kept));
+        this.data = d;
+      }
+      this.data.set(b.subarray(p, p + n), this.kept);
+      this.kept += n;
+    }
+    this.droppedBytes += cap - n;
+  }
+
+  private gather(b: Uint8Array, p: number, cap: number): void {
+    const room = DETECT_BYTES - this.detectLen;
+    if (room <= 0) return;
+    const n = cap < room ? cap : room;
+    if (this.detect === null) this.detect = new Uint8Array(DETECT_BYTES);
+    this.detect.set(b.subarray(p, p + n), this.detectLen);
+    this.detectLen += n;
+  }
+
+  private decide(final: boolean): void {
+    const kind = detectFraming(this.detect ?? EMPTY, this.detectLen, final || this.detectLen >= DETECT_BYTES, this.choice);
+    if (kind === FRAMING_UNDECIDED) return;
+    this.setFraming(kind);
+    // Replay what arrived before the decision (all but the chunk being delivered now, which the caller frames).
+    const early = this.early;
+    this.early = [];
+    const replay = final ? early.length : early.length - 3;
+    const d = this.detect;
+    for (let i = 0; i < replay; i += 3) {
+      const at = early[i];
+      const cap = early[i + 1];
+      if (d !== null && at + cap <= this.detectLen) {
+        this.frameChunk(d, at, cap, at, early[i + 2], DRAIN_FACTS);
+      } else {
+        this.splitter.gap();
+      }
+    }
+    this.detect = null;
+    this.detectLen = 0;
+  }
+
+  private setFraming(kind: number): void {
+    this.framing = kind;
+    this.splitter.reset(kind, kind === FRAMING_FIXED ? this.choice.size : 0);
+  }
+
+  private frameChunk(b: Uint8Array, p: number, cap: number, at: number, frame: number, out: ChunkFacts): void {
+    const s = this.splitter;
+    if (s.kind === FRAMING_NONE || cap === 0) return;
+    this.curFrame = frame;
+    const before = this.messages;
+    if (s.inMessage) {
+      this.curSegments++;
+      const i = this.messages - 1;
+      if (i < this.messagesKept && this.msgLastFrame !== null && this.msgSegments !== null) {
+        this.msgLastFrame[i] = frame;
+        this.msgSegments[i]++;
+      }
+    }
+    s.feed(b, p, cap, at, this);
+    const touching = s.started + (s.beganInside ? 1 : 0);
+    out.msgs = touching;
+    out.started = s.started;
+    out.ended = s.ended;
+    out.continues = s.beganInside;
+    out.continued = s.endsInside;
+    out.firstMsg = s.beganInside ? before - 1 : before;
+    if (touching >= 2) this.coalescedSegments++;
+    if (touching > this.maxMessagesInSegment) this.maxMessagesInSegment = touching;
+  }
+
+  /** A gap ends the current message: it counts as split (its bytes crossed a boundary we cannot see). */
+  private closeCurrentAsSplit(): void {
+    if (this.splitter.inMessage && this.curSegments > 1) this.splitMessages++;
+    this.curSegments = 0;
+  }
+
+  messageStart(offset: number): void {
+    this.messages++;
+    this.curSegments = 1;
+    const max = this.limits.maxMessages;
+    if (this.messagesKept >= max) return;
+    if (this.msgStart === null || this.messagesKept === this.msgStart.length) this.growMessages(max);
+    const i = this.messagesKept++;
+    this.msgStart![i] = offset;
+    this.msgEnd![i] = -1;
+    this.msgFirstFrame![i] = this.curFrame;
+    this.msgLastFrame![i] = this.curFrame;
+    this.msgSegments![i] = 1;
+  }
+
+  messageEnd(offset: number): void {
+    this.completeMessages++;
+    if (this.curSegments > 1) this.splitMessages++;
+    this.curSegments = 0;
+    const i = this.messages - 1;
+    if (i < this.messagesKept && this.msgEnd !== null) {
+      this.msgEnd[i] = offset;
+      this.msgLastFrame![i] = this.curFrame;
+    }
+  }
+
+  private growMessages(max: number): void {
+    const old = this.msgStart === null ? 0 : this.msgStart.length;
+    const n = Math.min(max, old === 0 ? 16 : old * 2);
+    const f = (a: Float64Array | null): Float64Array => {
+      const b = new Float64Array(n);
+      if (a !== null) b.set(a);
+      return b;
+    };
+    this.msgStart = f(this.msgStart);
+    this.msgEnd = f(this.msgEnd);
+    this.msgFirstFrame = f(this.msgFirstFrame);
+    this.msgLastFrame = f(this.msgLastFrame);
+    const s = new Int32Array(n);
+    if (this.msgSegments !== null) s.set(this.msgSegments);
+    this.msgSegments = s;
+  }
+
+  /** The kept bytes of stream offsets [from, from + n), or null when they were not kept. */
+  bytes(from: number, n: number): Uint8Array | null {
+    if (this.data === null || from + n > this.kept) return null;
+    return this.data.subarray(from, from + n);
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+/** Facts of chunks delivered late (out of order, or replayed): nobody prints them per frame. */
+const DRAIN_FACTS = new ChunkFacts();
+
+export { AUTO_FRAMING };

@@ -1,0 +1,808 @@
+/**
+ * TCP connections: found by a numeric hash of the 5-tuple (IPv4 and IPv6),
+ * numbered as tshark numbers `tcp.stream`, and followed segment by segment:
+ * tshark's sequence analysis (seq.ts), each side's RFC 9293 (793) state, the
+ * handshake and teardown kinds, Zeek's history and conn_state (zeek.ts), the
+ * byte streams and their messages (stream.ts), and Nagle evidence.
+ *
+ * Per-packet work allocates nothing: connection objects are created once per
+ * connection, results go into a reused TcpNote, segments into a typed-array
+ * pool. Live connections are capped; the least recently active one is evicted
+ * (summarised, counted) when the cap is reached, so a SYN flood of millions of
+ * half-open connections runs in bounded memory.
+ */
+import { FLAG_ACK, FLAG_FIN, FLAG_PSH, FLAG_RST, FLAG_SYN, OPT_MSS, OPT_SACK, OPT_SACK_PERM, OPT_TIMESTAMP, OPT_WSCALE, tcpOption } from '../decode/tcp';
+import type { Packet } from '../decode/packet';
+import {
+  A_FAST_RETRANSMISSION,
+  A_RETRANSMISSION,
+  A_REUSED_PORTS,
+  A_SPURIOUS_RETRANSMISSION,
+  analyzeSequence,
+  nsBetween,
+  S_BASE_SEQ_SET,
+  SegmentPool,
+  SeqFlow,
+  SeqResult,
+} from './seq';
+import { ChunkFacts, ChunkLog, DirStream, type StreamLimits } from './stream';
+import type { FramingChoice } from './framing';
+import { ZeekConn } from './zeek';
+import { Flow, FlowTable, hashKey, readKey, type KeyWords } from './flowtable';
+
+// RFC 9293 section 3.3.2 connection states.
+export const ST_CLOSED = 0;
+export const ST_LISTEN = 1;
+export const ST_SYN_SENT = 2;
+export const ST_SYN_RECEIVED = 3;
+export const ST_ESTABLISHED = 4;
+export const ST_FIN_WAIT_1 = 5;
+export const ST_FIN_WAIT_2 = 6;
+export const ST_CLOSE_WAIT = 7;
+export const ST_CLOSING = 8;
+export const ST_LAST_ACK = 9;
+export const ST_TIME_WAIT = 10;
+export const TCP_STATE_NAMES = [
+  'CLOSED',
+  'LISTEN',
+  'SYN-SENT',
+  'SYN-RECEIVED',
+  'ESTABLISHED',
+  'FIN-WAIT-1',
+  'FIN-WAIT-2',
+  'CLOSE-WAIT',
+  'CLOSING',
+  'LAST-ACK',
+  'TIME-WAIT',
+];
+
+/** How the connection began. */
+export type HandshakeKind =
+  /** SYN sent, nothing back yet (live capture) */
+  | 'in-progress'
+  | 'normal'
+  /** normal, but the SYN had to be sent more than once */
+  | 'syn-retransmitted'
+  /** both sides sent a SYN (RFC 9293 figure 7) */
+  | 'simultaneous-open'
+  /** the SYN was answered with a RST: nothing listened on the port */
+  | 'refused'
+  /** the SYN never got an answer in the capture */
+  | 'unanswered'
+  /** SYN and SYN-ACK seen, then a RST or FIN before the handshake's ACK */
+  | 'aborted'
+  /** the capture started after the handshake */
+  | 'midstream';
+
+/** How the connection ended (so far). */
+export type TeardownKind =
+  | 'open'
+  /** FIN, ACK, FIN, ACK: the active closer's FIN was acknowledged before the passive closer's FIN */
+  | 'four-way'
+  /** FIN, FIN+ACK, ACK: the passive closer acknowledged and closed in one segment */
+  | 'three-way'
+  /** one side closed its sending half; data still flowed the other way after the FIN */
+  | 'half-close'
+  /** both FINs were sent before either was acknowledged (the FINs crossed) */
+  | 'simultaneous'
+  /** one side sent a FIN; the other has not closed (yet) */
+  | 'half-closed'
+  | 'reset';
+
+export const CLIENT = 0;
+export const SERVER = 1;
+
+/** Everything tracked about one side (the sender of segments in that direction). */
+export class TcpSide {
+  readonly seq = new SeqFlow();
+  state = ST_CLOSED;
+  /** Frames and bytes on the wire (tshark's conversation table counts these). */
+  frames = 0;
+  frameBytes = 0;
+  /** Segments carrying payload, and the payload bytes (retransmissions included). */
+  dataSegments = 0;
+  payloadBytes = 0;
+  /** Payload bytes sent after the peer's FIN (a half-close: counted, not lost). */
+  bytesAfterPeerFin = 0;
+  segmentsAfterPeerFin = 0;
+  isn = 0;
+  sawSyn = false;
+  synFrame = 0;
+  synSec = 0;
+  synNsec = 0;
+  synCount = 0;
+  finSeqEnd = 0;
+  finFrame = 0;
+  finAcked = false;
+  rstFrame = 0;
+  /** Options announced in this side's SYN: MSS (-1 none), window scale shift (-1 none). */
+  mss = -1;
+  wscale = -1;
+  sackPermitted = false;
+  timestamps = false;
+  zeroWindows = 0;
+  /** tcp.analysis.ack_rtt statistics for segments this side sent (ns). */
+  rttCount = 0;
+  rttMinNs = 0;
+  rttMaxNs = 0;
+  rttSumNs = 0;
+  /** Nagle evidence: small segments that left as soon as an ACK emptied the flight. */
+  nagleHolds = 0;
+  nagleMaxHoldNs = 0;
+  /** Time of this side's last data segment, and whether it was small and is still unacknowledged. */
+  lastDataSec = 0;
+  lastDataNsec = 0;
+  lastDataSmall = false;
+  /** When an ACK from the peer covered everything this side had sent (-1: not since the last data). */
+  flightEmptySec = -1;
+  flightEmptyNsec = 0;
+  stream: DirStream | null = null;
+}
+
+/** One TCP connection (one tcp.stream). Side A of the flow is the first frame's source. */
+export class TcpConnection extends Flow {
+  /** tcp.stream, as tshark numbers it. */
+  readonly stream: number;
+  /** Side A (the first frame's source) is the client. False when A was the server (its SYN-ACK came first, or ports said so). */
+  clientIsA = true;
+  /** The handshake was not seen: which side is the client is a guess from the ports. */
+  midstream = false;
+  readonly client = new TcpSide();
+  readonly server = new TcpSide();
+
+  /** tshark's per-conversation previous frame time (tcp.time_delta). */
+  prevSec = 0;
+  prevNsec = 0;
+  /** tshark: time of the most recent SYN, and the iRTT (first ACK after it); 0 unknown. */
+  mruSynSec = 0;
+  mruSynNsec = 0;
+  mruSynSet = false;
+  firstRttNs = 0;
+  /** tshark's tcp.completeness bits so far. */
+  completeness = 0;
+  /** Started by a SYN that reused the ports of an earlier connection. */
+  reusedPorts = false;
+
+  handshake: HandshakeKind = 'in-progress';
+  synAckFrame = 0;
+  synAckSec = 0;
+  synAckNsec = 0;
+  /** The client's ACK that completed the handshake. */
+  handshakeAckFrame = 0;
+  synToSynAckNs = -1;
+  synAckToAckNs = -1;
+  simultaneousOpen = false;
+
+  teardown: TeardownKind = 'open';
+  /** CLIENT or SERVER: who sent the first FIN (the active closer), -1 none. */
+  activeCloser = -1;
+  firstFinFrame = 0;
+  secondFinFrame = 0;
+  finalAckFrame = 0;
+  /** CLIENT or SERVER: who sent the RST that ended it, -1 none. */
+  resetBy = -1;
+  resetFrame = 0;
+  /** 'handshake', 'established' or 'closing' (after a FIN). */
+  resetPhase = '';
+
+  readonly zeek = new ZeekConn();
+  /** Frames by tcp.analysis flag bit index (bit i -> counts[i]); null until the first flag. */
+  flagCounts: Uint32Array | null = null;
+  log: ChunkLog | null = null;
+
+  constructor(stream: number, family: number, w: KeyWords, frame: number, sec: number, nsec: number) {
+    super(family, w, frame, sec, nsec);
+    this.stream = stream;
+    this.prevSec = sec;
+    this.prevNsec = nsec;
+  }
+
+  /** The side that sent a segment from A (true) or from B. */
+  sideFromA(fromA: boolean): TcpSide {
+    return fromA === this.clientIsA ? this.client : this.server;
+  }
+
+  /** Zeek's conn_state, current. */
+  connState(): string {
+    return this.zeek.connState();
+  }
+
+  /** Zeek's history letters, current. */
+  history(): string {
+    return this.zeek.history;
+  }
+
+  /** Frames carrying tcp.analysis flag `bit` (A_* constant). */
+  flagCount(bit: number): number {
+    if (this.flagCounts === null) return 0;
+    return this.flagCounts[31 - Math.clz32(bit)];
+  }
+}
+
+/** What the tracker found for one TCP layer of the current frame (reused; see TcpTracker.note). */
+export class TcpNote {
+  /** Frame number this note belongs to (notes of older frames are stale). */
+  frame = 0;
+  /** Index of the TCP layer in the packet. */
+  layer = -1;
+  conn: TcpConnection | null = null;
+  stream = -1;
+  /** Sent by the client. */
+  fromClient = false;
+  /** Sequence analysis ran (tshark: the segment length is known: not an IP fragment, not inside an ICMP error). */
+  analyzed = false;
+  /** The header length field is below 20: tshark stops after tcp.seq (no ack, no analysis tree). */
+  bogusHeader = false;
+  /** tshark prints the tcp.analysis tree (it does not when the options were cut by the snapshot length). */
+  printed = false;
+  seglen = 0;
+  relSeq = 0;
+  /** Relative ack when the ACK flag is set, else the raw field. */
+  ack = 0;
+  nxtSeq = 0;
+  completeness = 0;
+  timeRelNs = 0;
+  timeDeltaNs = 0;
+  readonly seq = new SeqResult();
+  /** The connection's iRTT when tshark prints it on this frame (0: not printed). */
+  initialRttNs = 0;
+  /** Message facts of this segment's new bytes (see ChunkFacts). */
+  readonly chunk = new ChunkFacts();
+  /** The framing of this segment's direction (FRAMING_* from framing.ts). */
+  framing = -1;
+  /** Nagle: this small segment left right when the ACK of earlier data arrived; ns it may have waited (0: no). */
+  nagleHoldNs = 0;
+  /** Payload sent after the peer's FIN. */
+  afterPeerFin = false;
+  /** RFC 9293 states after this segment. */
+  clientState = 0;
+  serverState = 0;
+}
+
+export interface TcpTrackerOptions {
+  framing: FramingChoice;
+  limits: StreamLimits;
+  /** Live connections kept in full detail (the least recently active is evicted beyond). */
+  maxConnections: number;
+  /** Keep every byte of this tcp.stream (-z follow). */
+  followStream: number;
+  /** Record delivered chunks (follow, the dashboard's ladder and stream view). */
+  keepChunks: boolean;
+  /** Called when a connection leaves the live table (closed and evicted, or at the end). */
+  onRetire: ((c: TcpConnection, evicted: boolean) => void) | null;
+  onEvent: ((e: TcpEvent) => void) | null;
+}
+
+/** Events for a live view (allocated only when someone listens). */
+export type TcpEvent =
+  | { type: 'tcp-open'; conn: TcpConnection; frame: number }
+  | { type: 'tcp-handshake'; conn: TcpConnection; frame: number; kind: HandshakeKind }
+  | { type: 'tcp-state'; conn: TcpConnection; frame: number; side: number; from: number; to: number }
+  | { type: 'tcp-teardown'; conn: TcpConnection; frame: number; kind: TeardownKind }
+  | { type: 'tcp-finding'; conn: TcpConnection; frame: number; flags: number }
+  | { type: 'tcp-evicted'; conn: TcpConnection };
+
+const MAX_NOTES = 4;
+/** Segments below this many bytes count as small for Nagle (RFC 896 holds back segments smaller than the MSS). */
+const DEFAULT_MSS = 536;
+/** A segment that leaves within this time after the ACK counts as released by it. */
+const NAGLE_RELEASE_NS = 1_000_000;
+
+export class TcpTracker {
+  readonly pool = new SegmentPool();
+  /** tshark's tcp_stream_count. */
+  streams = 0;
+  /** Connections whose ports a later SYN reused (no longer reachable by their 5-tuple). */
+  reused = 0;
+  readonly table: FlowTable<TcpConnection>;
+  readonly notes: TcpNote[] = [];
+  noteCount = 0;
+  private readonly w: KeyWords = new Uint32Array(10);
+
+  constructor(readonly opts: TcpTrackerOptions) {
+    for (let i = 0; i < MAX_NOTES; i++) this.notes.push(new TcpNote());
+    this.table = new FlowTable<TcpConnection>(opts.maxConnections, (c, evicted) => this.retire(c, evicted));
+  }
+
+  get live(): number {
+    return this.table.live;
+  }
+
+  get evicted(): number {
+    return this.table.evicted;
+  }
+
+  /** Every live connection, least recently active first. */
+  connections(): IterableIterator<TcpConnection> {
+    return this.table.all();
+  }
+
+  /** The note of TCP layer `li` of the current frame, if analysed. */
+  noteFor(pkt: Packet, li: number): TcpNote | undefined {
+    for (let i = 0; i < this.noteCount; i++) {
+      const n = this.notes[i];
+      if (n.layer === li && n.frame === pkt.number) return n;
+    }
+    return undefined;
+  }
+
+  /**
+   * One TCP layer `li` whose network layer is `ipLi` (IPv4 or IPv6, `family`).
+   * `inError`: inside an ICMP error (tshark assigns a stream but does not analyse).
+   */
+  segment(pkt: Packet, li: number, ipLi: number, family: number, inError: boolean): TcpNote | null {
+    const start = pkt.layerStart[li];
+    // tshark reads the ports, numbers, flags and window before finding the conversation.
+    if (pkt.capLen - start < 16) return null;
+    if (this.noteCount === MAX_NOTES) return null;
+    const note = this.notes[this.noteCount++];
+    note.frame = pkt.number;
+    note.layer = li;
+
+    const w = this.w;
+    readKey(pkt, ipLi, family, start, w);
+    const seq = pkt.u32(start + 4);
+    const ackRaw = pkt.u32(start + 8);
+    const hlen = (pkt.u8(start + 12) >> 4) * 4;
+    const flags = pkt.u16(start + 12) & 0x0fff;
+    const window = pkt.u16(start + 14);
+    const sec = pkt.frame.tsSec;
+    const nsec = pkt.frame.tsNsec;
+    const num = pkt.number;
+
+    const h = hashKey(w, family);
+    let conn = this.table.find(h, family, w);
+    let fromA = true;
+    const r = note.seq;
+    r.reset();
+    if (conn === null) {
+      conn = this.create(h, family, w, num, sec, nsec);
+      this.rolesFromFirstSegment(conn, flags);
+    } else {
+      fromA = conn.fromA(w);
+      let fwd = conn.sideFromA(fromA).seq;
+      // A SYN with a new ISN on a used 5-tuple starts a new connection (tshark: TCP_A_REUSED_PORTS).
+      if ((flags & (FLAG_SYN | FLAG_ACK)) === FLAG_SYN && fwd.staticFlags & S_BASE_SEQ_SET && seq !== fwd.baseSeq) {
+        this.table.unlinkKey(conn);
+        this.reused++;
+        conn = this.create(h, family, w, num, sec, nsec);
+        this.rolesFromFirstSegment(conn, flags);
+        // tshark starts the new conversation's completeness at "SYN sent" and does not treat it as new.
+        conn.completeness = 1;
+        conn.reusedPorts = true;
+        fromA = true;
+        r.flags |= A_REUSED_PORTS;
+        r.exists = true;
+      } else if ((flags & (FLAG_SYN | FLAG_ACK)) === (FLAG_SYN | FLAG_ACK) && fwd.staticFlags & S_BASE_SEQ_SET && seq !== fwd.baseSeq) {
+        // A SYN-ACK with a new ISN: tshark flags it and takes the new base (its issue 16944).
+        fwd.baseSeq = seq;
+        r.flags |= A_REUSED_PORTS;
+        r.exists = true;
+      }
+      fwd = conn.sideFromA(fromA).seq;
+    }
+    this.table.touch(conn, num, sec, nsec);
+
+    const side = conn.sideFromA(fromA);
+    const peer = fromA === conn.clientIsA ? conn.server : conn.client;
+    note.conn = conn;
+    note.stream = conn.stream;
+    note.completeness = conn.completeness;
+    note.timeRelNs = nsBetween(sec, nsec, conn.firstSec, conn.firstNsec);
+    note.timeDeltaNs = nsBetween(sec, nsec, conn.prevSec, conn.prevNsec);
+    conn.prevSec = sec;
+    conn.prevNsec = nsec;
+    side.seq.numSack = 0;
+
+    const reported = pkt.layerEnd[li] - start;
+    const analysed = !inError && reported >= hlen;
+    note.analyzed = analysed;
+    note.bogusHeader = hlen < 20;
+    note.printed = false;
+    note.initialRttNs = 0;
+    note.chunk.reset();
+    note.framing = -1;
+    note.nagleHoldNs = 0;
+    note.afterPeerFin = false;
+    const seglen = analysed ? reported - hlen : 0;
+    note.seglen = seglen;
+    const fwd = side.seq;
+    const rev = peer.seq;
+    if (analysed) {
+      analyzeSequence(this.pool, fwd, rev, conn.firstRttNs, seq, ackRaw, seglen, flags, window, num, sec, nsec, r);
+      note.relSeq = (seq - fwd.baseSeq) >>> 0;
+      note.ack = flags & FLAG_ACK ? (ackRaw - rev.baseSeq) >>> 0 : ackRaw;
+      note.nxtSeq = (note.relSeq + seglen + (flags & (FLAG_SYN | FLAG_FIN) ? 1 : 0)) >>> 0;
+    } else {
+      note.relSeq = seq;
+      note.ack = ackRaw;
+      note.nxtSeq = 0;
+    }
+    // tshark gives up after tcp.seq when the header length is below 20: nothing below happens for it.
+    if (!note.bogusHeader) this.tsharkRest(pkt, li, conn, side, fwd, rev, note, flags, seglen, hlen, analysed, sec, nsec);
+    if (inError) {
+      // An ICMP error quotes a segment; it is not part of the connection's exchange.
+      note.fromClient = side === conn.client;
+      note.clientState = conn.client.state;
+      note.serverState = conn.server.state;
+      return note;
+    }
+
+    this.count(conn, side, peer, pkt, r.flags, seglen, window);
+    this.states(conn, side, peer, flags, seq, ackRaw, seglen, window, num, sec, nsec);
+    if (analysed) this.bytes(conn, side, peer, pkt, li, flags, seq, ackRaw, seglen, hlen, num, sec, nsec, note);
+    note.fromClient = side === conn.client;
+    note.clientState = conn.client.state;
+    note.serverState = conn.server.state;
+    if (r.flags !== 0 && this.opts.onEvent !== null) this.opts.onEvent({ type: 'tcp-finding', conn, frame: num, flags: r.flags });
+    return note;
+  }
+
+  /** What dissect_tcp() does after the sequence analysis: completeness, iRTT, options, window scaling. */
+  private tsharkRest(pkt: Packet, li: number, conn: TcpConnection, side: TcpSide, fwd: SeqFlow, rev: SeqFlow, note: TcpNote, flags: number, seglen: number, hlen: number, analysed: boolean, sec: number, nsec: number): void {
+    const r = note.seq;
+    const num = pkt.number;
+    const start = pkt.layerStart[li];
+    // tcp.completeness: a SYN only counts in a new conversation; tshark shows the value before this frame.
+    let cpl = conn.completeness;
+    if (conn.firstFrame === num && !conn.reusedPorts) {
+      if ((flags & (FLAG_SYN | FLAG_ACK)) === FLAG_SYN) {
+        cpl |= 1;
+        if (seglen > 0) cpl |= 8;
+      }
+    } else {
+      if ((flags & (FLAG_SYN | FLAG_ACK)) === (FLAG_SYN | FLAG_ACK)) cpl |= 2;
+      if ((flags & (FLAG_SYN | FLAG_ACK)) === FLAG_ACK) cpl |= seglen > 0 ? 8 : 4;
+      if ((flags & (FLAG_FIN | FLAG_ACK)) === (FLAG_FIN | FLAG_ACK)) cpl |= 16;
+      if (flags & FLAG_RST) cpl |= 32;
+    }
+    conn.completeness = cpl;
+
+    if (flags & FLAG_SYN && (flags & FLAG_ACK) === 0) {
+      conn.mruSynSec = sec;
+      conn.mruSynNsec = nsec;
+      conn.mruSynSet = sec !== 0 || nsec !== 0;
+    }
+    if ((flags & (FLAG_SYN | FLAG_ACK)) === FLAG_ACK && conn.mruSynSet && conn.firstRttNs === 0) {
+      conn.firstRttNs = nsBetween(sec, nsec, conn.mruSynSec, conn.mruSynNsec);
+    }
+    if (flags & FLAG_SYN) fwd.isFirstAck = true;
+    else if (flags & FLAG_ACK) fwd.isFirstAck = false;
+
+    // Options: window scale (any segment, as tshark), SACK blocks for bytes in flight, and the SYN's offers.
+    // Options cut by the snapshot length stop tshark's dissection before it prints the analysis.
+    const optionsCut = pkt.capLen < start + hlen;
+    if (hlen > 20) this.options(pkt, li, flags, side, fwd, rev);
+    note.printed = analysed && !optionsCut;
+    if (note.printed && r.exists) note.initialRttNs = conn.firstRttNs;
+    // tshark checks the window scale negotiation after printing (verify_tcp_window_scaling).
+    if (flags & FLAG_SYN && !optionsCut) {
+      if (fwd.winScale === -1) {
+        fwd.winScale = -2;
+        rev.winScale = -2;
+      } else if (flags & FLAG_ACK && rev.winScale === -2) {
+        fwd.winScale = -2;
+      }
+    }
+
+  }
+
+  private options(pkt: Packet, li: number, flags: number, side: TcpSide, fwd: SeqFlow, rev: SeqFlow): void {
+    const ws = tcpOption(pkt, li, OPT_WSCALE, 0);
+    if (ws >= 0 && pkt.u8(ws + 1) === 3) {
+      const shift = pkt.u8(ws + 2);
+      fwd.winScale = shift > 14 ? 14 : shift;
+    }
+    let n = 0;
+    for (let k = 0; n < 3; k++) {
+      const o = tcpOption(pkt, li, OPT_SACK, k);
+      if (o < 0) break;
+      const len = pkt.u8(o + 1);
+      for (let b = o + 2; b + 8 <= o + len && n < 3; b += 8) {
+        const l = (pkt.u32(b) - rev.baseSeq) >>> 0;
+        const r = (pkt.u32(b + 4) - rev.baseSeq) >>> 0;
+        n++;
+        if (n === 1) {
+          fwd.sackL1 = l;
+          fwd.sackR1 = r;
+        } else if (n === 2) {
+          fwd.sackL2 = l;
+          fwd.sackR2 = r;
+        } else {
+          fwd.sackL3 = l;
+          fwd.sackR3 = r;
+        }
+      }
+    }
+    fwd.numSack = n;
+    if (flags & FLAG_SYN) {
+      const mss = tcpOption(pkt, li, OPT_MSS, 0);
+      if (mss >= 0 && pkt.u8(mss + 1) === 4) side.mss = pkt.u16(mss + 2);
+      if (ws >= 0 && pkt.u8(ws + 1) === 3) side.wscale = pkt.u8(ws + 2);
+      side.sackPermitted = tcpOption(pkt, li, OPT_SACK_PERM, 0) >= 0;
+      side.timestamps = tcpOption(pkt, li, OPT_TIMESTAMP, 0) >= 0;
+    }
+  }
+
+  private count(conn: TcpConnection, side: TcpSide, peer: TcpSide, pkt: Packet, flags: number, seglen: number, window: number): void {
+    side.frames++;
+    side.frameBytes += pkt.frame.origLen;
+    if (seglen > 0) {
+      side.dataSegments++;
+      side.payloadBytes += seglen;
+      if (peer.finFrame !== 0) {
+        side.bytesAfterPeerFin += seglen;
+        side.segmentsAfterPeerFin++;
+      }
+    }
+    if (window === 0) side.zeroWindows++;
+    if (flags !== 0) {
+      if (conn.flagCounts === null) conn.flagCounts = new Uint32Array(16);
+      for (let f = flags; f !== 0; f &= f - 1) conn.flagCounts[31 - Math.clz32(f & -f)]++;
+    }
+  }
+
+  /** Handshake, teardown, each side's RFC 9293 state, and Zeek's view. */
+  private states(conn: TcpConnection, side: TcpSide, peer: TcpSide, flags: number, seq: number, ack: number, seglen: number, window: number, num: number, sec: number, nsec: number): void {
+    const ev = this.opts.onEvent;
+    const fromClient = side === conn.client;
+    const oldMine = side.state;
+    const oldPeer = peer.state;
+    const syn = (flags & FLAG_SYN) !== 0;
+    const fin = (flags & FLAG_FIN) !== 0;
+    const rst = (flags & FLAG_RST) !== 0;
+    const ackf = (flags & FLAG_ACK) !== 0;
+
+    // Zeek first (its history records the segment as sent).
+    const rxmit = seglen > 0 && (side.seq.lastSegmentFlags & (A_RETRANSMISSION | A_FAST_RETRANSMISSION | A_SPURIOUS_RETRANSMISSION)) !== 0;
+    conn.zeek.packet(fromClient, flags, seq, seglen, window, rxmit, rxmit ? 0 : seglen);
+
+    if (syn && !rst) {
+      if (!ackf) {
+        if (!side.sawSyn || seq !== side.isn) {
+          side.sawSyn = true;
+          side.isn = seq;
+          side.synFrame = num;
+          side.synSec = sec;
+          side.synNsec = nsec;
+          side.synCount = 1;
+        } else {
+          side.synCount++;
+        }
+        if (fromClient) {
+          if (side.state === ST_CLOSED || side.state === ST_LISTEN) side.state = ST_SYN_SENT;
+          if (peer.state === ST_CLOSED) peer.state = ST_LISTEN;
+        } else {
+          // The "server" sent a plain SYN: both sides opened at once.
+          conn.simultaneousOpen = true;
+          if (side.state === ST_CLOSED || side.state === ST_LISTEN) side.state = ST_SYN_SENT;
+        }
+        if (peer.state === ST_SYN_SENT && peer.sawSyn && side.sawSyn && fromClient !== !conn.clientIsA) {
+          conn.simultaneousOpen = true;
+        }
+        if (peer.state === ST_SYN_SENT && conn.simultaneousOpen) peer.state = ST_SYN_RECEIVED;
+        if (peer.state === ST_LISTEN) peer.state = ST_SYN_RECEIVED;
+      } else {
+        // SYN-ACK.
+        if (!side.sawSyn || seq !== side.isn) {
+          side.sawSyn = true;
+          side.isn = seq;
+          side.synFrame = num;
+          side.synCount = 1;
+        } else {
+          side.synCount++;
+        }
+        if (conn.synAckFrame === 0 && !fromClient) {
+          conn.synAckFrame = num;
+          if (conn.client.sawSyn) conn.synToSynAckNs = nsBetween(sec, nsec, conn.client.synSec, conn.client.synNsec);
+          conn.synAckSec = sec;
+          conn.synAckNsec = nsec;
+        }
+        if (side.state !== ST_ESTABLISHED) side.state = ST_SYN_RECEIVED;
+        if (peer.state === ST_SYN_SENT || peer.state === ST_SYN_RECEIVED) {
+          if (peer.sawSyn && ((ack - peer.isn) | 0) >= 1) peer.state = ST_ESTABLISHED;
+        }
+      }
+    }
+
+    if (rst) {
+      const phase = side.state === ST_SYN_SENT || side.state === ST_SYN_RECEIVED || peer.state === ST_SYN_SENT || peer.state === ST_SYN_RECEIVED ? 'handshake' : conn.firstFinFrame !== 0 ? 'closing' : 'established';
+      if (conn.resetBy < 0 && (side.state !== ST_CLOSED || peer.state !== ST_CLOSED || conn.teardown === 'open' || conn.teardown === 'half-closed' || conn.teardown === 'half-close')) {
+        if (!(side.state === ST_CLOSED && peer.state === ST_CLOSED && conn.teardown !== 'open')) {
+          conn.resetBy = fromClient ? CLIENT : SERVER;
+          conn.resetFrame = num;
+          conn.resetPhase = phase;
+          side.rstFrame = num;
+          if (phase === 'handshake' && conn.handshake === 'in-progress') {
+            // RST to a SYN: refused; after a SYN-ACK (or from the client): aborted.
+            conn.handshake = !fromClient && conn.synAckFrame === 0 ? 'refused' : 'aborted';
+            ev?.({ type: 'tcp-handshake', conn, frame: num, kind: conn.handshake });
+          }
+          conn.teardown = 'reset';
+          ev?.({ type: 'tcp-teardown', conn, frame: num, kind: 'reset' });
+        }
+      }
+      side.state = ST_CLOSED;
+      peer.state = ST_CLOSED;
+    } else {
+      // The ACK field: completes the handshake, acknowledges a FIN.
+      if (ackf) {
+        if (peer.state === ST_SYN_RECEIVED && peer.sawSyn && ((ack - peer.isn) | 0) >= 1) {
+          peer.state = ST_ESTABLISHED;
+          if (side.state === ST_SYN_SENT || side.state === ST_SYN_RECEIVED) side.state = ST_ESTABLISHED;
+        }
+        if (peer.finFrame !== 0 && !peer.finAcked && ((ack - peer.finSeqEnd) | 0) >= 0) {
+          peer.finAcked = true;
+          if (peer.state === ST_FIN_WAIT_1) peer.state = ST_FIN_WAIT_2;
+          else if (peer.state === ST_CLOSING) peer.state = ST_TIME_WAIT;
+          else if (peer.state === ST_LAST_ACK) {
+            peer.state = ST_CLOSED;
+            conn.finalAckFrame = num;
+          }
+        }
+      }
+      if (side.state === ST_SYN_SENT && peer.state === ST_ESTABLISHED && ackf) side.state = ST_ESTABLISHED;
+      if (fin) {
+        const end = (seq + seglen + (syn ? 1 : 0) + 1) >>> 0;
+        const repeat = side.finFrame !== 0 && end === side.finSeqEnd;
+        if (!repeat) {
+          side.finSeqEnd = end;
+          side.finFrame = num;
+          side.finAcked = false;
+          if (conn.firstFinFrame === 0) {
+            conn.firstFinFrame = num;
+            conn.activeCloser = fromClient ? CLIENT : SERVER;
+            if (conn.teardown === 'open') conn.teardown = 'half-closed';
+          } else if (conn.secondFinFrame === 0 && conn.activeCloser !== (fromClient ? CLIENT : SERVER)) {
+            conn.secondFinFrame = num;
+            if (conn.teardown !== 'reset') {
+              const crossed = !(ackf && peer.finFrame !== 0 && ((ack - peer.finSeqEnd) | 0) >= 0) || peer.state === ST_CLOSING;
+              const piggyback = !crossed && peer.state === ST_FIN_WAIT_1;
+              conn.teardown = side.bytesAfterPeerFin > 0 ? 'half-close' : crossed ? 'simultaneous' : piggyback ? 'three-way' : 'four-way';
+              if (crossed && side.bytesAfterPeerFin > 0) conn.teardown = 'simultaneous';
+              ev?.({ type: 'tcp-teardown', conn, frame: num, kind: conn.teardown });
+            }
+          }
+        }
+        // This side: ESTABLISHED -> FIN-WAIT-1, CLOSE-WAIT -> LAST-ACK.
+        if (side.state === ST_ESTABLISHED || side.state === ST_SYN_RECEIVED || side.state === ST_SYN_SENT) side.state = ST_FIN_WAIT_1;
+        else if (side.state === ST_CLOSE_WAIT) side.state = ST_LAST_ACK;
+        // The peer receives it.
+        if (peer.state === ST_ESTABLISHED) peer.state = ST_CLOSE_WAIT;
+        else if (peer.state === ST_FIN_WAIT_1) peer.state = peer.finAcked ? ST_TIME_WAIT : ST_CLOSING;
+        else if (peer.state === ST_FIN_WAIT_2) peer.state = ST_TIME_WAIT;
+      }
+    }
+
+    // The handshake's last step: the client's ACK of the SYN-ACK.
+    if (conn.handshake === 'in-progress' && !rst && !fin) {
+      if (conn.client.state === ST_ESTABLISHED && conn.server.state === ST_ESTABLISHED) {
+        conn.handshake = conn.simultaneousOpen ? 'simultaneous-open' : conn.client.synCount > 1 ? 'syn-retransmitted' : 'normal';
+        if (fromClient && !syn) {
+          conn.handshakeAckFrame = num;
+          if (conn.synAckFrame !== 0) conn.synAckToAckNs = nsBetween(sec, nsec, conn.synAckSec, conn.synAckNsec);
+        }
+        ev?.({ type: 'tcp-handshake', conn, frame: num, kind: conn.handshake });
+      }
+    } else if (conn.handshake === 'in-progress' && fin && conn.synAckFrame !== 0) {
+      conn.handshake = 'aborted';
+    }
+    if (ev !== null) {
+      if (side.state !== oldMine) ev({ type: 'tcp-state', conn, frame: num, side: fromClient ? CLIENT : SERVER, from: oldMine, to: side.state });
+      if (peer.state !== oldPeer) ev({ type: 'tcp-state', conn, frame: num, side: fromClient ? SERVER : CLIENT, from: oldPeer, to: peer.state });
+    }
+  }
+
+  /** Byte stream, messages and Nagle evidence of a segment (the sequence analysis already ran). */
+  private bytes(conn: TcpConnection, side: TcpSide, peer: TcpSide, pkt: Packet, li: number, flags: number, seq: number, ack: number, seglen: number, hlen: number, num: number, sec: number, nsec: number, note: TcpNote): void {
+    const o = this.opts;
+    if (side.stream === null && (seglen > 0 || flags & FLAG_SYN)) side.stream = this.newStream(conn, side === conn.client ? CLIENT : SERVER);
+    const st = side.stream;
+    if (st !== null) {
+      if (flags & FLAG_SYN) st.syn(seq);
+      if (seglen > 0 && (flags & FLAG_RST) === 0) {
+        const payload = pkt.layerStart[li] + hlen;
+        const cap = pkt.capLen > payload ? Math.min(pkt.capLen - payload, seglen) : 0;
+        st.segment(flags & FLAG_SYN ? (seq + 1) >>> 0 : seq, pkt.data, pkt.base + payload, cap, seglen, num, note.chunk);
+        note.framing = st.framing;
+      }
+    }
+    // An ACK beyond what the peer's stream has: those bytes were not captured.
+    if (flags & FLAG_ACK && peer.stream !== null) {
+      const lost = peer.stream.peerAcked(ack);
+      if (lost > 0) conn.zeek.gap(peer === conn.client);
+    }
+    if (seglen > 0 && peer.finFrame !== 0) note.afterPeerFin = true;
+    void o;
+
+    // Nagle (RFC 896): a small segment may not leave while earlier data is unacknowledged.
+    if (seglen > 0 && (flags & (FLAG_SYN | FLAG_FIN | FLAG_RST)) === 0) {
+      const mss = peer.mss > 0 ? peer.mss : side.mss > 0 ? side.mss : DEFAULT_MSS;
+      const small = seglen < mss;
+      if (small && side.lastDataSmall && side.flightEmptySec >= 0 && side.seq.segCount <= 1) {
+        const sinceAck = nsBetween(sec, nsec, side.flightEmptySec, side.flightEmptyNsec);
+        const waited = nsBetween(side.flightEmptySec, side.flightEmptyNsec, side.lastDataSec, side.lastDataNsec);
+        if (sinceAck >= 0 && sinceAck <= NAGLE_RELEASE_NS && waited > 2 * sinceAck && waited >= 200_000) {
+          const hold = nsBetween(sec, nsec, side.lastDataSec, side.lastDataNsec);
+          note.nagleHoldNs = hold;
+          side.nagleHolds++;
+          if (hold > side.nagleMaxHoldNs) side.nagleMaxHoldNs = hold;
+        }
+      }
+      side.lastDataSec = sec;
+      side.lastDataNsec = nsec;
+      side.lastDataSmall = small && (flags & FLAG_PSH) !== 0;
+      side.flightEmptySec = -1;
+    }
+    // This ACK emptied the peer's flight: remember when (a held segment of the peer may leave now).
+    if (flags & FLAG_ACK && peer.seq.segHead < 0 && peer.lastDataSmall && peer.flightEmptySec < 0) {
+      peer.flightEmptySec = sec;
+      peer.flightEmptyNsec = nsec;
+    }
+    // RTT statistics of the segment this one acknowledges (it was sent by the peer).
+    const rtt = note.seq.ackRttNs;
+    if (note.seq.acksFrame !== 0 && rtt > 0) {
+      if (peer.rttCount === 0 || rtt < peer.rttMinNs) peer.rttMinNs = rtt;
+      if (rtt > peer.rttMaxNs) peer.rttMaxNs = rtt;
+      peer.rttSumNs += rtt;
+      peer.rttCount++;
+    }
+  }
+
+  private newStream(conn: TcpConnection, dir: number): DirStream {
+    const o = this.opts;
+    const keepAll = conn.stream === o.followStream;
+    if (conn.log === null && (o.keepChunks || keepAll)) conn.log = new ChunkLog(keepAll ? Number.MAX_SAFE_INTEGER : o.limits.maxChunks > 0 ? o.limits.maxChunks : 1 << 20);
+    return new DirStream(dir, o.limits, o.framing, conn.log, keepAll);
+  }
+
+  private create(h: number, family: number, w: KeyWords, num: number, sec: number, nsec: number): TcpConnection {
+    const c = new TcpConnection(this.streams++, family, w, num, sec, nsec);
+    this.table.add(c, h);
+    this.opts.onEvent?.({ type: 'tcp-open', conn: c, frame: num });
+    return c;
+  }
+
+  /** Called with the first segment's flags right after `create` (before any state). */
+  rolesFromFirstSegment(c: TcpConnection, flags: number): void {
+    if ((flags & FLAG_SYN) !== 0 && (flags & FLAG_ACK) === 0) return;
+    if ((flags & (FLAG_SYN | FLAG_ACK)) === (FLAG_SYN | FLAG_ACK)) {
+      // The SYN-ACK came first: its sender is the server (Zeek flips the roles: '^').
+      c.clientIsA = false;
+      c.zeek.flip();
+      return;
+    }
+    c.midstream = true;
+    c.handshake = 'midstream';
+    c.client.state = ST_ESTABLISHED;
+    c.server.state = ST_ESTABLISHED;
+    // Guess the server from the ports: a well-known port below a high one.
+    if (c.aPort < 1024 && c.bPort >= 1024) {
+      c.clientIsA = false;
+      c.zeek.flip();
+    }
+  }
+
+  /** A connection leaves the table: free its segments, tell the owner (who summarises it). */
+  private retire(c: TcpConnection, evicted: boolean): void {
+    if (evicted) this.opts.onEvent?.({ type: 'tcp-evicted', conn: c });
+    this.pool.releaseList(c.client.seq.segHead);
+    this.pool.releaseList(c.server.seq.segHead);
+    c.client.seq.segHead = c.server.seq.segHead = -1;
+    c.client.seq.segCount = c.server.seq.segCount = 0;
+    this.opts.onRetire?.(c, evicted);
+  }
+
+  /** End of the capture: finish every stream, settle handshake kinds, report every connection. */
+  finish(): void {
+    for (let c = this.table.head; c !== null; c = c.lruNext as TcpConnection | null) {
+      c.client.stream?.finish();
+      c.server.stream?.finish();
+      if (c.handshake === 'in-progress') {
+        if (c.client.sawSyn && c.synAckFrame === 0 && c.server.frames === 0) c.handshake = 'unanswered';
+        else if (c.synAckFrame !== 0) c.handshake = 'aborted';
+      }
+    }
+    while (this.table.head !== null) this.table.remove(this.table.head, false);
+  }
+}
