@@ -1,5 +1,254 @@
-/** (stub: the chat demo fills this in) */
-export async function run(_argv: string[]): Promise<void> {
-  process.stderr.write('synack: not implemented yet\n');
-  process.exitCode = 2;
+/**
+ * `synack demo` (`npm start`): the scripted chat on loopback, captured live
+ * and shown in the dashboard, or printed as text (`--text`, or when standard
+ * output is not a terminal) through the same print path as `synack -i`.
+ * Where live capture is impossible it replays captures/chat-demo.pcapng and
+ * says why, with the one command that would make it live.
+ */
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { CaptureError } from '../capture/frame';
+import type { OpenedCapture } from '../capture/open';
+import { dropPrivileges } from '../capture/privileges';
+import { openWriter, type CaptureWriter } from '../capture/writer';
+import { parseOptions, UsageError, type Options } from '../options';
+import { ChatError } from './chat';
+import { ChatDemo, DEFAULT_DEMO_OPTIONS, type DemoEvent } from './demo';
+import { describeEvent } from './narrate';
+import { openDemoSession, type DemoSession } from './session';
+
+interface DemoCliOptions {
+  text: boolean;
+  once: boolean;
+  noCapture: boolean;
+  replay: boolean;
+  port: number;
+  pace: number;
+  interval: number;
+  trace?: string;
+  help: boolean;
+  /** Everything else: synack's own options (-T fields -e ..., -V, -x, -Y, -w ...). */
+  rest: string[];
+}
+
+class DemoUsage extends Error {}
+
+function number(flag: string, v: string | undefined, min: number, max: number): number {
+  if (v === undefined || !/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new DemoUsage(`${flag} needs a whole number from ${min} to ${max}, not '${v ?? ''}'`);
+  return Number(v);
+}
+
+export function parseDemoArgs(argv: readonly string[]): DemoCliOptions {
+  const o: DemoCliOptions = {
+    text: false,
+    once: false,
+    noCapture: false,
+    replay: false,
+    port: DEFAULT_DEMO_OPTIONS.port,
+    pace: DEFAULT_DEMO_OPTIONS.pace,
+    interval: DEFAULT_DEMO_OPTIONS.interval,
+    help: false,
+    rest: [],
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const eq = a.startsWith('--') ? a.indexOf('=') : -1;
+    const name = eq < 0 ? a : a.slice(0, eq);
+    const value = (): string | undefined => (eq < 0 ? argv[++i] : a.slice(eq + 1));
+    switch (name) {
+      case '--text':
+        o.text = true;
+        break;
+      case '--once':
+        o.once = true;
+        break;
+      case '--no-capture':
+        o.noCapture = true;
+        break;
+      case '--replay':
+        o.replay = true;
+        break;
+      case '--port':
+        o.port = number('--port', value(), 0, 65535);
+        break;
+      case '--pace':
+        o.pace = number('--pace', value(), 10, 60000);
+        break;
+      case '--interval':
+        o.interval = number('--interval', value(), 100, 600000);
+        break;
+      case '--trace': {
+        const v = value();
+        if (v === undefined) throw new DemoUsage('--trace needs FILE');
+        o.trace = v;
+        break;
+      }
+      case '-h':
+      case '--help':
+        o.help = true;
+        break;
+      default:
+        o.rest.push(a);
+    }
+  }
+  if (o.trace === '-' && !o.noCapture) throw new DemoUsage("--trace - (standard output) goes with --no-capture; the packets go to standard output otherwise");
+  if (o.replay && o.noCapture) throw new DemoUsage('--replay and --no-capture exclude each other: one replays a capture, the other captures nothing');
+  return o;
+}
+
+export function demoHelp(): string {
+  return [
+    'synack demo: the lessons\' chat, played on loopback and captured live',
+    '',
+    'Usage: synack demo [--text] [--once] [--replay] [--no-capture] [--port N] [--pace MS] [--interval MS] [--trace FILE] [synack options]',
+    '',
+    'A chat server and a scripted client on 127.0.0.1: the handshake, messages, a',
+    'burst that sticks together (socket.cork), a burst to a slow reader, the same',
+    'over UDP, the FIN teardown; then a new connection every few seconds (refused,',
+    'reset, half-closed, plain) until you quit (q or Ctrl-C).',
+    '',
+    '  --text          print packets as text (also when standard output is not a terminal)',
+    '  --once          stop after the script and one of each extra connection',
+    '  --replay        replay captures/chat-demo.pcapng at its pace instead of capturing',
+    '  --no-capture    only run the chat programs (capture them with another tool)',
+    '  --port N        the servers\' port (default: a free one)',
+    `  --pace MS       time between steps (default ${DEFAULT_DEMO_OPTIONS.pace})`,
+    `  --interval MS   time between the extra connections (default ${DEFAULT_DEMO_OPTIONS.interval})`,
+    "  --trace FILE    write the steps and every send()/recv() as JSON lines ('-' with --no-capture)",
+    '',
+    'Live capture needs root or cap_net_raw (sudo npm start); without it the',
+    'demo replays the recorded run and says so. Other synack options apply to',
+    "the packets, e.g.: synack demo --text -T fields -e frame.number -e tcp.flags.str",
+    '',
+  ].join('\n');
+}
+
+export async function run(argv: string[]): Promise<void> {
+  let d: DemoCliOptions;
+  let opts: Options;
+  try {
+    d = parseDemoArgs(argv);
+    opts = parseOptions(d.rest);
+    if (opts.rest.length > 0) throw new DemoUsage(`unexpected '${opts.rest[0]}' (the demo chooses its own capture filter; see synack demo --help)`);
+    if (opts.read !== undefined || opts.iface !== undefined) throw new DemoUsage('the demo captures on lo by itself: -r and -i do not apply (see synack demo --help)');
+  } catch (e) {
+    if (!(e instanceof DemoUsage) && !(e instanceof UsageError)) throw e;
+    process.stderr.write(`synack: demo: ${e.message}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  if (d.help) {
+    process.stdout.write(demoHelp());
+    return;
+  }
+  let traceFd = -1;
+  if (d.trace !== undefined && d.trace !== '-') {
+    try {
+      traceFd = openSync(d.trace, 'w');
+    } catch (e) {
+      process.stderr.write(`synack: demo: cannot write the trace to '${d.trace}': ${(e as NodeJS.ErrnoException).code ?? String(e)}\n`);
+      process.exitCode = 2;
+      return;
+    }
+  }
+  const writeTrace = (e: DemoEvent): void => {
+    const line = JSON.stringify(e) + '\n';
+    if (traceFd >= 0) writeSync(traceFd, line);
+    else if (d.trace === '-') process.stdout.write(line);
+  };
+  try {
+    process.exitCode = d.noCapture ? await scriptOnly(d, writeTrace) : await captured(d, opts, writeTrace);
+  } catch (e) {
+    if (!(e instanceof ChatError) && !(e instanceof CaptureError)) throw e;
+    process.stderr.write(e instanceof CaptureError ? `${e.toString()}\n` : `synack: demo: ${e.message}\n`);
+    process.exitCode = 1;
+  } finally {
+    if (traceFd >= 0) closeSync(traceFd);
+  }
+}
+
+function onSignal(handler: () => void): () => void {
+  process.once('SIGINT', handler);
+  process.once('SIGTERM', handler);
+  return () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
+}
+
+function reportFailures(failures: readonly string[]): number {
+  for (const f of failures) process.stderr.write(`synack: demo: ${f}\n`);
+  return failures.length > 0 ? 1 : 0;
+}
+
+/** `--no-capture`: the chat programs alone, narrated on standard output (for recording with tcpdump). */
+async function scriptOnly(d: DemoCliOptions, writeTrace: (e: DemoEvent) => void): Promise<number> {
+  const demo = new ChatDemo({ port: d.port, pace: d.pace, interval: d.interval, once: d.once });
+  demo.onEvent(writeTrace);
+  if (d.trace !== '-') {
+    demo.onEvent((e) => {
+      const line = describeEvent(e);
+      if (line !== null) process.stdout.write(line + '\n');
+    });
+  }
+  await demo.listen();
+  process.stderr.write(`synack: demo: chat servers on ${demo.opts.host} port ${demo.port} (tcp and udp); capture filter: ${demo.captureFilter}\n`);
+  const off = onSignal(() => void demo.stop());
+  await demo.run();
+  off();
+  await demo.stop();
+  return reportFailures(demo.failures);
+}
+
+async function captured(d: DemoCliOptions, opts: Options, writeTrace: (e: DemoEvent) => void): Promise<number> {
+  const session = await openDemoSession({ port: d.port, pace: d.pace, interval: d.interval, once: d.once, replay: d.replay, snaplen: opts.snaplen });
+  session.onEvent(writeTrace);
+  if (session.notLive !== undefined) {
+    process.stderr.write(`synack: ${session.notLive.why}; replaying captures/chat-demo.pcapng at its original pace. To watch it live: ${session.notLive.fix}\n`);
+  }
+  const wantsText =
+    d.text || !process.stdout.isTTY || opts.text || opts.outputType !== undefined || opts.hexDump || opts.verbose || opts.stats.length > 0 || opts.quiet;
+  if (!wantsText) {
+    const dashboard = (await import('../ui/dashboard/index')) as Record<string, unknown>;
+    const runDemoDashboard = dashboard.runDemoDashboard as ((s: DemoSession, o: Options) => Promise<number>) | undefined;
+    if (typeof runDemoDashboard === 'function') {
+      const code = await runDemoDashboard(session, opts);
+      await session.stop();
+      return code;
+    }
+    process.stderr.write('synack: demo: the dashboard is not built yet; printing the packets as text\n');
+  }
+  return printDemo(session, opts);
+}
+
+/** Text mode: narration on standard error, the packets on standard output. */
+async function printDemo(session: DemoSession, opts: Options): Promise<number> {
+  session.onEvent((e) => {
+    const line = describeEvent(e);
+    if (line !== null) process.stderr.write(line + '\n');
+  });
+  let writer: CaptureWriter | null = null;
+  let droppedTo = '';
+  try {
+    if (opts.write !== undefined) writer = openWriter(opts.write, { source: session.source });
+    // `sudo npm start`: the capture is open, root is no longer needed.
+    if (session.live) droppedTo = dropPrivileges(opts.dropUser, writer === null ? [] : [writer.fd]);
+  } catch (e) {
+    await session.stop();
+    throw e;
+  }
+  const opened: OpenedCapture = { source: session.source, writer, droppedTo };
+  const { printCapture } = await import('../ui/print');
+  const printing = printCapture({ ...opts, text: true }, opened);
+  // The source is being read: frames from now on are seen. Start the talking.
+  const script = session.start().then(() => {
+    if (session.live && session.demo?.opts.once === true) {
+      // Let the last segments (the final ACK) reach the capture before it stops.
+      setTimeout(() => session.source.stop(), 300);
+    }
+  });
+  const code = await printing;
+  await session.stop();
+  await script;
+  const failed = reportFailures(session.demo?.failures ?? []);
+  return code !== 0 ? code : failed;
 }

@@ -132,6 +132,11 @@ export class ChatDemo {
     return { ...DEFAULT_CHAT_OPTIONS, host: this.opts.host, port: this.port, echo: 'upper', multi: true, ...extra };
   }
 
+  /** Step fields for a connection about to be made: the server's end is known, the client's is not yet. */
+  private serverSide(proto: 'tcp' | 'udp' = 'tcp'): Partial<DemoStep> {
+    return { proto, server: `${this.opts.host}:${this.port}` };
+  }
+
   private step(step: DemoStepName, text: string, extra: Partial<DemoStep> = {}): void {
     const [tsSec, tsNsec] = now();
     this.emit({ op: 'step', tsSec, tsNsec, step, text, ...extra });
@@ -217,7 +222,7 @@ export class ChatDemo {
   /** The main conversation: handshake, chat, both bursts, UDP beside it, teardown. */
   private async conversation(): Promise<void> {
     const p = this.opts.pace;
-    this.step('handshake', 'The client connects: SYN, SYN/ACK, ACK, the three-way handshake. Only then can either side send.', { proto: 'tcp' });
+    this.step('handshake', 'The client connects: SYN, SYN/ACK, ACK, the three-way handshake. Only then can either side send.', this.serverSide());
     const pair = await this.connect();
     if (pair === undefined) return;
     const { client, server } = pair;
@@ -244,11 +249,16 @@ export class ChatDemo {
     const hold = Math.max(200, Math.round(p / 2));
     this.step(
       'burst-slow-reader',
-      `The same three messages without cork, to a server that reads only every ${hold} ms: three segments on the wire this time, yet still one recv(), because all three wait in the receive buffer. Sticky packets need no coalescing on the wire.`,
+      `The same three messages without cork, to a server that waits ${hold} ms before reading. With TCP_NODELAY set, Nagle holds nothing back: three segments on the wire this time, yet still one recv(), because all three wait in the receive buffer. Sticky packets need no coalescing on the wire.`,
       { ...ends, mechanism: 'slow-reader', messages: BURST.length },
     );
+    // Without TCP_NODELAY the outcome on the wire would depend on the
+    // server's delayed ACK: after the chat it is in interactive (pingpong)
+    // mode, the ACK of "one" waits, and Nagle sends "two" and "three" together.
+    client.socket.setNoDelay(true);
     server.holdReads(hold);
     client.burst(BURST, false);
+    client.socket.setNoDelay(false);
     await this.pause(hold + p);
     if (this.stopped) return;
 
@@ -262,6 +272,11 @@ export class ChatDemo {
 
   private async udpExchange(): Promise<void> {
     const p = this.opts.pace;
+    this.step(
+      'udp',
+      'The same three messages over UDP, beside the TCP connection: three datagrams, three recvfrom() calls. UDP keeps message boundaries; there is no handshake and no teardown.',
+      { ...this.serverSide('udp'), messages: BURST.length },
+    );
     const udp = new UdpChatClient(this.chatOptions({ udp: true }), this.hooks());
     try {
       await udp.connect();
@@ -271,16 +286,9 @@ export class ChatDemo {
     }
     const entry = { close: () => void udp.close() };
     this.clients.add(entry);
-    this.step(
-      'udp',
-      'The same three messages over UDP, beside the TCP connection: three datagrams, three recvfrom() calls. UDP keeps message boundaries; there is no handshake and no teardown.',
-      { proto: 'udp', messages: BURST.length, server: `${this.opts.host}:${this.port}` },
-    );
     udp.burst(BURST);
     await this.pause(p);
-    this.step('udp-empty', 'An empty datagram: a message of zero bytes, which UDP delivers as one recvfrom() returning 0. (In TCP, recv() returning 0 means the peer closed.)', {
-      proto: 'udp',
-    });
+    this.step('udp-empty', 'An empty datagram: a message of zero bytes, which UDP delivers as one recvfrom() returning 0. (In TCP, recv() returning 0 means the peer closed.)', this.serverSide('udp'));
     udp.send('');
     await this.pause(p);
     await udp.close();
@@ -288,7 +296,10 @@ export class ChatDemo {
   }
 
   private async refused(): Promise<void> {
-    this.step('refused', `A client connects to port ${this.closedPort}, where nothing listens: the SYN is answered by RST/ACK, and connect() fails with ECONNREFUSED.`, { proto: 'tcp' });
+    this.step('refused', `A client connects to port ${this.closedPort}, where nothing listens: the SYN is answered by RST/ACK, and connect() fails with ECONNREFUSED.`, {
+      proto: 'tcp',
+      server: `${this.opts.host}:${this.closedPort}`,
+    });
     try {
       await new TcpChatClient(this.chatOptions({ port: this.closedPort }), { trace: (e) => this.emit(e) }).connect();
       this.problems.push(`port ${this.closedPort} was expected to refuse, but something listens there`);
@@ -298,11 +309,10 @@ export class ChatDemo {
   }
 
   private async reset(): Promise<void> {
+    this.step('reset', 'A new connection says hello and bye, then ends with a reset instead of a FIN (SO_LINGER 0): one RST, no four-way teardown; anything still unsent or unread would be lost.', this.serverSide());
     const pair = await this.connect({ rst: true });
     if (pair === undefined) return;
     const { client } = pair;
-    const ends = { client: client.local, server: client.remote, proto: 'tcp' as const };
-    this.step('reset', 'A new connection says hello, then ends with a reset instead of a FIN (SO_LINGER 0): one RST, no four-way teardown, and anything unread is lost.', ends);
     client.send('hello');
     await this.pause(this.opts.pace / 2);
     client.finish();
@@ -310,15 +320,14 @@ export class ChatDemo {
   }
 
   private async halfClose(): Promise<void> {
-    const pair = await this.connect({ halfClose: true });
-    if (pair === undefined) return;
-    const { client } = pair;
-    const ends = { client: client.local, server: client.remote, proto: 'tcp' as const };
     this.step(
       'half-close',
       'A new connection says hello, then shuts down its sending side (shutdown(SHUT_WR)): its FIN goes out, but it keeps reading, and the server still sends a last message before its own FIN.',
-      ends,
+      this.serverSide(),
     );
+    const pair = await this.connect({ halfClose: true });
+    if (pair === undefined) return;
+    const { client } = pair;
     client.send('hello');
     await this.pause(this.opts.pace / 2);
     client.finish();
@@ -326,11 +335,10 @@ export class ChatDemo {
   }
 
   private async plainChat(): Promise<void> {
+    this.step('chat', 'Another client: handshake, hello, bye, FIN teardown.', this.serverSide());
     const pair = await this.connect();
     if (pair === undefined) return;
     const { client } = pair;
-    const ends = { client: client.local, server: client.remote, proto: 'tcp' as const };
-    this.step('chat', 'Another client: handshake, hello, bye, FIN teardown.', ends);
     client.send('hello again');
     await this.pause(this.opts.pace / 2);
     client.finish();

@@ -36,7 +36,7 @@ export function describeEvent(e: DemoEvent): string | null {
     case 'shutdown':
       return `   ${who} shutdown(SHUT_WR): our FIN, still reading`;
     case 'eof':
-      return `   ${who} recv() returned 0: the peer's FIN`;
+      return `   ${who} recv() returned 0: the peer closed its sending side`;
     case 'close':
       return `   ${who} close(): our FIN`;
     case 'reset':
