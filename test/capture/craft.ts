@@ -41,6 +41,10 @@ class W {
     const hi = Number((v >> 32n) & 0xffffffffn);
     return this.e === 'le' ? this.u32(lo).u32(hi) : this.u32(hi).u32(lo);
   }
+  /** A pcapng packet time stamp: the high 32 bits first, each half in the section's byte order. */
+  ts(v: bigint): this {
+    return this.u32(Number((v >> 32n) & 0xffffffffn)).u32(Number(v & 0xffffffffn));
+  }
   bytes(d: Uint8Array): this {
     for (const x of d) this.b.push(x);
     return this;
@@ -144,7 +148,7 @@ export function epb(iface: number, ts: bigint, data: Uint8Array, o: { e?: Endian
   const e = o.e ?? 'le';
   const body = new W(e)
     .u32(iface)
-    .u64(ts)
+    .ts(ts)
     .u32(data.length)
     .u32(o.origLen ?? data.length)
     .bytes(data)
@@ -159,7 +163,7 @@ export function spb(data: Uint8Array, origLen: number, e: Endian = 'le'): Uint8A
 
 /** The obsolete packet block (pcapng before 1.0). */
 export function pb(iface: number, ts: bigint, data: Uint8Array, e: Endian = 'le'): Uint8Array {
-  const body = new W(e).u16(iface).u16(0).u64(ts).u32(data.length).u32(data.length).bytes(data).pad().done();
+  const body = new W(e).u16(iface).u16(0).ts(ts).u32(data.length).u32(data.length).bytes(data).pad().done();
   return block(2, body, e);
 }
 
