@@ -36,6 +36,14 @@ export class OutBuf {
     }
   }
 
+  /**
+   * Makes sure the next `n` bytes fit without a flush, so a writer may move
+   * or overwrite what it wrote since a mark (the summary aligns its columns so).
+   */
+  reserve(n: number): void {
+    this.room(n);
+  }
+
   /** Writes what is buffered. Blocks while a pipe is full; throws OutputClosed on EPIPE. */
   flush(): void {
     let off = 0;

@@ -2,12 +2,16 @@
  * Text mode: source -> decode -> analysis -> filter -> output, to standard
  * output. The same path the dashboard takes, minus the screen.
  */
-import { CaptureError } from '../capture/frame';
+import { CaptureError, type PacketSource } from '../capture/frame';
 import { openCapture, type OpenedCapture } from '../capture/open';
 import { decodeFrame } from '../decode/index';
 import { Packet } from '../decode/packet';
 import { compileFilter, formatFilterError } from '../filter/index';
-import { compileColumns, UnknownFieldError, writeHeader, writeRow } from '../output/fields';
+import { compileColumns, UnknownFieldError, writeHeader, writeRow, type FieldColumn } from '../output/fields';
+import { writeHexDump } from '../output/hexdump';
+import { JsonWriter } from '../output/json';
+import { SummaryWriter } from '../output/summary';
+import { writeTree } from '../output/tree';
 import { OutBuf, OutputClosed } from '../output/outbuf';
 import type { Options } from '../options';
 
@@ -40,6 +44,7 @@ export async function printCapture(opts: Options, opened?: OpenedCapture): Promi
   const out = new OutBuf(1);
   const pkt = new Packet();
   if (printing && cols !== null && opts.fieldsOptions.header) writeHeader(out, cols, opts.fieldsOptions);
+  const show = printing && !opts.quiet ? frameWriter(opts, cols, source) : null;
   let n = 0;
   let closed = false;
   let finished = false;
@@ -83,7 +88,7 @@ export async function printCapture(opts: Options, opened?: OpenedCapture): Promi
       }
     }
     try {
-      if (printing && cols !== null) writeRow(out, pkt, cols, opts.fieldsOptions);
+      if (show !== null) show(out, pkt);
     } catch (e) {
       if (!(e instanceof OutputClosed)) throw e;
       closed = true;
@@ -118,6 +123,34 @@ export async function printCapture(opts: Options, opened?: OpenedCapture): Promi
   if (writeError !== null) return complain((writeError as CaptureError).toString(), false);
   if (end.kind === 'error') return complain(end.error.toString(), false);
   return 0;
+}
+
+/**
+ * How each frame is printed: -T fields, -T json, or text: the summary line
+ * (default), the detail tree (-V), the hex dump (-x), or tree then hex as
+ * tshark prints -V -x.
+ */
+function frameWriter(opts: Options, cols: FieldColumn[] | null, source: PacketSource): (out: OutBuf, pkt: Packet) => void {
+  if (cols !== null) return (out, pkt) => writeRow(out, pkt, cols, opts.fieldsOptions);
+  if (opts.outputType === 'json') {
+    const json = new JsonWriter();
+    return (out, pkt) => json.write(out, pkt);
+  }
+  const hex = (out: OutBuf, pkt: Packet): void => writeHexDump(out, pkt.data, pkt.base, pkt.capLen);
+  if (opts.verbose && opts.hexDump) {
+    return (out, pkt) => {
+      writeTree(out, pkt);
+      hex(out, pkt);
+    };
+  }
+  if (opts.verbose) return writeTree;
+  if (opts.hexDump) return hex;
+  // The time column has the capture's precision, known once its header is read: at the first frame.
+  let summary: SummaryWriter | null = null;
+  return (out, pkt) => {
+    summary ??= new SummaryWriter({ timeDigits: source.nanosecond ? 9 : 6 });
+    summary.write(out, pkt);
+  };
 }
 
 function complain(message: string, prefix = true): number {

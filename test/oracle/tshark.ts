@@ -123,3 +123,18 @@ export async function warmOracle(files: readonly string[], fields: readonly stri
   };
   await Promise.all(Array.from({ length: parallel }, worker));
 }
+
+/**
+ * tshark's default text output for `file`: one summary line per frame, as
+ * `tshark -n -r FILE` prints it (no name resolution: synack resolves none;
+ * ORACLE_PREFS: no IP reassembly), cached like the field tables. Used by the summary-line differential test.
+ */
+export function oracleSummary(file: string): { status: number; stderr: string; lines: string[] } {
+  const path = cachePath(file, ['<summary>'], ['-n']);
+  if (!existsSync(path)) {
+    const r = spawnSync('tshark', ['-n', ...ORACLE_PREFS, '-r', file], { encoding: 'utf8', maxBuffer: 1 << 30 });
+    store(path, r.status ?? -1, r.stdout, r.stderr.replace(/^Running as user "root".*\n/m, ''));
+  }
+  const raw = JSON.parse(readFileSync(path, 'utf8')) as { status: number; stderr: string; stdout: string };
+  return { status: raw.status, stderr: raw.stderr, lines: raw.stdout.split('\n').filter((l) => l !== '') };
+}

@@ -1,0 +1,115 @@
+/**
+ * `-V`: the detail tree of each frame as text, laid out as tshark's: one
+ * title line per layer ("Transmission Control Protocol, Src Port: 57520, ..."),
+ * its fields indented by four spaces per level, a blank line after the frame.
+ * The trees come from each protocol's `tree()` (or, when it has none, its
+ * field table); this module adds the layer titles, which the dashboard's
+ * detail pane uses too (`layerTitle`, `frameTree`).
+ *
+ * Tree text can hold packet bytes (DNS names, payload text): it is written
+ * with text8, which escapes every control character.
+ */
+import { dhcpMessageType, DHCP_MESSAGE_TYPES } from '../decode/dhcp';
+import { fieldByName } from '../decode/index';
+import { ProblemKind, type Packet } from '../decode/packet';
+import type { TreeNode } from '../decode/protocol';
+import { FLAG_ACK, tcpFlags, tcpSegmentLength } from '../decode/tcp';
+import { fieldNodes, ipv4Text, ipv6Text, macText } from '../decode/treekit';
+import type { OutBuf } from './outbuf';
+
+/** The title line of layer `li`, as Wireshark's protocol item text. */
+export function layerTitle(pkt: Packet, li: number): string {
+  const proto = pkt.layerProto[li];
+  const s = pkt.layerStart[li];
+  const has = (n: number): boolean => s + n <= pkt.capLen;
+  switch (proto.name) {
+    case 'frame': {
+      const f = pkt.frame;
+      return `Frame ${pkt.number}: ${f.origLen} bytes on wire (${f.origLen * 8} bits), ${f.capLen} bytes captured (${f.capLen * 8} bits)`;
+    }
+    case 'eth':
+      return has(12) ? `Ethernet II, Src: ${macText(pkt, s + 6)}, Dst: ${macText(pkt, s)}` : proto.label;
+    case 'ip':
+      return has(20) ? `${proto.label}, Src: ${ipv4Text(pkt, s + 12)}, Dst: ${ipv4Text(pkt, s + 16)}` : proto.label;
+    case 'ipv6':
+      return has(40) ? `${proto.label}, Src: ${ipv6Text(pkt, s + 8)}, Dst: ${ipv6Text(pkt, s + 24)}` : proto.label;
+    case 'tcp': {
+      if (!has(4)) return proto.label;
+      let t = `${proto.label}, Src Port: ${pkt.u16(s)}, Dst Port: ${pkt.u16(s + 2)}`;
+      if (!has(16)) return t;
+      t += `, Seq: ${numberOf(pkt, li, 'tcp.seq', pkt.u32(s + 4))}`;
+      if (tcpFlags(pkt, li) & FLAG_ACK) t += `, Ack: ${numberOf(pkt, li, 'tcp.ack', pkt.u32(s + 8))}`;
+      const n = tcpSegmentLength(pkt, li);
+      if (n >= 0) t += `, Len: ${n}`;
+      return t;
+    }
+    case 'udp':
+      return has(4) ? `${proto.label}, Src Port: ${pkt.u16(s)}, Dst Port: ${pkt.u16(s + 2)}` : proto.label;
+    case 'dns':
+      return has(4) ? `${proto.label} (${pkt.u16(s + 2) & 0x8000 ? 'response' : 'query'})` : proto.label;
+    case 'dhcp': {
+      const type = dhcpMessageType(pkt, li);
+      if (type >= 0) return `${proto.label} (${DHCP_MESSAGE_TYPES.get(type) ?? type})`;
+      return has(1) ? `Bootstrap Protocol (${pkt.u8(s) === 1 ? 'Request' : pkt.u8(s) === 2 ? 'Reply' : 'Unknown'})` : 'Bootstrap Protocol';
+    }
+    case 'arp':
+      if (!has(8)) return proto.label;
+      return `${proto.label} (${pkt.u16(s + 6) === 1 ? 'request' : pkt.u16(s + 6) === 2 ? 'reply' : `opcode ${pkt.u16(s + 6)}`})`;
+    case 'data': {
+      const n = pkt.layerEnd[li] - s;
+      return `Data (${n} byte${n === 1 ? '' : 's'})`;
+    }
+    default:
+      return proto.label;
+  }
+}
+
+/** Analysis's value of `name` for the layer (relative sequence numbers), else the raw one. */
+function numberOf(pkt: Packet, li: number, name: string, raw: number): number {
+  const v = fieldByName(name)?.get(pkt, li, 0);
+  return typeof v === 'number' ? v : raw;
+}
+
+/** The problem as tshark's closing line says it, or null. */
+export function problemLine(pkt: Packet): string | null {
+  if (pkt.problem === ProblemKind.None) return null;
+  const layer = pkt.layerProto[pkt.problemLayer];
+  if (pkt.problem === ProblemKind.Truncated) {
+    return `[Packet size limited during capture: ${layer.name.toUpperCase()} truncated (${pkt.problemAvailable} of ${pkt.problemNeeded} bytes captured)]`;
+  }
+  return `[Malformed Packet: ${layer.name.toUpperCase()}: ${pkt.problemField}: ${pkt.problemReason}]`;
+}
+
+/** Every layer as a node: the title, then the protocol's tree (or its fields). */
+export function frameTree(pkt: Packet): TreeNode[] {
+  const out: TreeNode[] = [];
+  for (let li = 0; li < pkt.layerCount; li++) {
+    const proto = pkt.layerProto[li];
+    let children: TreeNode[];
+    try {
+      children = proto.tree !== undefined ? proto.tree(pkt, li) : fieldNodes(pkt, li, proto.fields);
+    } catch {
+      // A tree that fails on odd bytes must not take the frame down with it; the fields still show.
+      children = fieldNodes(pkt, li, proto.fields);
+    }
+    const start = pkt.layerStart[li];
+    const end = li === 0 ? pkt.capLen : Math.min(pkt.layerEnd[li], pkt.capLen);
+    out.push({ text: layerTitle(pkt, li), field: proto.name, offset: start, length: Math.max(0, end - start), children });
+  }
+  const problem = problemLine(pkt);
+  if (problem !== null) out.push({ text: problem, offset: pkt.capLen, length: 0 });
+  return out;
+}
+
+/** Writes the tree of one frame as tshark -V does, then a blank line. */
+export function writeTree(out: OutBuf, pkt: Packet): void {
+  for (const n of frameTree(pkt)) writeNode(out, n, 0);
+  out.byte(10);
+}
+
+function writeNode(out: OutBuf, n: TreeNode, depth: number): void {
+  for (let i = 0; i < depth; i++) out.ascii('    ');
+  out.text8(n.text);
+  out.byte(10);
+  if (n.children !== undefined) for (const c of n.children) writeNode(out, c, depth + 1);
+}
