@@ -127,6 +127,20 @@ export class SummaryWriter {
     out.byte(10);
   }
 
+  /**
+   * The protocol and info columns alone, separated by a tab: the dashboard
+   * draws its own columns (and re-reads frames out of order, so echo
+   * requests and replies are paired only when it happens to meet them in order).
+   */
+  writeColumns(out: OutBuf, pkt: Packet): void {
+    const top = topLayer(pkt);
+    protocolColumn(out, pkt, top);
+    out.byte(9);
+    this.info(out, pkt, top);
+    if (pkt.problem === ProblemKind.Malformed) out.ascii('[Malformed Packet]');
+    else if (pkt.problem === ProblemKind.Truncated) out.ascii('[Packet size limited during capture]');
+  }
+
   /** Seconds since the first frame, with the capture's precision (tshark's -t r). */
   private time(out: OutBuf, pkt: Packet): void {
     const f = pkt.frame;
