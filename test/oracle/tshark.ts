@@ -125,16 +125,21 @@ export async function warmOracle(files: readonly string[], fields: readonly stri
 }
 
 /**
- * tshark's default text output for `file`: one summary line per frame, as
- * `tshark -n -r FILE` prints it (no name resolution: synack resolves none;
- * ORACLE_PREFS: no IP reassembly), cached like the field tables. Used by the summary-line differential test.
+ * tshark's text output for `file` with `args` (`-x`, `-V` ...), as
+ * `tshark -n -r FILE ARGS` prints it (no name resolution: synack resolves
+ * none; ORACLE_PREFS: no IP reassembly), cached like the field tables.
  */
-export function oracleSummary(file: string): { status: number; stderr: string; lines: string[] } {
-  const path = cachePath(file, ['<summary>'], ['-n']);
+export function oracleText(file: string, args: readonly string[] = []): { status: number; stderr: string; stdout: string } {
+  const path = cachePath(file, ['<text>'], ['-n', ...args]);
   if (!existsSync(path)) {
-    const r = spawnSync('tshark', ['-n', ...ORACLE_PREFS, '-r', file], { encoding: 'utf8', maxBuffer: 1 << 30 });
+    const r = spawnSync('tshark', ['-n', ...ORACLE_PREFS, '-r', file, ...args], { encoding: 'utf8', maxBuffer: 1 << 30 });
     store(path, r.status ?? -1, r.stdout, r.stderr.replace(/^Running as user "root".*\n/m, ''));
   }
-  const raw = JSON.parse(readFileSync(path, 'utf8')) as { status: number; stderr: string; stdout: string };
+  return JSON.parse(readFileSync(path, 'utf8')) as { status: number; stderr: string; stdout: string };
+}
+
+/** tshark's default one-line summaries of `file` (the summary-line differential test). */
+export function oracleSummary(file: string): { status: number; stderr: string; lines: string[] } {
+  const raw = oracleText(file);
   return { status: raw.status, stderr: raw.stderr, lines: raw.stdout.split('\n').filter((l) => l !== '') };
 }

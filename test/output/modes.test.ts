@@ -1,0 +1,164 @@
+/**
+ * The output modes end to end (the CLI on real captures) and in process:
+ * -x against tshark's hex dump, -T json against synack's own -T fields,
+ * -V's shape, -c, and terminal safety of every mode.
+ */
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { allFieldNames } from '../../src/decode/index';
+import { compileColumns, DEFAULT_FIELDS_OPTIONS, writeRow } from '../../src/output/fields';
+import { writeHexDump } from '../../src/output/hexdump';
+import { JsonWriter } from '../../src/output/json';
+import { OutBuf } from '../../src/output/outbuf';
+import { SummaryWriter } from '../../src/output/summary';
+import { frameTree, writeTree } from '../../src/output/tree';
+import { decode, frameOf, patched } from '../decode/frames';
+import { CLI, HAVE_CORPUS, labCapture } from '../helpers/paths';
+import { DECODE_FIELDS } from '../oracle/fields';
+import { HAVE_TSHARK, oracleText } from '../oracle/tshark';
+
+function synack(...args: string[]): string {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+  return r.stdout;
+}
+
+/**
+ * Characters that can drive a terminal: C0 controls but tab and newline (the
+ * separators synack writes itself), DEL, C1 controls (U+0080..U+009F), and
+ * the bidi overrides and isolates.
+ */
+const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/u;
+
+// tcpdump's dns_udp.pcap #1 (A? www.tcpdump.org.), its first label replaced by ESC, "[" and a C1 CSI:
+// a name that would recolour the terminal if printed raw.
+const QUERY =
+  '00112233446600112233445508004500005459cd0000401194aec0a8010bd157f912abbe003500407824593401200001000000000001' +
+  '037777770774637064756d70036f72670000010001000029100000000000000c000a000842f5d00996f90b13';
+const HOSTILE = patched(QUERY, (b) => b.set([0x1b, 0x5b, 0x9b], 42 + 13));
+
+const ESC = labCapture('esc.pcap');
+
+describe('output modes', () => {
+  describe.skipIf(!HAVE_CORPUS)('terminal safety on esc.pcap (a payload with colour, bell and window-title sequences)', () => {
+    for (const args of [[], ['-V'], ['-x'], ['-V', '-x'], ['-T', 'json'], ['-T', 'fields', '-e', 'tcp.payload', '-e', 'data.data', '-e', 'frame.protocols']]) {
+      it(`synack -r esc.pcap ${args.join(' ')}`, () => {
+        const out = synack('-r', ESC, ...args);
+        expect(out.length).toBeGreaterThan(0);
+        expect(out).not.toMatch(UNSAFE);
+      });
+    }
+
+    it('-x shows the escape bytes as dots, and the text around them', () => {
+      const out = synack('-r', ESC, '-x', '-c', '4');
+      expect(out).toContain('..GET /.[31mRED.');
+      expect(out).toContain('[0m..]0;pwned-ti');
+    });
+  });
+
+  describe('terminal safety of names from packets, in process', () => {
+    const pkt = decode(frameOf(HOSTILE));
+
+    it('summary', () => {
+      const out = new OutBuf(-1);
+      new SummaryWriter({ timeDigits: 6 }).write(out, pkt);
+      expect(out.text()).toContain('Standard query 0x5934 A \\x1b[\\x9b.tcpdump.org OPT');
+      expect(out.text()).not.toMatch(UNSAFE);
+    });
+
+    it('-V', () => {
+      const out = new OutBuf(-1);
+      writeTree(out, pkt);
+      expect(out.text()).toContain('Name: \\x1b[\\x9b.tcpdump.org');
+      expect(out.text()).not.toMatch(UNSAFE);
+    });
+
+    it('-T json: JSON \\u escapes, and the value round-trips', () => {
+      const out = new OutBuf(-1);
+      new JsonWriter().write(out, pkt);
+      expect(out.text()).toContain('"dns.qry.name":"\\u001b[\\u009b.tcpdump.org"');
+      expect(out.text()).not.toMatch(UNSAFE);
+      expect(JSON.parse(out.text())['dns.qry.name']).toBe('\u001b[\u009b.tcpdump.org');
+    });
+
+    it('-T fields', () => {
+      const out = new OutBuf(-1);
+      writeRow(out, pkt, compileColumns(['dns.qry.name']), DEFAULT_FIELDS_OPTIONS);
+      expect(out.text()).toBe('\\x1b[\\x9b.tcpdump.org\n');
+    });
+  });
+
+  describe.skipIf(!HAVE_CORPUS || !HAVE_TSHARK)('-x', () => {
+    for (const name of ['demo.pcap', 'esc.pcap', 'v6.pcap']) {
+      it(`equals tshark -x on ${name}`, () => {
+        expect(synack('-r', labCapture(name), '-x')).toBe(oracleText(labCapture(name), ['-x']).stdout);
+      });
+    }
+
+    it('widens the offset column beyond 64 KiB, as tshark', () => {
+      const big = new Uint8Array(0x10010);
+      const out = new OutBuf(-1);
+      writeHexDump(out, big, 0, big.length);
+      const lines = out.text().split('\n');
+      expect(lines[0].startsWith('00000000  00 00')).toBe(true);
+      expect(lines.at(-3)!.startsWith('00010000  ')).toBe(true);
+    });
+  });
+
+  describe.skipIf(!HAVE_CORPUS)('-T json', () => {
+    it('one object per frame, every value equal to -T fields for the same field', () => {
+      const file = labCapture('demo.pcap');
+      const objects = synack('-r', file, '-T', 'json').split('\n').slice(0, -1).map((l) => JSON.parse(l) as Record<string, unknown>);
+      const fields = DECODE_FIELDS.filter((f) => allFieldNames().includes(f));
+      const rows = synack('-r', file, '-T', 'fields', ...fields.flatMap((f) => ['-e', f])).split('\n').slice(0, -1);
+      expect(objects.length).toBe(rows.length);
+      let compared = 0;
+      rows.forEach((row, i) => {
+        const cells = row.split('\t');
+        fields.forEach((f, j) => {
+          const v = objects[i][f];
+          const text = v === undefined ? '' : Array.isArray(v) ? v.join(',') : String(v);
+          expect(text, `frame ${i + 1} ${f}`).toBe(cells[j]);
+          compared++;
+        });
+      });
+      expect(compared).toBeGreaterThan(1000);
+      expect(objects[0]['tcp.port']).toEqual([57520, 47001]);
+      expect(objects[0]['tcp.flags']).toBe('0x0002');
+      expect(objects[0]['ip.src']).toBe('127.0.0.1');
+    });
+  });
+
+  describe.skipIf(!HAVE_CORPUS)('-V and -c', () => {
+    it('-c 3 prints three summary lines', () => {
+      expect(synack('-r', labCapture('demo.pcap'), '-c', '3').trimEnd().split('\n')).toHaveLength(3);
+    });
+
+    it('-V: a title per layer, a blank line per frame, every node inside its frame', () => {
+      const out = synack('-r', labCapture('demo.pcap'), '-V', '-c', '2');
+      const frames = out.split('\n\n').filter((f) => f !== '');
+      expect(frames).toHaveLength(2);
+      const titles = frames[0].split('\n').filter((l) => !l.startsWith(' '));
+      expect(titles).toEqual([
+        'Frame 1: 74 bytes on wire (592 bits), 74 bytes captured (592 bits)',
+        'Ethernet II, Src: 00:00:00:00:00:00, Dst: 00:00:00:00:00:00',
+        'Internet Protocol Version 4, Src: 127.0.0.1, Dst: 127.0.0.1',
+        expect.stringMatching(/^Transmission Control Protocol, Src Port: 57520, Dst Port: 47001, Seq: \d+, Len: 0$/),
+      ]);
+      expect(frames[0]).toContain('        TCP Option - Window scale: 10 (multiply by 1024)');
+    });
+
+    it('tree nodes cover bytes of their frame only (the dashboard highlights them)', () => {
+      const pkt = decode(frameOf(QUERY));
+      const walk = (nodes: ReturnType<typeof frameTree>): void => {
+        for (const n of nodes) {
+          expect(n.offset).toBeGreaterThanOrEqual(0);
+          expect(n.offset + n.length).toBeLessThanOrEqual(pkt.capLen);
+          if (n.children !== undefined) walk(n.children);
+        }
+      };
+      walk(frameTree(pkt));
+    });
+  });
+});
