@@ -73,6 +73,11 @@ export class FrameReader {
     }
   }
 
+  /** The parser's error without its frame number, which means nothing out of sequence. */
+  private located(e: CaptureError): CaptureError {
+    return new CaptureError(e.message, this.path, e.byteOffset);
+  }
+
   close(): void {
     if (this.fd >= 0) fs.closeSync(this.fd);
     this.fd = -1;
@@ -135,7 +140,7 @@ export class FrameReader {
       const n = fs.readSync(this.fd, this.buf, 0, want, pos);
       if (n === 0) {
         const err = parser.finish();
-        return err ?? new CaptureError('no frame at this offset (end of file)', this.path, offset);
+        return err !== null ? this.located(err) : new CaptureError('no frame at this offset (end of file)', this.path, offset);
       }
       pos += n;
       parser.feed(this.buf, 0, n);
@@ -144,7 +149,7 @@ export class FrameReader {
         if (got.recordOffset !== offset) return new CaptureError('no frame record starts at this offset', this.path, offset);
         return got;
       }
-      if (parser.error !== null) return parser.error;
+      if (parser.error !== null) return this.located(parser.error);
       want = Math.min(want * 4, 1 << 20);
     }
   }

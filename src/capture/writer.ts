@@ -72,9 +72,16 @@ export class CaptureWriter {
   /** Appends `frame`; returns the record's offset in the file. Throws CaptureError when the file cannot take it. */
   write(f: Frame): number {
     if (!this.started) this.start(f.linkType, f.fcsLen);
-    const at = this.position;
-    if (this.format === 'pcap') this.pcapRecord(f);
-    else this.epb(f);
+    let at: number;
+    if (this.format === 'pcap') {
+      at = this.position;
+      this.pcapRecord(f);
+    } else {
+      // A new interface's description goes first: the record starts after it.
+      const id = this.interfaceFor(f);
+      at = this.position;
+      this.epb(f, id);
+    }
     this.count++;
     if (this.options.flushEach === true) this.flush();
     return at;
@@ -182,8 +189,7 @@ export class CaptureWriter {
     this.advance(p + n);
   }
 
-  private epb(f: Frame): void {
-    const id = this.interfaceFor(f);
+  private epb(f: Frame, id: number): void {
     const n = f.capLen;
     const len = 32 + pad4(n);
     this.room(len);
