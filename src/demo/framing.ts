@@ -91,7 +91,7 @@ export class MessageReader {
       }
       if (buf.length - at > MAX_MESSAGE) {
         this.held = Buffer.alloc(0);
-        return { messages, error: `the peer sent ${buf.length - at} bytes without a newline, more than the ${MAX_MESSAGE}-byte line limit of --framing lines` };
+        return { messages, error: `the peer sent more than ${MAX_MESSAGE} bytes without a newline (the line limit of --framing lines)` };
       }
     } else {
       while (buf.length - at >= 2) {
