@@ -48,7 +48,7 @@ function loadCap(): CapModule {
   } catch (e) {
     const why = (e as Error).message.split('\n')[0];
     throw new CaptureError(
-      `live capture needs the optional 'cap' module built against libpcap, which is not available (${why}): install libpcap (Debian/Ubuntu: sudo apt-get install libpcap-dev), then run 'npm rebuild cap'`,
+      `the optional 'cap' module, built against libpcap, is not available (${why}): install libpcap (Debian/Ubuntu: sudo apt-get install libpcap-dev), then run 'npm rebuild cap'`,
       'live capture',
     );
   }
