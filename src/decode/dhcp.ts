@@ -80,30 +80,77 @@ function messageEnd(pkt: Packet, li: number): number {
 }
 
 /**
- * Frame-relative offset of occurrence k of option `code` (-1: any code, PAD
- * excluded as Wireshark shows none), or -1. END stops the walk; an option
- * whose length runs past the message stops it too.
+ * Offsets of the options (PAD excluded, END included), found once per frame
+ * and layer: a 64 KiB message can hold 30,000 options, and getters ask for
+ * occurrence 0, 1, 2 ..., so walking from the start each time would be quadratic.
  */
-export function dhcpOption(pkt: Packet, li: number, code: number, k: number): number {
-  if (!hasCookie(pkt, li)) return -1;
+const index = { pkt: null as Packet | null, number: -1, li: -1, data: null as Uint8Array | null, start: -1, capLen: -1, count: 0, offsets: new Int32Array(64) };
+
+function optionIndex(pkt: Packet, li: number): typeof index {
+  const start = pkt.layerStart[li];
+  if (index.pkt === pkt && index.number === pkt.number && index.li === li && index.data === pkt.data && index.start === pkt.base + start && index.capLen === pkt.capLen) {
+    return index;
+  }
+  index.pkt = pkt;
+  index.number = pkt.number;
+  index.li = li;
+  index.data = pkt.data;
+  index.start = pkt.base + start;
+  index.capLen = pkt.capLen;
+  index.count = 0;
+  if (!hasCookie(pkt, li)) return index;
   const end = messageEnd(pkt, li);
-  let o = pkt.layerStart[li] + OPTIONS_START;
-  let seen = 0;
+  let o = start + OPTIONS_START;
   while (o < end) {
     const c = pkt.u8(o);
     if (c === OPT_PAD) {
       o++;
       continue;
     }
-    if (c !== OPT_END) {
-      if (o + 2 > end || o + 2 + pkt.u8(o + 1) > end) return -1;
+    // An option whose length runs past the message ends the walk (decode() reported it).
+    if (c !== OPT_END && (o + 2 > end || o + 2 + pkt.u8(o + 1) > end)) break;
+    if (index.count === index.offsets.length) {
+      const bigger = new Int32Array(index.offsets.length * 2);
+      bigger.set(index.offsets);
+      index.offsets = bigger;
     }
-    if (code === -1 || c === code) {
-      if (seen === k) return o;
-      seen++;
-    }
-    if (c === OPT_END) return -1;
+    index.offsets[index.count++] = o;
+    if (c === OPT_END) break;
     o += 2 + pkt.u8(o + 1);
+  }
+  return index;
+}
+
+/** Where the last dhcpOption call found its occurrence, so occurrence k + 1 continues from there. */
+const optionCursor = { pkt: null as Packet | null, number: -1, li: -1, code: -2, k: -1, i: -1 };
+
+/**
+ * Frame-relative offset of occurrence k of option `code` (-1: any code, PAD
+ * excluded as Wireshark shows none), or -1. END stops the walk; an option
+ * whose length runs past the message stops it too.
+ */
+export function dhcpOption(pkt: Packet, li: number, code: number, k: number): number {
+  const idx = optionIndex(pkt, li);
+  const c = optionCursor;
+  let seen = 0;
+  let i = 0;
+  if (c.pkt === pkt && c.number === pkt.number && c.li === li && c.code === code && c.k >= 0 && c.k < k) {
+    seen = c.k + 1;
+    i = c.i + 1;
+  }
+  for (; i < idx.count; i++) {
+    const o = idx.offsets[i];
+    if (code !== -1 && pkt.u8(o) !== code) continue;
+    if (seen === k) {
+      c.pkt = pkt;
+      c.number = pkt.number;
+      c.li = li;
+      c.code = code;
+      c.k = k;
+      c.i = i;
+      return o;
+    }
+    seen++;
   }
   return -1;
 }
@@ -116,19 +163,28 @@ function afterEnd(pkt: Packet, li: number): number {
 
 /** A value inside option `code`: `size`-byte items (0 = the whole value), occurrence k over all items of all such options. */
 function optionItem(name: string, label: string, code: number, type: FieldType, size: 0 | 1 | 2 | 4, base?: Base): FieldDef {
+  // Items are asked for in order (k = 0, 1, 2 ...): continue from the option that held item k - 1.
+  const cursor = { pkt: null as Packet | null, number: -1, li: -1, k: -1, i: 0, first: 0 };
   const locate = (pkt: Packet, li: number, k: number): number => {
+    let i = 0;
     let left = k;
-    for (let i = 0; ; i++) {
+    if (cursor.pkt === pkt && cursor.number === pkt.number && cursor.li === li && cursor.k >= 0 && cursor.k <= k) {
+      i = cursor.i;
+      left = k - cursor.first;
+    }
+    for (; ; i++) {
       const o = dhcpOption(pkt, li, code, i);
       if (o < 0) return -1;
-      const len = pkt.u8(o + 1);
-      if (size === 0) {
-        if (left === 0) return o;
-        left--;
-        continue;
+      const n = size === 0 ? 1 : Math.floor(pkt.u8(o + 1) / size);
+      if (left < n) {
+        cursor.pkt = pkt;
+        cursor.number = pkt.number;
+        cursor.li = li;
+        cursor.k = k;
+        cursor.i = i;
+        cursor.first = k - left;
+        return size === 0 ? o : o + 2 + left * size;
       }
-      const n = Math.floor(len / size);
-      if (left < n) return o + 2 + left * size;
       left -= n;
     }
   };

@@ -117,23 +117,50 @@ function recordCount(pkt: Packet, start: number): number {
  * Reads only what was captured.
  */
 export function dnsRecord(pkt: Packet, li: number, index: number): number {
+  const r = recordIndex(pkt, li);
+  return index < r.count ? r.offsets[index] : -1;
+}
+
+/**
+ * Offsets of every record of the message, found once per frame and layer:
+ * getters are asked for occurrence 0, 1, 2 ... and a message can announce
+ * 65535 records, so walking from the start each time would be quadratic.
+ */
+const index = { pkt: null as Packet | null, number: -1, li: -1, data: null as Uint8Array | null, start: -1, capLen: -1, count: 0, offsets: new Int32Array(64) };
+
+function recordIndex(pkt: Packet, li: number): typeof index {
   const start = pkt.layerStart[li];
+  if (index.pkt === pkt && index.number === pkt.number && index.li === li && index.data === pkt.data && index.start === pkt.base + start && index.capLen === pkt.capLen) {
+    return index;
+  }
+  index.pkt = pkt;
+  index.number = pkt.number;
+  index.li = li;
+  index.data = pkt.data;
+  index.start = pkt.base + start;
+  index.capLen = pkt.capLen;
+  index.count = 0;
   const end = messageEnd(pkt, li);
-  if (start + HEADER_LEN > end) return -1;
+  if (start + HEADER_LEN > end) return index;
   const qd = pkt.u16(start + 4);
-  if (index >= recordCount(pkt, start)) return -1;
+  const total = recordCount(pkt, start);
   let o = start + HEADER_LEN;
-  for (let i = 0; i < index; i++) {
+  for (let i = 0; i < total && o < end; i++) {
+    if (index.count === index.offsets.length) {
+      const bigger = new Int32Array(index.offsets.length * 2);
+      bigger.set(index.offsets);
+      index.offsets = bigger;
+    }
+    index.offsets[index.count++] = o;
     const n = skipName(pkt, o, end);
-    if (n < 0) return -1;
+    if (n < 0) break;
     if (i < qd) o = n + 4;
     else {
-      if (n + 10 > end) return -1;
+      if (n + 10 > end) break;
       o = n + 10 + pkt.u16(n + 8);
     }
-    if (o > end) return -1;
   }
-  return o < end ? o : -1;
+  return index;
 }
 
 /** Bytes of the message that can be read: the declared end, cut at the capture's end. */
@@ -216,16 +243,33 @@ function nthRecord(pkt: Packet, li: number, k: number, questions: boolean): numb
   return dnsRecord(pkt, li, index);
 }
 
+/** Where the last nthRR call found its occurrence: the next occurrence continues from there. */
+const rrCursor = { pkt: null as Packet | null, number: -1, li: -1, want: null as unknown, k: -1, i: -1 };
+
 /** Occurrence k among resource records for which `want(type, rrOffset)` holds; returns the record offset. */
 function nthRR(pkt: Packet, li: number, k: number, want: (pkt: Packet, li: number, fixed: number) => boolean): number {
   let seen = 0;
-  for (let i = 0; ; i++) {
+  let i = 0;
+  const c = rrCursor;
+  if (c.pkt === pkt && c.number === pkt.number && c.li === li && c.want === want && c.k >= 0 && c.k < k) {
+    seen = c.k + 1;
+    i = c.i + 1;
+  }
+  for (; ; i++) {
     const o = nthRecord(pkt, li, i, false);
     if (o < 0) return -1;
     const f = afterName(pkt, li, o);
     if (f < 0 || f + 10 > messageEnd(pkt, li)) return -1;
     if (!want(pkt, li, f)) continue;
-    if (seen === k) return o;
+    if (seen === k) {
+      c.pkt = pkt;
+      c.number = pkt.number;
+      c.li = li;
+      c.want = want;
+      c.k = k;
+      c.i = i;
+      return o;
+    }
     seen++;
   }
 }
@@ -239,7 +283,16 @@ function rrData(pkt: Packet, li: number, o: number): { fixed: number; rdata: num
 const rdataFits = (pkt: Packet, li: number, f: number, type: number, len: number): boolean =>
   pkt.u16(f) === type && pkt.u16(f + 8) === len && f + 10 + len <= messageEnd(pkt, li);
 
-const hasType = (type: number) => (pkt: Packet, li: number, f: number): boolean => pkt.u16(f) === type && f + 10 + pkt.u16(f + 8) <= messageEnd(pkt, li);
+const hasTypes = new Map<number, (pkt: Packet, li: number, f: number) => boolean>();
+/** A record-type filter; one function per type, so the occurrence cursor recognises it. */
+function hasType(type: number): (pkt: Packet, li: number, f: number) => boolean {
+  let fn = hasTypes.get(type);
+  if (fn === undefined) {
+    fn = (pkt, li, f) => pkt.u16(f) === type && f + 10 + pkt.u16(f + 8) <= messageEnd(pkt, li);
+    hasTypes.set(type, fn);
+  }
+  return fn;
+}
 
 function isResponse(pkt: Packet, li: number): boolean {
   return (pkt.u16(pkt.layerStart[li] + 2) & F_RESPONSE) !== 0;
