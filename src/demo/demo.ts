@@ -310,13 +310,7 @@ export class ChatDemo {
 
   private async reset(): Promise<void> {
     this.step('reset', 'A new connection says hello and bye, then ends with a reset instead of a FIN (SO_LINGER 0): one RST, no four-way teardown; anything still unsent or unread would be lost.', this.serverSide());
-    const pair = await this.connect({ rst: true });
-    if (pair === undefined) return;
-    const { client } = pair;
-    client.send('hello');
-    await this.pause(this.opts.pace / 2);
-    client.finish();
-    await Promise.race([client.done, this.pause(this.opts.pace)]);
+    await this.shortConversation({ rst: true }, 'hello', this.opts.pace);
   }
 
   private async halfClose(): Promise<void> {
@@ -325,24 +319,22 @@ export class ChatDemo {
       'A new connection says hello, then shuts down its sending side (shutdown(SHUT_WR)): its FIN goes out, but it keeps reading, and the server still sends a last message before its own FIN.',
       this.serverSide(),
     );
-    const pair = await this.connect({ halfClose: true });
-    if (pair === undefined) return;
-    const { client } = pair;
-    client.send('hello');
-    await this.pause(this.opts.pace / 2);
-    client.finish();
-    await Promise.race([client.done, this.pause(this.opts.pace * 2)]);
+    await this.shortConversation({ halfClose: true }, 'hello', this.opts.pace * 2);
   }
 
   private async plainChat(): Promise<void> {
     this.step('chat', 'Another client: handshake, hello, bye, FIN teardown.', this.serverSide());
-    const pair = await this.connect();
+    await this.shortConversation({}, 'hello again', this.opts.pace * 2);
+  }
+
+  /** One of the extra connections: connect, say `text`, then end the way `extra` chooses; wait at most `wait` ms for the close. */
+  private async shortConversation(extra: Partial<ChatOptions>, text: string, wait: number): Promise<void> {
+    const pair = await this.connect(extra);
     if (pair === undefined) return;
-    const { client } = pair;
-    client.send('hello again');
+    pair.client.send(text);
     await this.pause(this.opts.pace / 2);
-    client.finish();
-    await Promise.race([client.done, this.pause(this.opts.pace * 2)]);
+    pair.client.finish();
+    await Promise.race([pair.client.done, this.pause(wait)]);
   }
 }
 

@@ -90,6 +90,18 @@ describe('tcp chat', () => {
     expect([...s.problems, ...c.problems]).toEqual([]);
   });
 
+  it('over IPv6 (--host ::1): the same conversation, endpoints in brackets', async () => {
+    const { port, seen: s } = await tcpServer({ host: '::1', echo: 'upper' });
+    const { conv, seen: c } = await tcpClient(port, { host: '::1' });
+    expect(conv.remote).toBe(`[::1]:${port}`);
+    conv.send('hello');
+    await until('HELLO', () => c.messages.length === 1);
+    conv.finish();
+    expect(await conv.done).toBe('fin');
+    expect(s.messages).toEqual(['hello', 'bye']);
+    expect(c.messages).toEqual(['HELLO']);
+  });
+
   it('bye from the server ends the conversation too', async () => {
     const { server, port, seen: s } = await tcpServer();
     const { conv, seen: c } = await tcpClient(port);
