@@ -64,7 +64,7 @@ export class HeadlessTerm {
   lines(): string[] {
     const b = this.term.buffer.active;
     const out: string[] = [];
-    for (let y = 0; y < this.rows; y++) out.push(b.getLine(b.viewportY + y)?.translateToString(true) ?? '');
+    for (let y = 0; y < this.rows; y++) out.push((b.getLine(b.viewportY + y)?.translateToString(true) ?? '').trimEnd());
     return out;
   }
 

@@ -7,11 +7,9 @@
  */
 import { describeFindings, FRAMING_NAMES, type TcpConnection } from '../../analysis/index';
 import { F_AFTER_PEER_FIN, F_COALESCED, F_FROM_CLIENT, F_HAS_MSGS, F_MSG_SPLIT, F_NAGLE, F_QUEUED, KIND_TCP, KIND_UDP } from '../../analysis/facts';
-import type { Packet } from '../../decode/packet';
-import { ProblemKind } from '../../decode/packet';
 import type { TreeNode } from '../../decode/protocol';
-import { fieldNodes, ipv4Text, ipv6Text } from '../../decode/treekit';
-import { tcpFlags, tcpFlagsText, tcpHeaderLength } from '../../decode/tcp';
+import { CaptureError } from '../../capture/frame';
+import { frameTree } from '../../output/tree';
 import type { TcpSnapshot } from './conn-snapshot';
 import { describeTcp, liveTcp } from './conn-snapshot';
 import type { CaptureModel } from './model';
@@ -45,34 +43,6 @@ function convert(n: TreeNode, parentKey: string, tone: NodeTone): DetailNode {
   };
 }
 
-/** The headline Wireshark gives a layer ("Internet Protocol Version 4, Src: 127.0.0.1, Dst: 127.0.0.1"). */
-function layerHeadline(pkt: Packet, li: number, rel: { seq: number; ack: number } | null): string {
-  const p = pkt.layerProto[li];
-  const s = pkt.layerStart[li];
-  switch (p.name) {
-    case 'frame': {
-      const f = pkt.frame;
-      return `Frame ${pkt.number}: ${f.origLen} bytes on wire (${f.origLen * 8} bits), ${f.capLen} bytes captured (${f.capLen * 8} bits)`;
-    }
-    case 'ip':
-      return pkt.avail(s) >= 20 ? `${p.label}, Src: ${ipv4Text(pkt, s + 12)}, Dst: ${ipv4Text(pkt, s + 16)}` : p.label;
-    case 'ipv6':
-      return pkt.avail(s) >= 40 ? `${p.label}, Src: ${ipv6Text(pkt, s + 8)}, Dst: ${ipv6Text(pkt, s + 24)}` : p.label;
-    case 'tcp': {
-      if (pkt.avail(s) < 14) return p.label;
-      const len = Math.max(0, pkt.layerEnd[li] - s - tcpHeaderLength(pkt, li));
-      const seq = rel !== null ? rel.seq : pkt.u32(s + 4);
-      let t = `${p.label}, Src Port: ${pkt.u16(s)}, Dst Port: ${pkt.u16(s + 2)}, Seq: ${seq}`;
-      if (tcpFlags(pkt, li) & 0x10) t += `, Ack: ${rel !== null ? rel.ack : pkt.u32(s + 8)}`;
-      return `${t}, Len: ${len} [${tcpFlagsText(tcpFlags(pkt, li))}]`;
-    }
-    case 'udp':
-      return pkt.avail(s) >= 4 ? `${p.label}, Src Port: ${pkt.u16(s)}, Dst Port: ${pkt.u16(s + 2)}` : p.label;
-    default:
-      return p.label;
-  }
-}
-
 function leaf(text: string, parentKey: string, tone: NodeTone, offset = 0, length = 0, field?: string): DetailNode {
   return { text, field, offset, length, tone, key: `${parentKey}/${field ?? text.split(':')[0]}`, children: [] };
 }
@@ -80,39 +50,21 @@ function leaf(text: string, parentKey: string, tone: NodeTone, offset = 0, lengt
 /** The detail tree of frame `n` (re-read and decoded), or one line saying why it cannot be shown. */
 export function buildDetail(model: CaptureModel, n: number): DetailNode[] {
   const p = model.decode(n);
-  if (!('layerCount' in p)) return [leaf(`Cannot re-read frame ${n}: ${p.message}`, '', 'problem')];
+  if (p instanceof CaptureError) return [leaf(`Cannot re-read frame ${n}: ${p.message}`, '', 'problem')];
   const facts = model.analyzer.facts;
   const kind = facts?.kind(n) ?? 0;
-  const rel = facts !== null && kind === KIND_TCP ? { seq: facts.relSeq(n), ack: facts.relAck(n) } : null;
-  const out: DetailNode[] = [];
-  for (let li = 0; li < p.layerCount; li++) {
-    const proto = p.layerProto[li];
-    const key = `${li}:${proto.name}`;
-    const start = p.layerStart[li];
-    const end = Math.min(p.layerEnd[li], p.capLen);
-    const kids = proto.tree !== undefined ? proto.tree(p, li) : fieldNodes(p, li, proto.fields);
-    const node: DetailNode = {
-      text: layerHeadline(p, li, proto.name === 'tcp' ? rel : null),
-      field: proto.name,
-      offset: start,
-      length: Math.max(0, end - start),
-      tone: 'layer',
-      key,
-      children: kids.map((c) => convert(c, key, 'plain')),
-    };
-    if (proto.name === 'tcp' && facts !== null && kind === KIND_TCP) {
-      node.children.push(...tcpAnalysis(model, n, key));
+  // The -V tree (layer titles, each protocol's fields), then what analysis and framing add.
+  const out = frameTree(p).map((t, i) => {
+    const isLayer = i < p.layerCount;
+    const node = convert(t, isLayer ? `${i}:${t.field ?? ''}` : 'problem', isLayer ? 'plain' : 'problem');
+    if (isLayer) {
+      node.key = `${i}:${t.field ?? ''}`;
+      node.tone = 'layer';
+      if (t.field === 'tcp' && facts !== null && kind === KIND_TCP) node.children.push(...tcpAnalysis(model, n, node.key));
     }
-    out.push(node);
-  }
+    return node;
+  });
   if (facts !== null && kind === KIND_UDP) out.push(udpAnalysis(model, n));
-  if (p.problem === ProblemKind.Truncated) {
-    const li = p.problemLayer;
-    out.push(leaf(`[Truncated: the capture kept ${p.problemAvailable} of the ${p.problemNeeded} bytes ${li >= 0 ? p.layerProto[li].label : 'the frame'} needs (snapshot length)]`, '', 'problem', p.capLen, 0, '_ws.malformed'));
-  } else if (p.problem === ProblemKind.Malformed) {
-    const li = p.problemLayer;
-    out.push(leaf(`[Malformed ${li >= 0 ? p.layerProto[li].label : 'frame'}: ${p.problemField}: ${p.problemReason}]`, '', 'problem', li >= 0 ? p.layerStart[li] : 0, 0, '_ws.malformed'));
-  }
   return out;
 }
 

@@ -6,11 +6,13 @@
  * live capture (or the replay) and the chat programs' own send()/recv()
  * calls.
  */
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { CaptureError, type PacketSource } from '../../capture/frame';
 import { openCapture } from '../../capture/open';
 import type { CaptureWriter } from '../../capture/writer';
 import { openWriter } from '../../capture/writer';
+import { readDemoEvents } from '../../demo/replay';
 import type { DemoSession } from '../../demo/session';
 import { compileFilter, formatFilterError } from '../../filter/index';
 import type { Options } from '../../options';
@@ -59,6 +61,16 @@ export async function runDashboard(opts: Options, run: RunOptions = {}): Promise
   return show(opened.source, opened.writer, opts, run, undefined);
 }
 
+/**
+ * The programs' own send()/recv() calls recorded beside a capture
+ * (captures/X.pcap and captures/X.trace.jsonl, as `synack chat --trace`
+ * writes them): the stream view puts them next to the segments.
+ */
+export function traceBeside(file: string): string | null {
+  const p = file.replace(/\.(pcapng|pcap|cap)$/i, '') + '.trace.jsonl';
+  return p !== file && existsSync(p) ? p : null;
+}
+
 /** `synack demo` on a terminal: the session's capture, the programs' events beside it. */
 export async function runDemoDashboard(session: DemoSession, opts: Options, run: RunOptions = {}): Promise<number> {
   let writer: CaptureWriter | null = null;
@@ -81,6 +93,8 @@ async function show(source: PacketSource, writer: CaptureWriter | null, opts: Op
     count: opts.count,
   });
   if (opts.displayFilter !== undefined) model.setFilter(opts.displayFilter);
+  const trace = session === undefined && opts.read !== undefined && opts.read !== '-' ? traceBeside(opts.read) : null;
+  if (trace !== null) for (const e of readDemoEvents(trace)) model.addAppEvent(e);
   const text = session !== undefined ? (session.live ? 'the chat demo, live on lo' : 'the chat demo (replay)') : sourceText(source, opts);
   const dash = new Dashboard(model, {
     io: run.io,
@@ -90,6 +104,7 @@ async function show(source: PacketSource, writer: CaptureWriter | null, opts: Op
     banner: run.banner,
     notice: run.notice,
     demo: run.demo,
+    replay: session !== undefined && !session.live,
   });
   session?.onEvent((e) => dash.demoEvent(e));
   const stop = (): void => dash.quit();

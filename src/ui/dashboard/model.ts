@@ -30,6 +30,7 @@ import { compileFilter, type CompiledFilter, type PacketPredicate } from '../../
 import { FrameIndex, FrameList } from './frame-index';
 import { RateMeter } from './rates';
 import { rowClass } from './row-class';
+import { ReplayNotes } from './replay-notes';
 import { snapshotTcp, snapshotUdp, type TcpSnapshot, type UdpSnapshot } from './conn-snapshot';
 
 export type ModelState = 'loading' | 'live' | 'eof' | 'stopped' | 'error';
@@ -103,6 +104,7 @@ export class CaptureModel {
 
   private readonly pkt = new Packet();
   private readonly readPkt = new Packet();
+  private readonly replayNotes = new ReplayNotes();
   private readonly store: Store;
   private readonly writer: CaptureWriter | null;
   private readonly limit: number;
@@ -297,6 +299,7 @@ export class CaptureModel {
     c.firstNsec = this.index.nsec(1);
     c.prevSec = this.index.sec(n > 1 ? n - 1 : 1);
     c.prevNsec = this.index.nsec(n > 1 ? n - 1 : 1);
+    this.replayNotes.attach(pkt, this, n);
     return pkt;
   }
 

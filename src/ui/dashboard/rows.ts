@@ -9,9 +9,9 @@ import { CaptureError } from '../../capture/frame';
 import { ANALYSIS_RULES } from '../../analysis/index';
 import { F_COALESCED, F_HAS_MSGS, F_MSG_SPLIT, KIND_TCP } from '../../analysis/facts';
 import type { Packet } from '../../decode/packet';
-import { ProblemKind } from '../../decode/packet';
 import { ipv4Text, ipv6Text, macText } from '../../decode/treekit';
-import { infoText } from './info';
+import { OutBuf } from '../../output/outbuf';
+import { SummaryWriter, summaryHooks } from '../../output/summary';
 import type { CaptureModel } from './model';
 
 export interface Row {
@@ -33,20 +33,6 @@ export function relTime(ns: number): string {
   return `${neg ? '-' : ''}${s}.${String(us - s * 1e6).padStart(6, '0')}`;
 }
 
-/** Wireshark's protocol column names for synack's layer names. */
-const PROTO_COLUMN: Record<string, string> = {
-  eth: 'Ethernet', arp: 'ARP', ip: 'IPv4', ipv6: 'IPv6', icmp: 'ICMP', icmpv6: 'ICMPv6', tcp: 'TCP', udp: 'UDP', dns: 'DNS', mdns: 'MDNS', dhcp: 'DHCP', llc: 'LLC', vlan: 'VLAN', sll: 'SLL',
-};
-
-export function protocolColumn(pkt: Packet): string {
-  for (let li = pkt.layerCount - 1; li >= 0; li--) {
-    const name = pkt.layerProto[li].name;
-    if (name === 'data' || name === 'frame' || name.startsWith('ipv6.')) continue;
-    return PROTO_COLUMN[name] ?? name.toUpperCase();
-  }
-  return 'Frame';
-}
-
 /** Source and destination as tshark shows them: the innermost IP addresses, else the MAC addresses. */
 export function addressColumns(pkt: Packet): [string, string] {
   for (let li = pkt.layerCount - 1; li >= 0; li--) {
@@ -62,20 +48,24 @@ export function addressColumns(pkt: Packet): [string, string] {
   return ['', ''];
 }
 
-/** The analysis labels tshark puts before the info, from a frame's facts flags. */
+/** The analysis labels tshark puts before the info, from a frame's facts flags (until analysis hooks the summary itself). */
 export function analysisPrefix(flags: number): string {
+  if (summaryHooks.tcpPrefix !== null) return '';
   let s = '';
   for (const r of ANALYSIS_RULES) if (flags & r.bit && r.info !== '') s = r.info + s;
   return s;
 }
 
-/** synack's own note on a segment's messages: "[3 messages]" (coalesced), "[message continues]". */
-export function framingSuffix(flags: number, msgs: number): string {
+/** synack's own note on a segment's messages, put first so it shows however narrow the column: "[3 messages in one segment] ". */
+export function framingNote(flags: number, msgs: number): string {
   if ((flags & F_HAS_MSGS) === 0) return '';
-  if (flags & F_COALESCED) return ` [${msgs} messages in one segment]`;
-  if (flags & F_MSG_SPLIT) return ' [part of a message]';
+  if (flags & F_COALESCED) return `[${msgs} messages in one segment] `;
+  if (flags & F_MSG_SPLIT) return '[part of a message] ';
   return '';
 }
+
+const columns = new OutBuf(-1, 1 << 12);
+let summary: SummaryWriter | null = null;
 
 /** Builds the row of frame `n` (re-reading it). */
 export function buildRow(model: CaptureModel, n: number, pkt?: Packet): Row {
@@ -87,15 +77,18 @@ export function buildRow(model: CaptureModel, n: number, pkt?: Packet): Row {
     return row;
   }
   [row.src, row.dst] = addressColumns(p);
-  row.proto = protocolColumn(p);
+  // The text output's own words (the summary writer), in the dashboard's columns.
+  summary ??= new SummaryWriter({ timeDigits: 6 });
+  columns.clear();
+  summary.writeColumns(columns, p);
+  const text = columns.text();
+  const tab = text.indexOf('\t');
+  row.proto = text.slice(0, tab);
+  row.info = text.slice(tab + 1);
   const facts = model.analyzer.facts;
-  let info = infoText(p, facts !== null && facts.kind(n) === KIND_TCP ? { relSeq: facts.relSeq(n), relAck: facts.relAck(n) } : null);
   if (facts !== null && facts.kind(n) === KIND_TCP) {
     const flags = facts.flags(n);
-    info = analysisPrefix(flags) + info + framingSuffix(flags, facts.msgs(n));
+    row.info = framingNote(flags, facts.msgs(n)) + analysisPrefix(flags) + row.info;
   }
-  if (p.problem === ProblemKind.Truncated) info += ' [Packet size limited during capture]';
-  else if (p.problem === ProblemKind.Malformed) info += ` [Malformed Packet: ${p.problemField}: ${p.problemReason}]`;
-  row.info = info;
   return row;
 }

@@ -57,6 +57,8 @@ export interface DashboardOptions {
   view?: View;
   /** Demo: keep the conversation's TCP connection selected as it appears. */
   demo?: boolean;
+  /** The demo's recorded run played at its pace (the header says so instead of 'loading'). */
+  replay?: boolean;
 }
 
 interface Pane {
@@ -268,7 +270,7 @@ export class Dashboard {
           place('stream', top, lw, W - lw, bodyH - udpH);
           if (udp) place('udp', top + bodyH - udpH, lw, W - lw, udpH);
         } else {
-          const lh = Math.max(4, Math.round(bodyH * 0.5));
+          const lh = Math.max(4, Math.round(bodyH * 0.55));
           const udpH = udp ? Math.max(3, Math.round((bodyH - lh) * 0.35)) : 0;
           place('ladder', top, 0, W, lh);
           place('stream', top + lh, 0, W, bodyH - lh - udpH);
@@ -291,6 +293,7 @@ export class Dashboard {
     if (m.paused) return `{light-yellow-fg}{bold}paused{/}${m.heldBack > 0 ? ` (${compact(m.heldBack)} new)` : ''}`;
     switch (m.state) {
       case 'loading': {
+        if (this.opts.replay === true) return '{light-green-fg}{bold}▶ replay{/}';
         const p = m.source.progress();
         if (p.total > 0) {
           const pct = Math.min(100, Math.floor((p.bytes / p.total) * 100));
@@ -374,14 +377,17 @@ export class Dashboard {
       this.status.setContent(err ? `{white-fg}{red-bg}${safe(fit(msg, W))}{/}` : `{light-yellow-fg}${safe(fit(msg, W))}{/}`);
       return;
     }
-    const hints = this.view === 'packets'
-      ? '↑↓ jk move  Enter ladder  Tab pane  g/G first/last  End follow  / filter  Space pause  ? help  q quit'
-      : this.view === 'conns'
-        ? '↑↓ move  Enter ladder+stream  Tab pane  1-4 views  / filter  ? help  q quit'
-        : this.view === 'conn'
-          ? '↑↓ move  Enter packet  Tab ladder/stream  Esc back  1-4 views  ? help  q quit'
-          : '↑↓ scroll  1-4 views  ? help  q quit';
-    this.status.setContent(`{gray-fg}${escapeTags(fit(hints, W))}{/}`);
+    const hints =
+      this.view === 'packets'
+        ? '↑↓ jk move  Enter ladder  Tab pane  g/G first/last  End follow  / filter  Space pause'
+        : this.view === 'conns'
+          ? '↑↓ move  Enter ladder+stream  Tab pane  1-4 views  / filter  Space pause'
+          : this.view === 'conn'
+            ? '↑↓ move  Enter packet  Tab ladder/stream  Esc back  1-4 views  Space pause'
+            : '↑↓ scroll  1-4 views  Esc back';
+    // '? help  q quit' always shows, however narrow the terminal.
+    const always = '  ? help  q quit';
+    this.status.setContent(`{gray-fg}${escapeTags(fit(hints, Math.max(0, W - always.length)))}${always}{/}`);
   }
 
   private drawHelp(): void {
@@ -526,7 +532,9 @@ export class Dashboard {
   private hexSource(w: number): { title: string; count: number; line: (i: number, w: number, sel: boolean) => string } {
     this.refreshDetail();
     const d = this.panes.get('detail')!;
-    const node = this.detailLines[Math.min(d.scroll.sel, this.detailLines.length - 1)]?.node;
+    const selected = this.detailLines[Math.min(d.scroll.sel, this.detailLines.length - 1)];
+    // The first line is the whole frame: highlighting every byte would say nothing.
+    const node = selected !== undefined && !(selected.depth === 0 && d.scroll.sel === 0) ? selected.node : undefined;
     const per = hexBytesPerLine(w);
     const lines = hexLines(this.hexBytes, 0, this.hexBytes.length, node?.offset ?? 0, node?.length ?? 0, per);
     const field = node?.field !== undefined ? ` ${node.field}: bytes ${node.offset}..${node.offset + node.length - 1}` : '';
@@ -689,6 +697,7 @@ export class Dashboard {
       this.helpBox.hidden = true;
       return this.draw();
     }
+    if (name === 'return') return;
     if (this.message !== '') this.message = '';
     const p = this.focusedPane();
     const h = Math.max(1, (p.box.height as number) - 1);
@@ -761,8 +770,9 @@ export class Dashboard {
         p.scroll.end(count, true);
         if (!p.selectable) p.scroll.top = Math.max(0, count - h);
         break;
+      // blessed reports '\r' twice ('enter', then 'return'): act on 'enter' (and '\n', 'linefeed') only.
       case 'enter':
-      case 'return':
+      case 'linefeed':
       case 'right':
       case 'left':
         this.activate(p, name);
@@ -791,7 +801,7 @@ export class Dashboard {
       this.detailLines = flattenDetail(this.detailNodes, this.expanded);
       return;
     }
-    if (name !== 'enter' && name !== 'return') return;
+    if (name !== 'enter' && name !== 'linefeed') return;
     if (p.id === 'list') {
       const ref = this.refOfFrame(this.selectedFrame());
       if (ref === null) this.flash('This frame belongs to no TCP connection or UDP conversation.');
@@ -824,12 +834,13 @@ export class Dashboard {
   private editKey(ch: string | undefined, key: blessed.Widgets.Events.IKeyEventArg): void {
     const e = this.editing!;
     const name = key?.full ?? key?.name ?? '';
+    if (name === 'return') return;
     switch (name) {
       case 'escape':
         this.editing = null;
         break;
       case 'enter':
-      case 'return':
+      case 'linefeed':
         if (e.compiled.ok) {
           this.editing = null;
           const anchor = this.selectedFrame();
@@ -937,7 +948,7 @@ export interface ListColumns {
 
 export function listColumns(w: number, rows: Iterable<Row> = [], frames = 0): ListColumns {
   const maxAddr = w >= 150 ? 39 : w >= 110 ? 22 : 15;
-  let addr = 9;
+  let addr = 11;
   let time = 8;
   let len = 3;
   for (const r of rows) {

@@ -115,7 +115,7 @@ function describeChunk(st: DirStream, ps: Piece[], from: number, to: number, log
   const start = st.msgStart[m];
   const end = st.msgEnd![m];
   const whole = start >= from && end >= 0 && end <= to;
-  if (whole) return `message ${m + 1}, whole`;
+  if (whole) return '1 message';
   const [first, last] = logFrames(m);
   const segs = st.msgSegments![m];
   return `part of message ${m + 1} (spread over ${segs} segments${first !== 0 ? `: #${first}..#${last}` : ''})`;

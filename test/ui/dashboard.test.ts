@@ -1,0 +1,218 @@
+/**
+ * The dashboard as a person sees it: rendered by blessed into a headless
+ * xterm (@xterm/headless) and read back cell by cell, on the captures the
+ * project ships (captures/README.md says what each one shows).
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CAPTURES, labCapture } from '../helpers/paths';
+import { KEYS } from '../../src/ui/dashboard/help';
+import { KEY, openDashboard } from './open';
+
+const cap = (name: string): string => join(CAPTURES, name);
+const HAVE_CAPTURES = existsSync(cap('tcp-chat.pcap'));
+const ESC_PCAP = labCapture('esc.pcap');
+
+// xterm palette indexes of the 16 ANSI colours.
+const BLACK = 0;
+const RED = 1;
+const GREEN = 2;
+const YELLOW = 3;
+const WHITE = 7;
+const LIGHT_YELLOW = 11;
+const CYAN = 6;
+
+describe.skipIf(!HAVE_CAPTURES)('dashboard on captures/ (headless terminal)', () => {
+  it('draws a usable screen at 80x24: header, packet list, detail tree, bytes, key hints', async () => {
+    const o = await openDashboard(cap('tcp-chat.pcap'), 80, 24);
+    const lines = o.t.lines();
+    expect(lines[0]).toMatch(/^synack tcp-chat\.pcap +end of file +14 frames/);
+    expect(lines[1]).toContain('1 Packets');
+    expect(lines[1]).toContain('? help');
+    expect(lines[2]).toMatch(/^No\. +Time Source +Destination +Proto +Len Info/);
+    // Every column of the first rows is readable (tshark's words: `tshark -r tcp-chat.pcap`).
+    expect(lines[3]).toMatch(/^ +1 0\.000000 127\.0\.0\.1 +127\.0\.0\.1 +TCP +74 56784 → 8080 \[SYN\] Seq=0/);
+    expect(lines[5]).toMatch(/^ +3 0\.000033 .* 56784 → 8080 \[ACK\] Seq=1 Ack=1/);
+    expect(o.t.find('Detail of frame 1')).toBeGreaterThan(3);
+    expect(o.t.find('Transmission Control Protocol, Src Port: 56784, Dst Port: 8080, Seq: 0, Len: 0')).toBeGreaterThan(0);
+    expect(o.t.find('0000  00 00 00 00 00 00 00 00')).toBeGreaterThan(0);
+    expect(lines[23]).toContain('q quit');
+    // The selected row is drawn inverted.
+    expect(o.t.cell(1, 3).inverse).toBe(true);
+    expect(o.t.cell(1, 4).inverse).toBe(false);
+    expect(await o.close()).toBe(0);
+  });
+
+  it('adapts to a resize: more rows, and the detail beside the bytes when wide', async () => {
+    const o = await openDashboard(cap('tcp-chat.pcap'), 80, 24);
+    o.t.resize(160, 50);
+    expect(await o.t.waitFor((t) => t.find('   14 ') > 0 || t.lines().some((l) => /^ *14 0\.660222/.test(l)))).toBe(true);
+    const detailRow = o.t.find('Detail of frame 1');
+    const bytesRow = o.t.find('Bytes');
+    expect(detailRow).toBe(bytesRow);
+    expect(o.t.lines()[bytesRow].indexOf('Bytes')).toBeGreaterThan(60);
+    await o.close();
+  });
+
+  it('draws the ladder of a real handshake and teardown: client left, server right, each segment one arrow', async () => {
+    const o = await openDashboard(cap('half-close.pcap'), 100, 40);
+    expect(await o.keys('2', 'Client')).toBe(true);
+    expect(await o.keys(KEY.enter, 'Ladder: TCP stream 0')).toBe(true);
+    const lines = o.t.lines();
+    const head = lines.findIndex((l) => l.includes('client 127.0.0.1:40758'));
+    expect(head).toBeGreaterThan(0);
+    expect(lines[head].indexOf('server 127.0.0.1:8080')).toBeGreaterThan(lines[head].indexOf('client 127.0.0.1:40758'));
+    // The handshake, bracketed and named with its RTT (SYN to the ACK of the SYN-ACK: frames 1 and 3).
+    expect(lines[head + 1]).toBe('╭─ 3-way handshake, RTT 0.031 ms');
+    expect(lines[head + 2]).toMatch(/^│ +#1 │─+ SYN seq=0 len=0 ─+▶│ \+0\.000 ms/);
+    expect(lines[head + 3]).toMatch(/^│ +#2 │◀─+ SYN,ACK seq=0 ack=1 len=0 ─+│ \+0\.015 ms/);
+    expect(lines[head + 4]).toMatch(/^╰ +#3 │─+ ACK seq=1 ack=1 len=0 ─+▶│ \+0\.016 ms/);
+    // The teardown: the client's FIN (11), the server's 25 bytes after it (12), their ACK, the server's FIN, the last ACK.
+    const td = lines.findIndex((l) => l.startsWith('╭─ half-close'));
+    expect(lines[td]).toBe("╭─ half-close: 1 segment after the client's FIN");
+    expect(lines[td + 1]).toMatch(/^│ +#11 │─+ FIN,ACK seq=20 ack=20 len=0 ─+▶│/);
+    expect(lines[td + 2]).toMatch(/^│ +#12 │◀─+ PSH,ACK seq=20 ack=21 len=25 ─+│ .*after FIN/);
+    expect(lines[td + 4]).toMatch(/^│ +#14 │◀─+ FIN,ACK seq=45 ack=21 len=0 ─+│/);
+    expect(lines[td + 5]).toMatch(/^╰ +#15 │─+ ACK seq=21 ack=46 len=0 ─+▶│/);
+    await o.close();
+  });
+
+  it('names a reset and a refused connection on the ladder', async () => {
+    const r = await openDashboard(cap('reset.pcap'), 100, 40);
+    await r.keys('2', 'Client');
+    await r.keys(KEY.enter, 'Ladder: TCP stream 0');
+    const lines = r.t.lines();
+    const i = lines.findIndex((l) => l.startsWith('╭─ reset by client'));
+    expect(i).toBeGreaterThan(0);
+    expect(lines[i + 1]).toMatch(/^╰ +#9 │─+ RST,ACK seq=11 ack=7 len=0 ─+▶│/);
+    await r.close();
+    const f = await openDashboard(cap('refused.pcap'), 100, 30);
+    await f.keys('2', 'Client');
+    await f.keys(KEY.enter, 'Ladder: TCP stream 0');
+    expect(f.t.text()).toContain('╭─ connection refused: the SYN was answered with a RST');
+    expect(f.t.lines().some((l) => /^╰ +#2 │◀─+ RST,ACK seq=1 ack=1 len=0 ─+│/.test(l))).toBe(true);
+    await f.close();
+  });
+
+  it('shows a coalesced segment in the stream view: five send() calls, one segment of five messages, one recv()', async () => {
+    const o = await openDashboard(cap('burst-cork.pcap'), 100, 40);
+    await o.keys('2', 'Client');
+    await o.keys(KEY.enter, 'Stream:');
+    const lines = o.t.lines();
+    const sends = lines.filter((l) => /app ▸ client send\(6 bytes\) "msg \d↵" \(corked\)/.test(l));
+    expect(sends).toHaveLength(5);
+    const seg = lines.findIndex((l) => l.startsWith('#4 client → server 30 bytes: 5 messages in one segment (coalesced)'));
+    expect(seg).toBeGreaterThan(lines.indexOf(sends[4]));
+    expect(lines[seg + 1]).toBe('   ▏msg 1↵▏msg 2↵▏msg 3↵▏msg 4↵▏msg 5↵');
+    expect(lines[seg + 2]).toMatch(/app ◂ server recv\(\) returned 30 bytes: 5 messages in one read/);
+    // Message boundaries in colour: messages alternate cyan and yellow.
+    const x = lines[seg + 1].indexOf('msg 1');
+    expect(o.t.cell(x, seg + 1).fg).toBe(CYAN);
+    expect(o.t.cell(lines[seg + 1].indexOf('msg 2'), seg + 1).fg).toBe(YELLOW);
+    expect(o.t.cell(lines[seg + 1].indexOf('msg 3'), seg + 1).fg).toBe(CYAN);
+    // And the ladder marks the segment.
+    expect(lines.some((l) => /#4 │─+ PSH,ACK seq=1 ack=1 len=30 ─+▶│ .* 5 msgs/.test(l))).toBe(true);
+    await o.close();
+  });
+
+  it('colours rows by meaning: a RST in yellow on red, SYN/FIN in black on white, a coalesced segment in green', async () => {
+    const o = await openDashboard(cap('reset.pcap'), 100, 30);
+    const lines = o.t.lines();
+    const rst = lines.findIndex((l) => /^ *9 .*\[RST, ACK\]/.test(l));
+    expect(rst).toBeGreaterThan(0);
+    for (const x of [2, 20, 60]) {
+      const c = o.t.cell(x, rst);
+      expect(c.bg).toBe(RED);
+      expect(c.fg).toBe(LIGHT_YELLOW);
+    }
+    const synack = lines.findIndex((l) => /^ *2 .*\[SYN, ACK\]/.test(l));
+    expect(o.t.cell(5, synack).bg).toBe(WHITE);
+    expect(o.t.cell(5, synack).fg).toBe(BLACK);
+    // A plain ACK keeps the terminal's colours.
+    const ack = lines.findIndex((l) => /^ *5 .*\[ACK\]/.test(l));
+    expect(o.t.cell(5, ack).bg).toBe(-1);
+    await o.close();
+    const b = await openDashboard(cap('burst-cork.pcap'), 140, 30);
+    const row = b.t.lines().findIndex((l) => /^ *4 .*Len=30/.test(l));
+    expect(b.t.lines()[row]).toContain('[5 messages in one segment]');
+    expect(b.t.cell(5, row).fg).toBe(10);
+    await b.close();
+  });
+
+  it('filter bar: red with the error while invalid, green while valid; Enter applies it', async () => {
+    const o = await openDashboard(cap('reset.pcap'), 100, 30);
+    await o.keys('/', 'Filter');
+    await o.keys('tcp.prot == 1', 'neither a field');
+    const last = o.t.lines()[29];
+    expect(last).toContain('Filter: tcp.prot == 1');
+    expect(last).toContain("'tcp.prot' is neither a field nor a protocol");
+    expect(o.t.cell(3, 29).bg).toBe(RED);
+    await o.keys(KEY.ctrlU + 'tcp.flags.reset == 1', (t) => t.lines()[29].includes('Enter applies'));
+    expect(o.t.cell(3, 29).bg).toBe(GREEN);
+    await o.keys(KEY.enter, 'filter: tcp.flags.reset == 1');
+    expect(await o.t.waitFor((t) => t.text().includes('1 of 9'))).toBe(true);
+    const rows = o.t.lines().filter((l) => /^ *\d+ +\d+\.\d{6} /.test(l));
+    expect(rows, o.t.text()).toHaveLength(1);
+    expect(rows[0]).toMatch(/^ *9 .*\[RST, ACK\]/);
+    // An empty filter shows every frame again.
+    await o.keys('/' + KEY.ctrlU + KEY.enter, (t) => !t.text().includes('filter:'));
+    expect(o.t.lines().filter((l) => /^ *\d+ +\d+\.\d{6} /.test(l))).toHaveLength(9);
+    await o.close();
+  });
+
+  it('Tab moves between panes, Space pauses, ? lists every key', async () => {
+    const o = await openDashboard(cap('tcp-chat.pcap'), 120, 50);
+    const titleBg = (row: number): number => o.t.cell(0, row).bg;
+    const detail = o.t.find('Detail of frame');
+    expect(titleBg(2)).toBe(14);
+    await o.keys(KEY.tab);
+    await o.t.settle();
+    expect(titleBg(detail)).toBe(14);
+    expect(titleBg(2)).toBe(WHITE);
+    await o.keys(' ', 'paused');
+    await o.keys(' ', (t) => !t.text().includes('paused'));
+    await o.keys('?', 'synack: keys');
+    const text = o.t.text();
+    for (const [k, what] of KEYS) expect(text).toContain(`${k.padEnd(12)} ${what}`.slice(0, 60));
+    await o.keys('x', (t) => !t.text().includes('synack: keys'));
+    await o.close();
+  });
+
+  it('j/k, G and g move through the list; Enter on a packet opens its connection', async () => {
+    const o = await openDashboard(cap('tcp-chat.pcap'), 100, 30);
+    await o.keys('G', 'Detail of frame 14');
+    await o.keys('g', 'Detail of frame 1 ');
+    await o.keys('jjj', 'Detail of frame 4');
+    await o.keys('k', 'Detail of frame 3');
+    await o.keys(KEY.enter, 'Ladder: TCP stream 0');
+    await o.keys(KEY.esc, 'Client');
+    await o.close();
+  });
+});
+
+describe('captured bytes cannot drive the terminal (lab/esc.pcap)', () => {
+  it.skipIf(!existsSync(ESC_PCAP))('escapes the payload that tries to colour, ring the bell and retitle the window', async () => {
+    const o = await openDashboard(ESC_PCAP, 120, 40);
+    const titles: string[] = [];
+    o.t.term.onTitleChange((t) => titles.push(t));
+    o.dash.showFrame(4);
+    await o.keys('l', 'Stream:');
+    const text = o.t.text();
+    // The payload "GET /<ESC>[31mRED<ESC>[0m<BEL><ESC>]0;pwned-title<BEL> HTTP/1.0" shown escaped.
+    expect(text).toContain('GET /\\x1b[31mRED\\x1b[0m\\x07\\x1b]0;pwned-title\\x07 HTTP/1.0');
+    expect(o.t.raw).not.toContain('\x1b]0;pwned');
+    expect(o.t.raw).not.toContain('\x1b[31mRED');
+    // (blessed's own title sequence ends in BEL: it is the only one allowed.)
+    expect(o.t.raw.replace('\x1b]0;synack\x07', '')).not.toContain('\x07');
+    expect(titles.some((t) => t.includes('pwned'))).toBe(false);
+    const y = o.t.lines().findIndex((l) => l.includes('RED\\x1b'));
+    const x = o.t.lines()[y].indexOf('RED');
+    expect(o.t.cell(x, y).fg).not.toBe(RED);
+    // The hex view's ASCII column shows dots for the control bytes.
+    await o.keys('1', 'Detail of frame 4');
+    expect(o.t.text()).toContain('2f 1b  5b 33 31 6d 52 45 44 1b  ..GET /.[31mRED.');
+    expect(o.t.text()).toContain('[0m..]0;pwned-ti');
+    await o.close();
+  });
+});
