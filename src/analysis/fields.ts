@@ -10,7 +10,7 @@
 import { registerField } from '../decode/index';
 import type { Packet } from '../decode/packet';
 import { Base, FieldType, type FieldDef, type FieldValue, type Protocol } from '../decode/protocol';
-import { tcp } from '../decode/tcp';
+import { relativeAck, tcp } from '../decode/tcp';
 import { udp } from '../decode/udp';
 import { FRAMING_NAMES } from './framing';
 import {
@@ -83,6 +83,8 @@ export const ANALYSIS_FIELDS: readonly FieldDef[] = [
   T('tcp.seq', 'Sequence Number', FieldType.Uint, (n) => n.relSeq),
   T('tcp.nxtseq', 'Next Sequence Number', FieldType.Uint, (n) => (n.analyzed && !n.bogusHeader ? n.nxtSeq : undefined)),
   T('tcp.ack', 'Acknowledgment Number', FieldType.Uint, (n) => (n.bogusHeader ? undefined : n.ack)),
+  T('tcp.window_size', 'Calculated window size', FieldType.Uint, (n) => (n.bogusHeader ? undefined : n.window)),
+  T('tcp.window_size_scalefactor', 'Window size scaling factor', FieldType.Int, (n) => (n.bogusHeader || n.windowScaleFactor === 0 ? undefined : n.windowScaleFactor)),
   T('tcp.time_relative', 'Time since first frame in this TCP stream', FieldType.RelTime, (n) => (n.bogusHeader ? undefined : n.timeRelNs)),
   T('tcp.time_delta', 'Time since previous frame in this TCP stream', FieldType.RelTime, (n) => (n.bogusHeader ? undefined : n.timeDeltaNs)),
   T('tcp.analysis', 'SEQ/ACK analysis', FieldType.Bool, (n) => (shown(n) ? 1 : undefined)),
@@ -138,6 +140,13 @@ export const ANALYSIS_FIELDS: readonly FieldDef[] = [
   field(udp, udpNote, 'udp.time_delta', 'Time since previous frame', FieldType.RelTime, (n) => n.timeDeltaNs),
   field(udp, udpNote, 'synack.udp.message', "This datagram's message number in its direction (each datagram is one message)", FieldType.Uint, (n) => (n.message > 0 ? n.message : undefined)),
 ];
+
+// SACK edges print relative to the peer's initial sequence number, as tshark's (base_ack = rev->base_seq).
+relativeAck.base = (pkt, li) => {
+  const n = tcpNote(pkt, li);
+  if (n === undefined || n.conn === null) return undefined;
+  return (n.fromClient ? n.conn.server : n.conn.client).seq.baseSeq;
+};
 
 /** ARP fields attach to the ARP decoder's protocol once it is registered. */
 export function registerArpFields(arp: Protocol): void {

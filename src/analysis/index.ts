@@ -66,11 +66,12 @@ import { DEFAULT_LIMITS, type StreamLimits } from './stream';
 import { TcpTracker, type TcpConnection, type TcpEvent, type TcpNote } from './tcp';
 import { UdpTracker, type UdpConversation, type UdpNote } from './udp';
 
-export { ANALYSIS_RULES, analysisRule } from './seq';
+export * from './seq';
 export * from './tcp';
 export { UdpConversation, UdpTracker, UdpNote } from './udp';
 export { ArpTracker, ArpNote, ipv4Text } from './arp';
 export { FrameFacts } from './facts';
+export { DirStream, ChunkLog, ChunkFacts, type StreamLimits } from './stream';
 export { parseFraming, FRAMING_NAMES } from './framing';
 export { CONN_STATE_MEANING } from './zeek';
 export { formatAddress } from './flowtable';

@@ -13,6 +13,7 @@ import {
   DETECT_BYTES,
   detectFraming,
   FRAMING_FIXED,
+  FRAMING_LINES,
   FRAMING_NONE,
   FRAMING_UNDECIDED,
   MessageSplitter,
@@ -154,6 +155,9 @@ export class DirStream implements MessageSink {
   private detectLen = 0;
   /** Chunks delivered before the framing was known: (offset, len, frame), replayed once it is. */
   private early: number[] = [];
+  /** Every byte so far is text (printable, tab, CR, LF), and whether a line feed came: a long first line may be pending. */
+  private allText = true;
+  private sawLF = false;
   readonly splitter = new MessageSplitter();
 
   // Messages.
@@ -182,6 +186,18 @@ export class DirStream implements MessageSink {
     private readonly keepAll: boolean,
   ) {
     if (choice.kind !== FRAMING_UNDECIDED) this.setFraming(choice.kind);
+  }
+
+  /** Raw sequence number of this direction's FIN (valid when `finSeen`): the byte it occupies is no data. */
+  private finSeq = 0;
+  private finSeen = false;
+
+  /** A FIN at raw sequence number `seq` (after any data of its segment). */
+  fin(seq: number): void {
+    if (!this.finSeen || ((seq - this.finSeq) | 0) > 0) {
+      this.finSeq = seq;
+      this.finSeen = true;
+    }
   }
 
   /** A SYN fixes where the data starts (its sequence number + 1). */
@@ -238,6 +254,8 @@ export class DirStream implements MessageSink {
    */
   peerAcked(ack: number): number {
     if (!this.started) return 0;
+    // The ACK of a FIN covers the FIN's sequence number, which carries no data.
+    if (this.finSeen && ((ack - this.finSeq) | 0) > 0) ack = this.finSeq;
     const ahead = (ack - this.nextSeq) | 0;
     if (ahead <= 0) return 0;
     let hole = ahead;
@@ -314,6 +332,7 @@ export class DirStream implements MessageSink {
     this.nextSeq = (this.nextSeq + len) >>> 0;
     this.offset += len;
     if (this.framing === FRAMING_UNDECIDED) {
+      this.scanText(b, p, cap);
       this.gather(b, p, cap);
       this.early.push(at, cap, frame);
       this.decide(false);
@@ -364,8 +383,28 @@ export class DirStream implements MessageSink {
     this.detectLen += n;
   }
 
+  private scanText(b: Uint8Array, p: number, cap: number): void {
+    if (!this.allText || this.sawLF) return;
+    for (let i = p, end = p + cap; i < end; i++) {
+      const c = b[i];
+      if (c === 0x0a) {
+        this.sawLF = true;
+        return;
+      }
+      if (!((c >= 0x20 && c < 0x7f) || c === 0x0d || c === 0x09 || c >= 0x80)) {
+        this.allText = false;
+        return;
+      }
+    }
+  }
+
   private decide(final: boolean): void {
-    const kind = detectFraming(this.detect ?? EMPTY, this.detectLen, final || this.detectLen >= DETECT_BYTES, this.choice);
+    let kind = detectFraming(this.detect ?? EMPTY, this.detectLen, final || this.detectLen >= DETECT_BYTES, this.choice);
+    if (kind === FRAMING_NONE && this.allText && !this.choice.lengthAnyWidth && this.detectLen >= DETECT_BYTES) {
+      // A first line longer than the detection window: text so far, its end not seen yet.
+      if (this.sawLF) kind = FRAMING_LINES;
+      else if (!final && this.offset < LONG_LINE_LIMIT) return;
+    }
     if (kind === FRAMING_UNDECIDED) return;
     this.setFraming(kind);
     // Replay what arrived before the decision (all but the chunk being delivered now, which the caller frames).
@@ -378,6 +417,10 @@ export class DirStream implements MessageSink {
       const cap = early[i + 1];
       if (d !== null && at + cap <= this.detectLen) {
         this.frameChunk(d, at, cap, at, early[i + 2], DRAIN_FACTS);
+      } else if (kind === FRAMING_LINES && this.allText && d !== null && at <= this.detectLen) {
+        // Beyond the window the bytes were not kept, but they held no line feed: the first line goes on.
+        this.frameChunk(d, at, this.detectLen - at, at, early[i + 2], DRAIN_FACTS);
+        if (this.detectLen - at === 0) this.continueMessage(early[i + 2]);
       } else {
         this.splitter.gap();
       }
@@ -414,6 +457,17 @@ export class DirStream implements MessageSink {
     out.firstMsg = s.beganInside ? before - 1 : before;
     if (touching >= 2) this.coalescedSegments++;
     if (touching > this.maxMessagesInSegment) this.maxMessagesInSegment = touching;
+  }
+
+  /** A chunk inside the current message whose bytes are not at hand (known to hold no boundary). */
+  private continueMessage(frame: number): void {
+    if (!this.splitter.inMessage) return;
+    this.curSegments++;
+    const i = this.messages - 1;
+    if (i < this.messagesKept && this.msgLastFrame !== null && this.msgSegments !== null) {
+      this.msgLastFrame[i] = frame;
+      this.msgSegments[i]++;
+    }
   }
 
   /** A gap ends the current message: it counts as split (its bytes crossed a boundary we cannot see). */
@@ -472,6 +526,8 @@ export class DirStream implements MessageSink {
 }
 
 const EMPTY = new Uint8Array(0);
+/** How long a first line may be before the direction is declared unframed. */
+const LONG_LINE_LIMIT = 1 << 20;
 /** Facts of chunks delivered late (out of order, or replayed): nobody prints them per frame. */
 const DRAIN_FACTS = new ChunkFacts();
 

@@ -229,6 +229,10 @@ export class TcpNote {
   stream = -1;
   /** Sent by the client. */
   fromClient = false;
+  /** Sent by side A of the flow (the source of its first frame). */
+  fromA = false;
+  /** tshark taps the frame (its conversation table counts it): not a bogus header, options not cut. */
+  tapped = false;
   /** Sequence analysis ran (tshark: the segment length is known: not an IP fragment, not inside an ICMP error). */
   analyzed = false;
   /** The header length field is below 20: tshark stops after tcp.seq (no ack, no analysis tree). */
@@ -240,6 +244,10 @@ export class TcpNote {
   /** Relative ack when the ACK flag is set, else the raw field. */
   ack = 0;
   nxtSeq = 0;
+  /** tcp.window_size: the window scaled as tshark scales it (raw when the scale is unknown). */
+  window = 0;
+  /** tcp.window_size_scalefactor: -1 unknown, -2 no scaling, else the multiplier; 0 not shown (SYN). */
+  windowScaleFactor = 0;
   completeness = 0;
   timeRelNs = 0;
   timeDeltaNs = 0;
@@ -386,6 +394,7 @@ export class TcpTracker {
     const side = conn.sideFromA(fromA);
     const peer = fromA === conn.clientIsA ? conn.server : conn.client;
     note.conn = conn;
+    note.fromA = fromA;
     note.stream = conn.stream;
     note.completeness = conn.completeness;
     note.timeRelNs = nsBetween(sec, nsec, conn.firstSec, conn.firstNsec);
@@ -399,6 +408,8 @@ export class TcpTracker {
     note.analyzed = analysed;
     note.bogusHeader = hlen < 20;
     note.printed = false;
+    note.tapped = false;
+    note.windowScaleFactor = 0;
     note.initialRttNs = 0;
     note.chunk.reset();
     note.framing = -1;
@@ -408,8 +419,11 @@ export class TcpTracker {
     note.seglen = seglen;
     const fwd = side.seq;
     const rev = peer.seq;
+    note.window = window;
     if (analysed) {
       analyzeSequence(this.pool, fwd, rev, conn.firstRttNs, seq, ackRaw, seglen, flags, window, num, sec, nsec, r);
+      // SYNs are never scaled; an unknown scale leaves the window as it is (tshark's default preference).
+      if ((flags & FLAG_SYN) === 0 && fwd.winScale >= 0) note.window = window << fwd.winScale;
       note.relSeq = (seq - fwd.baseSeq) >>> 0;
       note.ack = flags & FLAG_ACK ? (ackRaw - rev.baseSeq) >>> 0 : ackRaw;
       note.nxtSeq = (note.relSeq + seglen + (flags & (FLAG_SYN | FLAG_FIN) ? 1 : 0)) >>> 0;
@@ -418,6 +432,7 @@ export class TcpTracker {
       note.ack = ackRaw;
       note.nxtSeq = 0;
     }
+    if ((flags & FLAG_SYN) === 0) note.windowScaleFactor = fwd.winScale >= 0 ? 1 << fwd.winScale : fwd.winScale;
     // tshark gives up after tcp.seq when the header length is below 20: nothing below happens for it.
     if (!note.bogusHeader) this.tsharkRest(pkt, li, conn, side, fwd, rev, note, flags, seglen, hlen, analysed, sec, nsec);
     if (inError) {
@@ -474,6 +489,7 @@ export class TcpTracker {
     const optionsCut = pkt.capLen < start + hlen;
     if (hlen > 20) this.options(pkt, li, flags, side, fwd, rev);
     note.printed = analysed && !optionsCut;
+    note.tapped = !optionsCut;
     if (note.printed && r.exists) note.initialRttNs = conn.firstRttNs;
     // tshark checks the window scale negotiation after printing (verify_tcp_window_scaling).
     if (flags & FLAG_SYN && !optionsCut) {
@@ -696,7 +712,7 @@ export class TcpTracker {
   /** Byte stream, messages and Nagle evidence of a segment (the sequence analysis already ran). */
   private bytes(conn: TcpConnection, side: TcpSide, peer: TcpSide, pkt: Packet, li: number, flags: number, seq: number, ack: number, seglen: number, hlen: number, num: number, sec: number, nsec: number, note: TcpNote): void {
     const o = this.opts;
-    if (side.stream === null && (seglen > 0 || flags & FLAG_SYN)) side.stream = this.newStream(conn, side === conn.client ? CLIENT : SERVER);
+    if (side.stream === null && (seglen > 0 || flags & (FLAG_SYN | FLAG_FIN))) side.stream = this.newStream(conn, side === conn.client ? CLIENT : SERVER);
     const st = side.stream;
     if (st !== null) {
       if (flags & FLAG_SYN) st.syn(seq);
@@ -706,6 +722,7 @@ export class TcpTracker {
         st.segment(flags & FLAG_SYN ? (seq + 1) >>> 0 : seq, pkt.data, pkt.base + payload, cap, seglen, num, note.chunk);
         note.framing = st.framing;
       }
+      if (flags & FLAG_FIN) st.fin((seq + seglen + (flags & FLAG_SYN ? 1 : 0)) >>> 0);
     }
     // An ACK beyond what the peer's stream has: those bytes were not captured.
     if (flags & FLAG_ACK && peer.stream !== null) {

@@ -2,6 +2,7 @@
  * Text mode: source -> decode -> analysis -> filter -> output, to standard
  * output. The same path the dashboard takes, minus the screen.
  */
+import { Analyzer } from '../analysis/index';
 import { CaptureError, type PacketSource } from '../capture/frame';
 import { openCapture, type OpenedCapture } from '../capture/open';
 import { decodeFrame } from '../decode/index';
@@ -13,6 +14,8 @@ import { JsonWriter } from '../output/json';
 import { SummaryWriter } from '../output/summary';
 import { writeTree } from '../output/tree';
 import { OutBuf, OutputClosed } from '../output/outbuf';
+import { Stats } from '../output/stats';
+import '../output/tcp-prefix';
 import type { Options } from '../options';
 
 /** `opened`: a capture the caller already opened (`synack demo` opens its own: live on lo, or a replay). */
@@ -29,6 +32,15 @@ export async function printCapture(opts: Options, opened?: OpenedCapture): Promi
   const filter = compileFilter(opts.displayFilter ?? '');
   if (!filter.ok) return complain(`-Y: ${formatFilterError(filter.text, filter.error)}`);
   const selected = filter.active ? filter.match : null;
+  // -z and --framing are checked before the capture is opened too.
+  const stats = Stats.plan(opts.stats, opts.outputType === 'json', opts.quiet || opts.write === '-');
+  if (typeof stats === 'string') return complain(stats);
+  let analyzer: Analyzer;
+  try {
+    analyzer = new Analyzer({ framing: opts.framing ?? 'auto', ...stats.analysisOptions() });
+  } catch (e) {
+    return complain((e as Error).message);
+  }
 
   let capture: OpenedCapture;
   try {
@@ -42,6 +54,7 @@ export async function printCapture(opts: Options, opened?: OpenedCapture): Promi
   const printing = opts.write !== '-';
 
   const out = new OutBuf(1);
+  stats.setOutput(out);
   const pkt = new Packet();
   if (printing && cols !== null && opts.fieldsOptions.header) writeHeader(out, cols, opts.fieldsOptions);
   const show = printing && !opts.quiet ? frameWriter(opts, cols, source) : null;
@@ -71,6 +84,8 @@ export async function printCapture(opts: Options, opened?: OpenedCapture): Promi
   const end = await source.run((frame) => {
     n++;
     decodeFrame(pkt, frame, n);
+    analyzer.process(pkt);
+    stats.frame(pkt);
     // tshark's -Y: a frame that does not match is neither shown nor saved, but
     // still counts for -c (frames read) and still feeds analysis before this test.
     if (selected !== null && !selected(pkt)) {
@@ -113,8 +128,10 @@ export async function printCapture(opts: Options, opened?: OpenedCapture): Promi
     }
   }
   finished = true;
+  analyzer.finish();
   if (!closed && printing) {
     try {
+      stats.write(out, analyzer);
       out.flush();
     } catch (e) {
       if (!(e instanceof OutputClosed)) throw e;

@@ -64,6 +64,17 @@ export const NETWORK_FIELDS = [
 export const DECODE_FIELDS: string[] = [...NETWORK_FIELDS, ...TRANSPORT_FIELDS];
 
 /** Analysis (tcp.stream, relative sequence numbers, tcp.analysis.*). */
-export const ANALYSIS_FIELDS: string[] = [];
+export const ANALYSIS_FIELDS: string[] = [
+  'tcp.stream', 'tcp.completeness', 'tcp.seq', 'tcp.ack', 'tcp.nxtseq', 'tcp.window_size', 'tcp.window_size_scalefactor',
+  'tcp.time_relative', 'tcp.time_delta', 'tcp.options.sack_le', 'tcp.options.sack_re', 'tcp.analysis',
+  'tcp.analysis.flags', 'tcp.analysis.acks_frame', 'tcp.analysis.ack_rtt', 'tcp.analysis.initial_rtt',
+  'tcp.analysis.bytes_in_flight', 'tcp.analysis.push_bytes_sent', 'tcp.analysis.retransmission',
+  'tcp.analysis.fast_retransmission', 'tcp.analysis.spurious_retransmission', 'tcp.analysis.out_of_order',
+  'tcp.analysis.reused_ports', 'tcp.analysis.lost_segment', 'tcp.analysis.ack_lost_segment',
+  'tcp.analysis.window_update', 'tcp.analysis.window_full', 'tcp.analysis.keep_alive', 'tcp.analysis.keep_alive_ack',
+  'tcp.analysis.zero_window_probe', 'tcp.analysis.zero_window', 'tcp.analysis.zero_window_probe_ack',
+  'tcp.analysis.duplicate_ack', 'tcp.analysis.duplicate_ack_num', 'tcp.analysis.duplicate_ack_frame',
+  'udp.stream', 'udp.time_relative', 'udp.time_delta',
+];
 
 export const ORACLE_FIELDS: readonly string[] = [...new Set([...FRAME_FIELDS, ...DECODE_FIELDS, ...ANALYSIS_FIELDS])];

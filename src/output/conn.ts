@@ -1,0 +1,240 @@
+/**
+ * `-z conn`: every TCP connection with what synack knows of it: client and
+ * server, each side's final RFC 9293 state, the handshake and teardown kinds,
+ * Zeek's history and conn_state, handshake round-trip times, bytes and
+ * segments each way, the tcp.analysis counts and the message totals (framing,
+ * coalesced segments, split messages, Nagle holds). As text, one line per
+ * connection under a header; with -T json, one JSON object per line.
+ *
+ * Rows are written as connections leave the analysis: ones evicted because
+ * of the connection cap at once (in that order, so a SYN flood of millions of
+ * connections needs no memory here), the rest at the end in stream order.
+ */
+import {
+  A_ACK_LOST_SEGMENT,
+  A_DUPLICATE_ACK,
+  A_FAST_RETRANSMISSION,
+  A_KEEP_ALIVE,
+  A_LOST_SEGMENT,
+  A_OUT_OF_ORDER,
+  A_RETRANSMISSION,
+  A_SPURIOUS_RETRANSMISSION,
+  A_WINDOW_FULL,
+  A_ZERO_WINDOW,
+  A_ZERO_WINDOW_PROBE,
+  CLIENT,
+  FRAMING_NAMES,
+  TCP_STATE_NAMES,
+  type TcpConnection,
+  type TcpSide,
+} from '../analysis/index';
+import type { OutBuf } from './outbuf';
+
+/** The analysis counts shown, in order: column label, JSON key, flag bits. */
+const COUNTS: readonly [string, string, number][] = [
+  ['retr', 'retransmission', A_RETRANSMISSION | A_FAST_RETRANSMISSION | A_SPURIOUS_RETRANSMISSION],
+  ['fast', 'fast_retransmission', A_FAST_RETRANSMISSION],
+  ['spur', 'spurious_retransmission', A_SPURIOUS_RETRANSMISSION],
+  ['ooo', 'out_of_order', A_OUT_OF_ORDER],
+  ['lost', 'lost_segment', A_LOST_SEGMENT],
+  ['acklost', 'ack_lost_segment', A_ACK_LOST_SEGMENT],
+  ['dupack', 'duplicate_ack', A_DUPLICATE_ACK],
+  ['zwin', 'zero_window', A_ZERO_WINDOW],
+  ['zwp', 'zero_window_probe', A_ZERO_WINDOW_PROBE],
+  ['wfull', 'window_full', A_WINDOW_FULL],
+  ['ka', 'keep_alive', A_KEEP_ALIVE],
+];
+
+function flagTotal(c: TcpConnection, bits: number): number {
+  if (c.flagCounts === null) return 0;
+  // Frames carrying any of `bits`: count by the first bit (retransmission kinds are exclusive per frame).
+  let n = 0;
+  for (let b = bits; b !== 0; b &= b - 1) n += c.flagCount(b & -b);
+  return n;
+}
+
+function ms(ns: number): string {
+  return ns < 0 ? '-' : (ns / 1e6).toFixed(3);
+}
+
+/** SYN to SYN-ACK plus SYN-ACK to ACK, when the handshake completed; '-' otherwise. */
+function handshakeRtt(c: TcpConnection): string {
+  if (c.synToSynAckNs < 0 || c.synAckToAckNs < 0) return '-';
+  return ms(c.synToSynAckNs + c.synAckToAckNs);
+}
+
+function endpoint(c: TcpConnection, client: boolean): string {
+  const a = client === c.clientIsA;
+  const addr = c.address(a);
+  const port = a ? c.aPort : c.bPort;
+  return c.family === 6 ? `[${addr}]:${port}` : `${addr}:${port}`;
+}
+
+function teardownText(c: TcpConnection): string {
+  if (c.teardown === 'reset') return `reset by ${c.resetBy === CLIENT ? 'client' : 'server'} (${c.resetPhase})`;
+  if (c.activeCloser >= 0 && c.teardown !== 'open') return `${c.teardown}, ${c.activeCloser === CLIENT ? 'client' : 'server'} closed first`;
+  return c.teardown;
+}
+
+function messages(s: TcpSide): string {
+  const d = s.stream;
+  if (d === null || d.messages === 0) return '-';
+  return `${d.messages}`;
+}
+
+export class ConnReport {
+  private headerDone = false;
+  private readonly pending: TcpConnection[] = [];
+  rows = 0;
+
+  constructor(
+    private readonly json: boolean,
+    /** Where evicted rows go at once; null collects them until the end (frames are being printed). */
+    public streamTo: OutBuf | null,
+  ) {}
+
+  /** A connection left the analysis (evicted, or at the end of the capture). */
+  retire(c: TcpConnection, evicted: boolean): void {
+    if (evicted && this.streamTo !== null) {
+      this.row(this.streamTo, c, true);
+      return;
+    }
+    this.pending.push(c);
+  }
+
+  /** Writes the rows not written yet, in stream order, and the totals line. */
+  finish(out: OutBuf, totals: { streams: number; evicted: number; reused: number }): void {
+    this.pending.sort((a, b) => a.stream - b.stream);
+    for (const c of this.pending) this.row(out, c, false);
+    this.pending.length = 0;
+    if (!this.json) {
+      this.header(out);
+      out.ascii(`${totals.streams} connections`);
+      if (totals.evicted > 0) out.ascii(`, ${totals.evicted} evicted while idle to bound memory (listed when evicted)`);
+      if (totals.reused > 0) out.ascii(`, ${totals.reused} ended by a SYN reusing their ports`);
+      out.ascii('\n================================================================================\n');
+    }
+  }
+
+  private header(out: OutBuf): void {
+    if (this.headerDone || this.json) return;
+    this.headerDone = true;
+    out.ascii('================================================================================\n');
+    out.ascii('TCP Connections (synack)\n');
+    out.ascii('Stream Client -> Server | handshake | teardown | conn_state history | handshake RTT ms | C->S bytes/segs S->C bytes/segs | states | messages | analysis\n');
+  }
+
+  private row(out: OutBuf, c: TcpConnection, evicted: boolean): void {
+    this.rows++;
+    if (this.json) {
+      out.ascii(JSON.stringify(connObject(c, evicted)));
+      out.byte(10);
+      return;
+    }
+    this.header(out);
+    const cs = c.client;
+    const ss = c.server;
+    let line = `${String(c.stream).padStart(6)} ${endpoint(c, true)} -> ${endpoint(c, false)}`;
+    line += ` | ${c.handshake}${cs.synCount > 1 ? ` (${cs.synCount} SYNs)` : ''}${c.midstream ? ' (roles guessed)' : ''}`;
+    line += ` | ${teardownText(c)}`;
+    line += ` | ${c.connState()} ${c.history() === '' ? '-' : c.history()}`;
+    line += ` | ${handshakeRtt(c)}`;
+    line += ` | ${cs.payloadBytes}/${cs.dataSegments} ${ss.payloadBytes}/${ss.dataSegments}`;
+    line += ` | ${TCP_STATE_NAMES[cs.state]}/${TCP_STATE_NAMES[ss.state]}`;
+    const framing = cs.stream !== null || ss.stream !== null ? `${FRAMING_NAMES[cs.stream?.framing ?? 0]}/${FRAMING_NAMES[ss.stream?.framing ?? 0]}` : '-';
+    let msgs = `${messages(cs)}/${messages(ss)} ${framing}`;
+    const coalesced = (cs.stream?.coalescedSegments ?? 0) + (ss.stream?.coalescedSegments ?? 0);
+    const split = (cs.stream?.splitMessages ?? 0) + (ss.stream?.splitMessages ?? 0);
+    const maxIn = Math.max(cs.stream?.maxMessagesInSegment ?? 0, ss.stream?.maxMessagesInSegment ?? 0);
+    if (coalesced > 0) msgs += ` coalesced=${coalesced} max=${maxIn}`;
+    if (split > 0) msgs += ` split=${split}`;
+    const nagle = cs.nagleHolds + ss.nagleHolds;
+    if (nagle > 0) msgs += ` nagle=${nagle}`;
+    const after = cs.bytesAfterPeerFin + ss.bytesAfterPeerFin;
+    if (after > 0) msgs += ` after-fin=${after}B`;
+    line += ` | ${msgs}`;
+    const counts: string[] = [];
+    for (const [label, , bits] of COUNTS) {
+      const n = flagTotal(c, bits);
+      if (n > 0) counts.push(`${label}=${n}`);
+    }
+    line += ` | ${counts.length === 0 ? '-' : counts.join(' ')}`;
+    if (evicted) line += ' | evicted';
+    out.text8(line);
+    out.byte(10);
+  }
+}
+
+function sideObject(s: TcpSide): Record<string, unknown> {
+  const d = s.stream;
+  return {
+    frames: s.frames,
+    bytes: s.frameBytes,
+    segments: s.dataSegments,
+    payload_bytes: s.payloadBytes,
+    unique_bytes: d === null ? 0 : d.offset - d.gapBytes,
+    retransmitted_bytes: d === null ? 0 : d.dupBytes,
+    gap_bytes: d === null ? 0 : d.gapBytes,
+    bytes_after_peer_fin: s.bytesAfterPeerFin,
+    state: TCP_STATE_NAMES[s.state],
+    mss: s.mss < 0 ? null : s.mss,
+    window_scale: s.wscale < 0 ? null : s.wscale,
+    sack_permitted: s.sackPermitted,
+    timestamps: s.timestamps,
+    ack_rtt_ms: s.rttCount === 0 ? null : { min: s.rttMinNs / 1e6, avg: s.rttSumNs / s.rttCount / 1e6, max: s.rttMaxNs / 1e6 },
+    framing: d === null ? null : FRAMING_NAMES[d.framing],
+    messages: d === null ? 0 : d.messages,
+    coalesced_segments: d === null ? 0 : d.coalescedSegments,
+    max_messages_in_segment: d === null ? 0 : d.maxMessagesInSegment,
+    split_messages: d === null ? 0 : d.splitMessages,
+    nagle_holds: s.nagleHolds,
+    nagle_max_hold_ms: s.nagleHolds === 0 ? null : s.nagleMaxHoldNs / 1e6,
+  };
+}
+
+/** The JSON object of one connection (one line of -z conn -T json). */
+export function connObject(c: TcpConnection, evicted: boolean): Record<string, unknown> {
+  const analysis: Record<string, number> = {};
+  for (const [, key, bits] of COUNTS) analysis[key] = flagTotal(c, bits);
+  const ep = (client: boolean): { ip: string; port: number } => {
+    const a = client === c.clientIsA;
+    return { ip: c.address(a), port: a ? c.aPort : c.bPort };
+  };
+  return {
+    stream: c.stream,
+    family: c.family,
+    client: ep(true),
+    server: ep(false),
+    roles_guessed: c.midstream,
+    first_frame: c.firstFrame,
+    last_frame: c.lastFrame,
+    start: Number((c.firstSec + c.firstNsec / 1e9).toFixed(9)),
+    duration: Number(((c.lastSec - c.firstSec) + (c.lastNsec - c.firstNsec) / 1e9).toFixed(9)),
+    handshake: {
+      kind: c.handshake,
+      syn_frame: c.client.synFrame || null,
+      syns: c.client.synCount,
+      synack_frame: c.synAckFrame || null,
+      ack_frame: c.handshakeAckFrame || null,
+      syn_to_synack_ms: c.synToSynAckNs < 0 ? null : c.synToSynAckNs / 1e6,
+      synack_to_ack_ms: c.synAckToAckNs < 0 ? null : c.synAckToAckNs / 1e6,
+      initial_rtt_ms: c.firstRttNs > 0 ? c.firstRttNs / 1e6 : null,
+    },
+    teardown: {
+      kind: c.teardown,
+      active_closer: c.activeCloser < 0 ? null : c.activeCloser === CLIENT ? 'client' : 'server',
+      first_fin_frame: c.firstFinFrame || null,
+      second_fin_frame: c.secondFinFrame || null,
+      final_ack_frame: c.finalAckFrame || null,
+      reset_by: c.resetBy < 0 ? null : c.resetBy === CLIENT ? 'client' : 'server',
+      reset_frame: c.resetFrame || null,
+      reset_phase: c.resetPhase || null,
+    },
+    history: c.history(),
+    conn_state: c.connState(),
+    client_to_server: sideObject(c.client),
+    server_to_client: sideObject(c.server),
+    analysis,
+    evicted,
+  };
+}

@@ -1,0 +1,119 @@
+/**
+ * `-z follow,tcp,ascii,N` and `-z follow,tcp,hex,N`, laid out as tshark 4.0
+ * prints them (ui/cli/tap-follow.c): Node 0 is the side that sent the
+ * stream's first frame, each chunk is one segment's new bytes in delivery
+ * order (retransmitted bytes once), the other side's chunks indented by a
+ * tab. When the direction's framing is known (--framing, or detected),
+ * `synack` adds message boundaries: an "end of message" marker line after a
+ * chunk whose last byte ends a message, so coalesced and split messages show.
+ *
+ * Packet bytes never reach the terminal raw: in ascii mode a byte that is
+ * not printable is a '.', except the line feed (tshark keeps carriage
+ * returns too; here they are dots, as a CR can overwrite a line).
+ */
+import { CLIENT, FRAMING_NAMES, SERVER, type DirStream, type TcpConnection } from '../analysis/index';
+import type { OutBuf } from './outbuf';
+
+const SEPARATOR = '===================================================================\n';
+const HEX = '0123456789abcdef';
+
+export type FollowMode = 'ascii' | 'hex';
+
+function node(c: TcpConnection | null, sideA: boolean): string {
+  if (c === null) return ':0';
+  const addr = c.address(sideA);
+  const port = sideA ? c.aPort : c.bPort;
+  return c.family === 6 ? `[${addr}]:${port}` : `${addr}:${port}`;
+}
+
+/** Writes the follow report of stream `index` (`c` null when the capture has no such stream). */
+export function writeFollow(out: OutBuf, mode: FollowMode, index: number, c: TcpConnection | null, markMessages: boolean): void {
+  out.ascii('\n');
+  out.ascii(SEPARATOR);
+  out.ascii(`Follow: tcp,${mode}\n`);
+  out.ascii(`Filter: tcp.stream eq ${index}\n`);
+  out.ascii(`Node 0: ${node(c, true)}\n`);
+  out.ascii(`Node 1: ${node(c, false)}\n`);
+  if (c !== null && c.log !== null) {
+    const log = c.log;
+    const streamOf = (dir: number): DirStream | null => (dir === CLIENT ? c.client.stream : c.server.stream);
+    // Chunk directions are CLIENT/SERVER; node 0 is side A.
+    const dirA = c.clientIsA ? CLIENT : SERVER;
+    const pos = [0, 0];
+    for (let i = 0; i < log.count; i++) {
+      const dir = log.dir[i];
+      const st = streamOf(dir);
+      if (st === null) continue;
+      const n1 = dir !== dirA;
+      const at = log.offset[i];
+      const len = log.len[i];
+      const bytes = st.bytes(at, len);
+      const prefix = n1 ? '\t' : '';
+      if (mode === 'ascii') {
+        out.ascii(`${prefix}${len}\n`);
+        if (bytes === null) out.ascii(`[${len} bytes not kept]`);
+        else asciiChunk(out, bytes);
+        out.byte(10);
+      } else {
+        const k = n1 ? 1 : 0;
+        if (bytes === null) out.ascii(`${prefix}[${len} bytes not kept]\n`);
+        else hexChunk(out, prefix, pos[k], bytes);
+        pos[k] += len;
+      }
+      if (markMessages && bytes !== null) markEnds(out, prefix, st, at, len);
+    }
+  }
+  out.ascii(SEPARATOR);
+}
+
+function asciiChunk(out: OutBuf, b: Uint8Array): void {
+  for (let i = 0; i < b.length; i++) {
+    const c = b[i];
+    out.byte((c >= 0x20 && c < 0x7f) || c === 0x0a ? c : 0x2e);
+  }
+}
+
+/** tap-follow.c's followPrintHex: 16 bytes a line, an extra space after 8, offsets in upper-case hex. */
+function hexChunk(out: OutBuf, prefix: string, offset: number, b: Uint8Array): void {
+  for (let i = 0; i < b.length; i += 16) {
+    out.ascii(prefix);
+    out.ascii((offset + i).toString(16).toUpperCase().padStart(8, '0'));
+    out.ascii('  ');
+    const n = Math.min(16, b.length - i);
+    let col = 10;
+    for (let j = 0; j < n; j++) {
+      const v = b[i + j];
+      out.byte(HEX.charCodeAt(v >> 4));
+      out.byte(HEX.charCodeAt(v & 15));
+      out.byte(32);
+      col += 3;
+      if (j === 7) {
+        out.byte(32);
+        col++;
+      }
+    }
+    while (col < 60) {
+      out.byte(32);
+      col++;
+    }
+    for (let j = 0; j < n; j++) {
+      const v = b[i + j];
+      out.byte(v >= 0x20 && v < 0x7f ? v : 0x2e);
+      // The extra space after 8 bytes, dropped when it would end the line.
+      if (j === 7 && n > 8) out.byte(32);
+    }
+    out.byte(10);
+  }
+}
+
+/** A marker line per message that ends in this chunk (synack's addition; tshark has none). */
+function markEnds(out: OutBuf, prefix: string, st: DirStream, at: number, len: number): void {
+  const ends = st.msgEnd;
+  if (ends === null) return;
+  let count = 0;
+  for (let i = 0; i < st.messagesKept; i++) {
+    const e = ends[i];
+    if (e > at && e <= at + len) count++;
+  }
+  if (count > 0) out.ascii(`${prefix}[synack: ${count} message${count === 1 ? '' : 's'} (${FRAMING_NAMES[st.framing]}) end in this segment]\n`);
+}

@@ -1,0 +1,122 @@
+/**
+ * The -z statistics: parses the requests, tells the analysis what to keep
+ * (the followed stream's bytes), counts per frame what needs counting, and
+ * writes the reports at the end of the capture, in the order requested.
+ *
+ *   conn                      every TCP connection (synack's own table; -T json: JSON lines)
+ *   conv,tcp[,FILTER]         tshark's TCP conversation table
+ *   conv,udp[,FILTER]         tshark's UDP conversation table
+ *   follow,tcp,ascii|hex,N    tshark's follow output, message boundaries marked
+ *   arp                       requests and replies, the IP-to-MAC table, conflicts
+ */
+import type { AnalysisOptions, Analyzer, TcpConnection } from '../analysis/index';
+import type { Packet } from '../decode/packet';
+import { compileFilter, formatFilterError } from '../filter/index';
+import { writeArpReport } from './arp-report';
+import { ConnReport } from './conn';
+import { ConvTable } from './conv';
+import { writeFollow, type FollowMode } from './follow';
+import type { OutBuf } from './outbuf';
+
+export const STATS_HELP = 'conn, conv,tcp, conv,udp, follow,tcp,ascii,N, follow,tcp,hex,N, arp';
+
+type Report =
+  | { kind: 'conn'; report: ConnReport }
+  | { kind: 'conv'; table: ConvTable }
+  | { kind: 'follow'; mode: FollowMode; stream: number; conn: TcpConnection | null }
+  | { kind: 'arp' };
+
+export class Stats {
+  private readonly reports: Report[] = [];
+  private readonly convTables: ConvTable[] = [];
+  private readonly follows: Extract<Report, { kind: 'follow' }>[] = [];
+  private readonly conns: ConnReport[] = [];
+
+  private constructor(
+    private readonly json: boolean,
+    private readonly quiet: boolean,
+  ) {}
+
+  /**
+   * Parses the -z arguments; returns an error line for an unknown one.
+   * `quiet`: no frames are printed, so -z conn rows of evicted connections
+   * can go to `out` as they happen (bounded memory for any capture).
+   */
+  static plan(requests: readonly string[], json: boolean, quiet: boolean): Stats | string {
+    const s = new Stats(json, quiet);
+    for (const z of requests) {
+      const parts = z.split(',');
+      if (z === 'conn') {
+        const report = new ConnReport(json, null);
+        s.reports.push({ kind: 'conn', report });
+        s.conns.push(report);
+      } else if (parts[0] === 'conv' && (parts[1] === 'tcp' || parts[1] === 'udp')) {
+        const text = parts.slice(2).join(',');
+        let filter: ((pkt: Packet) => boolean) | null = null;
+        if (text !== '') {
+          const f = compileFilter(text);
+          if (!f.ok) return `-z ${z}: ${formatFilterError(f.text, f.error)}`;
+          filter = f.active ? f.match : null;
+        }
+        const table = new ConvTable(parts[1] === 'tcp' ? 'TCP' : 'UDP', filter, text);
+        s.reports.push({ kind: 'conv', table });
+        s.convTables.push(table);
+      } else if (parts[0] === 'follow' && parts[1] === 'tcp' && (parts[2] === 'ascii' || parts[2] === 'hex') && parts.length === 4 && /^\d+$/.test(parts[3])) {
+        if (s.follows.length > 0) return `-z ${z}: only one TCP stream can be followed at a time`;
+        const r = { kind: 'follow' as const, mode: parts[2] as FollowMode, stream: Number(parts[3]), conn: null };
+        s.reports.push(r);
+        s.follows.push(r);
+      } else if (parts[0] === 'follow') {
+        return `-z ${z}: use follow,tcp,ascii,N or follow,tcp,hex,N (N: a tcp.stream number)`;
+      } else if (z === 'arp') {
+        s.reports.push({ kind: 'arp' });
+      } else {
+        return `-z ${z}: unknown statistic; use ${STATS_HELP}`;
+      }
+    }
+    return s;
+  }
+
+  /** Where reports go; with -q, -z conn rows of evicted connections are written there at once. */
+  setOutput(out: OutBuf): void {
+    if (this.quiet) for (const r of this.conns) r.streamTo = out;
+  }
+
+  /** What the analysis must keep for these reports. */
+  analysisOptions(): Partial<AnalysisOptions> {
+    const o: Partial<AnalysisOptions> = {};
+    if (this.follows.length > 0) o.followStream = this.follows[0].stream;
+    // Message records mark boundaries in the followed stream.
+    if (this.follows.length > 0) o.maxMessages = 1 << 20;
+    o.onTcpRetire = (c, evicted) => {
+      for (const f of this.follows) if (c.stream === f.stream) f.conn = c;
+      for (const r of this.conns) r.retire(c, evicted);
+    };
+    return o;
+  }
+
+  /** Per frame, after analysis. */
+  frame(pkt: Packet): void {
+    for (const t of this.convTables) t.observe(pkt);
+  }
+
+  /** After `analyzer.finish()`: every report, in the order asked. */
+  write(out: OutBuf, a: Analyzer): void {
+    for (const r of this.reports) {
+      switch (r.kind) {
+        case 'conn':
+          r.report.finish(out, { streams: a.tcp.streams, evicted: a.tcp.evicted, reused: a.tcp.reused });
+          break;
+        case 'conv':
+          r.table.write(out);
+          break;
+        case 'follow':
+          writeFollow(out, r.mode, r.stream, r.conn, true);
+          break;
+        case 'arp':
+          writeArpReport(out, a.arp, this.json);
+          break;
+      }
+    }
+  }
+}
