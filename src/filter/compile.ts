@@ -12,7 +12,7 @@
  */
 import { allFieldNames, fieldByName, fieldProtocol, protocolByName, protocols } from '../decode/index';
 import type { Packet } from '../decode/packet';
-import type { FieldDef, Protocol } from '../decode/protocol';
+import { FieldType, type FieldDef, type Protocol } from '../decode/protocol';
 import { closestNames } from '../decode/suggest';
 import { CmpOp, FilterError } from './lexer';
 import { isLiteral, pushLiteral, type LiteralContext, type LiteralEntity } from './literal';
@@ -210,7 +210,7 @@ export class Compiler {
     if (a.kind === Kind.None) throw this.valueless(e.a);
     const b = this.right(e.b, a, `'${opText}' compares`);
     const all = e.quant === undefined ? e.op === CmpOp.AllNe || e.op === CmpOp.AllEq : e.quant === 'all';
-    return quantified(a, b, pairTest(a.kind, e.op, a.out, b.out, b instanceof Const), all);
+    return fieldVersusConstant(a, b, e.op, all) ?? quantified(a, b, pairTest(a.kind, e.op, a.out, b.out, b instanceof Const), all);
   }
 
   private valueless(e: Entity): FilterError {
@@ -447,6 +447,74 @@ export class Compiler {
       }
     }
   }
+}
+
+/** Value `v` against constant `c` under `op`, for the fast paths (small enough for V8 to inline). */
+function holds(op: CmpOp, v: number, c: number): boolean {
+  switch (op) {
+    case CmpOp.AnyEq:
+    case CmpOp.AllEq:
+      return v === c;
+    case CmpOp.AllNe:
+    case CmpOp.AnyNe:
+      return v !== c;
+    case CmpOp.Lt:
+      return v < c;
+    case CmpOp.Le:
+      return v <= c;
+    case CmpOp.Gt:
+      return v > c;
+    default:
+      return v >= c;
+  }
+}
+
+/**
+ * The common case, `field OP number` or `field OP address[/prefix]`, without
+ * filling value lists: the getter's value is tested as it comes, and the
+ * loop stops at the first decisive one. Fields at a fixed offset occur once
+ * per layer (fieldkit's uint, flag, address), so only occurrence 0 is asked.
+ */
+function fieldVersusConstant(a: Operand, b: Operand, op: CmpOp, all: boolean): PacketPredicate | null {
+  if (!(a instanceof FieldOperand) || a.layers !== undefined || !(b instanceof Const) || b.out.n !== 1) return null;
+  const { def, proto } = a;
+  let c = b.out.num[0];
+  let mask = -1;
+  let address = false;
+  if (a.kind === Kind.Ipv4) {
+    if (def.type !== FieldType.Ipv4) return null;
+    address = true;
+    mask = b.out.aux[0] | 0;
+  } else if (a.kind !== Kind.Num && a.kind !== Kind.Bool && a.kind !== Kind.Float && a.kind !== Kind.RelTime) return null;
+  const single = def.offset !== undefined;
+  if (all) {
+    return (pkt) => {
+      let seen = false;
+      for (let li = 0; li < pkt.layerCount; li++) {
+        if (pkt.layerProto[li] !== proto) continue;
+        for (let k = 0; ; k++) {
+          const v = def.get(pkt, li, k);
+          if (v === undefined) break;
+          seen = true;
+          if (!holds(op, address ? (pkt.u32(v as number) & mask) >>> 0 : (v as number), c)) return false;
+          if (single) break;
+        }
+      }
+      return seen;
+    };
+  }
+  return (pkt) => {
+    for (let li = 0; li < pkt.layerCount; li++) {
+      if (pkt.layerProto[li] !== proto) continue;
+      for (let k = 0; ; k++) {
+        const v = def.get(pkt, li, k);
+        if (v === undefined) break;
+        if (holds(op, address ? (pkt.u32(v as number) & mask) >>> 0 : (v as number), c)) return true;
+        if (single) break;
+      }
+    }
+    return false;
+  };
 }
 
 function fieldPresent(def: FieldDef, proto: Protocol): PacketPredicate {

@@ -63,7 +63,7 @@ export class FieldOperand extends Operand {
     readonly def: FieldDef,
     readonly proto: Protocol,
     kind: Kind,
-    private readonly layers: LayerFilter,
+    readonly layers: LayerFilter,
     private readonly asBytes: boolean,
   ) {
     super(kind);

@@ -24,6 +24,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+// Registers the analysis fields (tcp.stream, tcp.analysis.*) as the CLI does.
+import '../../src/analysis/index';
 import { fieldByName, protocolByName } from '../../src/decode/index';
 import { CAPTURES, CLI, CORPUS, HAVE_CORPUS, labCapture, ROOT } from '../helpers/paths';
 import { HAVE_TSHARK, tsharkVersion } from '../oracle/tshark';
@@ -159,7 +161,11 @@ const ANALYSIS_FILTERS: readonly string[] = [
   'tcp.analysis.duplicate_ack',
   'tcp.analysis.zero_window',
   'tcp.seq == 1 and tcp.ack == 1',
-  'synack.coalesced',
+  'tcp.analysis.keep_alive || tcp.analysis.keep_alive_ack',
+  'tcp.analysis.window_full',
+  'tcp.analysis.bytes_in_flight > 10000',
+  'tcp.stream == 0 && tcp.len > 0',
+  'udp.stream == 1',
 ];
 
 const CACHE = join(ROOT, 'node_modules', '.cache', 'synack-filter');
