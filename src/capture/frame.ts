@@ -117,7 +117,8 @@ export interface Progress {
 
 /** Copies a frame so it can be kept after the sink call. */
 export function copyFrame(f: Frame): Frame {
-  const bytes = f.data.slice(f.offset, f.offset + f.capLen);
+  // Not f.data.slice(): sources hand over Buffers, whose slice() is a view of the reused buffer, not a copy.
+  const bytes = Uint8Array.prototype.slice.call(f.data, f.offset, f.offset + f.capLen);
   return {
     tsSec: f.tsSec,
     tsNsec: f.tsNsec,
