@@ -179,7 +179,7 @@ export const arp: Protocol = {
     const li = pkt.push(arp, start, start + FIXED_LEN, pkt.limit);
     if (li < 0) return null;
     const avail = pkt.avail(start);
-    if (avail < FIXED_LEN) {
+    if (declared < FIXED_LEN || avail < FIXED_LEN) {
       if (declared < FIXED_LEN) pkt.malformed('arp', 'fewer than 8 bytes for the ARP header');
       else pkt.truncated(FIXED_LEN, avail);
       return null;

@@ -89,29 +89,52 @@ export interface LinkTrailer {
   /** Frame-relative start and length of the padding (zero bytes up to 60 bytes of frame). */
   pad: number;
   padLen: number;
-  /** What follows the padding (an FCS, a switch's tag, garbage). */
+  /** What follows the padding (a switch's tag, garbage). */
   trailer: number;
   trailerLen: number;
+  /** Frame-relative offset of a 4-byte FCS taken by the heuristic below, or -1 (also when not captured). */
+  fcs: number;
 }
 
+/** Wireshark assumes a frame this long (from the Ethernet header) needs no padding, so 4 trailing bytes are an FCS. */
+const MIN_LEN_WITH_FCS = 64;
+
 /**
- * Padding and trailer of the chain that layer `li` belongs to: the captured
- * bytes after the end its payload declares (IPv4 total length, ARP's size,
- * the 802.3 length), or undefined when the payload takes the whole frame.
+ * Padding, trailer and FCS of the chain that layer `li` belongs to: the bytes
+ * after the end its payload declares (IPv4 total length, ARP's size, the
+ * 802.3 length), or undefined when the payload takes the whole frame.
  * Padding fills the payload to 46 bytes (IEEE 802.3 clause 4.2.3.3); what
- * follows it, or all of it when the would-be padding is not all zeros, is
- * the trailer.
+ * follows it, or all of it when the would-be padding is not all zeros
+ * (Wireshark's default "padding is zeros"), is the trailer. When the capture
+ * does not say whether frames carry an FCS, Wireshark guesses, for a plain
+ * Ethernet header only (tags hand their payload on without one): a frame of
+ * 64 bytes or more with at least 4 trailing bytes ends in an FCS.
  */
 export function linkTrailer(pkt: Packet, li: number): LinkTrailer | undefined {
   const first = chainFirst(pkt, li);
   const owner = chainOwner(pkt, li);
   const next = owner + 1;
   if (next >= pkt.layerCount) return undefined;
-  const end = Math.min(pkt.layerEnd[owner], pkt.capLen);
+  let reportedEnd = pkt.layerEnd[owner];
   const start = pkt.layerEnd[next];
-  if (start >= end) return undefined;
-  // Wireshark's default "padding is zeros": the bytes up to the minimum frame are padding only if all are zero.
-  const padEnd = Math.min(pkt.layerPayload[first] + MIN_PAYLOAD_LEN, end);
+  if (start >= Math.min(reportedEnd, pkt.capLen)) return undefined;
+  let fcs = -1;
+  const firstStart = pkt.layerStart[first];
+  if (
+    owner === first &&
+    pkt.frame.fcsLen === -1 &&
+    pkt.layerProto[first].name === 'eth' &&
+    pkt.frame.origLen - firstStart >= MIN_LEN_WITH_FCS &&
+    reportedEnd - start >= 4
+  ) {
+    reportedEnd -= 4;
+    fcs = reportedEnd + 4 <= pkt.capLen ? reportedEnd : -1;
+  }
+  const end = Math.min(reportedEnd, pkt.capLen);
+  if (start > end) return undefined;
+  const padEnd = Math.min(pkt.layerPayload[first] + MIN_PAYLOAD_LEN, reportedEnd);
+  // Padding cut by the snapshot length cannot be checked for zeros: Wireshark then shows no padding and no trailer.
+  if (padEnd > start && padEnd > pkt.capLen) return undefined;
   let padLen = padEnd > start ? padEnd - start : 0;
   for (let i = 0; i < padLen; i++) {
     if (pkt.u8(start + i) !== 0) {
@@ -119,7 +142,7 @@ export function linkTrailer(pkt: Packet, li: number): LinkTrailer | undefined {
       break;
     }
   }
-  return { pad: start, padLen, trailer: start + padLen, trailerLen: end - start - padLen };
+  return { pad: start, padLen, trailer: start + padLen, trailerLen: end - start - padLen, fcs };
 }
 
 /** A chain's trailer field (eth.trailer, vlan.trailer ...): present on the chain's innermost layer only. */
@@ -193,15 +216,16 @@ const padding: FieldDef = {
 const trailer = trailerField('eth.trailer');
 
 /**
- * The frame check sequence, when the capture says the frames carry one
- * (pcap link-type FCS bits, pcapng if_fcslen): the last 4 bytes, outside the
- * Ethernet layer. Wireshark does not check it by default (eth.fcs.status 2).
+ * The frame check sequence: the last 4 bytes, when the capture says the
+ * frames carry one (pcap link-type FCS bits, pcapng if_fcslen; then outside
+ * the Ethernet layer) or when Wireshark's guess in linkTrailer says so.
+ * Wireshark does not check it by default (eth.fcs.status 2).
  */
 function fcsOffset(pkt: Packet, li: number): number {
-  const f = pkt.frame.fcsLen;
-  if (f !== 4 || li !== chainFirst(pkt, li)) return -1;
+  if (li !== chainFirst(pkt, li)) return -1;
+  if (pkt.frame.fcsLen === -1) return linkTrailer(pkt, li)?.fcs ?? -1;
   const o = pkt.layerEnd[li];
-  return o + 4 <= pkt.capLen && o + 4 === pkt.frame.origLen ? o : -1;
+  return pkt.frame.fcsLen === 4 && o + 4 <= pkt.capLen && o + 4 === pkt.frame.origLen ? o : -1;
 }
 const fcs: FieldDef = {
   ...uint('eth.fcs', 'Frame check sequence', 0, 4, { base: Base.Hex }),
@@ -275,7 +299,7 @@ export const ethernet: Protocol = {
     const start = pkt.cursor;
     const li = pkt.push(ethernet, start, start + HEADER_LEN, pkt.limit);
     if (li < 0) return null;
-    if (pkt.avail(start) < HEADER_LEN) {
+    if (pkt.limit - start < HEADER_LEN || pkt.avail(start) < HEADER_LEN) {
       if (pkt.limit - start < HEADER_LEN) pkt.malformed('eth', 'frame shorter than the 14-byte Ethernet header');
       else pkt.truncated(HEADER_LEN, pkt.avail(start));
       return null;

@@ -99,8 +99,34 @@ export function protocolsText(pkt: Packet): string {
     const name = pkt.layerProto[i].name;
     s += s === '' ? name : ':' + name;
     if ((pkt.layerAux[i] & AUX_ETHERTYPE) !== 0 && SHOWS_ETHERTYPE.has(name)) s += ':ethertype';
+    if (name === 'tcp') for (let n = mptcpOptions(pkt, i); n > 0; n--) s += ':mptcp';
   }
   return s;
+}
+
+/** TCP option kind 30 (RFC 8684): Wireshark lists each Multipath TCP option as protocol `mptcp`. */
+const TCP_OPTION_MPTCP = 30;
+
+/** How many MPTCP options the TCP header at layer `li` carries (options walked as RFC 9293 section 3.1 lays them out). */
+function mptcpOptions(pkt: Packet, li: number): number {
+  const start = pkt.layerStart[li];
+  if (start + 13 > pkt.capLen) return 0;
+  const end = Math.min(start + (pkt.u8(start + 12) >> 4) * 4, pkt.capLen);
+  let n = 0;
+  for (let o = start + 20; o < end; ) {
+    const kind = pkt.u8(o);
+    if (kind === 0) break;
+    if (kind === 1) {
+      o++;
+      continue;
+    }
+    if (o + 1 >= end) break;
+    const len = pkt.u8(o + 1);
+    if (len < 2 || o + len > end) break;
+    if (kind === TCP_OPTION_MPTCP) n++;
+    o += len;
+  }
+  return n;
 }
 
 export const frame: Protocol = {

@@ -156,7 +156,7 @@ export const icmp: Protocol = {
     if (li < 0) return null;
     pkt.layerAux[li] = pkt.inQuote ? AUX_QUOTED : 0;
     const avail = pkt.avail(start);
-    if (avail < HEADER_LEN) {
+    if (declared < HEADER_LEN || avail < HEADER_LEN) {
       if (declared < HEADER_LEN) pkt.malformed('icmp', 'fewer than 8 bytes for the ICMP header');
       else pkt.truncated(HEADER_LEN, avail);
       return null;
@@ -169,7 +169,9 @@ export const icmp: Protocol = {
       pkt.inQuote = true;
       return etherTypes.get(0x0800) ?? fallback.data;
     }
-    return fallback.data;
+    // An echo's payload is the sender's data; other messages' bodies (timestamps, masks, RFC 8335
+    // extension objects ...) belong to the message, as in Wireshark, and are shown in its tree.
+    return t === 0 || t === 8 ? fallback.data : null;
   },
   tree(pkt: Packet, li: number): TreeNode[] {
     const out: TreeNode[] = [];
@@ -189,6 +191,9 @@ export const icmp: Protocol = {
       out.push({ text: `[Checksum Status: ${s === 1 ? 'Good' : s === 0 ? 'Bad' : 'Unverified'}]`, field: 'icmp.checksum.status', offset: start + 2, length: 2 });
     }
     for (const f of [ident, identLe, seq, seqLe, mtuField, redirGw, pointer]) add(out, fieldNode(pkt, li, f));
+    const bodyStart = start + HEADER_LEN;
+    const end = pkt.layerEnd[li];
+    if (pkt.layerCount === li + 1 && end > bodyStart) out.push({ text: `Message body (${end - bodyStart} bytes)`, offset: bodyStart, length: end - bodyStart });
     return out;
   },
 };

@@ -139,9 +139,12 @@ export const icmpv6: Protocol = {
     if (li < 0) return null;
     pkt.layerAux[li] = pkt.inQuote ? AUX_QUOTED : 0;
     const avail = pkt.avail(start);
+    if (declared < HEADER_LEN) {
+      pkt.malformed('icmpv6', 'fewer than 4 bytes for the ICMPv6 header in the IPv6 payload');
+      return null;
+    }
     if (avail < HEADER_LEN) {
-      if (declared < HEADER_LEN) pkt.malformed('icmpv6', 'fewer than 4 bytes for the ICMPv6 header');
-      else pkt.truncated(HEADER_LEN, avail);
+      pkt.truncated(HEADER_LEN, avail);
       return null;
     }
     const t = pkt.u8(start);
@@ -159,7 +162,8 @@ export const icmpv6: Protocol = {
       pkt.inQuote = true;
       return etherTypes.get(0x86dd) ?? fallback.data;
     }
-    if (isEcho(t)) return fallback.data;
+    // RFC 8335 PROBE extension objects are not decoded here: shown as data.
+    if (isEcho(t) || t === 160 || t === 161) return fallback.data;
     // Neighbor discovery, MLD and the rest: the body belongs to the message (shown in its tree).
     return null;
   },

@@ -39,6 +39,12 @@ const STAGE_ALL = 3;
 const STAGE_MASK = 3;
 /** layerAux bit: total length was 0 (segmentation offload). */
 const AUX_TSO = 4;
+/**
+ * layerAux bit: a version-6 header at LINKTYPE_IPV4 (228), which Wireshark's
+ * raw-IPv4 entry hands to IPv6 before adding ip.version (behind ethertype
+ * 0x0800 its IPv4 dissector adds it first, then hands over).
+ */
+const AUX_HANDED_OVER = 8;
 
 export const PROTOCOL_NAMES: ReadonlyMap<number, string> = new Map([
   [0, 'IPv6 Hop-by-Hop Option'],
@@ -107,6 +113,8 @@ function optionAt(pkt: Packet, li: number, k: number): number {
   if (stage(pkt, li) < STAGE_ALL) return -1;
   const start = pkt.layerStart[li];
   const end = start + headerLength(pkt, li);
+  // Wireshark walks the options only when the whole header was captured.
+  if (end > pkt.capLen) return -1;
   let o = start + MIN_HEADER_LEN;
   for (let i = 0; o < end; i++) {
     if (o >= pkt.capLen) return -1;
@@ -153,6 +161,7 @@ function nthIpHeader(pkt: Packet, k: number): number {
   for (let i = 1; i < pkt.layerCount; i++) {
     const name = pkt.layerProto[i].name;
     if ((name !== 'ip' && name !== 'ipv6') || pkt.layerStart[i] >= pkt.capLen) continue;
+    if (name === 'ip' && (pkt.layerAux[i] & AUX_HANDED_OVER) !== 0) continue;
     if (seen++ === k) return pkt.layerStart[i];
   }
   return -1;
@@ -270,7 +279,7 @@ export const ipv4: Protocol = {
     if (li < 0) return null;
     const avail = pkt.avail(start);
     pkt.layerAux[li] = STAGE_ALL;
-    if (avail < MIN_HEADER_LEN) {
+    if (declared < MIN_HEADER_LEN || avail < MIN_HEADER_LEN) {
       if (declared < MIN_HEADER_LEN) pkt.malformed('ip', 'fewer than 20 bytes for the IPv4 header');
       else pkt.truncated(MIN_HEADER_LEN, avail);
       return null;
@@ -279,7 +288,10 @@ export const ipv4: Protocol = {
     if (v !== 4) {
       pkt.layerAux[li] = STAGE_VERSION;
       // Wireshark's IP dissector hands a version-6 header to IPv6 (ethertype 0x0800 mislabelled).
-      if (v === 6) return etherTypes.get(0x86dd) ?? fallback.data;
+      if (v === 6) {
+        if (li === 1 && pkt.frame.linkType === 228) pkt.layerAux[li] |= AUX_HANDED_OVER;
+        return etherTypes.get(0x86dd) ?? fallback.data;
+      }
       pkt.malformed('ip.version', 'version is not 4');
       return null;
     }

@@ -104,7 +104,7 @@ export const ipv6: Protocol = {
     const li = pkt.push(ipv6, start, start + HEADER_LEN, pkt.limit);
     if (li < 0) return null;
     const avail = pkt.avail(start);
-    if (avail < HEADER_LEN) {
+    if (declared < HEADER_LEN || avail < HEADER_LEN) {
       if (declared < HEADER_LEN) pkt.malformed('ipv6', 'fewer than 40 bytes for the IPv6 header');
       else pkt.truncated(HEADER_LEN, avail);
       return null;
@@ -172,7 +172,7 @@ function decodeExtension(pkt: Packet, proto: Protocol, fixedLen: number): Protoc
   const li = pkt.push(proto, start, start + 8, pkt.limit);
   if (li < 0) return null;
   const avail = pkt.avail(start);
-  if (avail < 2) {
+  if (declared < 2 || avail < 2) {
     if (declared < 2) pkt.malformed(proto.name, 'extension header cut short by the payload length');
     else pkt.truncated(8, avail);
     return null;
@@ -217,8 +217,9 @@ const OPTION_NAMES: ReadonlyMap<number, string> = new Map([
 /** Frame-relative offset of option `k` in the options header at layer `li`, or -1. */
 function optionAt(pkt: Packet, li: number, k: number): number {
   const start = pkt.layerStart[li];
-  if (start + 2 > pkt.capLen) return -1;
-  const end = Math.min(start + extensionLength(pkt, start), pkt.capLen);
+  if (start + 2 > pkt.capLen || start + 2 > pkt.layerEnd[li]) return -1;
+  // Options end with the header, the captured bytes, or the payload the IPv6 header declares.
+  const end = Math.min(start + extensionLength(pkt, start), pkt.capLen, pkt.layerEnd[li]);
   let o = start + 2;
   for (let i = 0; o < end; i++) {
     if (i === k) return o;
@@ -352,6 +353,18 @@ export const routing: Protocol = {
   },
 };
 
+/** Wireshark reads the 8-byte fragment header whole: cut short (by the capture or the payload length), it shows none of it. */
+function wholeFragment(f: FieldDef): FieldDef {
+  const get = f.get;
+  return {
+    ...f,
+    get: (pkt, li, k) => {
+      const end = pkt.layerStart[li] + 8;
+      return end <= pkt.capLen && end <= pkt.layerEnd[li] ? get(pkt, li, k) : undefined;
+    },
+  };
+}
+
 const fragFields = [
   uint('ipv6.fraghdr.nxt', 'Next header', 0, 1, { names: PROTOCOL_NAMES }),
   uint('ipv6.fraghdr.reserved_octet', 'Reserved octet', 1, 1, { base: Base.Hex }),
@@ -359,7 +372,7 @@ const fragFields = [
   uint('ipv6.fraghdr.reserved_bits', 'Reserved bits', 2, 2, { mask: 0x0006 }),
   { ...uint('ipv6.fraghdr.more', 'More Fragments', 2, 2, { mask: 0x0001 }), type: FieldType.Bool },
   uint('ipv6.fraghdr.ident', 'Identification', 4, 4, { base: Base.Hex }),
-];
+].map(wholeFragment);
 
 export const fraghdr: Protocol = {
   name: 'ipv6.fraghdr',

@@ -114,7 +114,7 @@ export const llc: Protocol = {
     const li = pkt.push(llc, start, start + MIN_HEADER_LEN, pkt.limit);
     if (li < 0) return null;
     const avail = pkt.avail(start);
-    if (avail < MIN_HEADER_LEN) {
+    if (declared < MIN_HEADER_LEN || avail < MIN_HEADER_LEN) {
       if (declared < MIN_HEADER_LEN) pkt.malformed('llc', 'fewer than 3 bytes for the LLC header');
       else pkt.truncated(MIN_HEADER_LEN, avail);
       return null;

@@ -54,7 +54,7 @@ export function decodeFamily(pkt: Packet, readValue: (pkt: Packet, off: number) 
   const start = pkt.cursor;
   const li = pkt.push(nullLink, start, start + HEADER_LEN, pkt.limit);
   if (li < 0) return null;
-  if (pkt.avail(start) < HEADER_LEN) {
+  if (pkt.limit - start < HEADER_LEN || pkt.avail(start) < HEADER_LEN) {
     if (pkt.limit - start < HEADER_LEN) pkt.malformed('null', 'frame shorter than the 4-byte loopback header');
     else pkt.truncated(HEADER_LEN, pkt.avail(start));
     return null;

@@ -179,7 +179,7 @@ export function decodeCooked(pkt: Packet, v2: boolean): Protocol | null {
   if (li < 0) return null;
   pkt.layerAux[li] = v2 ? AUX_V2 : 0;
   const avail = pkt.avail(start);
-  if (avail < hlen) {
+  if (pkt.limit - start < hlen || avail < hlen) {
     if (pkt.limit - start < hlen) pkt.malformed('sll', 'frame shorter than the Linux cooked header');
     else pkt.truncated(hlen, avail);
     return null;
@@ -187,11 +187,13 @@ export function decodeCooked(pkt: Packet, v2: boolean): Protocol | null {
   pkt.cursor = start + hlen;
   const kind = protoKind(pkt, li);
   const p = protoOf(pkt, li) ?? 0;
-  if (kind === 'e' || kind === 'g') {
+  if (kind === 'e') {
     // Received Ethernet frames keep their padding in cooked captures: the same trailer rules apply.
     pkt.layerAux[li] |= AUX_CHAIN | AUX_ETHERTYPE;
     return etherTypes.get(p) ?? fallback.data;
   }
+  // GRE tunnels (ARPHRD_IPGRE) give the GRE protocol type, which is an ethertype too (RFC 2784).
+  if (kind === 'g') return etherTypes.get(p) ?? fallback.data;
   if (kind === 'l' && p === LINUX_PROTO_802_2) return etherTypes.get(LLC_FOLLOWS) ?? fallback.data;
   return fallback.data;
 }

@@ -46,7 +46,7 @@ function decodeTag(pkt: Packet, proto: Protocol): Protocol | null {
   const start = pkt.cursor;
   const li = pkt.push(proto, start, start + TAG_LEN, pkt.limit);
   if (li < 0) return null;
-  if (pkt.avail(start) < TAG_LEN) {
+  if (pkt.limit - start < TAG_LEN || pkt.avail(start) < TAG_LEN) {
     if (pkt.limit - start < TAG_LEN) pkt.malformed(proto.name, 'frame ends inside the 4-byte VLAN tag');
     else pkt.truncated(TAG_LEN, pkt.avail(start));
     return null;

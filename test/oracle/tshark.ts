@@ -38,12 +38,18 @@ export function tsharkVersion(): string | null {
 export const HAVE_TSHARK = tsharkVersion() !== null;
 
 /**
- * Preferences every oracle run uses. synack decodes each frame on its own and
+ * Preferences every oracle run uses. synack decodes each frame on its own: it
  * does not reassemble IP fragments (the first fragment's transport header is
- * decoded, later fragments are data): tshark is asked to do the same, instead
- * of decoding the reassembled datagram in the last fragment.
+ * decoded, later fragments are data) nor TCP streams (each segment's payload
+ * is decoded where it lies). tshark is asked to do the same, instead of
+ * decoding a reassembled datagram or PDU in its last frame and nothing in the
+ * frames before.
  */
-export const ORACLE_PREFS: readonly string[] = ['-o', 'ip.defragment:FALSE', '-o', 'ipv6.defragment:FALSE'];
+export const ORACLE_PREFS: readonly string[] = [
+  '-o', 'ip.defragment:FALSE',
+  '-o', 'ipv6.defragment:FALSE',
+  '-o', 'tcp.desegment_tcp_streams:FALSE',
+];
 
 function cacheKey(file: string, fields: readonly string[], extra: readonly string[]): string {
   const h = createHash('sha256');

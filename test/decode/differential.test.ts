@@ -1,0 +1,253 @@
+/**
+ * Differential test: for every capture tshark 4.0 reads (the project's
+ * captures/ and the shared corpus), synack's `-T fields` value of every
+ * decoder field (DECODE_FIELDS) equals tshark's, cell for cell.
+ *
+ * tshark's view comes from the cached oracle (one tshark run per capture,
+ * see test/oracle/tshark.ts); synack decodes in-process through the same
+ * capture, decode and field-printing code the CLI uses.
+ *
+ * A cell may differ only where a rule in EXCEPTIONS explains it: cases where
+ * tshark decodes something synack deliberately does not (link types and
+ * tunnels outside synack's scope) or where tshark's dissector is not what
+ * synack wants to copy. Each rule says why, counts what it excuses, and must
+ * still be needed: a rule that excuses nothing fails the test, so the table
+ * cannot go stale.
+ */
+import { basename } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openFile } from '../../src/capture/open';
+import { decodeFrame } from '../../src/decode/index';
+import { Packet, ProblemKind } from '../../src/decode/packet';
+import { compileColumns, DEFAULT_FIELDS_OPTIONS, writeRow } from '../../src/output/fields';
+import { OutBuf } from '../../src/output/outbuf';
+import { allCaptureFiles, HAVE_CORPUS } from '../helpers/paths';
+import { DECODE_FIELDS } from '../oracle/fields';
+import { HAVE_TSHARK, oracle } from '../oracle/tshark';
+
+/** One compared cell and what the rules may look at. */
+interface Cell {
+  file: string;
+  frame: number;
+  field: string;
+  tshark: string;
+  synack: string;
+  /** synack's layers for the frame, outermost first ('frame', 'eth', 'ip', 'data'). */
+  stack: readonly string[];
+  /** tshark's frame.protocols for the frame ('eth:ethertype:ip:gre:...'). */
+  tsharkProtocols: string;
+  /** synack's eth.dst, for the ISL rule. */
+  ethDst: string;
+  /** synack found an IPv6 header whose version is not 6. */
+  badIpv6Version: boolean;
+}
+
+interface Exception {
+  id: string;
+  reason: string;
+  applies(c: Cell): boolean;
+}
+
+/** Fields that describe the frame itself, meaningful whatever its link type. */
+const FRAME_ONLY = new Set(['frame.encap_type', 'frame.time_relative', 'frame.time_delta', 'frame.marked', 'frame.ignored']);
+
+/** synack found no decoder for the frame's link type: the whole frame is data. */
+const undecodedLink = (c: Cell): boolean => c.stack.length < 2 || c.stack[1] === 'data';
+
+/** synack's layers stop at bytes it does not decode (an unregistered ethertype, IP protocol or port). */
+const hasUndecodedPayload = (c: Cell): boolean => c.stack.indexOf('data', 1) > 0;
+
+/** tshark's protocols beyond the ones synack decoded (synack's stack without its trailing 'data'). */
+function tsharkBeyond(c: Cell): string[] {
+  const ours = c.stack.slice(1).filter((p) => p !== 'data');
+  const theirs = c.tsharkProtocols.split(':').filter((p) => p !== 'ethertype');
+  let i = 0;
+  while (i < ours.length && i < theirs.length && ours[i] === theirs[i]) i++;
+  return theirs.slice(i);
+}
+
+/** synack's occurrences are the first ones of tshark's, which has more. */
+function properPrefix(ours: string, theirs: string): boolean {
+  if (ours === '') return theirs !== '';
+  const a = ours.split(',');
+  const b = theirs.split(',');
+  return a.length < b.length && a.every((v, i) => v === b[i]);
+}
+
+export const EXCEPTIONS: readonly Exception[] = [
+  {
+    id: 'link-type-not-decoded',
+    reason:
+      'link types outside synack\'s scope (802.11 and radiotap, PPP, Frame Relay, Cisco HDLC, ARCNET, ATM, 802.15.4, PKTAP, ...): ' +
+      'synack shows these frames as data, tshark decodes their headers and what they carry',
+    applies: (c) => undecodedLink(c) && !FRAME_ONLY.has(c.field),
+  },
+  {
+    id: 'tshark-decodes-further',
+    reason:
+      'tshark decodes a payload synack shows as data: tunnels (GRE, ERSPAN, VXLAN, Geneve, MPLS, PPPoE, L2TP, IPsec ...) carry ' +
+      'inner Ethernet/IP headers that add occurrences to tshark\'s cells, and protocols above TCP/UDP extend frame.protocols. ' +
+      'Excused only where synack\'s values are the first of tshark\'s and the field\'s protocol lies beyond what synack decoded',
+    applies(c) {
+      if (!hasUndecodedPayload(c)) return false;
+      const beyond = tsharkBeyond(c);
+      if (c.field === 'frame.protocols') {
+        const ours = c.synack.endsWith(':data') ? c.synack.slice(0, -5) : c.synack;
+        return c.tshark.startsWith(ours + ':') && beyond.length > 0;
+      }
+      if (!properPrefix(c.synack, c.tshark)) return false;
+      const proto = c.field.slice(0, c.field.indexOf('.'));
+      return beyond.some((p) => p === proto || p.startsWith(proto + '.'));
+    },
+  },
+  {
+    id: 'cisco-isl',
+    reason:
+      'Cisco ISL: tshark takes 802.3 frames to 01:00:0c:00:00:xx as ISL and decodes the Ethernet frame inside; ' +
+      'synack decodes the outer 802.3/LLC header as it stands (DTP.pcap)',
+    applies: (c) => /^(01|0c):00:0c:00:00:/.test(c.ethDst) && (c.field.startsWith('eth.') || c.field.startsWith('llc.') || c.field === 'frame.protocols'),
+  },
+  {
+    id: 'f5-ethernet-trailer',
+    reason:
+      'tshark\'s F5 Ethernet trailer heuristic claims (and fails on) trailers of some fuzzed frames in arp-oobr.pcap: ' +
+      'it lists f5ethtrailer and shows no eth.trailer, where synack shows the trailer bytes',
+    applies: (c) => c.tsharkProtocols.includes('f5ethtrailer') && (c.field === 'eth.trailer' || c.field === 'eth.padding' || c.field === 'frame.protocols'),
+  },
+  {
+    id: 'arp-hardware-dissectors',
+    reason:
+      'ARP for AX.25 (hardware type 3) and ATM (19) goes to dedicated Wireshark dissectors (arp:arp, arp:atmarp) with ' +
+      'their own layouts; synack decodes every ARP with the RFC 826 layout',
+    applies: (c) => /:arp:(arp|atmarp)$/.test(c.tsharkProtocols) && (c.field.startsWith('arp.') || c.field === 'frame.protocols'),
+  },
+  {
+    id: 'ipv6-bad-version-rejected',
+    reason:
+      'an IPv6 header whose version is not 6: tshark shows ip.version and ipv6.version, then rejects the layer, so ' +
+      'frame.protocols omits ipv6 (and an ethertype parent shows the bytes as data); synack keeps the layer it decoded',
+    applies: (c) => c.field === 'frame.protocols' && c.stack.includes('ipv6') && !c.tsharkProtocols.split(':').includes('ipv6') && c.synack.includes('ipv6') && c.badIpv6Version,
+  },
+  {
+    id: 'relative-time-beyond-104-days',
+    reason:
+      'frame.time_relative / time_delta are a double count of nanoseconds in synack, exact up to 104 days; ' +
+      'fuzzed captures whose timestamps jump by decades differ in the last digits',
+    applies: (c) =>
+      (c.field === 'frame.time_relative' || c.field === 'frame.time_delta') &&
+      Math.abs(Number(c.tshark)) > 104 * 86400 &&
+      Math.abs(Number(c.tshark) - Number(c.synack)) < 1e-6,
+  },
+];
+
+interface FileResult {
+  rows: string[][];
+  stacks: string[][];
+  badIpv6: boolean[];
+}
+
+/** synack's -T fields rows (cells split) and layer stacks for `file`. */
+async function synackRows(file: string, fields: readonly string[]): Promise<FileResult> {
+  const cols = compileColumns(fields);
+  const out = new OutBuf(-1);
+  const pkt = new Packet();
+  const stacks: string[][] = [];
+  const badIpv6: boolean[] = [];
+  let n = 0;
+  const source = openFile(file);
+  await source.run((frame) => {
+    n++;
+    decodeFrame(pkt, frame, n);
+    writeRow(out, pkt, cols, DEFAULT_FIELDS_OPTIONS);
+    const names: string[] = [];
+    for (let i = 0; i < pkt.layerCount; i++) names.push(pkt.layerProto[i].name);
+    stacks.push(names);
+    badIpv6.push(pkt.problem === ProblemKind.Malformed && pkt.problemField === 'ipv6.version');
+  });
+  const rows = out
+    .text()
+    .split('\n')
+    .slice(0, n)
+    .map((line) => line.split('\t'));
+  return { rows, stacks, badIpv6 };
+}
+
+const files = allCaptureFiles();
+
+describe('differential: -T fields against tshark 4.0', () => {
+  it.skipIf(!HAVE_TSHARK || files.length === 0)(
+    'every decoder field of every frame equals tshark\'s cell, except where a listed rule explains why',
+    async () => {
+      if (!HAVE_CORPUS) console.warn(`differential: the shared corpus is absent; comparing ${files.length} captures of captures/ only`);
+      const fields = DECODE_FIELDS;
+      const excused = new Map<string, number>(EXCEPTIONS.map((e) => [e.id, 0]));
+      const perField = new Map<string, number>();
+      const unexplained: string[] = [];
+      let compared = 0;
+      let equal = 0;
+      let frames = 0;
+      let captures = 0;
+      for (const file of files) {
+        const o = oracle(file);
+        // tshark cannot read some link types at all; those files have no rows to compare.
+        if (o.rows.length === 0) continue;
+        captures++;
+        const ours = await synackRows(file, fields);
+        const n = Math.min(o.rows.length, ours.rows.length);
+        expect(ours.rows.length, `${basename(file)}: synack delivered fewer frames than tshark`).toBeGreaterThanOrEqual(o.rows.length);
+        const ethDstAt = fields.indexOf('eth.dst');
+        for (let i = 0; i < n; i++) {
+          frames++;
+          const theirs = o.rows[i];
+          const mine = ours.rows[i];
+          for (let j = 0; j < fields.length; j++) {
+            const field = fields[j];
+            const t = theirs.get(field) ?? '';
+            const s = mine[j] ?? '';
+            compared++;
+            if (t === s) {
+              equal++;
+              continue;
+            }
+            const cell: Cell = {
+              file: basename(file),
+              frame: i + 1,
+              field,
+              tshark: t,
+              synack: s,
+              stack: ours.stacks[i],
+              tsharkProtocols: theirs.get('frame.protocols') ?? '',
+              ethDst: ethDstAt >= 0 ? (mine[ethDstAt] ?? '') : '',
+              badIpv6Version: ours.badIpv6[i],
+            };
+            const rule = EXCEPTIONS.find((e) => e.applies(cell));
+            if (rule !== undefined) {
+              excused.set(rule.id, excused.get(rule.id)! + 1);
+              continue;
+            }
+            perField.set(field, (perField.get(field) ?? 0) + 1);
+            if (unexplained.length < 40) {
+              unexplained.push(`${cell.file} frame ${cell.frame} ${field}: tshark '${t}' synack '${s}' (layers ${cell.stack.join(':')})`);
+            }
+          }
+        }
+      }
+      const mismatches = [...perField.values()].reduce((a, b) => a + b, 0);
+      const lines = [
+        `differential: ${captures} captures, ${frames} frames, ${fields.length} fields: ${compared} cells compared, ` +
+          `${equal} equal (${((100 * equal) / Math.max(compared, 1)).toFixed(3)}%), ` +
+          `${compared - equal - mismatches} excused, ${mismatches} unexplained`,
+        ...EXCEPTIONS.map((e) => `  excused by ${e.id}: ${excused.get(e.id)}`),
+        ...[...perField.entries()].sort((a, b) => b[1] - a[1]).map(([f, k]) => `  unexplained ${f}: ${k}`),
+      ];
+      console.log(lines.join('\n'));
+      expect(unexplained, 'cells that differ from tshark with no rule to explain them').toEqual([]);
+      // Only with the whole corpus can every rule be expected to apply somewhere.
+      if (HAVE_CORPUS) {
+        const stale = EXCEPTIONS.filter((e) => excused.get(e.id) === 0).map((e) => e.id);
+        expect(stale, 'exception rules that no longer excuse anything (remove them)').toEqual([]);
+      }
+    },
+    600_000,
+  );
+});
