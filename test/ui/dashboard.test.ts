@@ -56,7 +56,7 @@ describe.skipIf(!HAVE_CAPTURES)('dashboard on captures/ (headless terminal)', ()
   });
 
   it('draws the ladder of a real handshake and teardown: client left, server right, each segment one arrow', async () => {
-    const o = await openDashboard(cap('half-close.pcap'), 100, 40);
+    const o = await openDashboard(cap('half-close.pcap'), 100, 56);
     expect(await o.keys('2', 'Client')).toBe(true);
     expect(await o.keys(KEY.enter, 'Ladder: TCP stream 0')).toBe(true);
     const lines = o.t.lines();

@@ -183,7 +183,8 @@ export class ConnDetail {
         newBytes: u.payload,
         afterPeerFin: false,
         nagleHoldNs: 0,
-        payload: p.data.slice(p.base + from, p.base + Math.max(from, to)),
+        // A copy: p.data may be a Buffer, whose slice() is a view the next read overwrites.
+        payload: Uint8Array.prototype.slice.call(p.data, p.base + from, p.base + Math.max(from, to)),
       });
     }
   }

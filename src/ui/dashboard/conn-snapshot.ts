@@ -144,7 +144,7 @@ export function snapshotTcp(c: TcpConnection, live = false): TcpSnapshot {
     teardown: c.teardown,
     handshakeText: handshakeText(c),
     teardownText: teardownText(c),
-    rttNs: c.firstRttNs > 0 ? c.firstRttNs : c.synToSynAckNs,
+    rttNs: c.handshake === 'refused' || c.handshake === 'unanswered' ? -1 : c.firstRttNs > 0 ? c.firstRttNs : c.synToSynAckNs,
     framesToServer: c.client.frames,
     framesToClient: c.server.frames,
     bytesToServer: c.client.payloadBytes,

@@ -119,6 +119,8 @@ export class Dashboard {
   // Filter bar.
   private editing: { text: string; cursor: number; compiled: CompiledFilter } | null = null;
   private helpShown = false;
+  /** Demo: the screen follows the demo's connections until the person takes over. */
+  private demoAuto = true;
   private quitResolve: (() => void) | null = null;
   readonly quitted: Promise<void>;
 
@@ -130,13 +132,17 @@ export class Dashboard {
     this.screen = blessed.screen({
       input: io.input as NodeJS.ReadableStream | undefined,
       output: io.output as NodeJS.WritableStream | undefined,
-      terminal: io.terminal ?? 'xterm-256color',
+      terminal: io.terminal ?? process.env.TERM ?? 'xterm-256color',
       fullUnicode: true,
+      forceUnicode: true,
       smartCSR: true,
       warnings: false,
       autoPadding: false,
       title: 'synack',
     } as blessed.Widgets.IScreenOptions);
+    // Box-drawing characters as UTF-8, not the terminal's alternate character set: what is
+    // drawn is what `tmux capture-pane` and copy-paste give back.
+    (this.screen as unknown as { tput: { brokenACS: boolean } }).tput.brokenACS = true;
     this.quitted = new Promise((r) => (this.quitResolve = r));
     this.view = opts.view ?? 'packets';
     this.banner = opts.banner ?? '';
@@ -213,11 +219,19 @@ export class Dashboard {
         return ['list', 'detail', 'hex'];
       case 'conns':
         return ['conns', 'ladder'];
-      case 'conn':
-        return this.udpSide !== null ? ['ladder', 'stream', 'udp'] : ['ladder', 'stream'];
+      case 'conn': {
+        const ids: PaneId[] = this.udpSide !== null ? ['ladder', 'stream', 'udp'] : ['ladder', 'stream'];
+        if (this.connStrip()) ids.push('conns');
+        return ids;
+      }
       case 'arp':
         return ['arp'];
     }
+  }
+
+  /** A tall screen shows the connections table under the ladder and stream, so new connections show. */
+  private connStrip(): boolean {
+    return this.view === 'conn' && ((this.screen.height as number) || 24) >= 40;
   }
 
   private layout(): void {
@@ -227,7 +241,8 @@ export class Dashboard {
     this.bannerBox.hidden = bannerH === 0;
     this.bannerBox.height = Math.max(1, bannerH);
     const top = 2 + bannerH;
-    const bodyH = H - top - 1;
+    const bodyAll = H - top - 1;
+    let bodyH = bodyAll;
     for (const p of this.panes.values()) p.box.hidden = true;
     const place = (id: PaneId, t: number, l: number, w: number, h: number): void => {
       const b = this.panes.get(id)!.box;
@@ -263,6 +278,9 @@ export class Dashboard {
       }
       case 'conn': {
         const udp = this.udpSide !== null;
+        const strip = this.connStrip() ? Math.min(10, Math.max(5, Math.round(bodyH * 0.2))) : 0;
+        if (strip > 0) place('conns', top + bodyAll - strip, 0, W, strip);
+        bodyH = bodyAll - strip;
         if (W >= 150) {
           const lw = Math.round(W * 0.55);
           place('ladder', top, 0, lw, bodyH);
@@ -408,7 +426,8 @@ export class Dashboard {
     const h = Math.max(0, (b.height as number) - 1);
     const focused = this.focusedPane() === p;
     const { title, count, line } = this.paneSource(p, w);
-    p.scroll.clamp(count, h);
+    if (p.selectable) p.scroll.clamp(count, h);
+    else p.scroll.clampView(count, h);
     const titleStyle = focused ? '{black-fg}{light-cyan-bg}' : '{black-fg}{white-bg}';
     const out: string[] = [`${titleStyle}${escapeTags(fit(title, w))}{/}`];
     for (let i = 0; i < h; i++) {
@@ -510,7 +529,7 @@ export class Dashboard {
     this.panes.get('detail')!.scroll.home();
     // Hex: the frame's bytes, copied (the model's packet is reused by the next read).
     const p = n === 0 ? null : this.model.decode(n);
-    this.hexBytes = p === null || p instanceof CaptureError ? new Uint8Array(0) : p.data.slice(p.base, p.base + p.capLen);
+    this.hexBytes = p === null || p instanceof CaptureError ? new Uint8Array(0) : Uint8Array.prototype.slice.call(p.data, p.base, p.base + p.capLen);
   }
 
   private detailSource(): { title: string; count: number; line: (i: number, w: number, sel: boolean) => string } {
@@ -588,8 +607,6 @@ export class Dashboard {
     if (this.streamCache.key !== key) {
       this.streamCache.key = key;
       this.streamCache.lines = buildStreamView(this.model, d, w);
-      const s = this.panes.get('stream')!.scroll;
-      if (s.follow) s.top = Math.max(0, this.streamCache.lines.length - ((this.panes.get('stream')!.box.height as number) - 1));
     }
     const lines = this.streamCache.lines;
     return { title: ' Stream: both directions in order; ▏ starts a message, colours alternate per message', count: lines.length, line: (i, width) => lineText(lines[i], width, false) };
@@ -603,8 +620,6 @@ export class Dashboard {
     if (this.udpCache.key !== key) {
       this.udpCache.key = key;
       this.udpCache.lines = buildStreamView(this.model, d, w);
-      const s = this.panes.get('udp')!.scroll;
-      s.top = Math.max(0, this.udpCache.lines.length - ((this.panes.get('udp')!.box.height as number) - 1));
     }
     const lines = this.udpCache.lines;
     return { title: ` UDP beside it: stream ${d.stream}, each datagram one message`, count: lines.length, line: (i, width) => lineText(lines[i], width, false) };
@@ -626,12 +641,25 @@ export class Dashboard {
     this.setView('conn');
   }
 
-  /** Demo: the first TCP connection is the conversation; show it as soon as it appears. */
+  /**
+   * Demo: the first TCP connection is the conversation; show it as soon as it
+   * appears. Once it is over, each new connection (refused, reset,
+   * half-closed...) takes its place, until the person navigates themselves.
+   */
   private demoFollow(): void {
-    if (this.conn === null) {
-      const first = this.connList.rows.find((r) => r.kind === 'tcp');
-      if (first !== undefined) {
-        this.openConnection(first);
+    if (!this.demoAuto) return;
+    const cur = this.conn;
+    const done = cur === null || (cur.tcp !== null && (cur.tcp.teardown !== 'open' || cur.tcp.handshake === 'refused') && !cur.behind);
+    if (done) {
+      let next: ConnRef | undefined;
+      for (let i = this.connList.rows.length - 1; i >= 0; i--) {
+        const r = this.connList.rows[i];
+        if (r.kind === 'tcp' && (cur === null || r.stream > cur.stream)) next = r;
+        if (r.kind === 'tcp' && cur !== null && r.stream <= cur.stream) break;
+      }
+      if (next !== undefined) {
+        this.openConnection(next);
+        this.demoAuto = true;
         this.focusByView.set('conn', 0);
       }
     }
@@ -640,6 +668,7 @@ export class Dashboard {
       if (u !== undefined) {
         this.udpSide = this.detailFor(u);
         this.udpCache.key = '';
+        this.panes.get('udp')!.scroll.follow = true;
       }
     }
   }
@@ -699,6 +728,7 @@ export class Dashboard {
     }
     if (name === 'return') return;
     if (this.message !== '') this.message = '';
+    if (name !== 'space' && name !== '?') this.demoAuto = false;
     const p = this.focusedPane();
     const h = Math.max(1, (p.box.height as number) - 1);
     const count = this.paneSource(p, p.box.width as number).count;
@@ -788,7 +818,10 @@ export class Dashboard {
 
   private moveIn(p: Pane, delta: number, count: number, h: number): void {
     if (p.selectable) p.scroll.move(delta, count);
-    else p.scroll.scroll(delta, count, h);
+    else {
+      p.scroll.follow = false;
+      p.scroll.top = Math.max(0, Math.min(Math.max(0, count - h), p.scroll.top + delta));
+    }
   }
 
   private activate(p: Pane, name: string): void {

@@ -25,6 +25,13 @@ export class Scroller {
     if (this.top < 0) this.top = 0;
   }
 
+  /** For a pane without a selection: keeps `top` within the rows; `follow` sticks it to the bottom. */
+  clampView(count: number, height: number): void {
+    const max = Math.max(0, count - Math.max(1, height));
+    if (this.follow || this.top > max) this.top = max;
+    if (this.top < 0) this.top = 0;
+  }
+
   /** Moves the selection by `delta` rows (negative: up); leaving the end stops following. */
   move(delta: number, count: number): void {
     this.sel = Math.max(0, Math.min(count - 1, this.sel + delta));
