@@ -4,6 +4,7 @@
  * The dashboard and text mode both start a capture through `openCapture`.
  */
 import * as fs from 'node:fs';
+import { Socket } from 'node:net';
 import type { Options } from '../options';
 import { FileSource, openErrorMessage } from './file';
 import { CaptureError, type PacketSource } from './frame';
@@ -57,7 +58,9 @@ function openStdin(): PacketSource {
   const st = fs.fstatSync(0);
   // `synack -r - < file.pcap`: a regular file is read the fast way.
   if (st.isFile()) return new FileSource('-', 0, st.size, false);
-  return new StreamSource('-', process.stdin);
+  // A pipe or socket: libuv has made fd 0 non-blocking, so it can be drained directly.
+  const stdin = process.stdin;
+  return new StreamSource('-', stdin, 'stdin', stdin instanceof Socket ? 0 : -1);
 }
 
 /**

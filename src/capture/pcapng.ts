@@ -63,12 +63,6 @@ function pad4(n: number): number {
   return (n + 3) & ~3;
 }
 
-function rd32(b: Uint8Array, p: number, le: boolean): number {
-  return le
-    ? (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0
-    : ((b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]) >>> 0;
-}
-
 export class PcapngParser extends PushParser {
   /** Every section so far, in file order (the random-access reader uses them). */
   readonly sections: PcapngSection[] = [];
@@ -104,27 +98,32 @@ export class PcapngParser extends PushParser {
    * rest, including every error.
    */
   private packets(b: Uint8Array, p: number, end: number, base: number): number {
-    if (this.trailerDue || this.sections.length === 0) return p;
+    // Little-endian sections only (every writer today); big-endian ones take the general path.
+    if (this.trailerDue || this.sections.length === 0 || !this.le) return p;
     const f = this.frame;
     const sink = this.sink;
     const ifaces = this.ifaces;
-    const le = this.le;
     while (end - p >= EPB_MIN) {
-      if (rd32(b, p, le) !== BLOCK_EPB) break;
-      const len = rd32(b, p + 4, le);
+      if ((b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) !== BLOCK_EPB) break;
+      const len = (b[p + 4] | (b[p + 5] << 8) | (b[p + 6] << 16) | (b[p + 7] << 24)) >>> 0;
       if ((len & 3) !== 0 || len < EPB_MIN || len > end - p) break;
-      const id = rd32(b, p + 8, le);
+      const id = (b[p + 8] | (b[p + 9] << 8) | (b[p + 10] << 16) | (b[p + 11] << 24)) >>> 0;
       if (id >= ifaces.length) break;
       const ifc = ifaces[id];
-      const capLen = rd32(b, p + 20, le);
+      const capLen = (b[p + 20] | (b[p + 21] << 8) | (b[p + 22] << 16) | (b[p + 23] << 24)) >>> 0;
       if (capLen > ifc.maxCapLen || len - EPB_MIN < capLen || len - EPB_MIN - pad4(capLen) > PCAPNG_MAX_PACKET_OPTIONS) break;
-      if (ifc.pseudoHeader !== 0 || rd32(b, p + len - 4, le) !== len) break;
-      convert(rd32(b, p + 12, le), rd32(b, p + 16, le), ifc.time);
+      const t = p + len - 4;
+      if (ifc.pseudoHeader !== 0 || ((b[t] | (b[t + 1] << 8) | (b[t + 2] << 16) | (b[t + 3] << 24)) >>> 0) !== len) break;
+      convert(
+        (b[p + 12] | (b[p + 13] << 8) | (b[p + 14] << 16) | (b[p + 15] << 24)) >>> 0,
+        (b[p + 16] | (b[p + 17] << 8) | (b[p + 18] << 16) | (b[p + 19] << 24)) >>> 0,
+        ifc.time,
+      );
       f.tsSec = converted.sec;
       f.tsNsec = converted.nsec;
       f.hasTime = true;
       f.capLen = capLen;
-      f.origLen = rd32(b, p + 24, le);
+      f.origLen = (b[p + 24] | (b[p + 25] << 8) | (b[p + 26] << 16) | (b[p + 27] << 24)) >>> 0;
       f.interfaceId = id;
       f.linkType = ifc.linkType;
       f.fcsLen = ifc.fcsLen;

@@ -13,16 +13,23 @@
  * 1 ns) are rare and use BigInt, with wiretap's wrap-around reproduced.
  */
 
-/** How an interface's time stamps convert. */
-export interface TimeBase {
-  /** Units per second when it divides 10^9 (fast path), else 0. */
-  readonly fastUnits: number;
-  /** Nanoseconds per unit on the fast path. */
-  readonly nsPerUnit: number;
-  /** Units per second for the slow path (wiretap's uint64; 2^64-1 for an unusable if_tsresol). */
-  readonly units: bigint;
-  /** if_tsoffset: seconds added to every time stamp. */
-  readonly offset: number;
+/** How an interface's time stamps convert; remembers the last high half seen (it changes every few seconds). */
+export class TimeBase {
+  /** High 32 bits of the last fast-path time stamp, and what they contribute: whole seconds plus leftover units. */
+  hi = -1;
+  hiSec = 0;
+  hiRem = 0;
+
+  constructor(
+    /** Units per second when it divides 10^9 (fast path), else 0. */
+    readonly fastUnits: number,
+    /** Nanoseconds per unit on the fast path. */
+    readonly nsPerUnit: number,
+    /** Units per second for the slow path (wiretap's uint64; 2^64-1 for an unusable if_tsresol). */
+    readonly units: bigint,
+    /** if_tsoffset: seconds added to every time stamp. */
+    readonly offset: number,
+  ) {}
 }
 
 const TWO32 = 4294967296;
@@ -41,7 +48,7 @@ export function timeBase(tsresol: number | undefined, offset = 0): TimeBase {
     else units = MASK64;
   }
   const fast = units <= 1000000000n && 1000000000n % units === 0n ? Number(units) : 0;
-  return { fastUnits: fast, nsPerUnit: fast === 0 ? 0 : 1e9 / fast, units, offset };
+  return new TimeBase(fast, fast === 0 ? 0 : 1e9 / fast, units, offset);
 }
 
 /** Results of `convert` (module-level so the hot path returns two numbers without allocating). */
@@ -51,23 +58,42 @@ export const converted = { sec: 0, nsec: 0 };
 export function convert(hi: number, lo: number, tb: TimeBase): void {
   const u = tb.fastUnits;
   if (u !== 0) {
-    // Long division of hi:lo by u, 16 bits at a time: every intermediate is
-    // below 2^53, and Math.floor of a quotient of such integers is exact.
-    const q2 = Math.floor(hi / u);
-    if (q2 < 0x200000) {
-      let r = hi - q2 * u;
-      let c = r * 65536 + (lo >>> 16);
-      const q1 = Math.floor(c / u);
-      r = c - q1 * u;
-      c = r * 65536 + (lo & 0xffff);
-      const q0 = Math.floor(c / u);
-      r = c - q0 * u;
-      converted.sec = q2 * TWO32 + q1 * 65536 + q0 + tb.offset;
-      converted.nsec = r * tb.nsPerUnit;
+    if (hi !== tb.hi && !rebase(hi, tb)) {
+      convertSlow(hi, lo, tb);
       return;
     }
+    // hi * 2^32 = hiSec * u + hiRem, so the time stamp is hiSec * u + (hiRem + lo),
+    // where hiRem + lo < 2^33: one exact division per frame.
+    const t = tb.hiRem + lo;
+    const q = Math.floor(t / u);
+    converted.sec = tb.hiSec + q + tb.offset;
+    converted.nsec = (t - q * u) * tb.nsPerUnit;
+    return;
   }
   convertSlow(hi, lo, tb);
+}
+
+/**
+ * Splits hi * 2^32 into whole seconds and leftover units by long division in
+ * 16-bit digits (every intermediate below 2^53, and Math.floor of a quotient
+ * of such integers is exact). False when the seconds would not be exact in a
+ * double (time stamps past 2^53 seconds: damage, not time).
+ */
+function rebase(hi: number, tb: TimeBase): boolean {
+  const u = tb.fastUnits;
+  const q2 = Math.floor(hi / u);
+  if (q2 >= 0x200000) return false;
+  let r = hi - q2 * u;
+  let c = r * 65536;
+  const q1 = Math.floor(c / u);
+  r = c - q1 * u;
+  c = r * 65536;
+  const q0 = Math.floor(c / u);
+  r = c - q0 * u;
+  tb.hi = hi;
+  tb.hiSec = q2 * TWO32 + q1 * 65536 + q0;
+  tb.hiRem = r;
+  return true;
 }
 
 function convertSlow(hi: number, lo: number, tb: TimeBase): void {

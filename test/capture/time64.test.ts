@@ -36,6 +36,25 @@ describe('pcapng time stamps', () => {
     );
   });
 
+  it('a run of time stamps through one interface (the remembered high half) converts each exactly', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(undefined, 3, 6, 9),
+        fc.array(fc.bigInt({ min: 1600000000n * 10n ** 9n, max: 1600000100n * 10n ** 9n }), { minLength: 2, maxLength: 50 }),
+        (tsresol, stamps) => {
+          const tb = timeBase(tsresol);
+          const units = tb.units;
+          for (const ns of stamps.sort((a, b) => (a < b ? -1 : 1))) {
+            const ts = (ns * units) / 1000000000n;
+            convert(Number(ts >> 32n), Number(ts & 0xffffffffn), tb);
+            expect([converted.sec, converted.nsec]).toEqual(wiretap(ts, units, 0));
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it('takes the fast path for micro- and nanoseconds', () => {
     expect(timeBase(undefined).fastUnits).toBe(1000000);
     expect(timeBase(9).fastUnits).toBe(1000000000);

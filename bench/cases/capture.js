@@ -1,0 +1,126 @@
+'use strict';
+/**
+ * The capture layer's claims (issue 2), each measured against the other
+ * tools in the same run:
+ * - reading every frame in-process: >= 10 M frames/s (pcap and pcapng);
+ * - whole processes: >= 5x pcap-parser; tcpdump, capinfos (wiretap) and
+ *   tshark for scale;
+ * - standard input within 2x of reading the file;
+ * - peak memory < 100 MB however large the file (a several-GB capture).
+ */
+const fs = require('node:fs');
+const { fixture, have, runProcess, bestOf, bestOfAsync, NODE, ROOT } = require('../lib');
+
+const READ = `${__dirname}/../bin/read-frames.js`;
+const PCAP_PARSER = `${__dirname}/../bin/pcap-parser-count.js`;
+const CLI = `${ROOT}/bin/synack.js`;
+
+/** Frames per second reading `file` in this process (best of 5). */
+async function inProcessRate(file) {
+  const { openFile } = require('../../dist/capture/open');
+  let n = 0;
+  const seconds = await bestOfAsync(5, async () => {
+    n = 0;
+    const end = await openFile(file).run(() => n++);
+    if (end.kind !== 'eof') throw new Error(`${file}: ${end.kind}`);
+  });
+  return { frames: n, rate: n / seconds };
+}
+
+/** pcap-parser in this process, for the in-process ratio (one run: it is slow). */
+function pcapParserRate(file, frames) {
+  const pcapParser = require('pcap-parser');
+  return new Promise((resolve, reject) => {
+    const t0 = process.hrtime.bigint();
+    let n = 0;
+    const p = pcapParser.parse(file);
+    p.on('packet', () => n++);
+    p.on('error', reject);
+    p.on('end', () => {
+      if (n !== frames) reject(new Error(`pcap-parser counted ${n} frames, synack ${frames}`));
+      resolve(n / (Number(process.hrtime.bigint() - t0) / 1e9));
+    });
+  });
+}
+
+module.exports = {
+  name: 'capture',
+  description: 'reading pcap / pcapng files and streams (issue 2)',
+  async run() {
+    const rows = [];
+    const pcap = fixture('tcp-2m.pcap');
+    const pcapng = fixture('tcp-2m.pcapng');
+
+    const rp = await inProcessRate(pcap);
+    const rng = await inProcessRate(pcapng);
+    const pp = await pcapParserRate(pcap, rp.frames);
+    rows.push({
+      name: 'read 2 M-frame pcap, in-process',
+      unit: 'frames/s',
+      synack: rp.rate,
+      higherIsBetter: true,
+      baselines: [{ tool: 'pcap-parser', value: pp }],
+      target: { text: '>= 10 M frames/s', ok: rp.rate >= 10e6 },
+    });
+    rows.push({
+      name: 'read 2 M-frame pcapng, in-process',
+      unit: 'frames/s',
+      synack: rng.rate,
+      higherIsBetter: true,
+      baselines: [],
+      target: { text: '>= 10 M frames/s', ok: rng.rate >= 10e6 },
+    });
+
+    const file = bestOf(3, () => runProcess(NODE, [READ, pcap]));
+    const others = [{ tool: 'pcap-parser', value: runProcess(NODE, [PCAP_PARSER, pcap]).seconds }];
+    if (have('tcpdump')) others.push({ tool: 'tcpdump -w /dev/null', value: bestOf(3, () => runProcess('tcpdump', ['-r', pcap, '-w', '/dev/null'])).seconds });
+    if (have('capinfos')) others.push({ tool: 'capinfos -c', value: bestOf(3, () => runProcess('capinfos', ['-c', pcap])).seconds });
+    rows.push({
+      name: 'read 2 M-frame pcap, whole process',
+      unit: 's',
+      synack: file.seconds,
+      higherIsBetter: false,
+      baselines: others,
+      target: { text: '>= 5x pcap-parser', ok: others[0].value / file.seconds >= 5 },
+    });
+    const fileNg = bestOf(3, () => runProcess(NODE, [READ, pcapng]));
+    const othersNg = [];
+    if (have('capinfos')) othersNg.push({ tool: 'capinfos -c', value: bestOf(3, () => runProcess('capinfos', ['-c', pcapng])).seconds });
+    if (have('tcpdump')) othersNg.push({ tool: 'tcpdump -w /dev/null', value: bestOf(3, () => runProcess('tcpdump', ['-r', pcapng, '-w', '/dev/null'])).seconds });
+    rows.push({ name: 'read 2 M-frame pcapng, whole process', unit: 's', synack: fileNg.seconds, higherIsBetter: false, baselines: othersNg });
+
+    const piped = bestOf(3, () => runProcess(NODE, [READ, '-'], { stdinFile: pcap }));
+    const pipedOthers = [{ tool: 'synack reading the file', value: file.seconds }];
+    if (have('tcpdump')) pipedOthers.push({ tool: 'tcpdump -r - -w /dev/null', value: bestOf(3, () => runProcess('tcpdump', ['-r', '-', '-w', '/dev/null'], { stdinFile: pcap })).seconds });
+    rows.push({
+      name: 'read 2 M-frame pcap from a pipe (cat | synack -r -)',
+      unit: 's',
+      synack: piped.seconds,
+      higherIsBetter: false,
+      baselines: pipedOthers,
+      target: { text: 'within 2x of reading the file', ok: piped.seconds <= 2 * file.seconds },
+    });
+
+    const fields = ['-T', 'fields', '-e', 'frame.number', '-e', 'frame.time_epoch', '-e', 'frame.len'];
+    const cli = bestOf(3, () => runProcess(NODE, [CLI, '-r', pcap, ...fields]));
+    const cliOthers = [];
+    if (have('tshark')) cliOthers.push({ tool: 'tshark', value: runProcess('tshark', ['-r', pcap, ...fields]).seconds });
+    rows.push({ name: 'synack -r 2M.pcap -T fields -e frame.number -e frame.time_epoch -e frame.len', unit: 's', synack: cli.seconds, higherIsBetter: false, baselines: cliOthers });
+
+    const big = fixture('tcp-4g.pcap');
+    const gb = (fs.statSync(big).size / 1e9).toFixed(1);
+    const bigRead = runProcess(NODE, [READ, big]);
+    const bigCli = runProcess(NODE, [CLI, '-r', big, '-T', 'fields', '-e', 'frame.number', '-e', 'frame.len']);
+    const bigOthers = [{ tool: 'synack -T fields (whole CLI)', value: bigCli.rssMB }];
+    if (have('tcpdump')) bigOthers.push({ tool: 'tcpdump -w /dev/null', value: runProcess('tcpdump', ['-r', big, '-w', '/dev/null']).rssMB });
+    rows.push({
+      name: `peak memory reading a ${gb} GB pcap`,
+      unit: 'MB',
+      synack: bigRead.rssMB,
+      higherIsBetter: false,
+      baselines: bigOthers,
+      target: { text: '< 100 MB (reader and CLI)', ok: bigRead.rssMB < 100 && bigCli.rssMB < 100 },
+    });
+    return rows;
+  },
+};
