@@ -98,7 +98,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   { short: 'f', long: 'capture-filter', arg: 'BPF', help: "capture filter in libpcap syntax ('tcp port 8080'); also taken from trailing arguments", apply: (o, v) => (o.captureFilter = v) },
   { short: 'w', long: 'write', arg: 'FILE', help: 'save the frames read or captured (pcapng when FILE ends in .pcapng)', apply: (o, v) => (o.write = v) },
   { short: 'c', long: 'count', arg: 'N', help: 'stop after N frames', apply: (o, v) => (o.count = positiveInt('-c', v)) },
-  { short: 's', long: 'snapshot-length', arg: 'N', help: 'live capture: bytes kept per frame (default 262144)', apply: (o, v) => (o.snaplen = positiveInt('-s', v)) },
+  { short: 's', long: 'snapshot-length', arg: 'N', help: 'live capture: bytes kept per frame (at most and by default 65535, which cap fixes)', apply: (o, v) => (o.snaplen = positiveInt('-s', v)) },
   { short: 'Y', long: 'display-filter', arg: 'FILTER', help: "show only frames matching a Wireshark display filter ('tcp.flags.syn == 1')", apply: (o, v) => (o.displayFilter = v) },
   {
     short: 'T',
