@@ -1,0 +1,136 @@
+/** The pure view models and helpers of the dashboard, without a screen. */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { A_DUPLICATE_ACK, A_RETRANSMISSION, A_ZERO_WINDOW } from '../../src/analysis/seq';
+import { openFile } from '../../src/capture/open';
+import { buildArpView, onLink, parseIpv4, type LinkInfo } from '../../src/ui/dashboard/arpview';
+import { ConnDetail } from '../../src/ui/dashboard/conn-detail';
+import { columnsFor, ConnList, connLine } from '../../src/ui/dashboard/conns';
+import { hexLines } from '../../src/ui/dashboard/hex';
+import { arrow, findingNames, flagsShort } from '../../src/ui/dashboard/ladder';
+import { CaptureModel } from '../../src/ui/dashboard/model';
+import { RateMeter, sparkline } from '../../src/ui/dashboard/rates';
+import { Scroller } from '../../src/ui/dashboard/scroll';
+import { buildStreamView, payloadText } from '../../src/ui/dashboard/streamview';
+import { fit, safe, textWidth } from '../../src/ui/dashboard/text';
+import { CAPTURES } from '../helpers/paths';
+
+const text = (lines: { spans: { text: string }[] }[]): string[] => lines.map((l) => l.spans.map((s) => s.text).join(''));
+
+describe('text cells', () => {
+  it('counts a CJK character as two cells and cuts and pads to a column', () => {
+    expect(textWidth('你好')).toBe(4);
+    expect(fit('你好吗', 5)).toBe('你好…');
+    expect(textWidth(fit('你好吗', 5))).toBe(5);
+    expect(fit('ab', 4, true)).toBe('  ab');
+  });
+
+  it('escapes control characters and blessed tags in captured text', () => {
+    expect(safe('\x1b[31m{red-bg}x')).toBe('\\x1b[31m{open}red-bg{close}x');
+    // Line feeds shown where line framing cuts; C1 controls escaped; bytes that are not UTF-8 as dots.
+    expect(payloadText(Buffer.from('a\nb\r\t\x07\x9b'))).toBe('a↵b␍⇥\\x07\\x9b');
+    expect(payloadText(Uint8Array.from([0x61, 0x9b, 0x62]))).toBe('a·b');
+  });
+});
+
+describe('ladder pieces', () => {
+  it('draws arrows both ways with the label centred', () => {
+    expect(arrow('SYN', 11, true)).toBe('── SYN ───▶');
+    expect(arrow('ACK', 11, false)).toBe('◀── ACK ───');
+    expect(arrow('a very long label', 8, true)).toBe(' a ver ▶');
+    expect(flagsShort(0x12)).toBe('SYN,ACK');
+    expect(flagsShort(0x14)).toBe('RST,ACK');
+  });
+
+  it('names findings briefly', () => {
+    expect(findingNames(A_RETRANSMISSION | A_ZERO_WINDOW)).toEqual(['Retransmission', 'ZeroWindow']);
+    expect(findingNames(A_DUPLICATE_ACK)).toEqual(['Dup ACK']);
+  });
+});
+
+describe('hex view', () => {
+  it('marks exactly the selected bytes, in the hex and the ASCII column', () => {
+    const data = Uint8Array.from([0x41, 0x42, 0x43, 0x1b, 0x45, 0x46, 0x47, 0x48, 0x49, 0x4a, 0x4b, 0x4c, 0x4d, 0x4e, 0x4f, 0x50, 0x51]);
+    const lines = hexLines(data, 0, data.length, 2, 3, 16);
+    expect(lines).toHaveLength(2);
+    const hl = lines[0].filter((s) => s.hl).map((s) => s.text);
+    expect(hl).toEqual(['43 1b 45 ', 'C.E']);
+    expect(lines[0].map((s) => s.text).join('')).toBe('0000  41 42 43 1b 45 46 47 48  49 4a 4b 4c 4d 4e 4f 50  ABC.EFGHIJKLMNOP');
+    expect(lines[1][0].text).toBe('0010  ');
+  });
+});
+
+describe('scrolling', () => {
+  it('follows new rows until moved, and keeps the selection in view', () => {
+    const s = new Scroller();
+    s.follow = true;
+    s.clamp(100, 10);
+    expect([s.sel, s.top]).toEqual([99, 90]);
+    s.move(-20, 100);
+    s.clamp(150, 10);
+    expect(s.follow).toBe(false);
+    expect([s.sel, s.top]).toEqual([79, 79]);
+    s.end(150, true);
+    s.clamp(160, 10);
+    expect([s.sel, s.top]).toEqual([159, 150]);
+  });
+});
+
+describe('rates', () => {
+  it('counts frames per second and draws the last minute', () => {
+    const r = new RateMeter();
+    for (let i = 0; i < 10; i++) r.add(1000, 100);
+    for (let i = 0; i < 5; i++) r.add(1001, 100);
+    expect(r.rate(1002, false)).toEqual({ frames: 5, bytes: 500 });
+    expect(r.series(1002, 4)).toEqual([0, 10, 5, 0]);
+    expect(sparkline([0, 10, 5, 0], 6)).toBe('   █▅ ');
+  });
+});
+
+describe('subnets (the ARP lesson)', () => {
+  it('puts an address on the link when address AND mask equals the interface\'s', () => {
+    const link: LinkInfo = { iface: 'veth-a', addresses: [{ address: parseIpv4('192.168.1.12'), netmask: parseIpv4('255.255.255.0'), prefix: 24 }], gateway: parseIpv4('192.168.1.1') };
+    expect(onLink(parseIpv4('192.168.1.99'), link)).not.toBeNull();
+    expect(onLink(parseIpv4('192.168.2.99'), link)).toBeNull();
+  });
+
+  it.skipIf(!existsSync(join(CAPTURES, 'arp-ping.pcap')))('pairs requests with replies and builds the table (captures/arp-ping.pcap)', async () => {
+    const m = new CaptureModel({ source: openFile(join(CAPTURES, 'arp-ping.pcap')) });
+    await m.run();
+    const link: LinkInfo = { iface: 'veth-a', addresses: [{ address: parseIpv4('192.168.1.12'), netmask: parseIpv4('255.255.255.0'), prefix: 24 }], gateway: 0 };
+    const lines = text(buildArpView(m, link));
+    expect(lines.find((l) => l.includes('#1 who has 192.168.1.13? tell 192.168.1.12'))).toMatch(/→ #2 answered in \d+\.\d{3} ms/);
+    expect(lines.filter((l) => l.includes('who has 192.168.1.99?') && l.includes('no reply'))).toHaveLength(3);
+    expect(lines.some((l) => /192\.168\.1\.13 +is at [0-9a-f:]{17}/.test(l))).toBe(true);
+    expect(lines).toContain('  192.168.1.12 AND 255.255.255.0 = 192.168.1.0/24: addresses in 192.168.1.0/24 are on the link (ARP for them)');
+    m.dispose();
+  });
+});
+
+describe.skipIf(!existsSync(join(CAPTURES, 'split.pcap')))('connection views on captures/', () => {
+  it('shows a message spread over seven segments as one message in parts (captures/split.pcap)', async () => {
+    const m = new CaptureModel({ source: openFile(join(CAPTURES, 'split.pcap')) });
+    await m.run();
+    const d = new ConnDetail(m, 'tcp', 0, 1);
+    while (d.behind) d.update(5);
+    const lines = text(buildStreamView(m, d, 100));
+    const parts = lines.filter((l) => /^#\d+ client → server \d+ bytes: part of message 1 \(spread over 7 segments: #4\.\.#16\)$/.test(l));
+    expect(parts).toHaveLength(7);
+    m.dispose();
+  });
+
+  it('lists connections in order with columns that fit 80 cells', async () => {
+    const m = new CaptureModel({ source: openFile(join(CAPTURES, 'chat-demo.pcapng')) });
+    await m.run();
+    const list = new ConnList(m);
+    list.refresh();
+    expect(list.rows.map((r) => `${r.kind}${r.stream}`)).toEqual(['tcp0', 'udp0', 'tcp1', 'tcp2', 'tcp3']);
+    const shown = list.rows.map((r) => list.describe(r)!);
+    const cols = columnsFor(80, shown);
+    expect(cols.reduce((n, c) => n + c.width + 1, 0)).toBeLessThanOrEqual(81);
+    expect(cols.map((c) => c.title)).toEqual(expect.arrayContaining(['#', 'Proto', 'Client', 'Server', 'Teardown']));
+    expect(connLine(shown[2], cols)).toMatch(/^ +1 TCP +127\.0\.0\.1:\d+ +127\.0\.0\.1:\d+ .*refused/);
+    m.dispose();
+  });
+});
