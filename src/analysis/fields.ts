@@ -136,8 +136,8 @@ export const ANALYSIS_FIELDS: readonly FieldDef[] = [
   T('synack.conn_state', "Zeek's conn_state so far", FieldType.String, (n) => (n.conn === null ? undefined : n.conn.connState())),
 
   field(udp, udpNote, 'udp.stream', 'Stream index', FieldType.Uint, (n) => n.stream),
-  field(udp, udpNote, 'udp.time_relative', 'Time since first frame', FieldType.RelTime, (n) => n.timeRelNs),
-  field(udp, udpNote, 'udp.time_delta', 'Time since previous frame', FieldType.RelTime, (n) => n.timeDeltaNs),
+  field(udp, udpNote, 'udp.time_relative', 'Time since first frame', FieldType.RelTime, (n) => (n.timed ? n.timeRelNs : undefined)),
+  field(udp, udpNote, 'udp.time_delta', 'Time since previous frame', FieldType.RelTime, (n) => (n.timed ? n.timeDeltaNs : undefined)),
   field(udp, udpNote, 'synack.udp.message', "This datagram's message number in its direction (each datagram is one message)", FieldType.Uint, (n) => (n.message > 0 ? n.message : undefined)),
 ];
 

@@ -207,7 +207,8 @@ export class Analyzer {
       } else if (p === tcpProto) {
         if (ipLi >= 0 && fragment < 2) this.tcp.segment(pkt, li, ipLi, family, (icmpLi >= 0 && icmpLi < ipLi) || fragment === 1);
       } else if (p === udpProto) {
-        if (ipLi >= 0 && fragment < 2) fa.udp = this.udp.datagram(pkt, li, ipLi, family, (icmpLi >= 0 && icmpLi < ipLi) || fragment === 1);
+        // tshark times a first fragment's datagram like any other (it is only its TCP analysis that needs the length).
+        if (ipLi >= 0 && fragment < 2) fa.udp = this.udp.datagram(pkt, li, ipLi, family, icmpLi >= 0 && icmpLi < ipLi);
       } else if (p.name === 'icmp' || p.name === 'icmpv6') {
         icmpLi = li;
       } else if (p.name === 'arp') {

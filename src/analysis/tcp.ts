@@ -568,6 +568,7 @@ export class TcpTracker {
     const fin = (flags & FLAG_FIN) !== 0;
     const rst = (flags & FLAG_RST) !== 0;
     const ackf = (flags & FLAG_ACK) !== 0;
+    let ackedPeerFinNow = false;
 
     // Zeek first (its history records the segment as sent).
     const rxmit = seglen > 0 && (side.seq.lastSegmentFlags & (A_RETRANSMISSION | A_FAST_RETRANSMISSION | A_SPURIOUS_RETRANSMISSION)) !== 0;
@@ -649,6 +650,7 @@ export class TcpTracker {
         }
         if (peer.finFrame !== 0 && !peer.finAcked && ((ack - peer.finSeqEnd) | 0) >= 0) {
           peer.finAcked = true;
+          ackedPeerFinNow = true;
           if (peer.state === ST_FIN_WAIT_1) peer.state = ST_FIN_WAIT_2;
           else if (peer.state === ST_CLOSING) peer.state = ST_TIME_WAIT;
           else if (peer.state === ST_LAST_ACK) {
@@ -672,17 +674,20 @@ export class TcpTracker {
           } else if (conn.secondFinFrame === 0 && conn.activeCloser !== (fromClient ? CLIENT : SERVER)) {
             conn.secondFinFrame = num;
             if (conn.teardown !== 'reset') {
-              const crossed = !(ackf && peer.finFrame !== 0 && ((ack - peer.finSeqEnd) | 0) >= 0) || peer.state === ST_CLOSING;
-              const piggyback = !crossed && peer.state === ST_FIN_WAIT_1;
+              const crossed = !(ackf && ((ack - peer.finSeqEnd) | 0) >= 0);
+              // FIN+ACK acknowledging the first FIN in the same segment: the three-segment close.
+              const piggyback = !crossed && ackedPeerFinNow;
               conn.teardown = side.bytesAfterPeerFin > 0 ? 'half-close' : crossed ? 'simultaneous' : piggyback ? 'three-way' : 'four-way';
               if (crossed && side.bytesAfterPeerFin > 0) conn.teardown = 'simultaneous';
               ev?.({ type: 'tcp-teardown', conn, frame: num, kind: conn.teardown });
             }
           }
         }
-        // This side: ESTABLISHED -> FIN-WAIT-1, CLOSE-WAIT -> LAST-ACK.
+        // This side: ESTABLISHED -> FIN-WAIT-1, CLOSE-WAIT -> LAST-ACK. A FIN that does not acknowledge
+        // the peer's FIN was sent before that FIN arrived (they crossed): this side goes to CLOSING.
+        const crossedPeerFin = peer.finFrame !== 0 && !(ackf && ((ack - peer.finSeqEnd) | 0) >= 0);
         if (side.state === ST_ESTABLISHED || side.state === ST_SYN_RECEIVED || side.state === ST_SYN_SENT) side.state = ST_FIN_WAIT_1;
-        else if (side.state === ST_CLOSE_WAIT) side.state = ST_LAST_ACK;
+        else if (side.state === ST_CLOSE_WAIT) side.state = crossedPeerFin ? ST_CLOSING : ST_LAST_ACK;
         // The peer receives it.
         if (peer.state === ST_ESTABLISHED) peer.state = ST_CLOSE_WAIT;
         else if (peer.state === ST_FIN_WAIT_1) peer.state = peer.finAcked ? ST_TIME_WAIT : ST_CLOSING;

@@ -43,6 +43,8 @@ export class UdpNote {
   conv: UdpConversation | null = null;
   stream = -1;
   fromA = true;
+  /** tshark times a datagram only when it carries a payload and is not quoted in an ICMP error. */
+  timed = false;
   timeRelNs = 0;
   timeDeltaNs = 0;
   /** This datagram's message number in its direction (1-based). */
@@ -63,7 +65,10 @@ export class UdpTracker {
   /** UDP layer `li` over network layer `ipLi` (`family` 4 or 6). */
   datagram(pkt: Packet, li: number, ipLi: number, family: number, inError: boolean): UdpNote | null {
     const start = pkt.layerStart[li];
-    if (pkt.capLen - start < 4) return null;
+    // tshark reads the whole header first, and stops at a length below 8 (0 is a jumbogram only over IPv6).
+    if (pkt.capLen - start < 8) return null;
+    const ulen = pkt.u16(start + 4);
+    if (ulen < 8 && !(ulen === 0 && family === 6)) return null;
     const w = this.w;
     readKey(pkt, ipLi, family, start, w);
     const sec = pkt.frame.tsSec;
@@ -81,18 +86,20 @@ export class UdpTracker {
     n.conv = c;
     n.stream = c.stream;
     n.fromA = c.fromA(w);
-    n.timeRelNs = nsBetween(sec, nsec, c.firstSec, c.firstNsec);
-    n.timeDeltaNs = nsBetween(sec, nsec, c.prevSec, c.prevNsec);
-    c.prevSec = sec;
-    c.prevNsec = nsec;
     n.message = 0;
-    n.payload = 0;
+    const payload = pkt.layerEnd[li] - pkt.layerPayload[li];
+    n.payload = payload > 0 ? payload : 0;
+    n.timed = !inError && n.payload > 0;
+    if (n.timed) {
+      n.timeRelNs = nsBetween(sec, nsec, c.firstSec, c.firstNsec);
+      n.timeDeltaNs = nsBetween(sec, nsec, c.prevSec, c.prevNsec);
+      c.prevSec = sec;
+      c.prevNsec = nsec;
+    }
     if (inError) return n;
     const side = n.fromA ? c.a : c.b;
     side.frames++;
     side.frameBytes += pkt.frame.origLen;
-    const payload = pkt.layerEnd[li] - pkt.layerPayload[li];
-    n.payload = payload > 0 ? payload : 0;
     side.datagrams++;
     side.payloadBytes += n.payload;
     if (n.payload === 0) side.emptyDatagrams++;
