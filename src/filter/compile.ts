@@ -83,10 +83,13 @@ export class Compiler {
   constructor(private readonly text: string) {}
 
   /** For a literal that failed to convert: the unknown-name error when it looks like a field name. */
-  private literalContext(def: FieldDef | undefined, namesOnly: boolean): LiteralContext {
+  private literalContext(def: FieldDef | undefined): LiteralContext {
     return {
       def,
-      unknownName: (w: Word) => (NAME.test(w.text) && (!namesOnly || w.text.includes('.')) ? unknownNameError(w.text, w) : null),
+      // A dotted word that is no valid value is a mistyped field when a known name is close (tcp.dstprt);
+      // otherwise the value's own message says more (example.com: host names are not resolved).
+      unknownName: (w: Word) =>
+        NAME.test(w.text) && w.text.includes('.') && closestNames(w.text, knownNames(true)).length > 0 ? unknownNameError(w.text, w) : null,
     };
   }
 
@@ -200,7 +203,7 @@ export class Compiler {
 
   private constant(lits: readonly LiteralEntity[], kind: Kind, def: FieldDef | undefined): Const {
     const c = new Const(kind);
-    for (const l of lits) pushLiteral(c.out, l, kind, this.literalContext(def, true));
+    for (const l of lits) pushLiteral(c.out, l, kind, this.literalContext(def));
     return c;
   }
 

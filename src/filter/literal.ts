@@ -142,7 +142,7 @@ function toIpv4(e: LiteralEntity, ctx: LiteralContext): [number, number] {
   const m = e.t === 'word' ? IPV4.exec(e.text) : null;
   if (m === null || [m[1], m[2], m[3], m[4]].some((o) => Number(o) > 255) || (m[5] !== undefined && Number(m[5]) > 32)) {
     if (e.t === 'string') fail(e, `write the IPv4 address without quotes, not ${display(e)}`, ctx);
-    fail(e, `${display(e)} is not an IPv4 address (like 10.0.0.1 or 10.0.0.0/8)`, ctx);
+    fail(e, `${display(e)} is not an IPv4 address (like 10.0.0.1 or 10.0.0.0/8; host names are not resolved)`, ctx);
   }
   const addr = ((Number(m[1]) << 24) | (Number(m[2]) << 16) | (Number(m[3]) << 8) | Number(m[4])) >>> 0;
   const bits = m[5] === undefined ? 32 : Number(m[5]);
@@ -198,7 +198,7 @@ function toIpv6(e: LiteralEntity, ctx: LiteralContext): [Uint8Array, number] {
   const bits = slash < 0 ? -1 : /^\d{1,3}$/.test(text.slice(slash + 1)) ? Number(text.slice(slash + 1)) : 999;
   if (addr === undefined || bits > 128) {
     if (e.t === 'string') fail(e, `write the IPv6 address without quotes, not ${display(e)}`, ctx);
-    fail(e, `${display(e)} is not an IPv6 address (like fe80::1 or 2001:db8::/32)`, ctx);
+    fail(e, `${display(e)} is not an IPv6 address (like fe80::1 or 2001:db8::/32; host names are not resolved)`, ctx);
   }
   return [addr, bits];
 }
