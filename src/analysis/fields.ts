@@ -127,6 +127,8 @@ export const ANALYSIS_FIELDS: readonly FieldDef[] = [
   T('synack.dup_bytes', 'Payload bytes already received (counted once)', FieldType.Uint, (n) => (n.chunk.dupBytes > 0 ? n.chunk.dupBytes : undefined)),
   T('synack.nagle', 'Small segment released by the ACK of earlier data (Nagle, RFC 896)', FieldType.Bool, (n) => (n.nagleHoldNs > 0 ? 1 : undefined)),
   T('synack.nagle_hold', 'Time since the previous segment: how long it may have been held (Nagle)', FieldType.RelTime, (n) => (n.nagleHoldNs > 0 ? n.nagleHoldNs : undefined)),
+  T('synack.zero_window_probe', 'Zero-window probe sent as Linux does: no data, one below the next sequence number (tshark calls it a keep-alive)', FieldType.Bool, (n) => (n.zeroWindowProbe ? 1 : undefined)),
+  T('synack.zero_window_probe_ack', 'Answer to such a probe: the window is still zero', FieldType.Bool, (n) => (n.zeroWindowProbeAck ? 1 : undefined)),
   T('synack.after_fin', 'Data sent after the peer closed its side (half-close)', FieldType.Bool, (n) => (n.afterPeerFin ? 1 : undefined)),
   T('synack.state.client', 'Client state (RFC 9293) after this segment', FieldType.String, (n) => (n.conn === null ? undefined : TCP_STATE_NAMES[n.clientState])),
   T('synack.state.server', 'Server state (RFC 9293) after this segment', FieldType.String, (n) => (n.conn === null ? undefined : TCP_STATE_NAMES[n.serverState])),

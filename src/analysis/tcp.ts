@@ -16,6 +16,7 @@ import type { Packet } from '../decode/packet';
 import {
   A_FAST_RETRANSMISSION,
   A_RETRANSMISSION,
+  A_KEEP_ALIVE,
   A_REUSED_PORTS,
   A_SPURIOUS_RETRANSMISSION,
   analyzeSequence,
@@ -121,6 +122,9 @@ export class TcpSide {
   sackPermitted = false;
   timestamps = false;
   zeroWindows = 0;
+  /** This side's last segment was a Linux-style zero-window probe (see TcpNote.zeroWindowProbe). */
+  probedZeroWindow = false;
+  zeroWindowProbes = 0;
   /** tcp.analysis.ack_rtt statistics for segments this side sent (ns). */
   rttCount = 0;
   rttMinNs = 0;
@@ -262,6 +266,13 @@ export class TcpNote {
   nagleHoldNs = 0;
   /** Payload sent after the peer's FIN. */
   afterPeerFin = false;
+  /**
+   * A zero-window probe Linux-style: no data, sequence number one below the next (tcp_xmit_probe_skb),
+   * sent while the peer advertises a zero window. tshark's rules call it a keep-alive.
+   */
+  zeroWindowProbe = false;
+  /** The peer's answer to such a probe: same ACK, window still 0. */
+  zeroWindowProbeAck = false;
   /** RFC 9293 states after this segment. */
   clientState = 0;
   serverState = 0;
@@ -415,10 +426,13 @@ export class TcpTracker {
     note.framing = -1;
     note.nagleHoldNs = 0;
     note.afterPeerFin = false;
+    note.zeroWindowProbe = false;
+    note.zeroWindowProbeAck = false;
     const seglen = analysed ? reported - hlen : 0;
     note.seglen = seglen;
     const fwd = side.seq;
     const rev = peer.seq;
+    const peerWindowBefore = rev.window;
     note.window = window;
     if (analysed) {
       analyzeSequence(this.pool, fwd, rev, conn.firstRttNs, seq, ackRaw, seglen, flags, window, num, sec, nsec, r);
@@ -427,6 +441,12 @@ export class TcpTracker {
       note.relSeq = (seq - fwd.baseSeq) >>> 0;
       note.ack = flags & FLAG_ACK ? (ackRaw - rev.baseSeq) >>> 0 : ackRaw;
       note.nxtSeq = (note.relSeq + seglen + (flags & (FLAG_SYN | FLAG_FIN) ? 1 : 0)) >>> 0;
+      // Before this segment, rev.window was the peer's last advertised window.
+      note.zeroWindowProbe = (r.flags & A_KEEP_ALIVE) !== 0 && peerWindowBefore === 0;
+      note.zeroWindowProbeAck = seglen === 0 && window === 0 && peer.probedZeroWindow && (flags & (FLAG_SYN | FLAG_FIN | FLAG_RST)) === 0;
+      peer.probedZeroWindow = false;
+      side.probedZeroWindow = note.zeroWindowProbe;
+      if (note.zeroWindowProbe) side.zeroWindowProbes++;
     } else {
       note.relSeq = seq;
       note.ack = ackRaw;
