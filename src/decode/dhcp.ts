@@ -11,6 +11,7 @@
  * the getters. Options of other codes are shown by number and length.
  */
 import { computed, flag, uint, address } from './fieldkit';
+import { OccurrenceCursor, OffsetIndex } from './offsets';
 import type { Packet } from './packet';
 import { Base, FieldType, type FieldDef, type Protocol, type TreeNode } from './protocol';
 import { add, fieldNode, flagNode, hexText, ipv4Text, macText } from './treekit';
@@ -79,28 +80,11 @@ function messageEnd(pkt: Packet, li: number): number {
   return e < pkt.capLen ? e : pkt.capLen;
 }
 
-/**
- * Offsets of the options (PAD excluded, END included), found once per frame
- * and layer: a 64 KiB message can hold 30,000 options, and getters ask for
- * occurrence 0, 1, 2 ..., so walking from the start each time would be quadratic.
- */
-const index = { pkt: null as Packet | null, number: -1, li: -1, data: null as Uint8Array | null, start: -1, capLen: -1, count: 0, offsets: new Int32Array(64) };
-
-function optionIndex(pkt: Packet, li: number): typeof index {
-  const start = pkt.layerStart[li];
-  if (index.pkt === pkt && index.number === pkt.number && index.li === li && index.data === pkt.data && index.start === pkt.base + start && index.capLen === pkt.capLen) {
-    return index;
-  }
-  index.pkt = pkt;
-  index.number = pkt.number;
-  index.li = li;
-  index.data = pkt.data;
-  index.start = pkt.base + start;
-  index.capLen = pkt.capLen;
-  index.count = 0;
-  if (!hasCookie(pkt, li)) return index;
+/** Offsets of the options, PAD excluded, END included (a 64 KiB message can hold 30,000). */
+const options = new OffsetIndex((pkt, li, index) => {
+  if (!hasCookie(pkt, li)) return;
   const end = messageEnd(pkt, li);
-  let o = start + OPTIONS_START;
+  let o = pkt.layerStart[li] + OPTIONS_START;
   while (o < end) {
     const c = pkt.u8(o);
     if (c === OPT_PAD) {
@@ -108,21 +92,15 @@ function optionIndex(pkt: Packet, li: number): typeof index {
       continue;
     }
     // An option whose length runs past the message ends the walk (decode() reported it).
-    if (c !== OPT_END && (o + 2 > end || o + 2 + pkt.u8(o + 1) > end)) break;
-    if (index.count === index.offsets.length) {
-      const bigger = new Int32Array(index.offsets.length * 2);
-      bigger.set(index.offsets);
-      index.offsets = bigger;
-    }
-    index.offsets[index.count++] = o;
-    if (c === OPT_END) break;
+    if (c !== OPT_END && (o + 2 > end || o + 2 + pkt.u8(o + 1) > end)) return;
+    index.add(o);
+    if (c === OPT_END) return;
     o += 2 + pkt.u8(o + 1);
   }
-  return index;
-}
+});
 
 /** Where the last dhcpOption call found its occurrence, so occurrence k + 1 continues from there. */
-const optionCursor = { pkt: null as Packet | null, number: -1, li: -1, code: -2, k: -1, i: -1 };
+const optionCursor = new OccurrenceCursor();
 
 /**
  * Frame-relative offset of occurrence k of option `code` (-1: any code, PAD
@@ -130,24 +108,20 @@ const optionCursor = { pkt: null as Packet | null, number: -1, li: -1, code: -2,
  * whose length runs past the message stops it too.
  */
 export function dhcpOption(pkt: Packet, li: number, code: number, k: number): number {
-  const idx = optionIndex(pkt, li);
-  const c = optionCursor;
+  const idx = options.of(pkt, li);
   let seen = 0;
   let i = 0;
-  if (c.pkt === pkt && c.number === pkt.number && c.li === li && c.code === code && c.k >= 0 && c.k < k) {
-    seen = c.k + 1;
-    i = c.i + 1;
+  const at = optionCursor.resume(pkt, li, code, k);
+  if (at >= 0) {
+    if (optionCursor.lastK === k) return idx.offsets[at];
+    seen = optionCursor.lastK + 1;
+    i = at + 1;
   }
   for (; i < idx.count; i++) {
     const o = idx.offsets[i];
     if (code !== -1 && pkt.u8(o) !== code) continue;
     if (seen === k) {
-      c.pkt = pkt;
-      c.number = pkt.number;
-      c.li = li;
-      c.code = code;
-      c.k = k;
-      c.i = i;
+      optionCursor.found(pkt, li, code, k, i);
       return o;
     }
     seen++;

@@ -15,6 +15,7 @@
  * hanging or throwing.
  */
 import { computed, flag, uint } from './fieldkit';
+import { OccurrenceCursor, OffsetIndex } from './offsets';
 import type { Packet } from './packet';
 import { Base, FieldType, type FieldDef, type Protocol, type TreeNode } from './protocol';
 import { add, fieldNode, flagNode, hex0x, ipv4Text, ipv6Text } from './treekit';
@@ -117,51 +118,29 @@ function recordCount(pkt: Packet, start: number): number {
  * Reads only what was captured.
  */
 export function dnsRecord(pkt: Packet, li: number, index: number): number {
-  const r = recordIndex(pkt, li);
+  const r = records.of(pkt, li);
   return index < r.count ? r.offsets[index] : -1;
 }
 
-/**
- * Offsets of every record of the message, found once per frame and layer:
- * getters are asked for occurrence 0, 1, 2 ... and a message can announce
- * 65535 records, so walking from the start each time would be quadratic.
- */
-const index = { pkt: null as Packet | null, number: -1, li: -1, data: null as Uint8Array | null, start: -1, capLen: -1, count: 0, offsets: new Int32Array(64) };
-
-function recordIndex(pkt: Packet, li: number): typeof index {
+/** Offsets of every record of the message (a message can announce 65535 of them). */
+const records = new OffsetIndex((pkt, li, index) => {
   const start = pkt.layerStart[li];
-  if (index.pkt === pkt && index.number === pkt.number && index.li === li && index.data === pkt.data && index.start === pkt.base + start && index.capLen === pkt.capLen) {
-    return index;
-  }
-  index.pkt = pkt;
-  index.number = pkt.number;
-  index.li = li;
-  index.data = pkt.data;
-  index.start = pkt.base + start;
-  index.capLen = pkt.capLen;
-  index.count = 0;
   const end = messageEnd(pkt, li);
-  if (start + HEADER_LEN > end) return index;
+  if (start + HEADER_LEN > end) return;
   const qd = pkt.u16(start + 4);
   const total = recordCount(pkt, start);
   let o = start + HEADER_LEN;
   for (let i = 0; i < total && o < end; i++) {
-    if (index.count === index.offsets.length) {
-      const bigger = new Int32Array(index.offsets.length * 2);
-      bigger.set(index.offsets);
-      index.offsets = bigger;
-    }
-    index.offsets[index.count++] = o;
+    index.add(o);
     const n = skipName(pkt, o, end);
-    if (n < 0) break;
+    if (n < 0) return;
     if (i < qd) o = n + 4;
     else {
-      if (n + 10 > end) break;
+      if (n + 10 > end) return;
       o = n + 10 + pkt.u16(n + 8);
     }
   }
-  return index;
-}
+});
 
 /** Bytes of the message that can be read: the declared end, cut at the capture's end. */
 function messageEnd(pkt: Packet, li: number): number {
@@ -244,16 +223,17 @@ function nthRecord(pkt: Packet, li: number, k: number, questions: boolean): numb
 }
 
 /** Where the last nthRR call found its occurrence: the next occurrence continues from there. */
-const rrCursor = { pkt: null as Packet | null, number: -1, li: -1, want: null as unknown, k: -1, i: -1 };
+const rrCursor = new OccurrenceCursor();
 
 /** Occurrence k among resource records for which `want(type, rrOffset)` holds; returns the record offset. */
 function nthRR(pkt: Packet, li: number, k: number, want: (pkt: Packet, li: number, fixed: number) => boolean): number {
   let seen = 0;
   let i = 0;
-  const c = rrCursor;
-  if (c.pkt === pkt && c.number === pkt.number && c.li === li && c.want === want && c.k >= 0 && c.k < k) {
-    seen = c.k + 1;
-    i = c.i + 1;
+  const at = rrCursor.resume(pkt, li, want, k);
+  if (at >= 0) {
+    if (rrCursor.lastK === k) return nthRecord(pkt, li, at, false);
+    seen = rrCursor.lastK + 1;
+    i = at + 1;
   }
   for (; ; i++) {
     const o = nthRecord(pkt, li, i, false);
@@ -262,12 +242,7 @@ function nthRR(pkt: Packet, li: number, k: number, want: (pkt: Packet, li: numbe
     if (f < 0 || f + 10 > messageEnd(pkt, li)) return -1;
     if (!want(pkt, li, f)) continue;
     if (seen === k) {
-      c.pkt = pkt;
-      c.number = pkt.number;
-      c.li = li;
-      c.want = want;
-      c.k = k;
-      c.i = i;
+      rrCursor.found(pkt, li, want, k, i);
       return o;
     }
     seen++;
