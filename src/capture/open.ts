@@ -72,12 +72,28 @@ export async function openCapture(opts: Options): Promise<OpenedCapture> {
   const source = await openSource(opts);
   let writer: CaptureWriter | null = null;
   try {
-    if (opts.write !== undefined) writer = openWriter(opts.write, { source });
+    if (opts.write !== undefined) {
+      if (opts.read !== undefined && opts.read !== '-' && sameFile(opts.read, opts.write)) {
+        throw new CaptureError('-w names the file being read; saving would destroy it before it is read', opts.write);
+      }
+      writer = openWriter(opts.write, { source });
+    }
     const droppedTo = dropPrivileges(opts.dropUser, writer === null ? [] : [writer.fd]);
     return { source, writer, droppedTo };
   } catch (e) {
     source.stop();
     if (writer !== null) writer.close();
     throw e;
+  }
+}
+
+/** Whether two paths name the same file (hard links and symlinks included). */
+function sameFile(a: string, b: string): boolean {
+  try {
+    const sa = fs.statSync(a);
+    const sb = fs.statSync(b);
+    return sa.dev === sb.dev && sa.ino === sb.ino;
+  } catch {
+    return false; // the -w file does not exist yet
   }
 }

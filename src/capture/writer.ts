@@ -275,7 +275,11 @@ export class CaptureWriter {
 /** Opens `path` for writing ('-': standard output). Throws CaptureError. */
 export function openWriter(path: string, options: WriterOptions = {}): CaptureWriter {
   const format = options.format ?? (/\.pcapng$/i.test(path) ? 'pcapng' : 'pcap');
-  if (path === '-') return new CaptureWriter('-', 1, format, options);
+  if (path === '-') {
+    // Raw packet bytes must never reach a terminal.
+    if (process.stdout.isTTY) throw new CaptureError('standard output is a terminal: -w - writes a binary capture; pipe it into a program or name a file', '-w -');
+    return new CaptureWriter('-', 1, format, options);
+  }
   let fd: number;
   try {
     fd = fs.openSync(path, 'w', 0o644);

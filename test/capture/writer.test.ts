@@ -101,6 +101,23 @@ describe.skipIf(!HAVE_CORPUS)('-w round trips', () => {
   });
 });
 
+describe.skipIf(!HAVE_CORPUS)('-w refuses what would do harm', () => {
+  it('the file being read is not overwritten (one line, the file intact)', () => {
+    const path = save('same.pcap', readFileSync(labCapture('demo.pcap')));
+    const r = spawnSync(process.execPath, [CLI, '-r', path, '-q', '-w', path], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe(`synack: ${path}: -w names the file being read; saving would destroy it before it is read\n`);
+    expect(Buffer.compare(readFileSync(path), readFileSync(labCapture('demo.pcap')))).toBe(0);
+  });
+
+  it.skipIf(spawnSync('sh', ['-c', 'command -v script'], { stdio: 'ignore' }).status !== 0)('-w - on a terminal: packet bytes never reach it', () => {
+    // script(1) runs synack with a pseudo-terminal as standard output.
+    const r = spawnSync('script', ['-qec', `'${process.execPath}' '${CLI}' -r '${labCapture('demo.pcap')}' -w -`, '/dev/null'], { encoding: 'latin1' });
+    expect(r.status).toBe(2);
+    expect(r.stdout.trim()).toBe('synack: -w -: standard output is a terminal: -w - writes a binary capture; pipe it into a program or name a file');
+  });
+});
+
 /** Every frame of `path` with its recordOffset, in file order. */
 async function sequential(path: string): Promise<{ source: FileSource; frames: Frame[] }> {
   const source = openFile(path) as FileSource;
