@@ -132,6 +132,7 @@ export function linkTrailer(pkt: Packet, li: number): LinkTrailer | undefined {
   }
   const end = Math.min(reportedEnd, pkt.capLen);
   if (start > end) return undefined;
+  // Cooked captures keep the padding of received Ethernet frames: the same 46 bytes from the payload's start.
   const padEnd = Math.min(pkt.layerPayload[first] + MIN_PAYLOAD_LEN, reportedEnd);
   // Padding cut by the snapshot length cannot be checked for zeros: Wireshark then shows no padding and no trailer.
   if (padEnd > start && padEnd > pkt.capLen) return undefined;
@@ -198,18 +199,35 @@ const invalidLentype: FieldDef = {
   },
 };
 
-/** Wireshark names the padding eth.padding whichever layer of the chain shows it; the Ethernet layer answers. */
-const padding: FieldDef = {
+/** The outermost layer that starts a chain (Ethernet, or a cooked header), or -1. */
+function firstChain(pkt: Packet): number {
+  for (let i = 1; i < pkt.layerCount; i++) if (inChain(pkt, i)) return chainFirst(pkt, i);
+  return -1;
+}
+
+/**
+ * Wireshark names the padding eth.padding whichever layer shows it: an
+ * Ethernet header, a tag, or a Linux cooked header (received Ethernet frames
+ * keep their padding there). A field has one owning protocol, so the frame
+ * layer owns this one (index.ts registers it) and finds the chain.
+ */
+export const ethPadding: FieldDef = {
   name: 'eth.padding',
   label: 'Padding',
   type: FieldType.Bytes,
-  get: (pkt, li, k) => {
-    const t = k === 0 ? linkTrailer(pkt, li) : undefined;
+  get: (pkt, _li, k) => {
+    const first = k === 0 ? firstChain(pkt) : -1;
+    // Like every Ethernet field, none when the header itself was not captured.
+    const t = first < 0 || pkt.layerPayload[first] > pkt.capLen ? undefined : linkTrailer(pkt, first);
     return t !== undefined && t.padLen > 0 ? t.pad : undefined;
   },
-  size: (pkt, li) => linkTrailer(pkt, li)?.padLen ?? 0,
-  span: (pkt, li) => {
-    const t = linkTrailer(pkt, li);
+  size: (pkt) => {
+    const first = firstChain(pkt);
+    return first < 0 ? 0 : (linkTrailer(pkt, first)?.padLen ?? 0);
+  },
+  span: (pkt) => {
+    const first = firstChain(pkt);
+    const t = first < 0 ? undefined : linkTrailer(pkt, first);
     return t === undefined ? undefined : { offset: t.pad, length: t.padLen };
   },
 };
@@ -260,7 +278,6 @@ const fields: FieldDef[] = [
   type,
   len,
   invalidLentype,
-  padding,
   trailer,
   fcs,
   fcsStatus,

@@ -76,6 +76,10 @@ export function icmpTypeText(type: number, code: number): string {
 function hasIdSeq(type: number): boolean {
   return type === 0 || type === 8 || (type >= 13 && type <= 18);
 }
+/** RFC 8335 extended echo (PROBE) has the identifier too; its sequence number is one byte (not icmp.seq). */
+function hasIdent(type: number): boolean {
+  return hasIdSeq(type) || type === 42 || type === 43;
+}
 /** Error messages that quote the offending datagram. */
 export function isError(type: number): boolean {
   return type === 3 || type === 4 || type === 5 || type === 11 || type === 12;
@@ -91,10 +95,23 @@ function captured(pkt: Packet, li: number, n: number): boolean {
   return pkt.layerStart[li] + n <= pkt.capLen;
 }
 
-/** A field present only for some types, at a fixed offset. */
+/**
+ * The IP payload length leaves room for `n` bytes of the message: Wireshark
+ * reads type, code and checksum together, and the 4 bytes after them
+ * together, so a message cut short by the IP length shows none of them.
+ */
+function declared(pkt: Packet, li: number, n: number): boolean {
+  return pkt.layerStart[li] + n <= pkt.layerEnd[li];
+}
+function fixed(f: FieldDef): FieldDef {
+  const get = f.get;
+  return { ...f, get: (pkt, li, k) => (declared(pkt, li, FIXED_LEN) ? get(pkt, li, k) : undefined) };
+}
+
+/** A field present only for some types, at a fixed offset in the second 4 bytes. */
 function when(f: FieldDef, types: (t: number) => boolean): FieldDef {
   const get = f.get;
-  return { ...f, get: (pkt, li, k) => (captured(pkt, li, 1) && types(typeOf(pkt, li)) ? get(pkt, li, k) : undefined) };
+  return { ...f, get: (pkt, li, k) => (captured(pkt, li, 1) && declared(pkt, li, HEADER_LEN) && types(typeOf(pkt, li)) ? get(pkt, li, k) : undefined) };
 }
 
 /** Little-endian reading of a 2-byte field (icmp.ident_le, icmp.seq_le). */
@@ -123,18 +140,18 @@ export function icmpChecksumStatus(pkt: Packet, li: number): number {
   return onesSum(pkt, start, end - start) === 0xffff ? 1 : 0;
 }
 
-const type = uint('icmp.type', 'Type', 0, 1, { names: TYPE_NAMES });
-const code = uint('icmp.code', 'Code', 1, 1);
-const checksum = uint('icmp.checksum', 'Checksum', 2, 2, { base: Base.Hex });
+const type = fixed(uint('icmp.type', 'Type', 0, 1, { names: TYPE_NAMES }));
+const code = fixed(uint('icmp.code', 'Code', 1, 1));
+const checksum = fixed(uint('icmp.checksum', 'Checksum', 2, 2, { base: Base.Hex }));
 const checksumStatus: FieldDef = {
   ...computed('icmp.checksum.status', 'Checksum Status', FieldType.Uint, (pkt, li, k) =>
-    k === 0 && captured(pkt, li, FIXED_LEN) ? icmpChecksumStatus(pkt, li) : undefined,
+    k === 0 && captured(pkt, li, FIXED_LEN) && declared(pkt, li, FIXED_LEN) ? icmpChecksumStatus(pkt, li) : undefined,
   ),
   offset: 2,
   length: 2,
 };
-const ident = when(uint('icmp.ident', 'Identifier (BE)', 4, 2, { base: Base.DecHex }), hasIdSeq);
-const identLe = when(le16('icmp.ident_le', 'Identifier (LE)', 4), hasIdSeq);
+const ident = when(uint('icmp.ident', 'Identifier (BE)', 4, 2, { base: Base.DecHex }), hasIdent);
+const identLe = when(le16('icmp.ident_le', 'Identifier (LE)', 4), hasIdent);
 const seq = when(uint('icmp.seq', 'Sequence Number (BE)', 6, 2, { base: Base.DecHex }), hasIdSeq);
 const seqLe = when(le16('icmp.seq_le', 'Sequence Number (LE)', 6), hasIdSeq);
 const mtu = {

@@ -162,8 +162,8 @@ export const icmpv6: Protocol = {
       pkt.inQuote = true;
       return etherTypes.get(0x86dd) ?? fallback.data;
     }
-    // RFC 8335 PROBE extension objects are not decoded here: shown as data.
-    if (isEcho(t) || t === 160 || t === 161) return fallback.data;
+    // A PROBE request's extension objects (RFC 8335 section 2) are not decoded here: shown as data.
+    if (isEcho(t) || t === 160) return fallback.data;
     // Neighbor discovery, MLD and the rest: the body belongs to the message (shown in its tree).
     return null;
   },

@@ -9,7 +9,7 @@ import { etherTypes, fallback, ipProtocols, linkTypes, udpPorts } from './dispat
 import { dhcp } from './dhcp';
 import { dns, MDNS_PORT } from './dns';
 import { arp } from './arp';
-import { ethernet, LLC_FOLLOWS } from './ethernet';
+import { ethernet, ethPadding, LLC_FOLLOWS } from './ethernet';
 import { frame as frameProto } from './frame';
 import { icmp } from './icmp';
 import { icmpv6 } from './icmpv6';
@@ -110,6 +110,8 @@ for (const p of protocols) {
 
 // Wireshark's IPv4 and IPv6 dissectors both add ip.version: the frame layer answers for every IP header.
 registerField(frameProto, ipVersionAnyLayer);
+// eth.padding, too, is shown by Ethernet, VLAN tags and cooked headers alike.
+registerField(frameProto, ethPadding);
 
 /** The protocol whose layers carry `f`. */
 export function fieldProtocol(f: FieldDef): Protocol {

@@ -68,6 +68,12 @@ export const PROTOCOL_NAMES: ReadonlyMap<number, string> = new Map([
   [132, 'SCTP'],
 ]);
 
+/**
+ * Options Wireshark 4.0 knows (its ip_opts table): only these get ip.opt.type
+ * and ip.opt.len; others are listed in the tree as unknown.
+ */
+const KNOWN_OPTIONS = new Set([0, 1, 7, 11, 12, 25, 30, 68, 82, 94, 130, 131, 133, 134, 136, 137, 148, 149, 158, 222]);
+
 const OPTION_NAMES: ReadonlyMap<number, string> = new Map([
   [0, 'End of Options List (EOL)'],
   [1, 'No-Operation (NOP)'],
@@ -96,8 +102,8 @@ function headerLength(pkt: Packet, li: number): number {
 
 /** 1 good, 0 bad, undefined when the header was not captured whole. */
 function checksumGood(pkt: Packet, li: number): number | undefined {
-  if (stage(pkt, li) < STAGE_ALL) return undefined;
   const start = pkt.layerStart[li];
+  if (stage(pkt, li) < STAGE_ALL || start + MIN_HEADER_LEN > pkt.capLen) return undefined;
   const hlen = headerLength(pkt, li);
   if (start + hlen > pkt.capLen) return undefined;
   return onesSum(pkt, start, hlen) === 0xffff ? 1 : 0;
@@ -110,8 +116,8 @@ function checksumGood(pkt: Packet, li: number): number | undefined {
  * offset of option `k`, or -1.
  */
 function optionAt(pkt: Packet, li: number, k: number): number {
-  if (stage(pkt, li) < STAGE_ALL) return -1;
   const start = pkt.layerStart[li];
+  if (stage(pkt, li) < STAGE_ALL || start + MIN_HEADER_LEN > pkt.capLen) return -1;
   const end = start + headerLength(pkt, li);
   // Wireshark walks the options only when the whole header was captured.
   if (end > pkt.capLen) return -1;
@@ -218,14 +224,24 @@ const optType: FieldDef = {
   type: FieldType.Uint,
   names: OPTION_NAMES,
   get(pkt, li, k) {
-    const o = optionAt(pkt, li, k);
+    const o = knownOptionAt(pkt, li, k);
     return o < 0 ? undefined : pkt.u8(o);
   },
   span(pkt, li, k) {
-    const o = optionAt(pkt, li, k);
+    const o = knownOptionAt(pkt, li, k);
     return o < 0 ? undefined : { offset: o, length: 1 };
   },
 };
+
+/** Frame-relative offset of the k-th option Wireshark knows, or -1. */
+function knownOptionAt(pkt: Packet, li: number, k: number): number {
+  let seen = 0;
+  for (let i = 0; ; i++) {
+    const o = optionAt(pkt, li, i);
+    if (o < 0) return -1;
+    if (KNOWN_OPTIONS.has(pkt.u8(o)) && seen++ === k) return o;
+  }
+}
 /** Lengths of the options that have one (occurrence k is the k-th such option). */
 const optLen: FieldDef = {
   name: 'ip.opt.len',
@@ -234,7 +250,7 @@ const optLen: FieldDef = {
   get(pkt, li, k) {
     let seen = 0;
     for (let i = 0; ; i++) {
-      const o = optionAt(pkt, li, i);
+      const o = knownOptionAt(pkt, li, i);
       if (o < 0) return undefined;
       if (pkt.u8(o) <= 1) continue;
       if (seen++ === k) return pkt.u8(o + 1);

@@ -222,12 +222,11 @@ function optionAt(pkt: Packet, li: number, k: number): number {
   const end = Math.min(start + extensionLength(pkt, start), pkt.capLen, pkt.layerEnd[li]);
   let o = start + 2;
   for (let i = 0; o < end; i++) {
+    const pad1 = pkt.u8(o) === OPT_PAD1;
+    // An option is listed when its type and length bytes lie in the header (its data may run past: malformed).
+    if (!pad1 && o + 2 > end) return -1;
     if (i === k) return o;
-    if (pkt.u8(o) === OPT_PAD1) o++;
-    else {
-      if (o + 2 > end) return -1;
-      o += 2 + pkt.u8(o + 1);
-    }
+    o += pad1 ? 1 : 2 + pkt.u8(o + 1);
   }
   return -1;
 }
@@ -301,12 +300,18 @@ function optionNodes(pkt: Packet, li: number): TreeNode[] {
   return out;
 }
 
+/** An extension header the IPv6 payload length leaves no room for shows no field (Wireshark's tvb ends there). */
+function inPayload(f: FieldDef): FieldDef {
+  const get = f.get;
+  return { ...f, get: (pkt, li, k) => (pkt.layerStart[li] + 2 <= pkt.layerEnd[li] ? get(pkt, li, k) : undefined) };
+}
+
 function optionsHeader(name: 'ipv6.hopopts' | 'ipv6.dstopts', label: string): Protocol {
   const fields = [
     uint(`${name}.nxt`, 'Next Header', 0, 1, { names: PROTOCOL_NAMES }),
     uint(`${name}.len`, 'Length', 1, 1),
     lenOctets(`${name}.len_oct`),
-  ];
+  ].map(inPayload);
   const proto: Protocol = {
     name,
     label,
@@ -339,7 +344,7 @@ const routingFields = [
   lenOctets('ipv6.routing.len_oct'),
   uint('ipv6.routing.type', 'Type', 2, 1, { names: ROUTING_NAMES }),
   uint('ipv6.routing.segleft', 'Segments Left', 3, 1),
-];
+].map(inPayload);
 
 export const routing: Protocol = {
   name: 'ipv6.routing',

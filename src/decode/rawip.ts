@@ -18,9 +18,10 @@ export const rawip: Protocol = {
     const start = pkt.cursor;
     const li = pkt.push(rawip, start, start, pkt.limit);
     if (li < 0) return null;
-    if (pkt.avail(start) < 1) {
-      if (pkt.limit <= start) pkt.malformed('raw', 'empty frame');
-      else pkt.truncated(1, 0);
+    // Wireshark first looks for a PPP-in-HDLC header (0xff03), so it needs 2 bytes before the version.
+    if (pkt.limit - start < 2 || pkt.avail(start) < 2) {
+      if (pkt.limit - start < 2) pkt.malformed('raw', 'frame shorter than 2 bytes');
+      else pkt.truncated(2, pkt.avail(start));
       return null;
     }
     const version = pkt.u8(start) >> 4;

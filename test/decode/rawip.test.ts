@@ -39,7 +39,7 @@ describe('raw', () => {
 
   describe('truncated', () => {
     it('cut anywhere: the IP layer reports it', () => {
-      expectEveryCut(V4, (capLen) => (capLen === 0 ? truncatedAt('raw', 1, 0) : capLen < 20 ? truncatedAt('ip', 20, capLen) : null), { linkType: 101 });
+      expectEveryCut(V4, (capLen) => (capLen < 2 ? truncatedAt('raw', 2, capLen) : capLen < 20 ? truncatedAt('ip', 20, capLen) : null), { linkType: 101 });
     });
   });
 

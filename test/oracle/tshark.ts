@@ -41,14 +41,17 @@ export const HAVE_TSHARK = tsharkVersion() !== null;
  * Preferences every oracle run uses. synack decodes each frame on its own: it
  * does not reassemble IP fragments (the first fragment's transport header is
  * decoded, later fragments are data) nor TCP streams (each segment's payload
- * is decoded where it lies). tshark is asked to do the same, instead of
- * decoding a reassembled datagram or PDU in its last frame and nothing in the
- * frames before.
+ * is decoded where it lies), and decoding knows nothing of the connection
+ * (a retransmitted segment's payload is decoded like any other). tshark is
+ * asked to do the same, instead of decoding a reassembled datagram or PDU in
+ * its last frame and nothing in the frames before, and instead of skipping
+ * the payload of segments its analysis flags.
  */
 export const ORACLE_PREFS: readonly string[] = [
   '-o', 'ip.defragment:FALSE',
   '-o', 'ipv6.defragment:FALSE',
   '-o', 'tcp.desegment_tcp_streams:FALSE',
+  '-o', 'tcp.no_subdissector_on_error:FALSE',
 ];
 
 function cacheKey(file: string, fields: readonly string[], extra: readonly string[]): string {
