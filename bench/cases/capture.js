@@ -110,16 +110,27 @@ module.exports = {
     const big = fixture('tcp-4g.pcap');
     const gb = (fs.statSync(big).size / 1e9).toFixed(1);
     const bigRead = runProcess(NODE, [READ, big]);
-    const bigCli = runProcess(NODE, [CLI, '-r', big, '-T', 'fields', '-e', 'frame.number', '-e', 'frame.len']);
-    const bigOthers = [{ tool: 'synack -T fields (whole CLI)', value: bigCli.rssMB }];
+    const bigOthers = [];
     if (have('tcpdump')) bigOthers.push({ tool: 'tcpdump -w /dev/null', value: runProcess('tcpdump', ['-r', big, '-w', '/dev/null']).rssMB });
+    if (have('capinfos')) bigOthers.push({ tool: 'capinfos -c', value: runProcess('capinfos', ['-c', big]).rssMB });
     rows.push({
-      name: `peak memory reading a ${gb} GB pcap`,
+      name: `peak memory reading a ${gb} GB pcap (capture layer)`,
       unit: 'MB',
       synack: bigRead.rssMB,
       higherIsBetter: false,
       baselines: bigOthers,
-      target: { text: '< 100 MB (reader and CLI)', ok: bigRead.rssMB < 100 && bigCli.rssMB < 100 },
+      target: { text: '< 100 MB', ok: bigRead.rssMB < 100 },
+    });
+    // The whole pipeline on the same file: decoding, analysis (per-connection
+    // state) and -T fields output on top of the reader.
+    const bigCli = runProcess(NODE, [CLI, '-r', big, '-T', 'fields', '-e', 'frame.number', '-e', 'frame.len']);
+    rows.push({
+      name: `peak memory of synack -r (${gb} GB) -T fields -e frame.number -e frame.len`,
+      unit: 'MB',
+      synack: bigCli.rssMB,
+      higherIsBetter: false,
+      baselines: [{ tool: 'the capture layer alone', value: bigRead.rssMB }],
+      target: { text: '< 100 MB', ok: bigCli.rssMB < 100 },
     });
     return rows;
   },
