@@ -199,7 +199,7 @@ export const icmp: Protocol = {
       const c = pkt.u8(start + 1);
       const full = icmpTypeText(t, c);
       const paren = full.indexOf(' (');
-      out.push({ text: `Code: ${c}${paren > 0 && full !== TYPE_NAMES.get(t) ? ` ${full.slice(paren)}` : ''}`, field: 'icmp.code', offset: start + 1, length: 1 });
+      out.push({ text: `Code: ${c}${paren > 0 && full !== TYPE_NAMES.get(t) ? full.slice(paren) : ''}`, field: 'icmp.code', offset: start + 1, length: 1 });
     }
     const c = checksum.get(pkt, li, 0);
     if (c !== undefined) {

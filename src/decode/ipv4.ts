@@ -27,7 +27,7 @@ import { etherTypes, fallback, ipProtocols } from './dispatch';
 import { address, computed, either, flag, uint } from './fieldkit';
 import type { Packet } from './packet';
 import { Base, FieldType, type FieldDef, type Protocol, type TreeNode } from './protocol';
-import { add, fieldNode, flagNode, hex0x } from './treekit';
+import { add, bitPicture, fieldNode, flagNode, hex0x } from './treekit';
 
 export const MIN_HEADER_LEN = 20;
 
@@ -375,7 +375,7 @@ export const ipv4: Protocol = {
       const f = flags.get(pkt, li, 0) as number;
       const names = [f & 4 ? 'Reserved bit' : '', f & 2 ? "Don't fragment" : '', f & 1 ? 'More fragments' : ''].filter((s) => s !== '');
       out.push({
-        text: `Flags: ${hex0x(f, 1)}${names.length > 0 ? ', ' + names.join(', ') : ''}`,
+        text: `${bitPicture(pkt.u8(start + 6), 0xe0, 8)} = Flags: ${hex0x(f, 1)}${names.length > 0 ? ', ' + names.join(', ') : ''}`,
         field: 'ip.flags',
         offset: start + 6,
         length: 1,
@@ -383,7 +383,9 @@ export const ipv4: Protocol = {
       });
     }
     const fo = fragOffset.get(pkt, li, 0);
-    if (fo !== undefined) out.push({ text: `Fragment Offset: ${(fo as number) * 8}`, field: 'ip.frag_offset', offset: start + 6, length: 2 });
+    if (fo !== undefined) {
+      out.push({ text: `${bitPicture(pkt.u16(start + 6), 0x1fff, 16)} = Fragment Offset: ${(fo as number) * 8}`, field: 'ip.frag_offset', offset: start + 6, length: 2 });
+    }
     add(out, fieldNode(pkt, li, ttl));
     add(out, fieldNode(pkt, li, proto));
     const c = checksum.get(pkt, li, 0);
