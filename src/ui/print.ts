@@ -50,6 +50,10 @@ export async function printCapture(opts: Options, opened?: OpenedCapture): Promi
     throw e;
   }
   const { source, writer } = capture;
+  // As tcpdump's "listening on": a filter that matches nothing should not look like a hang.
+  if (source.kind === 'live' && opened === undefined && process.stderr.isTTY) {
+    process.stderr.write(`synack: capturing on ${source.name}${opts.captureFilter !== undefined ? `, filter '${opts.captureFilter}'` : ''} (Ctrl-C stops)\n`);
+  }
   // `-w -` sends the capture itself to standard output: nothing else may go there.
   const printing = opts.write !== '-';
 
