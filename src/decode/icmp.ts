@@ -182,6 +182,8 @@ export const icmp: Protocol = {
     if (pkt.cursor >= pkt.limit) return null;
     const t = pkt.u8(start);
     if (isError(t)) {
+      // An error quoting an error: Wireshark does not open the second quote (RFC 1122 3.2.2 forbids sending one).
+      if (pkt.inQuote) return null;
       // RFC 792: the quoted datagram's IP header and first 64 bits of data; its lengths need not fit.
       pkt.inQuote = true;
       return etherTypes.get(0x0800) ?? fallback.data;

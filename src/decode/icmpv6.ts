@@ -159,6 +159,8 @@ export const icmpv6: Protocol = {
     pkt.cursor = start + hlen;
     if (pkt.cursor >= pkt.limit) return null;
     if (isError(t)) {
+      // An error quoting an error: not opened further (RFC 4443 section 2.4 (e) forbids sending one).
+      if (pkt.inQuote) return null;
       pkt.inQuote = true;
       return etherTypes.get(0x86dd) ?? fallback.data;
     }

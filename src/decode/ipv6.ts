@@ -166,7 +166,7 @@ function extensionLength(pkt: Packet, off: number): number {
 }
 
 /** Shared decode of an extension header of `fixedLen` bytes (8 for fragments) or its own length. */
-function decodeExtension(pkt: Packet, proto: Protocol, fixedLen: number): Protocol | null {
+function decodeExtension(pkt: Packet, proto: Protocol, fixedLen: number, lenField: string): Protocol | null {
   const start = pkt.cursor;
   const declared = pkt.limit - start;
   const li = pkt.push(proto, start, start + 8, pkt.limit);
@@ -180,7 +180,7 @@ function decodeExtension(pkt: Packet, proto: Protocol, fixedLen: number): Protoc
   const hlen = fixedLen > 0 ? fixedLen : extensionLength(pkt, start);
   pkt.layerPayload[li] = start + hlen;
   if (hlen > declared) {
-    pkt.malformed(`${proto.name}.len`, 'extension header longer than the payload');
+    pkt.malformed(lenField, 'extension header longer than the payload');
     return null;
   }
   if (avail < hlen) {
@@ -307,6 +307,7 @@ function inPayload(f: FieldDef): FieldDef {
 }
 
 function optionsHeader(name: 'ipv6.hopopts' | 'ipv6.dstopts', label: string): Protocol {
+  const lenField = `${name}.len`;
   const fields = [
     uint(`${name}.nxt`, 'Next Header', 0, 1, { names: PROTOCOL_NAMES }),
     uint(`${name}.len`, 'Length', 1, 1),
@@ -316,7 +317,7 @@ function optionsHeader(name: 'ipv6.hopopts' | 'ipv6.dstopts', label: string): Pr
     name,
     label,
     fields,
-    decode: (pkt) => decodeExtension(pkt, proto, 0),
+    decode: (pkt) => decodeExtension(pkt, proto, 0, lenField),
     tree(pkt, li) {
       const out: TreeNode[] = [];
       for (const f of fields) add(out, fieldNode(pkt, li, f));
@@ -350,7 +351,7 @@ export const routing: Protocol = {
   name: 'ipv6.routing',
   label: 'Routing Header for IPv6',
   fields: routingFields,
-  decode: (pkt) => decodeExtension(pkt, routing, 0),
+  decode: (pkt) => decodeExtension(pkt, routing, 0, 'ipv6.routing.len'),
   tree(pkt, li) {
     const out: TreeNode[] = [];
     for (const f of routingFields) add(out, fieldNode(pkt, li, f));
@@ -383,7 +384,7 @@ export const fraghdr: Protocol = {
   name: 'ipv6.fraghdr',
   label: 'Fragment Header for IPv6',
   fields: fragFields,
-  decode: (pkt) => decodeExtension(pkt, fraghdr, 8),
+  decode: (pkt) => decodeExtension(pkt, fraghdr, 8, 'ipv6.fraghdr'),
   tree(pkt, li) {
     const out: TreeNode[] = [];
     for (const f of fragFields) add(out, fieldNode(pkt, li, f));

@@ -41,8 +41,8 @@ function typeOrLength(name: string, label: string, wantType: boolean): FieldDef 
   };
 }
 
-/** Decodes one tag of either kind: the same four bytes, under `proto`. */
-function decodeTag(pkt: Packet, proto: Protocol): Protocol | null {
+/** Decodes one tag of either kind: the same four bytes, under `proto` (`lenField` names its length field). */
+function decodeTag(pkt: Packet, proto: Protocol, lenField: string): Protocol | null {
   const start = pkt.cursor;
   const li = pkt.push(proto, start, start + TAG_LEN, pkt.limit);
   if (li < 0) return null;
@@ -59,7 +59,7 @@ function decodeTag(pkt: Packet, proto: Protocol): Protocol | null {
   }
   // A length, as in an 802.3 frame: an LLC header follows, then padding.
   pkt.layerAux[li] = AUX_CHAIN;
-  if (pkt.cursor + t > pkt.limit) pkt.malformed(`${proto.name}.len`, 'length field goes past the end of the frame');
+  if (pkt.cursor + t > pkt.limit) pkt.malformed(lenField, 'length field goes past the end of the frame');
   else pkt.limit = pkt.cursor + t;
   return etherTypes.get(LLC_FOLLOWS) ?? fallback.data;
 }
@@ -76,7 +76,7 @@ export const vlan: Protocol = {
   label: '802.1Q Virtual LAN',
   fields: [priority, dei, id, etype, len, vlanTrailer],
   decode(pkt: Packet): Protocol | null {
-    return decodeTag(pkt, vlan);
+    return decodeTag(pkt, vlan, 'vlan.len');
   },
   tree(pkt: Packet, li: number): TreeNode[] {
     const out: TreeNode[] = [];
@@ -96,7 +96,7 @@ export const ieee8021ad: Protocol = {
   label: 'IEEE 802.1ad',
   fields: [adPriority, adDei, adId, adEtype],
   decode(pkt: Packet): Protocol | null {
-    return decodeTag(pkt, ieee8021ad);
+    return decodeTag(pkt, ieee8021ad, 'ieee8021ad.len');
   },
   tree(pkt: Packet, li: number): TreeNode[] {
     const out: TreeNode[] = [];
