@@ -8,6 +8,12 @@ import * as fs from 'node:fs';
 import { isUnsafe } from './sanitize';
 
 const HEX = [48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 97, 98, 99, 100, 101, 102];
+/** ASCII of "00" .. "99": integers are written two digits at a time. */
+const DIGIT_PAIRS = new Uint8Array(200);
+for (let i = 0; i < 100; i++) {
+  DIGIT_PAIRS[i * 2] = 48 + ((i / 10) | 0);
+  DIGIT_PAIRS[i * 2 + 1] = 48 + (i % 10);
+}
 
 /** Thrown (once) when the reader of standard output went away: `synack ... | head`. */
 export class OutputClosed extends Error {
@@ -140,17 +146,33 @@ export class OutBuf {
       this.ascii(String(n));
       return;
     }
-    let digits = 1;
-    for (let t = n; t >= 10; t = (t / 10) | 0) digits++;
+    // The hot path of every output mode (sequence numbers, ports, lengths):
+    // comparisons for the digit count, 32-bit integer division for the digits.
+    const digits =
+      n < 100 ? 2 : n < 1000 ? 3 : n < 10000 ? 4 : n < 100000 ? 5 : n < 1000000 ? 6 : n < 10000000 ? 7 : n < 100000000 ? 8 : n < 1000000000 ? 9 : 10;
+    const buf = this.buf;
     let p = this.pos + digits;
     this.pos = p;
     let v = n;
-    while (v >= 10) {
-      const q = Math.floor(v / 10);
-      this.buf[--p] = 48 + (v - q * 10);
+    if (v > 0x7fffffff) {
+      const q = Math.floor(v / 100);
+      const r = (v - q * 100) * 2;
+      buf[--p] = DIGIT_PAIRS[r + 1];
+      buf[--p] = DIGIT_PAIRS[r];
       v = q;
     }
-    this.buf[--p] = 48 + v;
+    // Two digits per division.
+    while (v >= 100) {
+      const q = (v / 100) | 0;
+      const r = (v - q * 100) * 2;
+      buf[--p] = DIGIT_PAIRS[r + 1];
+      buf[--p] = DIGIT_PAIRS[r];
+      v = q;
+    }
+    if (v >= 10) {
+      buf[--p] = DIGIT_PAIRS[v * 2 + 1];
+      buf[--p] = DIGIT_PAIRS[v * 2];
+    } else buf[--p] = 48 + v;
   }
 
   int(n: number): void {

@@ -593,7 +593,9 @@ function padLeftInPlace(out: OutBuf, start: number, width: number): void {
   const n = out.pos - start;
   if (n >= width) return;
   const shift = width - n;
-  for (let i = 0; i < shift; i++) out.byte(32);
-  out.buf.copyWithin(start + shift, start, start + n);
-  out.buf.fill(32, start, start + shift);
+  // Byte loops: copyWithin and fill cost more than they move for a dozen bytes.
+  const buf = out.buf;
+  for (let i = out.pos - 1; i >= start; i--) buf[i + shift] = buf[i];
+  for (let i = start; i < start + shift; i++) buf[i] = 32;
+  out.pos += shift;
 }
