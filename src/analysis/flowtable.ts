@@ -121,11 +121,20 @@ export class FlowTable<F extends Flow> {
   ) {}
 
   find(h: number, family: number, w: KeyWords): F | null {
+    // Packets come in bursts of one conversation: try the last one found first.
+    const last = this.last;
+    if (last !== null && last.hash === h && last.current && last.family === family && last.matches(w)) return last;
     for (let f = this.buckets[h & this.mask]; f !== null; f = f.hashNext as F | null) {
-      if (f.family === family && f.matches(w)) return f;
+      if (f.family === family && f.matches(w)) {
+        this.last = f;
+        return f;
+      }
     }
     return null;
   }
+
+  /** The flow `find` returned last (cleared when it leaves the table). */
+  private last: F | null = null;
 
   /** Adds a new flow as the current one for its key and the most recent; may evict the oldest. */
   add(f: F, h: number): void {
@@ -178,6 +187,7 @@ export class FlowTable<F extends Flow> {
 
   /** Takes `f` out of the table and hands it to the owner's retire callback. */
   remove(f: F, evicted: boolean): void {
+    if (this.last === f) this.last = null;
     this.unlinkKey(f);
     if (f.lruPrev !== null) f.lruPrev.lruNext = f.lruNext;
     else this.head = f.lruNext as F | null;

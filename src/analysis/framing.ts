@@ -185,20 +185,24 @@ export class MessageSplitter {
     const end = p + n;
     const base = at - p;
     switch (this.kind) {
-      case FRAMING_LINES:
-        for (let i = p; i < end; i++) {
+      case FRAMING_LINES: {
+        // indexOf is the native memchr: bulk transfers are scanned at memory speed.
+        let i = p;
+        while (i < end) {
           if (!this.inMessage) {
             this.inMessage = true;
             this.started++;
             sink.messageStart(base + i);
           }
-          if (b[i] === 0x0a) {
-            this.inMessage = false;
-            this.ended++;
-            sink.messageEnd(base + i + 1);
-          }
+          const lf = b.indexOf(0x0a, i);
+          if (lf < 0 || lf >= end) break;
+          this.inMessage = false;
+          this.ended++;
+          sink.messageEnd(base + lf + 1);
+          i = lf + 1;
         }
         break;
+      }
       case FRAMING_LENGTH1:
       case FRAMING_LENGTH2:
       case FRAMING_LENGTH4:

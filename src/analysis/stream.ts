@@ -125,10 +125,15 @@ export class ChunkLog {
   }
 }
 
-export class DirStream implements MessageSink {
+/**
+ * One direction's byte stream. It is its own MessageSplitter (one object per
+ * direction, not two: the per-packet path touches fewer objects).
+ */
+export class DirStream extends MessageSplitter implements MessageSink {
   /** Stream offset of the next expected byte (bytes delivered in order so far, gaps included). */
   offset = 0;
-  private started = false;
+  /** The first byte's sequence number is known. */
+  private begun = false;
   /** Raw sequence number of the next expected byte. */
   nextSeq = 0;
 
@@ -141,10 +146,10 @@ export class DirStream implements MessageSink {
   dupBytes = 0;
   gaps = 0;
   gapBytes = 0;
-  /** Stream offsets where gaps start, and their lengths (first 32). */
-  readonly gapAt: number[] = [];
-  readonly gapLen: number[] = [];
-  private pending: Pending[] = [];
+  /** Stream offsets where gaps start, and their lengths (first 32; null until a gap). */
+  gapAt: number[] | null = null;
+  gapLen: number[] | null = null;
+  private pending: Pending[] | null = null;
   private pendingBytes = 0;
   /** Out-of-order segments dropped because the queue was full (their hole was then skipped). */
   oooDropped = 0;
@@ -154,11 +159,14 @@ export class DirStream implements MessageSink {
   private detect: Uint8Array | null = null;
   private detectLen = 0;
   /** Chunks delivered before the framing was known: (offset, len, frame), replayed once it is. */
-  private early: number[] = [];
+  private early: number[] | null = null;
   /** Every byte so far is text (printable, tab, CR, LF), and whether a line feed came: a long first line may be pending. */
   private allText = true;
   private sawLF = false;
-  readonly splitter = new MessageSplitter();
+  /** The message splitter of this direction (the stream itself). */
+  get splitter(): MessageSplitter {
+    return this;
+  }
 
   // Messages.
   messages = 0;
@@ -185,6 +193,7 @@ export class DirStream implements MessageSink {
     private readonly log: ChunkLog | null,
     private readonly keepAll: boolean,
   ) {
+    super();
     if (choice.kind !== FRAMING_UNDECIDED) this.setFraming(choice.kind);
   }
 
@@ -202,8 +211,8 @@ export class DirStream implements MessageSink {
 
   /** A SYN fixes where the data starts (its sequence number + 1). */
   syn(isn: number): void {
-    if (!this.started) {
-      this.started = true;
+    if (!this.begun) {
+      this.begun = true;
       this.nextSeq = (isn + 1) >>> 0;
     }
   }
@@ -214,8 +223,8 @@ export class DirStream implements MessageSink {
    */
   segment(seq: number, b: Uint8Array, p: number, cap: number, len: number, frame: number, out: ChunkFacts): void {
     if (len === 0) return;
-    if (!this.started) {
-      this.started = true;
+    if (!this.begun) {
+      this.begun = true;
       this.nextSeq = seq;
     }
     let rel = (seq - this.nextSeq) | 0;
@@ -225,7 +234,7 @@ export class DirStream implements MessageSink {
       return;
     }
     if (rel > 0) {
-      if (this.pending.length < this.limits.maxOutOfOrder && this.pendingBytes + cap <= this.limits.maxOutOfOrderBytes) {
+      if ((this.pending === null || this.pending.length < this.limits.maxOutOfOrder) && this.pendingBytes + cap <= this.limits.maxOutOfOrderBytes) {
         this.queue(seq, b, p, cap, len, frame);
         out.queued = true;
         return;
@@ -244,7 +253,7 @@ export class DirStream implements MessageSink {
       len -= skipped;
     }
     this.deliver(b, p, cap, len, frame, out);
-    if (this.pending.length > 0) this.drain();
+    if (this.pending !== null && this.pending.length > 0) this.drain();
   }
 
   /**
@@ -253,26 +262,28 @@ export class DirStream implements MessageSink {
    * gap so the stream and the framing go on. Returns the gap's length.
    */
   peerAcked(ack: number): number {
-    if (!this.started) return 0;
+    if (!this.begun) return 0;
     // The ACK of a FIN covers the FIN's sequence number, which carries no data.
     if (this.finSeen && ((ack - this.finSeq) | 0) > 0) ack = this.finSeq;
     const ahead = (ack - this.nextSeq) | 0;
     if (ahead <= 0) return 0;
     let hole = ahead;
-    if (this.pending.length > 0) {
-      const first = (this.pending[0].seq - this.nextSeq) | 0;
+    const q = this.pending;
+    if (q !== null && q.length > 0) {
+      const first = (q[0].seq - this.nextSeq) | 0;
       if (first < hole) hole = first;
     }
     if (hole <= 0) return 0;
     this.skip(hole);
-    if (this.pending.length > 0) this.drain();
+    if (q !== null && q.length > 0) this.drain();
     return hole;
   }
 
   /** End of capture: whatever still waits is delivered after marking the holes before it. */
   finish(): void {
-    while (this.pending.length > 0) {
-      const first = (this.pending[0].seq - this.nextSeq) | 0;
+    const q = this.pending;
+    while (q !== null && q.length > 0) {
+      const first = (q[0].seq - this.nextSeq) | 0;
       if (first > 0) this.skip(first);
       this.drain();
     }
@@ -282,7 +293,7 @@ export class DirStream implements MessageSink {
   private queue(seq: number, b: Uint8Array, p: number, cap: number, len: number, frame: number): void {
     const bytes = b.slice(p, p + cap);
     const item: Pending = { seq, bytes, len, frame };
-    const q = this.pending;
+    const q = (this.pending ??= []);
     let i = q.length;
     while (i > 0 && ((q[i - 1].seq - seq) | 0) > 0) i--;
     q.splice(i, 0, item);
@@ -291,11 +302,13 @@ export class DirStream implements MessageSink {
 
   private drain(): void {
     const scratch = DRAIN_FACTS;
-    while (this.pending.length > 0) {
-      const head = this.pending[0];
+    const q = this.pending;
+    if (q === null) return;
+    while (q.length > 0) {
+      const head = q[0];
       const rel = (head.seq - this.nextSeq) | 0;
       if (rel > 0) return;
-      this.pending.shift();
+      q.shift();
       this.pendingBytes -= head.bytes.length;
       scratch.reset();
       if (rel + head.len <= 0) {
@@ -312,6 +325,10 @@ export class DirStream implements MessageSink {
   private skip(n: number): void {
     this.gaps++;
     this.gapBytes += n;
+    if (this.gapAt === null || this.gapLen === null) {
+      this.gapAt = [];
+      this.gapLen = [];
+    }
     if (this.gapAt.length < 32) {
       this.gapAt.push(this.offset);
       this.gapLen.push(n);
@@ -320,8 +337,8 @@ export class DirStream implements MessageSink {
     this.offset += n;
     if (this.framing === FRAMING_UNDECIDED) this.decide(true);
     this.closeCurrentAsSplit();
-    this.splitter.gap();
-    if (this.splitter.kind === FRAMING_NONE && this.framing !== FRAMING_NONE) this.framing = FRAMING_NONE;
+    this.gap();
+    if (this.kind === FRAMING_NONE && this.framing !== FRAMING_NONE) this.framing = FRAMING_NONE;
   }
 
   private deliver(b: Uint8Array, p: number, cap: number, len: number, frame: number, out: ChunkFacts): void {
@@ -334,7 +351,7 @@ export class DirStream implements MessageSink {
     if (this.framing === FRAMING_UNDECIDED) {
       this.scanText(b, p, cap);
       this.gather(b, p, cap);
-      this.early.push(at, cap, frame);
+      (this.early ??= []).push(at, cap, frame);
       this.decide(false);
       if (this.framing === FRAMING_UNDECIDED) return;
       // Decided now: the earlier chunks were replayed by decide(); this one too, with its facts.
@@ -345,8 +362,8 @@ export class DirStream implements MessageSink {
     // Bytes on the wire but not captured: the framing loses track of them.
     if (cap < len) {
       this.closeCurrentAsSplit();
-      this.splitter.gap();
-      if (this.splitter.kind === FRAMING_NONE) this.framing = FRAMING_NONE;
+      this.gap();
+      if (this.kind === FRAMING_NONE) this.framing = FRAMING_NONE;
     }
   }
 
@@ -378,7 +395,15 @@ export class DirStream implements MessageSink {
     const room = DETECT_BYTES - this.detectLen;
     if (room <= 0) return;
     const n = cap < room ? cap : room;
-    if (this.detect === null) this.detect = new Uint8Array(DETECT_BYTES);
+    const need = this.detectLen + n;
+    // Sized to what arrives (most directions decide on their first small segment).
+    if (this.detect === null || this.detect.length < need) {
+      let size = this.detect === null ? 64 : this.detect.length;
+      while (size < need) size *= 2;
+      const d = new Uint8Array(size < DETECT_BYTES ? size : DETECT_BYTES);
+      if (this.detect !== null) d.set(this.detect.subarray(0, this.detectLen));
+      this.detect = d;
+    }
     this.detect.set(b.subarray(p, p + n), this.detectLen);
     this.detectLen += n;
   }
@@ -408,8 +433,8 @@ export class DirStream implements MessageSink {
     if (kind === FRAMING_UNDECIDED) return;
     this.setFraming(kind);
     // Replay what arrived before the decision (all but the chunk being delivered now, which the caller frames).
-    const early = this.early;
-    this.early = [];
+    const early = this.early ?? [];
+    this.early = null;
     const replay = final ? early.length : early.length - 3;
     const d = this.detect;
     for (let i = 0; i < replay; i += 3) {
@@ -422,7 +447,7 @@ export class DirStream implements MessageSink {
         this.frameChunk(d, at, this.detectLen - at, at, early[i + 2], DRAIN_FACTS);
         if (this.detectLen - at === 0) this.continueMessage(early[i + 2]);
       } else {
-        this.splitter.gap();
+        this.gap();
       }
     }
     this.detect = null;
@@ -431,11 +456,11 @@ export class DirStream implements MessageSink {
 
   private setFraming(kind: number): void {
     this.framing = kind;
-    this.splitter.reset(kind, kind === FRAMING_FIXED ? this.choice.size : 0);
+    this.reset(kind, kind === FRAMING_FIXED ? this.choice.size : 0);
   }
 
   private frameChunk(b: Uint8Array, p: number, cap: number, at: number, frame: number, out: ChunkFacts): void {
-    const s = this.splitter;
+    const s: MessageSplitter = this;
     if (s.kind === FRAMING_NONE || cap === 0) return;
     this.curFrame = frame;
     const before = this.messages;
@@ -461,7 +486,7 @@ export class DirStream implements MessageSink {
 
   /** A chunk inside the current message whose bytes are not at hand (known to hold no boundary). */
   private continueMessage(frame: number): void {
-    if (!this.splitter.inMessage) return;
+    if (!this.inMessage) return;
     this.curSegments++;
     const i = this.messages - 1;
     if (i < this.messagesKept && this.msgLastFrame !== null && this.msgSegments !== null) {
@@ -472,7 +497,7 @@ export class DirStream implements MessageSink {
 
   /** A gap ends the current message: it counts as split (its bytes crossed a boundary we cannot see). */
   private closeCurrentAsSplit(): void {
-    if (this.splitter.inMessage && this.curSegments > 1) this.splitMessages++;
+    if (this.inMessage && this.curSegments > 1) this.splitMessages++;
     this.curSegments = 0;
   }
 

@@ -93,9 +93,17 @@ export type TeardownKind =
 export const CLIENT = 0;
 export const SERVER = 1;
 
-/** Everything tracked about one side (the sender of segments in that direction). */
-export class TcpSide {
-  readonly seq = new SeqFlow();
+/**
+ * Everything tracked about one side (the sender of segments in that
+ * direction). It is its own SeqFlow (tshark's per-direction state), so a
+ * connection is a handful of objects, not a tree of them.
+ */
+export class TcpSide extends SeqFlow {
+  /** The sequence-analysis state of this side (the side itself). */
+  get seq(): SeqFlow {
+    return this;
+  }
+
   state = ST_CLOSED;
   /** Frames and bytes on the wire (tshark's conversation table counts these). */
   frames = 0;
@@ -507,7 +515,8 @@ export class TcpTracker {
     // Options: window scale (any segment, as tshark), SACK blocks for bytes in flight, and the SYN's offers.
     // Options cut by the snapshot length stop tshark's dissection before it prints the analysis.
     const optionsCut = pkt.capLen < start + hlen;
-    if (hlen > 20) this.options(pkt, li, flags, side, fwd, rev);
+    // Linux data segments carry NOP, NOP, timestamps and nothing else: no window scale, no SACK to read.
+    if (hlen > 20 && !(hlen === 32 && !optionsCut && pkt.u32(start + 20) === 0x0101080a)) this.options(pkt, li, flags, side, fwd, rev);
     note.printed = analysed && !optionsCut;
     note.tapped = !optionsCut;
     if (note.printed && r.exists) note.initialRttNs = conn.firstRttNs;
@@ -737,10 +746,13 @@ export class TcpTracker {
   /** Byte stream, messages and Nagle evidence of a segment (the sequence analysis already ran). */
   private bytes(conn: TcpConnection, side: TcpSide, peer: TcpSide, pkt: Packet, li: number, flags: number, seq: number, ack: number, seglen: number, hlen: number, num: number, sec: number, nsec: number, note: TcpNote): void {
     const o = this.opts;
-    if (side.stream === null && (seglen > 0 || flags & (FLAG_SYN | FLAG_FIN))) side.stream = this.newStream(conn, side === conn.client ? CLIENT : SERVER);
+    // A direction's byte stream exists once it carries data (a SYN flood costs no streams).
+    if (side.stream === null && seglen > 0 && (flags & FLAG_RST) === 0) {
+      side.stream = this.newStream(conn, side === conn.client ? CLIENT : SERVER);
+      if (side.sawSyn) side.stream.syn(side.isn);
+    }
     const st = side.stream;
     if (st !== null) {
-      if (flags & FLAG_SYN) st.syn(seq);
       if (seglen > 0 && (flags & FLAG_RST) === 0) {
         const payload = pkt.layerStart[li] + hlen;
         const cap = pkt.capLen > payload ? Math.min(pkt.capLen - payload, seglen) : 0;
@@ -748,6 +760,11 @@ export class TcpTracker {
         note.framing = st.framing;
       }
       if (flags & FLAG_FIN) st.fin((seq + seglen + (flags & FLAG_SYN ? 1 : 0)) >>> 0);
+    }
+    // An ACK beyond anything the peer sent: data the capture missed. Its stream starts here, with the gap.
+    if (flags & FLAG_ACK && peer.stream === null && peer.sawSyn && peer.nextSeq !== 0 && ((ack - peer.nextSeq) | 0) > 0) {
+      peer.stream = this.newStream(conn, peer === conn.client ? CLIENT : SERVER);
+      peer.stream.syn(peer.isn);
     }
     // An ACK beyond what the peer's stream has: those bytes were not captured.
     if (flags & FLAG_ACK && peer.stream !== null) {
