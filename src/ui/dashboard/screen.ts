@@ -37,6 +37,14 @@ type PaneId = 'list' | 'detail' | 'hex' | 'conns' | 'ladder' | 'stream' | 'udp' 
 
 /** Minimum time between two draws (20 per second). */
 export const FRAME_MS = 50;
+/**
+ * While a file loads, the rows on screen do not change (the list shows the
+ * file's start); only the progress does. Drawing 4 times a second leaves the
+ * reading its time.
+ */
+export const LOADING_FRAME_MS = 250;
+/** Rows kept built (a few screenfuls): a row's frame never changes, only its analysis flags may. */
+const ROW_CACHE = 1024;
 
 export interface ScreenIO {
   input?: NodeJS.ReadableStream;
@@ -92,6 +100,8 @@ export class Dashboard {
   // Draw throttling.
   private timer: NodeJS.Timeout | null = null;
   private lastDraw = 0;
+  /** A draw with packet rows happened (the first screen is up). */
+  private drewRows = false;
   private ticker: NodeJS.Timeout | null = null;
   private destroyed = false;
   /** Draws so far (tests and the benchmark read it). */
@@ -104,6 +114,7 @@ export class Dashboard {
   private readonly expanded = new Set<string>();
   private readonly seenKeys = new Set<string>();
   private hexBytes = new Uint8Array(0);
+  private readonly rowCache = new Map<number, { flags: number; row: Row }>();
 
   // Connections.
   private readonly connList: ConnList;
@@ -166,7 +177,12 @@ export class Dashboard {
 
     this.screen.on('keypress', (ch: string | undefined, key: blessed.Widgets.Events.IKeyEventArg) => this.onKey(ch, key));
     this.screen.on('resize', () => this.draw());
-    model.onChange(() => this.requestDraw());
+    model.onChange(() => {
+      // A file's first chunk takes a while to read (cold code, a megabyte at a time): the first
+      // screen is drawn as soon as a screenful of frames is in, once, from within the reading.
+      if (!this.drewRows && !model.isLive && model.count >= ((this.screen.height as number) || 24)) this.draw();
+      else this.requestDraw();
+    });
     if (model.isLive) {
       // Rates and the sparkline move with the clock even when no frame comes.
       this.ticker = setInterval(() => this.requestDraw(), 1000);
@@ -185,7 +201,8 @@ export class Dashboard {
   /** Schedules a draw: at most one per FRAME_MS, never from inside the packet loop itself. */
   requestDraw(): void {
     if (this.timer !== null || this.destroyed) return;
-    const wait = Math.max(0, this.lastDraw + FRAME_MS - Date.now());
+    const gap = this.model.state === 'loading' && !this.model.isLive && this.drewRows ? LOADING_FRAME_MS : FRAME_MS;
+    const wait = Math.max(0, this.lastDraw + gap - Date.now());
     this.timer = setTimeout(() => {
       this.timer = null;
       this.draw();
@@ -197,6 +214,7 @@ export class Dashboard {
     if (this.destroyed) return;
     this.lastDraw = Date.now();
     this.draws++;
+    if (this.model.shownCount > 0) this.drewRows = true;
     if (this.model.state !== 'live' && this.model.state !== 'loading' && this.ticker !== null) {
       clearInterval(this.ticker);
       this.ticker = null;
@@ -336,12 +354,19 @@ export class Dashboard {
     const W = this.width();
     const live = m.source.kind === 'live';
     const nowSec = live ? Math.max(m.rates.latest, Math.floor(Date.now() / 1000)) : m.rates.latest;
-    const done = m.state !== 'live' && m.state !== 'loading';
-    const r = m.rates.rate(nowSec, done && !live);
+    // Live: the last complete second. A file: the average over the capture's own time span.
+    let rate: string;
+    if (m.isLive) {
+      const r = m.rates.rate(nowSec, false);
+      rate = `${compact(r.frames)} fr/s ${byteText(r.bytes)}/s`;
+    } else {
+      const span = m.count > 1 ? m.index.nsBetween(1, m.count) / 1e9 : 0;
+      rate = span > 0 ? `avg ${compact(m.count / span)} fr/s ${byteText(Math.round(m.bytes / span))}/s` : '';
+    }
     const left =
       `{bold}synack{/} ${safe(this.opts.sourceText)}` +
       (m.captureFilter !== '' ? ` {gray-fg}[${safe(m.captureFilter)}]{/}` : '') +
-      `  ${this.stateText()}  ${compact(m.count)} frames ${byteText(m.bytes)}  ${compact(r.frames)} fr/s ${byteText(r.bytes)}/s`;
+      `  ${this.stateText()}  ${compact(m.count)} frames ${byteText(m.bytes)}  ${rate}`;
     const leftWidth = visibleWidth(left);
     const room = W - leftWidth - 2;
     let line1 = left;
@@ -493,14 +518,25 @@ export class Dashboard {
     p.scroll.clamp(count, h);
     // Rows on screen are built first: the address columns take the width their addresses need.
     const rows = new Map<number, Row>();
-    for (let i = p.scroll.top; i < Math.min(count, p.scroll.top + h); i++) rows.set(i, buildRow(m, m.shownFrame(i)));
+    for (let i = p.scroll.top; i < Math.min(count, p.scroll.top + h); i++) rows.set(i, this.row(m.shownFrame(i)));
     const cols = listColumns(w, rows.values(), m.count);
     const title = [fit('No.', cols.no, true), fit('Time', cols.time, true), fit('Source', cols.addr), fit('Destination', cols.addr), fit('Proto', cols.proto), fit('Len', cols.len, true), 'Info'].join(' ');
     return {
       title: fit(title, w),
       count,
-      line: (i, width, sel) => rowText(rows.get(i) ?? buildRow(m, m.shownFrame(i)), cols, width, sel),
+      line: (i, width, sel) => rowText(rows.get(i) ?? this.row(m.shownFrame(i)), cols, width, sel),
     };
+  }
+
+  /** The row of frame `n`, built once (again when its analysis flags changed: a segment framed late). */
+  private row(n: number): Row {
+    const flags = this.model.analyzer.facts?.flags(n) ?? 0;
+    const hit = this.rowCache.get(n);
+    if (hit !== undefined && hit.flags === flags) return hit.row;
+    if (this.rowCache.size >= ROW_CACHE) this.rowCache.clear();
+    const row = buildRow(this.model, n);
+    this.rowCache.set(n, { flags, row });
+    return row;
   }
 
   /** The frame selected in the packet list (0: none). */
