@@ -22,6 +22,7 @@ import {
   Const,
   CountOperand,
   FieldOperand,
+  layerShown,
   LenOperand,
   NegOperand,
   NumFnOperand,
@@ -529,9 +530,10 @@ function fieldPresent(def: FieldDef, proto: Protocol): PacketPredicate {
   };
 }
 
+/** Some layer of `proto` that tshark would show as a tree item (see layerShown). */
 function protoPresent(proto: Protocol): PacketPredicate {
   return (pkt) => {
-    for (let li = 0; li < pkt.layerCount; li++) if (pkt.layerProto[li] === proto) return true;
+    for (let li = 0; li < pkt.layerCount; li++) if (pkt.layerProto[li] === proto && layerShown(pkt, li)) return true;
     return false;
   };
 }

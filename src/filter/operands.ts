@@ -125,6 +125,26 @@ export class FieldOperand extends Operand {
 }
 
 /**
+ * A protocol is present when tshark would show its tree item. The decoders
+ * keep a layer whose header the snapshot length cut, to report the
+ * truncation; tshark adds the item of most protocols before reading their
+ * fields, so a truncated tcp or ip still matches `-Y tcp` (seen in the
+ * corpus: arp, ip, ipv6, tcp, udp, icmp, dhcp, ipv6.routing), but not a
+ * layer with no captured byte at all (`-Y icmp` skips an IP packet whose ICMP
+ * header was not captured), and not these, whose dissectors read the whole
+ * fixed header first (l2tp-avp-overflow.pcap: 8 bytes of Ethernet;
+ * ip6_frag_asan.pcap: 6 bytes of a fragment header).
+ */
+const ITEM_NEEDS_WHOLE_HEADER = new Set(['eth', 'ipv6.fraghdr']);
+
+export function layerShown(pkt: Packet, li: number): boolean {
+  if (li === 0) return true;
+  const start = pkt.layerStart[li];
+  if (start >= pkt.capLen) return false;
+  return !ITEM_NEEDS_WHOLE_HEADER.has(pkt.layerProto[li].name) || pkt.layerPayload[li] <= pkt.capLen;
+}
+
+/**
  * A protocol as a value: its header bytes for slices and len() (ip[0], the
  * tree item's length), and all its bytes to the end of the layer for
  * contains and matches (Wireshark searches the protocol's whole tvb:
@@ -145,7 +165,7 @@ export class ProtoOperand extends Operand {
     const total = layers === undefined ? 0 : countLayers(pkt, proto);
     let index = 0;
     for (let li = 0; li < pkt.layerCount; li++) {
-      if (pkt.layerProto[li] !== proto) continue;
+      if (pkt.layerProto[li] !== proto || !layerShown(pkt, li)) continue;
       index++;
       if (layers !== undefined && !layerWanted(layers, index, total)) continue;
       const start = pkt.layerStart[li];

@@ -15,7 +15,8 @@
  *
  * The corpus choice covers TCP (BGP, SSH, PPTP, MPTCP, TFO, RSTs with data),
  * UDP, DNS, DHCP, ARP, ICMP and ICMPv6, VLAN and QinQ, Linux cooked, raw IP
- * and IPv6 link types, and truncated frames. Captures whose payload tshark
+ * and IPv6 link types, and frames cut inside or before a header (a protocol
+ * counts as present only where tshark shows its tree item). Captures whose payload tshark
  * decodes through tunnels synack leaves as data (GRE, VXLAN, Geneve, ERSPAN)
  * are left out: they test decoders synack does not have, not the filter.
  */
@@ -45,12 +46,17 @@ const CORPUS_FILES = [
   'resp_3_malicious.pcap', 'rpvstp-trunk-native-vid5.pcap', 'ssh.pcap', 'tcp_eight_lowest_weight_flags_set.pcap',
   'tcp_rst_data-trunc.pcap', 'tcp_rst_data.pcap', 'tcp_rst_diag_payload-trunc.pcap', 'tcp_rst_diag_payload.pcap',
   'tfo-5c1fa7f9ae91.pcap', 'vrrp-vrrp_print-oobr-2.pcap', 'vrrp.pcap', 'whois.pcap',
+  // Layers the snapshot length cut: empty (zero-length frames, an ICMP header not captured) or
+  // partial (8 bytes of Ethernet, 6 of an IPv6 fragment header, 12 of TCP, 4 of UDP).
+  'bgp_vpn_rt-oobr.pcap', 'ip_ts_opts_asan.pcap', 'l2tp-avp-overflow.pcap', 'pim_header_asan-2.pcap',
+  'ip6_frag_asan.pcap', 'tcp_header_heapoverflow.pcap', 'udp-length-heapoverflow.pcap', 'extract_read2_asan.pcap',
 ];
 
 /** The filters, grouped by what they exercise. Each group states why it is there. */
 const FILTERS: readonly string[] = [
   // protocols alone: presence of a layer
-  'tcp', 'udp', 'ip', 'ipv6', 'eth', 'arp', 'icmp', 'icmpv6', 'vlan', 'dns', 'dhcp', 'sll', 'frame',
+  'tcp', 'udp', 'ip', 'ipv6', 'eth', 'arp', 'icmp', 'icmpv6', 'vlan', 'dns', 'dhcp', 'sll', 'frame', 'ipv6.fraghdr',
+  'len(eth) < 14', 'eth[0:1] == 00 || !eth',
   // flags, as booleans and as masks
   'tcp.flags.syn == 1 && tcp.flags.ack == 0',
   'tcp.flags.syn == 1 and tcp.flags.ack == 1',
@@ -93,7 +99,9 @@ const FILTERS: readonly string[] = [
   'frame.len < 60',
   'frame.cap_len < frame.len',
   'frame.number in {1, 10..20, 2000..2100}',
-  'frame.time_delta > 1',
+  // Bounded: tshark 4.0 compares time offsets in 32 bits, so the damaged time stamps of some
+  // corpus files (deltas of +-4294901760 s) compare wrongly there; synack compares them as numbers.
+  'frame.time_delta > 1 && frame.time_delta < 60',
   'frame.interface_id == 0',
   // fields on both sides, and tshark 4.0's quantified comparisons (!= is "all differ")
   'tcp.port != 179',
