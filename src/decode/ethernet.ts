@@ -25,8 +25,8 @@ export const MAX_8023_LENGTH = 1500;
 export const MIN_ETHERTYPE = 0x0600;
 /** Pseudo-ethertype under which the LLC decoder is registered. */
 export const LLC_FOLLOWS = 0x10000;
-/** Payloads shorter than this are padded by the sender to a 64-byte frame (IEEE 802.3 clause 4.2.3.3). */
-export const MIN_PAYLOAD_LEN = 46;
+/** Frames shorter than this (without FCS) are padded by the sender (IEEE 802.3 clause 4.2.3.3). */
+export const MIN_FRAME_LEN = 60;
 
 /**
  * layerAux bit: this layer belongs to an Ethernet chain (Ethernet, then its
@@ -103,7 +103,7 @@ const MIN_LEN_WITH_FCS = 64;
  * Padding, trailer and FCS of the chain that layer `li` belongs to: the bytes
  * after the end its payload declares (IPv4 total length, ARP's size, the
  * 802.3 length), or undefined when the payload takes the whole frame.
- * Padding fills the payload to 46 bytes (IEEE 802.3 clause 4.2.3.3); what
+ * Padding fills the frame to 60 bytes (IEEE 802.3 clause 4.2.3.3); what
  * follows it, or all of it when the would-be padding is not all zeros
  * (Wireshark's default "padding is zeros"), is the trailer. When the capture
  * does not say whether frames carry an FCS, Wireshark guesses, for a plain
@@ -132,8 +132,8 @@ export function linkTrailer(pkt: Packet, li: number): LinkTrailer | undefined {
   }
   const end = Math.min(reportedEnd, pkt.capLen);
   if (start > end) return undefined;
-  // Cooked captures keep the padding of received Ethernet frames: the same 46 bytes from the payload's start.
-  const padEnd = Math.min(pkt.layerPayload[first] + MIN_PAYLOAD_LEN, reportedEnd);
+  // Padding fills the frame to 60 bytes from its first header (for a cooked header too, as Wireshark counts it).
+  const padEnd = Math.min(pkt.layerStart[first] + MIN_FRAME_LEN, reportedEnd);
   // Padding cut by the snapshot length cannot be checked for zeros: Wireshark then shows no padding and no trailer.
   if (padEnd > start && padEnd > pkt.capLen) return undefined;
   let padLen = padEnd > start ? padEnd - start : 0;

@@ -248,15 +248,25 @@ const optLen: FieldDef = {
   label: 'Length',
   type: FieldType.Uint,
   get(pkt, li, k) {
-    let seen = 0;
-    for (let i = 0; ; i++) {
-      const o = knownOptionAt(pkt, li, i);
-      if (o < 0) return undefined;
-      if (pkt.u8(o) <= 1) continue;
-      if (seen++ === k) return pkt.u8(o + 1);
-    }
+    const o = optionWithLength(pkt, li, k);
+    return o < 0 ? undefined : pkt.u8(o + 1);
+  },
+  span(pkt, li, k) {
+    const o = optionWithLength(pkt, li, k);
+    return o < 0 ? undefined : { offset: o + 1, length: 1 };
   },
 };
+
+/** The k-th known option that has a length byte (all but EOL and NOP), or -1. */
+function optionWithLength(pkt: Packet, li: number, k: number): number {
+  let seen = 0;
+  for (let i = 0; ; i++) {
+    const o = knownOptionAt(pkt, li, i);
+    if (o < 0) return -1;
+    if (pkt.u8(o) <= 1) continue;
+    if (seen++ === k) return o;
+  }
+}
 
 export const ipv4: Protocol = {
   name: 'ip',

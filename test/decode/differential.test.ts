@@ -143,8 +143,29 @@ export const EXCEPTIONS: readonly Exception[] = [
     id: 'arp-hardware-dissectors',
     reason:
       'ARP for AX.25 (hardware type 3) and ATM (19) goes to dedicated Wireshark dissectors (arp:arp, arp:atmarp) with ' +
-      'their own layouts; synack decodes every ARP with the RFC 826 layout',
-    applies: (c) => /:arp:(arp|atmarp)$/.test(c.tsharkProtocols) && (c.field.startsWith('arp.') || c.field === 'frame.protocols'),
+      'their own layouts (and lengths, hence padding); synack decodes every ARP with the RFC 826 layout',
+    applies: (c) =>
+      /:arp:(arp|atmarp)$/.test(c.tsharkProtocols) && (c.field.startsWith('arp.') || c.field === 'frame.protocols' || LINK_TRAILER_FIELDS.has(c.field)),
+  },
+  {
+    id: 'tshark-stopped-at-malformed',
+    reason:
+      'tshark marked the frame [Malformed Packet]: one of its dissectors threw on fuzzed bytes (an IPv6 option of the wrong ' +
+      'length, a UDP length beyond the datagram ...) and dissection stopped there; synack, which checks less of each ' +
+      'protocol\'s semantics, decoded further. Excused only where tshark shows less than synack: its protocols a prefix ' +
+      'of synack\'s, its occurrences the first of synack\'s',
+    applies(c) {
+      if ((c.tsharkRow.get('_ws.malformed') ?? '') === '') return false;
+      if (c.field === 'frame.protocols') return c.synack.startsWith(c.tshark + ':');
+      return properPrefix(c.tshark, c.synack);
+    },
+  },
+  {
+    id: 'invalid-timestamp-fraction',
+    reason:
+      'fuzzed captures whose records hold a fraction of a second of 10^9 or more: tshark prints the delta unnormalised ' +
+      '(10 decimals), synack carries the excess into the seconds',
+    applies: (c) => (c.field === 'frame.time_relative' || c.field === 'frame.time_delta') && /\.\d{10,}$/.test(c.tshark),
   },
   {
     id: 'ipv6-bad-version-rejected',
