@@ -134,15 +134,16 @@ export function linkTrailer(pkt: Packet, li: number): LinkTrailer | undefined {
   if (start > end) return undefined;
   // Padding fills the frame to 60 bytes from its first header (for a cooked header too, as Wireshark counts it).
   const padEnd = Math.min(pkt.layerStart[first] + MIN_FRAME_LEN, reportedEnd);
-  // Padding cut by the snapshot length cannot be checked for zeros: Wireshark then shows no padding and no trailer.
-  if (padEnd > start && padEnd > pkt.capLen) return undefined;
   let padLen = padEnd > start ? padEnd - start : 0;
-  for (let i = 0; i < padLen; i++) {
+  const checkable = Math.min(padLen, end - start);
+  for (let i = 0; i < checkable; i++) {
     if (pkt.u8(start + i) !== 0) {
       padLen = 0;
       break;
     }
   }
+  // Zeros so far but the padding cut by the snapshot length: Wireshark cannot tell, and shows neither padding nor trailer.
+  if (padLen > checkable) return undefined;
   return { pad: start, padLen, trailer: start + padLen, trailerLen: end - start - padLen, fcs };
 }
 

@@ -124,6 +124,10 @@ describe('ethernet', () => {
       const pkt = decode(frameOf(ARP_PADDED, { capLen: 50 }));
       expectAbsent(pkt, ['eth.padding', 'eth.trailer']);
       expect(problem(pkt)).toEqual({ kind: 'none' });
+      // A non-zero byte among the captured ones settles it: no padding, the captured bytes are a trailer.
+      const cut = decode(frameOf(ARP_TRAILER, { capLen: 50 }));
+      expectFields(cut, { 'eth.trailer': ['000000008a000000'] });
+      expectAbsent(cut, ['eth.padding']);
     });
   });
 
