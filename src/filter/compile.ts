@@ -49,7 +49,7 @@ const OP_TEXT: Readonly<Record<CmpOp, string>> = {
   [CmpOp.Ge]: '>=',
 };
 
-const NAME = /^[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*$/;
+const NAME = /^[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*)*$/;
 
 function resolve(name: string): { def?: FieldDef; proto: Protocol } | undefined {
   const def = fieldByName(name);

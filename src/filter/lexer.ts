@@ -180,8 +180,6 @@ export function tokenize(text: string): Token[] {
         if (d === 46 && text.charCodeAt(j + 1) === 46) break;
         j++;
       }
-      // A word never ends in '.' (x. is x then a stray '.').
-      while (j > i + 1 && text.charCodeAt(j - 1) === 46) j--;
       const word = text.slice(i, j);
       const kw = WORD_KEYWORDS.get(word);
       if (kw !== undefined) out.push({ tok: kw[0], op: kw[1], text: word, start: i, end: j });
