@@ -13,7 +13,12 @@ import { maxSnapLen, pseudoHeaderLen } from './limits';
 import { FAILED, PushParser } from './push';
 
 export const PCAP_HEADER_LEN = 24;
-export const PCAP_RECORD_HEADER_LEN = 16;
+/**
+ * Exported constants compile to `exports.X` loads where this module uses
+ * them; the record loop reads this module-local copy, which V8 folds.
+ */
+const RECORD_HEADER = 16;
+export const PCAP_RECORD_HEADER_LEN = RECORD_HEADER;
 
 /** As read from the first four bytes, big-endian. */
 export const MAGIC_USEC = 0xa1b2c3d4;
@@ -148,9 +153,9 @@ export class PcapParser extends PushParser {
     const le = this.le;
     const max = this.maxCap;
     const nano = this.nano;
-    while (end - p >= PCAP_RECORD_HEADER_LEN) {
+    while (end - p >= RECORD_HEADER) {
       const capLen = le ? u32le(b, p + 8) : u32be(b, p + 8);
-      if (capLen > max || end - p - PCAP_RECORD_HEADER_LEN < capLen) break;
+      if (capLen > max || end - p - RECORD_HEADER < capLen) break;
       f.tsSec = le ? u32le(b, p) : u32be(b, p);
       const frac = le ? u32le(b, p + 4) : u32be(b, p + 4);
       f.tsNsec = nano ? frac | 0 : Math.imul(frac, 1000);
@@ -158,10 +163,10 @@ export class PcapParser extends PushParser {
       f.origLen = le ? u32le(b, p + 12) : u32be(b, p + 12);
       f.recordOffset = base + p;
       f.data = b;
-      f.offset = p + PCAP_RECORD_HEADER_LEN;
+      f.offset = p + RECORD_HEADER;
       this.delivered++;
       sink(f);
-      p += PCAP_RECORD_HEADER_LEN + capLen;
+      p += RECORD_HEADER + capLen;
       if (this.stopped) break;
     }
     return p;

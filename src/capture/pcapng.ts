@@ -19,7 +19,12 @@ export const BLOCK_IDB = 1;
 /** Obsolete packet block (pcapng before 1.0). */
 export const BLOCK_PB = 2;
 export const BLOCK_SPB = 3;
-export const BLOCK_EPB = 6;
+/** Module-local copies for the hot loop: an exported constant compiles to an `exports.X` load, a local one is folded. */
+const EPB = 6;
+const MAX_PACKET_OPTIONS = PCAPNG_MAX_PACKET_OPTIONS;
+const stamp = converted;
+const toSeconds = convert;
+export const BLOCK_EPB = EPB;
 export const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
 
 const OPT_END = 0;
@@ -104,23 +109,23 @@ export class PcapngParser extends PushParser {
     const sink = this.sink;
     const ifaces = this.ifaces;
     while (end - p >= EPB_MIN) {
-      if ((b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) !== BLOCK_EPB) break;
+      if ((b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) !== EPB) break;
       const len = (b[p + 4] | (b[p + 5] << 8) | (b[p + 6] << 16) | (b[p + 7] << 24)) >>> 0;
       if ((len & 3) !== 0 || len < EPB_MIN || len > end - p) break;
       const id = (b[p + 8] | (b[p + 9] << 8) | (b[p + 10] << 16) | (b[p + 11] << 24)) >>> 0;
       if (id >= ifaces.length) break;
       const ifc = ifaces[id];
       const capLen = (b[p + 20] | (b[p + 21] << 8) | (b[p + 22] << 16) | (b[p + 23] << 24)) >>> 0;
-      if (capLen > ifc.maxCapLen || len - EPB_MIN < capLen || len - EPB_MIN - pad4(capLen) > PCAPNG_MAX_PACKET_OPTIONS) break;
+      if (capLen > ifc.maxCapLen || len - EPB_MIN < capLen || len - EPB_MIN - pad4(capLen) > MAX_PACKET_OPTIONS) break;
       const t = p + len - 4;
       if (ifc.pseudoHeader !== 0 || ((b[t] | (b[t + 1] << 8) | (b[t + 2] << 16) | (b[t + 3] << 24)) >>> 0) !== len) break;
-      convert(
+      toSeconds(
         (b[p + 12] | (b[p + 13] << 8) | (b[p + 14] << 16) | (b[p + 15] << 24)) >>> 0,
         (b[p + 16] | (b[p + 17] << 8) | (b[p + 18] << 16) | (b[p + 19] << 24)) >>> 0,
         ifc.time,
       );
-      f.tsSec = converted.sec;
-      f.tsNsec = converted.nsec;
+      f.tsSec = stamp.sec;
+      f.tsNsec = stamp.nsec;
       f.hasTime = true;
       f.capLen = capLen;
       f.origLen = (b[p + 24] | (b[p + 25] << 8) | (b[p + 26] << 16) | (b[p + 27] << 24)) >>> 0;
