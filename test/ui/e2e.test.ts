@@ -80,6 +80,16 @@ describe.skipIf(!HAVE_TMUX || !BUILT)('synack in tmux', () => {
     expect(await waitGone()).toBe(true);
   });
 
+  it('reads a capture piped into standard input, keys from the terminal', async () => {
+    start(`cat ${join(CAPTURES, 'half-close.pcap')} | node ${CLI} -r -`);
+    const s = await waitFor((x) => x.includes('end of file'));
+    expect(s).toMatch(/^synack standard input +end of file +15 frames/m);
+    tmux('send-keys', '-t', 'dash', 'G');
+    await waitFor((x) => x.includes('Detail of frame 15'));
+    tmux('send-keys', '-t', 'dash', 'q');
+    expect(await waitGone()).toBe(true);
+  });
+
   it.skipIf(!IS_ROOT || !HAVE_CAP)('captures live on lo: the test\'s own connection appears as it happens', async () => {
     const server = net.createServer((sock) => {
       sock.on('data', (d) => sock.write(d.toString().toUpperCase()));

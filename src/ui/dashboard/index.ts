@@ -6,7 +6,10 @@
  * live capture (or the replay) and the chat programs' own send()/recv()
  * calls.
  */
+import * as fs from 'node:fs';
 import { existsSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
+import * as tty from 'node:tty';
 import * as path from 'node:path';
 import { CaptureError, type PacketSource } from '../../capture/frame';
 import { openCapture } from '../../capture/open';
@@ -38,6 +41,21 @@ export function sourceText(source: PacketSource, opts: Options): string {
   if (source.kind === 'live') return `live on ${source.name}`;
   if (source.kind === 'stdin' || source.name === '-') return 'standard input';
   return opts.read !== undefined ? path.basename(opts.read) : source.name;
+}
+
+/**
+ * `tcpdump -U -w - | synack -r -`: standard input carries the capture, so the
+ * keys are read from the terminal itself (/dev/tty), as less(1) does.
+ */
+function keyboardWhenStdinIsCapture(source: PacketSource): ScreenIO | undefined {
+  if (source.name !== '-' || process.stdin.isTTY) return undefined;
+  try {
+    const input = new tty.ReadStream(fs.openSync('/dev/tty', 'r'));
+    return { input, output: process.stdout };
+  } catch {
+    // No controlling terminal: the screen still draws; Ctrl-C (a signal) still quits.
+    return { input: new PassThrough(), output: process.stdout };
+  }
 }
 
 function complain(message: string): number {
@@ -96,8 +114,9 @@ async function show(source: PacketSource, writer: CaptureWriter | null, opts: Op
   const trace = session === undefined && opts.read !== undefined && opts.read !== '-' ? traceBeside(opts.read) : null;
   if (trace !== null) for (const e of readDemoEvents(trace)) model.addAppEvent(e);
   const text = session !== undefined ? (session.live ? 'the chat demo, live on lo' : 'the chat demo (replay)') : sourceText(source, opts);
+  const keyboard = run.io === undefined ? keyboardWhenStdinIsCapture(source) : undefined;
   const dash = new Dashboard(model, {
-    io: run.io,
+    io: run.io ?? keyboard,
     sourceText: text,
     iface: source.kind === 'live' ? source.name : undefined,
     view: run.view,
@@ -115,6 +134,8 @@ async function show(source: PacketSource, writer: CaptureWriter | null, opts: Op
   // The source is being read: frames from now on are seen. Start the talking (or the replay).
   const script = session?.start();
   await dash.quitted;
+  // The terminal opened for the keys would keep the process alive.
+  (keyboard?.input as { destroy?(): void } | undefined)?.destroy?.();
   process.off('SIGINT', stop);
   process.off('SIGTERM', stop);
   model.stop();
