@@ -191,6 +191,46 @@ describe.skipIf(!HAVE_CAPTURES)('dashboard on captures/ (headless terminal)', ()
   });
 });
 
+describe.skipIf(!HAVE_CAPTURES)('dashboard details (headless terminal)', () => {
+  it('highlights the selected field\'s bytes in the hex view', async () => {
+    const o = await openDashboard(cap('tcp-chat.pcap'), 120, 50);
+    await o.keys(KEY.tab);
+    // Frame, Ethernet, IPv4, TCP, then the TCP tree: Source Port is the fifth line.
+    await o.keys('jjjj', 'Bytes tcp.srcport: bytes 34..35');
+    const y = o.t.find('0020  00 01 dd d0');
+    expect(y).toBeGreaterThan(0);
+    const x = o.t.lines()[y].indexOf('dd d0');
+    expect(o.t.cell(x, y).bg).toBe(LIGHT_YELLOW);
+    expect(o.t.cell(x + 3, y).bg).toBe(LIGHT_YELLOW);
+    expect(o.t.cell(x + 6, y).bg).toBe(-1);
+    expect(o.t.cell(x - 3, y).bg).toBe(-1);
+    await o.close();
+  });
+
+  it('explains an analysis finding with the rule that fired (lab/demo.pcap: a zero window)', async () => {
+    const o = await openDashboard(labCapture('demo.pcap'), 120, 60);
+    o.dash.showFrame(35);
+    await o.keys(KEY.tab, 'Detail of frame 35');
+    // First in the tree, open, in red.
+    expect(o.t.lines()[o.t.find('Detail of frame 35') + 1]).toBe('▾ [Analysis findings: 1]');
+    expect(o.t.text()).toContain('[tcp.analysis.zero_window]');
+    expect(o.t.text()).toContain('Rule: advertises a receive window of 0');
+    const y = o.t.find('[tcp.analysis.zero_window]');
+    expect(o.t.cell(o.t.lines()[y].indexOf('tcp'), y).fg).toBe(9);
+    await o.close();
+  });
+
+  it('selects with a click and scrolls with the wheel', async () => {
+    const o = await openDashboard(labCapture('demo.pcap'), 100, 30);
+    const y = o.t.find(' 5 0.000705');
+    // SGR mouse reports (1-based): press and release of the left button on row 5.
+    await o.keys(`\x1b[<0;10;${y + 1}M\x1b[<0;10;${y + 1}m`, 'Detail of frame 5');
+    await o.keys(`\x1b[<65;10;${y + 1}M`.repeat(3), (t) => !t.text().includes(' 1 0.000000'));
+    expect(o.t.text()).toContain('Detail of frame');
+    await o.close();
+  });
+});
+
 describe('captured bytes cannot drive the terminal (lab/esc.pcap)', () => {
   it.skipIf(!existsSync(ESC_PCAP))('escapes the payload that tries to colour, ring the bell and retitle the window', async () => {
     const o = await openDashboard(ESC_PCAP, 120, 40);

@@ -65,6 +65,11 @@ export function buildDetail(model: CaptureModel, n: number): DetailNode[] {
     return node;
   });
   if (facts !== null && kind === KIND_UDP) out.push(udpAnalysis(model, n));
+  // What analysis found leads the tree (Wireshark nests it deep in TCP, below the fold).
+  for (const layer of out) {
+    const i = layer.children.findIndex((c) => c.tone === 'finding');
+    if (i >= 0) out.unshift(...layer.children.splice(i, 1));
+  }
   return out;
 }
 
@@ -178,6 +183,11 @@ export function flattenDetail(nodes: readonly DetailNode[], expanded: ReadonlySe
 export function defaultExpanded(nodes: readonly DetailNode[], into: Set<string>): void {
   for (const n of nodes) {
     if (n.field === 'tcp' || n.field === 'udp' || n.field === 'arp' || n.field === 'icmp' || n.key === 'udp-analysis') into.add(n.key);
+    if (n.tone === 'finding') {
+      // Each finding opens on its rule.
+      into.add(n.key);
+      for (const f of n.children) into.add(f.key);
+    }
     for (const c of n.children) if (c.tone === 'finding' || c.tone === 'framing') into.add(c.key);
   }
 }

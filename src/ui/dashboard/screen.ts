@@ -589,7 +589,7 @@ export class Dashboard {
     const d = this.panes.get('detail')!;
     const selected = this.detailLines[Math.min(d.scroll.sel, this.detailLines.length - 1)];
     // The first line is the whole frame: highlighting every byte would say nothing.
-    const node = selected !== undefined && !(selected.depth === 0 && d.scroll.sel === 0) ? selected.node : undefined;
+    const node = selected !== undefined && selected.node.field !== 'frame' ? selected.node : undefined;
     const per = hexBytesPerLine(w);
     const lines = hexLines(this.hexBytes, 0, this.hexBytes.length, node?.offset ?? 0, node?.length ?? 0, per);
     const field = node?.field !== undefined ? ` ${node.field}: bytes ${node.offset}..${node.offset + node.length - 1}` : '';
