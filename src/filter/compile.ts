@@ -81,6 +81,9 @@ function entityText(e: Entity, filter: string): string {
 }
 
 export class Compiler {
+  /** The fields the filter reads (a protocol alone reads none), for callers deciding what to compute. */
+  readonly fields = new Set<FieldDef>();
+
   constructor(private readonly text: string) {}
 
   /** For a literal that failed to convert: the unknown-name error when it looks like a field name. */
@@ -131,6 +134,7 @@ export class Compiler {
         if (NAME.test(e.text)) throw unknownNameError(e.text, e);
         throw new FilterError(`a value alone is not a test: compare a field with ${entityText(e, this.text)}`, e.start, e.end);
       }
+      if (r.def !== undefined) this.fields.add(r.def);
       if (e.layers === undefined) return r.def === undefined ? protoPresent(r.proto) : fieldPresent(r.def, r.proto);
       const op = this.operand(e, false);
       return (pkt) => op.load(pkt) > 0;
@@ -343,6 +347,7 @@ export class Compiler {
           throw new FilterError(`${e.text} needs a field to give it a type`, e.start, e.end);
         }
         if (r.def === undefined) return new ProtoOperand(r.proto, e.layers);
+        this.fields.add(r.def);
         const kind = kindOfField(r.def);
         if (bytes && kind === Kind.Ipv4) {
           if (r.def.type !== 5 /* FieldType.Ipv4: bytes in the packet */) {

@@ -10,6 +10,7 @@
  * to underline.
  */
 import type { Packet } from '../decode/packet';
+import type { FieldDef } from '../decode/protocol';
 import { sanitize } from '../output/sanitize';
 import { Compiler, type PacketPredicate } from './compile';
 import { FilterError } from './lexer';
@@ -19,7 +20,19 @@ export { FilterError };
 export type { PacketPredicate };
 
 export type CompiledFilter =
-  | { readonly ok: true; readonly text: string; readonly match: PacketPredicate; /** false for an empty filter (every frame matches) */ readonly active: boolean }
+  | {
+      readonly ok: true;
+      readonly text: string;
+      readonly match: PacketPredicate;
+      /** false for an empty filter (every frame matches) */
+      readonly active: boolean;
+      /**
+       * The fields the filter reads. A caller may skip work no field needs:
+       * a filter of decoder fields only (fieldProtocol(f).fields includes f)
+       * does not need analysis to have run.
+       */
+      readonly fields: readonly FieldDef[];
+    }
   | { readonly ok: false; readonly text: string; readonly error: FilterError };
 
 const MATCH_ALL: PacketPredicate = () => true;
@@ -28,8 +41,10 @@ const MATCH_ALL: PacketPredicate = () => true;
 export function compileFilter(text: string): CompiledFilter {
   try {
     const ast = parse(text);
-    if (ast === null) return { ok: true, text, match: MATCH_ALL, active: false };
-    return { ok: true, text, match: new Compiler(text).expr(ast), active: true };
+    if (ast === null) return { ok: true, text, match: MATCH_ALL, active: false, fields: [] };
+    const compiler = new Compiler(text);
+    const match = compiler.expr(ast);
+    return { ok: true, text, match, active: true, fields: [...compiler.fields] };
   } catch (e) {
     if (e instanceof FilterError) return { ok: false, text, error: e };
     throw e;

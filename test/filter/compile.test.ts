@@ -303,6 +303,13 @@ describe('protocols cut by the snapshot length', () => {
 });
 
 describe('compiled filters', () => {
+  it('list the fields they read, so a caller can skip what none needs', () => {
+    const c = compileFilter('tcp.port == 80 && ip && len(eth.src) == 6 || ftest.syn');
+    expect(c.ok && c.fields.map((f) => f.name).sort()).toEqual(['eth.src', 'ftest.syn', 'tcp.port']);
+    const blank = compileFilter('');
+    expect(blank.ok && blank.fields).toEqual([]);
+  });
+
   it('suggest the fields under a name being typed', () => {
     expect(reject('tcp.flags.').message).toMatch(/did you mean 'tcp\.flags'/);
   });
