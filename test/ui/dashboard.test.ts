@@ -223,10 +223,12 @@ describe.skipIf(!HAVE_CAPTURES)('dashboard details (headless terminal)', () => {
   it('selects with a click and scrolls with the wheel', async () => {
     const o = await openDashboard(labCapture('demo.pcap'), 100, 30);
     const y = o.t.find(' 5 0.000705');
-    // SGR mouse reports (1-based): press and release of the left button on row 5.
-    await o.keys(`\x1b[<0;10;${y + 1}M\x1b[<0;10;${y + 1}m`, 'Detail of frame 5');
-    await o.keys(`\x1b[<65;10;${y + 1}M`.repeat(3), (t) => !t.text().includes(' 1 0.000000'));
-    expect(o.t.text()).toContain('Detail of frame');
+    // SGR mouse reports (1-based), one per read as a terminal sends them: press and release on frame 5's row...
+    o.t.type(`\x1b[<0;10;${y + 1}M`);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await o.keys(`\x1b[<0;10;${y + 1}m`, 'Detail of frame 5')).toBe(true);
+    // ...then the wheel, down: three rows a notch.
+    expect(await o.keys(`\x1b[<65;10;${y + 1}M`, (t) => /^ +4 0\.000697/.test(t.lines()[3]))).toBe(true);
     await o.close();
   });
 });
