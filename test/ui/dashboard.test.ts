@@ -3,7 +3,8 @@
  * xterm (@xterm/headless) and read back cell by cell, on the captures the
  * project ships (captures/README.md says what each one shows).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CAPTURES, labCapture } from '../helpers/paths';
@@ -230,6 +231,24 @@ describe.skipIf(!HAVE_CAPTURES)('dashboard details (headless terminal)', () => {
     // ...then the wheel, down: three rows a notch.
     expect(await o.keys(`\x1b[<65;10;${y + 1}M`, (t) => /^ +4 0\.000697/.test(t.lines()[3]))).toBe(true);
     await o.close();
+  });
+});
+
+describe.skipIf(!HAVE_CAPTURES)('a damaged capture', () => {
+  it('shows every frame before the damage and says what and where in one line, then exits with 2', async () => {
+    const whole = readFileSync(cap('tcp-chat.pcap'));
+    // Cut inside the record of frame 10: 24-byte file header, then 16 bytes + the frame per record.
+    let off = 24;
+    for (let i = 0; i < 9; i++) off += 16 + whole.readUInt32LE(off + 8);
+    const file = join(mkdtempSync(join(tmpdir(), 'synack-ui-')), 'cut.pcap');
+    writeFileSync(file, whole.subarray(0, off + 20));
+    const o = await openDashboard(file, 120, 30);
+    const lines = o.t.lines();
+    expect(lines[0]).toMatch(/damaged: stopped +9 frames/);
+    expect(lines.some((l) => /^ +9 0\.349378 /.test(l))).toBe(true);
+    expect(lines[29]).toMatch(new RegExp(`^synack: .*cut\\.pcap, byte offset ${off}, frame 10: `));
+    expect(o.t.cell(0, 29).bg).toBe(RED);
+    expect(await o.close()).toBe(2);
   });
 });
 
