@@ -455,9 +455,14 @@ const resetCause: FieldDef = {
   get: (pkt, li, k) => {
     const p = pkt.layerPayload[li];
     if (k !== 0 || !headerValid(pkt, li) || p >= pkt.capLen || !resetWithCause(pkt, li)) return undefined;
+    // As tshark reads it: ASCII up to the first NUL, other bytes as U+FFFD (which output escapes).
     const end = Math.min(pkt.layerEnd[li], pkt.capLen);
     let s = '';
-    for (let i = p; i < end; i++) s += String.fromCharCode(pkt.u8(i));
+    for (let i = p; i < end; i++) {
+      const b = pkt.u8(i);
+      if (b === 0) break;
+      s += b < 0x80 ? String.fromCharCode(b) : '\ufffd';
+    }
     return s;
   },
   span: (pkt, li) => ({ offset: pkt.layerPayload[li], length: pkt.layerEnd[li] - pkt.layerPayload[li] }),

@@ -25,6 +25,16 @@ function lengthValid(pkt: Packet, li: number): boolean {
   return pkt.layerAux[li] === 1;
 }
 
+/** The datagram's network layer is IPv6 (possibly behind extension headers). */
+function overIpv6(pkt: Packet, li: number): boolean {
+  for (let i = li - 1; i > 0; i--) {
+    const n = pkt.layerProto[i].name;
+    if (n === 'ipv6') return true;
+    if (!n.startsWith('ipv6.')) return false;
+  }
+  return false;
+}
+
 /** Zero checksum: absent over IPv4 (and in ICMP quotes), illegal over IPv6. */
 function zeroChecksumStatus(pkt: Packet, li: number): number {
   const parent = li > 0 ? pkt.layerProto[li - 1].name : '';
@@ -135,7 +145,10 @@ export const udp: Protocol = {
       pkt.truncated(HEADER_LEN, avail);
       return null;
     }
-    const len = pkt.u16(start + 4);
+    let len = pkt.u16(start + 4);
+    // RFC 2675 4: in an IPv6 jumbogram the UDP length is 0 and the datagram is the rest of the
+    // payload; like tshark, a 0 over IPv6 is read so whatever the payload's size.
+    if (len === 0 && overIpv6(pkt, li)) len = declared;
     if (len < HEADER_LEN) {
       pkt.malformed('udp.length', 'length below 8');
       return null;

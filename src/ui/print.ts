@@ -62,6 +62,9 @@ export async function printCapture(opts: Options, opened?: OpenedCapture): Promi
   const pkt = new Packet();
   if (printing && cols !== null && opts.fieldsOptions.header) writeHeader(out, cols, opts.fieldsOptions);
   const show = printing && !opts.quiet ? frameWriter(opts, cols, source) : null;
+  // Analysis costs several times what decoding does: -T fields of decoder
+  // fields alone (no -Y, no -z) skip it, as their values cannot depend on it.
+  const analyze = cols === null || selected !== null || opts.stats.length > 0 || cols.some((c) => !c.proto.fields.includes(c.def));
   let n = 0;
   let closed = false;
   let finished = false;
@@ -88,7 +91,7 @@ export async function printCapture(opts: Options, opened?: OpenedCapture): Promi
   const end = await source.run((frame) => {
     n++;
     decodeFrame(pkt, frame, n);
-    analyzer.process(pkt);
+    if (analyze) analyzer.process(pkt);
     stats.frame(pkt);
     // tshark's -Y: a frame that does not match is neither shown nor saved, but
     // still counts for -c (frames read) and still feeds analysis before this test.
@@ -132,7 +135,7 @@ export async function printCapture(opts: Options, opened?: OpenedCapture): Promi
     }
   }
   finished = true;
-  analyzer.finish();
+  if (analyze) analyzer.finish();
   if (!closed && printing) {
     try {
       stats.write(out, analyzer);
