@@ -9,6 +9,7 @@ import { describeFindings, FRAMING_NAMES, type TcpConnection } from '../../analy
 import { F_AFTER_PEER_FIN, F_COALESCED, F_FROM_CLIENT, F_HAS_MSGS, F_MSG_SPLIT, F_NAGLE, F_QUEUED, KIND_TCP, KIND_UDP } from '../../analysis/facts';
 import type { TreeNode } from '../../decode/protocol';
 import { CaptureError } from '../../capture/frame';
+import { sanitize } from '../../output/sanitize';
 import { frameTree } from '../../output/tree';
 import type { TcpSnapshot } from './conn-snapshot';
 import { describeTcp, liveTcp } from './conn-snapshot';
@@ -33,7 +34,8 @@ function convert(n: TreeNode, parentKey: string, tone: NodeTone): DetailNode {
   const label = n.text.split(':')[0];
   const key = `${parentKey}/${n.field ?? label}`;
   return {
-    text: n.text,
+    // Tree text can hold packet bytes (DNS names, strings): made safe here, once.
+    text: sanitize(n.text),
     field: n.field,
     offset: n.offset,
     length: n.length,
