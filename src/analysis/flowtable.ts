@@ -3,11 +3,22 @@
  * string keys per packet), in either direction. A flow remembers its key as
  * 32-bit words (IPv4 uses word 0 only) so matching compares numbers.
  *
- * Flows are kept in least-recently-active order; when more than `max` are
- * live, the least recently active is evicted (the owner summarises it), so
- * memory stays bounded however many distinct 5-tuples a capture holds.
+ * When more than `max` flows are live, an idle one is evicted (the owner
+ * summarises it), so memory stays bounded however many distinct 5-tuples a
+ * capture holds. Eviction is the CLOCK approximation of least-recently-used:
+ * flows wait in a queue in order of creation; the oldest is evicted unless it
+ * was active since it was queued, in which case it goes to the back. A packet
+ * only records its frame number in its flow (no list to relink, no cache
+ * misses on neighbouring flows).
  */
 import type { Packet } from '../decode/packet';
+
+/**
+ * Seconds are kept relative to this (2020-09-13): within ~34 years of it they
+ * fit V8's small integers, so a flow's times cost no boxed number each.
+ * Time differences, all the analysis computes, do not change.
+ */
+export const TIME_BASE = 1_600_000_000;
 
 /** Key scratch: words 0-3 address A, 4-7 address B, 8 port A, 9 port B. */
 export type KeyWords = Uint32Array;
@@ -28,12 +39,20 @@ export class Flow {
   readonly bPort: number;
   hash = 0;
   hashNext: Flow | null = null;
-  lruPrev: Flow | null = null;
-  lruNext: Flow | null = null;
   /** Still the flow its key maps to (a TCP SYN reusing the ports replaces it). */
   current = true;
+  /** Still in the table (false once evicted or finished). */
+  live = true;
+  /** The frame number when the flow last entered the eviction queue. */
+  queuedAt = 0;
+
+  /** Over: nothing more is expected (a TCP connection closed or reset). Evicted first, no second chance. */
+  get done(): boolean {
+    return false;
+  }
   firstFrame: number;
   lastFrame: number;
+  /** Seconds since TIME_BASE (add TIME_BASE for the epoch), and nanoseconds. */
   firstSec: number;
   firstNsec: number;
   lastSec: number;
@@ -109,9 +128,9 @@ export function hashKey(w: KeyWords, family: number): number {
 export class FlowTable<F extends Flow> {
   private buckets: (F | null)[] = new Array<F | null>(1024).fill(null);
   private mask = 1023;
-  /** Least recently active first. */
-  head: F | null = null;
-  tail: F | null = null;
+  /** Live flows in eviction order (CLOCK); entries of flows that left are skipped. */
+  private queue: F[] = [];
+  private qHead = 0;
   live = 0;
   evicted = 0;
 
@@ -123,7 +142,7 @@ export class FlowTable<F extends Flow> {
   find(h: number, family: number, w: KeyWords): F | null {
     // Packets come in bursts of one conversation: try the last one found first.
     const last = this.last;
-    if (last !== null && last.hash === h && last.current && last.family === family && last.matches(w)) return last;
+    if (last !== null && last.hash === (h & 0x3fffffff) && last.current && last.family === family && last.matches(w)) return last;
     for (let f = this.buckets[h & this.mask]; f !== null; f = f.hashNext as F | null) {
       if (f.family === family && f.matches(w)) {
         this.last = f;
@@ -136,38 +155,52 @@ export class FlowTable<F extends Flow> {
   /** The flow `find` returned last (cleared when it leaves the table). */
   private last: F | null = null;
 
-  /** Adds a new flow as the current one for its key and the most recent; may evict the oldest. */
+  /** Adds a new flow as the current one for its key; may evict an idle one. */
   add(f: F, h: number): void {
-    f.hash = h;
+    // 30 bits: a small integer in V8, and more than the buckets ever use.
+    f.hash = h & 0x3fffffff;
     const b = h & this.mask;
     f.hashNext = this.buckets[b];
     this.buckets[b] = f;
     this.live++;
     if (this.live > (this.mask + 1) * 0.75 && this.mask < 1 << 26) this.rehash();
-    f.lruPrev = this.tail;
-    if (this.tail !== null) this.tail.lruNext = f;
-    else this.head = f;
-    this.tail = f;
-    if (this.live > this.max && this.head !== null && this.head !== f) {
-      this.evicted++;
-      this.remove(this.head, true);
-    }
+    f.queuedAt = f.firstFrame;
+    this.queue.push(f);
+    if (this.live > this.max) this.evictOne(f);
   }
 
-  /** Marks `f` as the most recently active. */
+  /** Records activity (no reordering: see the class comment). */
   touch(f: F, frame: number, sec: number, nsec: number): void {
     f.lastFrame = frame;
     f.lastSec = sec;
     f.lastNsec = nsec;
-    if (this.tail === f) return;
-    if (f.lruPrev !== null) f.lruPrev.lruNext = f.lruNext;
-    else this.head = f.lruNext as F | null;
-    if (f.lruNext !== null) f.lruNext.lruPrev = f.lruPrev;
-    f.lruPrev = this.tail;
-    f.lruNext = null;
-    if (this.tail !== null) this.tail.lruNext = f;
-    else this.head = f;
-    this.tail = f;
+  }
+
+  private evictOne(keep: F): void {
+    const q = this.queue;
+    for (let tries = this.queue.length - this.qHead; tries > 0; tries--) {
+      const f = q[this.qHead];
+      q[this.qHead++] = undefined as unknown as F;
+      if (!f.live) continue;
+      // Active since it was queued (or the flow being added), and not over: a second chance at the back.
+      if (f === keep || (f.lastFrame > f.queuedAt && !f.done)) {
+        f.queuedAt = f.lastFrame;
+        q.push(f);
+        continue;
+      }
+      this.evicted++;
+      this.remove(f, true);
+      break;
+    }
+    this.compact();
+  }
+
+  /** Drops the queue's consumed head once it is most of the array. */
+  private compact(): void {
+    if (this.qHead > 1024 && this.qHead * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.qHead);
+      this.qHead = 0;
+    }
   }
 
   /** The key no longer leads to `f` (a new flow took the key); `f` stays live. */
@@ -187,20 +220,26 @@ export class FlowTable<F extends Flow> {
 
   /** Takes `f` out of the table and hands it to the owner's retire callback. */
   remove(f: F, evicted: boolean): void {
+    if (!f.live) return;
     if (this.last === f) this.last = null;
     this.unlinkKey(f);
-    if (f.lruPrev !== null) f.lruPrev.lruNext = f.lruNext;
-    else this.head = f.lruNext as F | null;
-    if (f.lruNext !== null) f.lruNext.lruPrev = f.lruPrev;
-    else this.tail = f.lruPrev as F | null;
-    f.lruPrev = f.lruNext = null;
+    f.live = false;
     this.live--;
     this.retire(f, evicted);
   }
 
-  /** Every live flow, least recently active first. */
+  /** Every live flow, in order of creation (or of their last second chance). */
   *all(): IterableIterator<F> {
-    for (let f = this.head; f !== null; f = f.lruNext as F | null) yield f;
+    const q = this.queue;
+    for (let i = this.qHead; i < q.length; i++) if (q[i] !== undefined && q[i].live) yield q[i];
+  }
+
+  /** Retires every live flow (the end of a capture), oldest first. */
+  clear(): void {
+    const q = this.queue;
+    this.queue = [];
+    this.qHead = 0;
+    for (const f of q) if (f !== undefined && f.live) this.remove(f, false);
   }
 
   private rehash(): void {

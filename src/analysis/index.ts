@@ -15,8 +15,8 @@
  *
  * ## Queryable state (for the dashboard)
  *
- * - `a.tcp.connections()`: live TcpConnection objects (tcp.ts), least
- *   recently active first, each kept current on every packet:
+ * - `a.tcp.connections()`: live TcpConnection objects (tcp.ts), in order
+ *   of creation, each kept current on every packet:
  *   endpoints (`address(true)`, `aPort`, ...; `clientIsA`, `midstream`),
  *   `client` / `server` TcpSide: RFC 9293 `state` (TCP_STATE_NAMES), frames,
  *   bytes, data segments, options offered (`mss`, `wscale`, `sackPermitted`,
@@ -47,7 +47,7 @@
  *
  * At most `maxConnections` TCP connections (and `maxUdpConversations` UDP
  * conversations) are live; beyond that the least recently active is evicted
- * (handed to `onRetire`, counted in `tcp.evicted`). Reassembled bytes are
+ * (CLOCK order; handed to `onTcpRetire`, counted in `tcp.evicted`). Reassembled bytes are
  * kept up to `streamBytes` per direction (0 by default: the command line
  * needs only counts), message records up to `maxMessages`; the rest is counted.
  */
@@ -74,7 +74,7 @@ export { FrameFacts } from './facts';
 export { DirStream, ChunkLog, ChunkFacts, type StreamLimits } from './stream';
 export { parseFraming, FRAMING_NAMES } from './framing';
 export { CONN_STATE_MEANING } from './zeek';
-export { formatAddress } from './flowtable';
+export { formatAddress, TIME_BASE } from './flowtable';
 
 export interface AnalysisOptions {
   /** --framing: auto, lines, length, length1/2/4, fixed:N, none. */
@@ -103,8 +103,10 @@ export type AnalysisEvent = TcpEvent | { type: 'arp-conflict'; conflict: ArpConf
 
 export const DEFAULT_OPTIONS: AnalysisOptions = {
   framing: 'auto',
-  maxConnections: 100_000,
-  maxUdpConversations: 100_000,
+  // About 2 KB each: with V8's heap growth on top, 20,000 live connections keep a
+  // SYN flood of millions under 300 MB. Closed connections are evicted first.
+  maxConnections: 20_000,
+  maxUdpConversations: 20_000,
   streamBytes: 0,
   maxMessages: 0,
   maxChunks: 0,

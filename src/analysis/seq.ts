@@ -168,8 +168,11 @@ export class SeqFlow {
   staticFlags = 0;
   /** -1 unknown, -2 known not to scale, else the shift this side announced. */
   winScale = -1;
-  /** Last raw (unscaled) window this side advertised; 0xffffffff before any. */
-  window = 0xffffffff;
+  /**
+   * Last raw (unscaled) window this side advertised; -1 before any (Wireshark's
+   * G_MAXUINT32, kept as -1 so it is a small integer).
+   */
+  window = -1;
   /** This side sent a SYN and no ACK without SYN since: its window is not scaled yet. */
   isFirstAck = false;
   validBif = true;
@@ -280,6 +283,7 @@ export function analyzeSequence(
     }
     if (seglen > 0 && rev.winScale !== -1 && noSynFinRst) {
       const shift = rev.isFirstAck || rev.winScale === -2 ? 0 : rev.winScale;
+      // -1 << shift is 0xffffffff << shift in 32 bits, as Wireshark computes with its G_MAXUINT32.
       if (((seq + seglen) >>> 0) === ((rev.lastAck + ((rev.window << shift) >>> 0)) >>> 0)) f |= A_WINDOW_FULL;
     }
     const repeatsAck = seglen === 0 && window === fwd.window && seq === fwd.nextSeq && ack === fwd.lastAck && noSynFinRst;

@@ -186,6 +186,26 @@ export class DirStream extends MessageSplitter implements MessageSink {
   private curSegments = 0;
   private curFrame = 0;
 
+  // Data-only statistics of the sending side (kept here: a side without data costs nothing for them).
+  /** Payload bytes and segments sent after the peer's FIN (a half-close: counted, not lost). */
+  bytesAfterPeerFin = 0;
+  segmentsAfterPeerFin = 0;
+  /** tcp.analysis.ack_rtt of this data (ns). */
+  rttCount = 0;
+  rttMinNs = 0;
+  rttMaxNs = 0;
+  rttSumNs = 0;
+  /** Nagle evidence: small segments released by the ACK of earlier data, and the longest hold. */
+  nagleHolds = 0;
+  nagleMaxHoldNs = 0;
+  /** Time (seconds since TIME_BASE) of the last data segment; it was small and pushed. */
+  lastDataSec = 0;
+  lastDataNsec = 0;
+  lastDataSmall = false;
+  /** When an ACK covered everything sent since (-2e9: not since the last data). */
+  flightEmptySec = -2_000_000_000;
+  flightEmptyNsec = 0;
+
   constructor(
     readonly dir: number,
     private readonly limits: StreamLimits,

@@ -29,7 +29,7 @@ import {
 import { ChunkFacts, ChunkLog, DirStream, type StreamLimits } from './stream';
 import type { FramingChoice } from './framing';
 import { ZeekConn } from './zeek';
-import { Flow, FlowTable, hashKey, readKey, type KeyWords } from './flowtable';
+import { Flow, FlowTable, hashKey, readKey, TIME_BASE, type KeyWords } from './flowtable';
 
 // RFC 9293 section 3.3.2 connection states.
 export const ST_CLOSED = 0;
@@ -111,9 +111,6 @@ export class TcpSide extends SeqFlow {
   /** Segments carrying payload, and the payload bytes (retransmissions included). */
   dataSegments = 0;
   payloadBytes = 0;
-  /** Payload bytes sent after the peer's FIN (a half-close: counted, not lost). */
-  bytesAfterPeerFin = 0;
-  segmentsAfterPeerFin = 0;
   isn = 0;
   sawSyn = false;
   synFrame = 0;
@@ -133,22 +130,36 @@ export class TcpSide extends SeqFlow {
   /** This side's last segment was a Linux-style zero-window probe (see TcpNote.zeroWindowProbe). */
   probedZeroWindow = false;
   zeroWindowProbes = 0;
-  /** tcp.analysis.ack_rtt statistics for segments this side sent (ns). */
-  rttCount = 0;
-  rttMinNs = 0;
-  rttMaxNs = 0;
-  rttSumNs = 0;
-  /** Nagle evidence: small segments that left as soon as an ACK emptied the flight. */
-  nagleHolds = 0;
-  nagleMaxHoldNs = 0;
-  /** Time of this side's last data segment, and whether it was small and is still unacknowledged. */
-  lastDataSec = 0;
-  lastDataNsec = 0;
-  lastDataSmall = false;
-  /** When an ACK from the peer covered everything this side had sent (-1: not since the last data). */
-  flightEmptySec = -1;
-  flightEmptyNsec = 0;
+  /** This side's byte stream, once it sends data (it also holds the data-only statistics below). */
   stream: DirStream | null = null;
+
+  /** Payload bytes sent after the peer's FIN (a half-close: counted, not lost). */
+  get bytesAfterPeerFin(): number {
+    return this.stream === null ? 0 : this.stream.bytesAfterPeerFin;
+  }
+  get segmentsAfterPeerFin(): number {
+    return this.stream === null ? 0 : this.stream.segmentsAfterPeerFin;
+  }
+  /** tcp.analysis.ack_rtt statistics for data this side sent (ns). */
+  get rttCount(): number {
+    return this.stream === null ? 0 : this.stream.rttCount;
+  }
+  get rttMinNs(): number {
+    return this.stream === null ? 0 : this.stream.rttMinNs;
+  }
+  get rttMaxNs(): number {
+    return this.stream === null ? 0 : this.stream.rttMaxNs;
+  }
+  get rttSumNs(): number {
+    return this.stream === null ? 0 : this.stream.rttSumNs;
+  }
+  /** Nagle evidence: small segments that left as soon as an ACK emptied the flight. */
+  get nagleHolds(): number {
+    return this.stream === null ? 0 : this.stream.nagleHolds;
+  }
+  get nagleMaxHoldNs(): number {
+    return this.stream === null ? 0 : this.stream.nagleMaxHoldNs;
+  }
 }
 
 /** One TCP connection (one tcp.stream). Side A of the flow is the first frame's source. */
@@ -207,6 +218,11 @@ export class TcpConnection extends Flow {
     this.stream = stream;
     this.prevSec = sec;
     this.prevNsec = nsec;
+  }
+
+  /** Both sides closed, or reset: eviction takes it first. */
+  override get done(): boolean {
+    return this.teardown === 'reset' || (this.client.state === ST_CLOSED || this.client.state === ST_TIME_WAIT) && (this.server.state === ST_CLOSED || this.server.state === ST_TIME_WAIT);
   }
 
   /** The side that sent a segment from A (true) or from B. */
@@ -314,6 +330,8 @@ const MAX_NOTES = 4;
 const DEFAULT_MSS = 536;
 /** A segment that leaves within this time after the ACK counts as released by it. */
 const NAGLE_RELEASE_NS = 1_000_000;
+/** DirStream.flightEmptySec when no ACK emptied the flight since the last data. */
+const NOT_EMPTIED = -2_000_000_000;
 
 export class TcpTracker {
   readonly pool = new SegmentPool();
@@ -339,7 +357,7 @@ export class TcpTracker {
     return this.table.evicted;
   }
 
-  /** Every live connection, least recently active first. */
+  /** Every live connection, in order of creation (roughly: see FlowTable). */
   connections(): IterableIterator<TcpConnection> {
     return this.table.all();
   }
@@ -373,7 +391,7 @@ export class TcpTracker {
     const hlen = (pkt.u8(start + 12) >> 4) * 4;
     const flags = pkt.u16(start + 12) & 0x0fff;
     const window = pkt.u16(start + 14);
-    const sec = pkt.frame.tsSec;
+    const sec = pkt.frame.tsSec - TIME_BASE;
     const nsec = pkt.frame.tsNsec;
     const num = pkt.number;
 
@@ -471,7 +489,7 @@ export class TcpTracker {
       return note;
     }
 
-    this.count(conn, side, peer, pkt, r.flags, seglen, window);
+    this.count(conn, side, pkt, r.flags, seglen, window);
     this.states(conn, side, peer, flags, seq, ackRaw, seglen, window, num, sec, nsec);
     if (analysed) this.bytes(conn, side, peer, pkt, li, flags, seq, ackRaw, seglen, hlen, num, sec, nsec, note);
     note.fromClient = side === conn.client;
@@ -504,7 +522,7 @@ export class TcpTracker {
     if (flags & FLAG_SYN && (flags & FLAG_ACK) === 0) {
       conn.mruSynSec = sec;
       conn.mruSynNsec = nsec;
-      conn.mruSynSet = sec !== 0 || nsec !== 0;
+      conn.mruSynSet = sec + TIME_BASE !== 0 || nsec !== 0;
     }
     if ((flags & (FLAG_SYN | FLAG_ACK)) === FLAG_ACK && conn.mruSynSet && conn.firstRttNs === 0) {
       conn.firstRttNs = nsBetween(sec, nsec, conn.mruSynSec, conn.mruSynNsec);
@@ -569,16 +587,12 @@ export class TcpTracker {
     }
   }
 
-  private count(conn: TcpConnection, side: TcpSide, peer: TcpSide, pkt: Packet, flags: number, seglen: number, window: number): void {
+  private count(conn: TcpConnection, side: TcpSide, pkt: Packet, flags: number, seglen: number, window: number): void {
     side.frames++;
     side.frameBytes += pkt.frame.origLen;
     if (seglen > 0) {
       side.dataSegments++;
       side.payloadBytes += seglen;
-      if (peer.finFrame !== 0) {
-        side.bytesAfterPeerFin += seglen;
-        side.segmentsAfterPeerFin++;
-      }
     }
     if (window === 0) side.zeroWindows++;
     if (flags !== 0) {
@@ -771,40 +785,47 @@ export class TcpTracker {
       const lost = peer.stream.peerAcked(ack);
       if (lost > 0) conn.zeek.gap(peer === conn.client);
     }
-    if (seglen > 0 && peer.finFrame !== 0) note.afterPeerFin = true;
+    if (seglen > 0 && peer.finFrame !== 0) {
+      note.afterPeerFin = true;
+      if (st !== null) {
+        st.bytesAfterPeerFin += seglen;
+        st.segmentsAfterPeerFin++;
+      }
+    }
     void o;
 
     // Nagle (RFC 896): a small segment may not leave while earlier data is unacknowledged.
-    if (seglen > 0 && (flags & (FLAG_SYN | FLAG_FIN | FLAG_RST)) === 0) {
+    if (st !== null && seglen > 0 && (flags & (FLAG_SYN | FLAG_FIN | FLAG_RST)) === 0) {
       const mss = peer.mss > 0 ? peer.mss : side.mss > 0 ? side.mss : DEFAULT_MSS;
       const small = seglen < mss;
-      if (small && side.lastDataSmall && side.flightEmptySec >= 0 && side.seq.segCount <= 1) {
-        const sinceAck = nsBetween(sec, nsec, side.flightEmptySec, side.flightEmptyNsec);
-        const waited = nsBetween(side.flightEmptySec, side.flightEmptyNsec, side.lastDataSec, side.lastDataNsec);
+      if (small && st.lastDataSmall && st.flightEmptySec !== NOT_EMPTIED && side.segCount <= 1) {
+        const sinceAck = nsBetween(sec, nsec, st.flightEmptySec, st.flightEmptyNsec);
+        const waited = nsBetween(st.flightEmptySec, st.flightEmptyNsec, st.lastDataSec, st.lastDataNsec);
         if (sinceAck >= 0 && sinceAck <= NAGLE_RELEASE_NS && waited > 2 * sinceAck && waited >= 200_000) {
-          const hold = nsBetween(sec, nsec, side.lastDataSec, side.lastDataNsec);
+          const hold = nsBetween(sec, nsec, st.lastDataSec, st.lastDataNsec);
           note.nagleHoldNs = hold;
-          side.nagleHolds++;
-          if (hold > side.nagleMaxHoldNs) side.nagleMaxHoldNs = hold;
+          st.nagleHolds++;
+          if (hold > st.nagleMaxHoldNs) st.nagleMaxHoldNs = hold;
         }
       }
-      side.lastDataSec = sec;
-      side.lastDataNsec = nsec;
-      side.lastDataSmall = small && (flags & FLAG_PSH) !== 0;
-      side.flightEmptySec = -1;
+      st.lastDataSec = sec;
+      st.lastDataNsec = nsec;
+      st.lastDataSmall = small && (flags & FLAG_PSH) !== 0;
+      st.flightEmptySec = NOT_EMPTIED;
     }
     // This ACK emptied the peer's flight: remember when (a held segment of the peer may leave now).
-    if (flags & FLAG_ACK && peer.seq.segHead < 0 && peer.lastDataSmall && peer.flightEmptySec < 0) {
-      peer.flightEmptySec = sec;
-      peer.flightEmptyNsec = nsec;
+    const ps = peer.stream;
+    if (ps !== null && flags & FLAG_ACK && peer.segHead < 0 && ps.lastDataSmall && ps.flightEmptySec === NOT_EMPTIED) {
+      ps.flightEmptySec = sec;
+      ps.flightEmptyNsec = nsec;
     }
-    // RTT statistics of the segment this one acknowledges (it was sent by the peer).
+    // RTT statistics of the data this one acknowledges (it was sent by the peer).
     const rtt = note.seq.ackRttNs;
-    if (note.seq.acksFrame !== 0 && rtt > 0) {
-      if (peer.rttCount === 0 || rtt < peer.rttMinNs) peer.rttMinNs = rtt;
-      if (rtt > peer.rttMaxNs) peer.rttMaxNs = rtt;
-      peer.rttSumNs += rtt;
-      peer.rttCount++;
+    if (ps !== null && note.seq.acksFrame !== 0 && rtt > 0) {
+      if (ps.rttCount === 0 || rtt < ps.rttMinNs) ps.rttMinNs = rtt;
+      if (rtt > ps.rttMaxNs) ps.rttMaxNs = rtt;
+      ps.rttSumNs += rtt;
+      ps.rttCount++;
     }
   }
 
@@ -854,7 +875,7 @@ export class TcpTracker {
 
   /** End of the capture: finish every stream, settle handshake kinds, report every connection. */
   finish(): void {
-    for (let c = this.table.head; c !== null; c = c.lruNext as TcpConnection | null) {
+    for (const c of this.table.all()) {
       c.client.stream?.finish();
       c.server.stream?.finish();
       if (c.handshake === 'in-progress') {
@@ -862,6 +883,6 @@ export class TcpTracker {
         else if (c.synAckFrame !== 0) c.handshake = 'aborted';
       }
     }
-    while (this.table.head !== null) this.table.remove(this.table.head, false);
+    this.table.clear();
   }
 }

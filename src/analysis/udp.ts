@@ -5,7 +5,7 @@
  * message, the contrast the lessons draw with TCP's byte stream.
  */
 import type { Packet } from '../decode/packet';
-import { Flow, FlowTable, hashKey, readKey, type KeyWords } from './flowtable';
+import { Flow, FlowTable, hashKey, readKey, TIME_BASE, type KeyWords } from './flowtable';
 import { nsBetween } from './seq';
 
 export class UdpSide {
@@ -71,7 +71,7 @@ export class UdpTracker {
     if (ulen < 8 && !(ulen === 0 && family === 6)) return null;
     const w = this.w;
     readKey(pkt, ipLi, family, start, w);
-    const sec = pkt.frame.tsSec;
+    const sec = pkt.frame.tsSec - TIME_BASE;
     const nsec = pkt.frame.tsNsec;
     const h = hashKey(w, family);
     let c = this.table.find(h, family, w);
@@ -109,6 +109,6 @@ export class UdpTracker {
   }
 
   finish(): void {
-    while (this.table.head !== null) this.table.remove(this.table.head, false);
+    this.table.clear();
   }
 }

@@ -25,6 +25,7 @@ import {
   CLIENT,
   FRAMING_NAMES,
   TCP_STATE_NAMES,
+  TIME_BASE,
   type TcpConnection,
   type TcpSide,
 } from '../analysis/index';
@@ -208,7 +209,7 @@ export function connObject(c: TcpConnection, evicted: boolean): Record<string, u
     roles_guessed: c.midstream,
     first_frame: c.firstFrame,
     last_frame: c.lastFrame,
-    start: Number((c.firstSec + c.firstNsec / 1e9).toFixed(9)),
+    start: Number((TIME_BASE + c.firstSec + c.firstNsec / 1e9).toFixed(9)),
     duration: Number(((c.lastSec - c.firstSec) + (c.lastNsec - c.firstNsec) / 1e9).toFixed(9)),
     handshake: {
       kind: c.handshake,
