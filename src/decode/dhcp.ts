@@ -111,7 +111,7 @@ export function dhcpOption(pkt: Packet, li: number, code: number, k: number): nu
   const idx = options.of(pkt, li);
   let seen = 0;
   let i = 0;
-  const at = optionCursor.resume(pkt, li, code, k);
+  const at = optionCursor.resume(idx, code, k);
   if (at >= 0) {
     if (optionCursor.lastK === k) return idx.offsets[at];
     seen = optionCursor.lastK + 1;
@@ -121,7 +121,7 @@ export function dhcpOption(pkt: Packet, li: number, code: number, k: number): nu
     const o = idx.offsets[i];
     if (code !== -1 && pkt.u8(o) !== code) continue;
     if (seen === k) {
-      optionCursor.found(pkt, li, code, k, i);
+      optionCursor.found(idx, code, k, i);
       return o;
     }
     seen++;
@@ -138,11 +138,12 @@ function afterEnd(pkt: Packet, li: number): number {
 /** A value inside option `code`: `size`-byte items (0 = the whole value), occurrence k over all items of all such options. */
 function optionItem(name: string, label: string, code: number, type: FieldType, size: 0 | 1 | 2 | 4, base?: Base): FieldDef {
   // Items are asked for in order (k = 0, 1, 2 ...): continue from the option that held item k - 1.
-  const cursor = { pkt: null as Packet | null, number: -1, li: -1, k: -1, i: 0, first: 0 };
+  const cursor = { generation: -1, k: -1, i: 0, first: 0 };
   const locate = (pkt: Packet, li: number, k: number): number => {
     let i = 0;
     let left = k;
-    if (cursor.pkt === pkt && cursor.number === pkt.number && cursor.li === li && cursor.k >= 0 && cursor.k <= k) {
+    const generation = options.of(pkt, li).generation;
+    if (cursor.generation === generation && cursor.k >= 0 && cursor.k <= k) {
       i = cursor.i;
       left = k - cursor.first;
     }
@@ -151,9 +152,7 @@ function optionItem(name: string, label: string, code: number, type: FieldType, 
       if (o < 0) return -1;
       const n = size === 0 ? 1 : Math.floor(pkt.u8(o + 1) / size);
       if (left < n) {
-        cursor.pkt = pkt;
-        cursor.number = pkt.number;
-        cursor.li = li;
+        cursor.generation = generation;
         cursor.k = k;
         cursor.i = i;
         cursor.first = k - left;

@@ -229,7 +229,8 @@ const rrCursor = new OccurrenceCursor();
 function nthRR(pkt: Packet, li: number, k: number, want: (pkt: Packet, li: number, fixed: number) => boolean): number {
   let seen = 0;
   let i = 0;
-  const at = rrCursor.resume(pkt, li, want, k);
+  const index = records.of(pkt, li);
+  const at = rrCursor.resume(index, want, k);
   if (at >= 0) {
     if (rrCursor.lastK === k) return nthRecord(pkt, li, at, false);
     seen = rrCursor.lastK + 1;
@@ -242,7 +243,7 @@ function nthRR(pkt: Packet, li: number, k: number, want: (pkt: Packet, li: numbe
     if (f < 0 || f + 10 > messageEnd(pkt, li)) return -1;
     if (!want(pkt, li, f)) continue;
     if (seen === k) {
-      rrCursor.found(pkt, li, want, k, i);
+      rrCursor.found(index, want, k, i);
       return o;
     }
     seen++;

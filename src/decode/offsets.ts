@@ -12,6 +12,8 @@ import type { Packet } from './packet';
 export class OffsetIndex {
   count = 0;
   offsets = new Int32Array(64);
+  /** Changes whenever the index is rebuilt (another frame or layer): cursors tied to an older one are void. */
+  generation = 0;
   private pkt: Packet | null = null;
   private number = -1;
   private li = -1;
@@ -34,6 +36,7 @@ export class OffsetIndex {
     this.start = start;
     this.capLen = pkt.capLen;
     this.count = 0;
+    this.generation++;
     this.build(pkt, li, this);
     return this;
   }
@@ -50,12 +53,13 @@ export class OffsetIndex {
 
 /**
  * Remembers where occurrence `k` of something (told apart by `key`) was
- * found in a frame's layer, so that asking for k + 1 resumes there.
+ * found in an OffsetIndex, so that asking for k + 1 resumes there. Tied to
+ * the index's generation: a packet object decoded again (the same frame
+ * number, other bytes) cannot resume a stale position.
  */
 export class OccurrenceCursor {
-  private pkt: Packet | null = null;
-  private number = -1;
-  private li = -1;
+  private index: OffsetIndex | null = null;
+  private generation = -1;
   private key: unknown = null;
   /** The occurrence last found, and the caller's position (an item index) where it was. */
   lastK = -1;
@@ -63,18 +67,17 @@ export class OccurrenceCursor {
 
   /**
    * The position of the last occurrence found (number `lastK`, at most `k`)
-   * when it belongs to the same frame, layer and key, else -1: start over.
+   * when it belongs to the same index generation and key, else -1: start over.
    */
-  resume(pkt: Packet, li: number, key: unknown, k: number): number {
-    if (this.pkt !== pkt || this.number !== pkt.number || this.li !== li || this.key !== key || this.lastK < 0 || this.lastK > k) return -1;
+  resume(index: OffsetIndex, key: unknown, k: number): number {
+    if (this.index !== index || this.generation !== index.generation || this.key !== key || this.lastK < 0 || this.lastK > k) return -1;
     return this.at;
   }
 
   /** Occurrence `k` was found at position `at`. */
-  found(pkt: Packet, li: number, key: unknown, k: number, at: number): void {
-    this.pkt = pkt;
-    this.number = pkt.number;
-    this.li = li;
+  found(index: OffsetIndex, key: unknown, k: number, at: number): void {
+    this.index = index;
+    this.generation = index.generation;
     this.key = key;
     this.lastK = k;
     this.at = at;
