@@ -151,7 +151,7 @@ export class DirStream extends MessageSplitter implements MessageSink {
   gapLen: number[] | null = null;
   private pending: Pending[] | null = null;
   private pendingBytes = 0;
-  /** Out-of-order segments dropped because the queue was full (their hole was then skipped). */
+  /** Holes given up because the out-of-order queue was full (each then counted as a gap). */
   oooDropped = 0;
 
   // Framing.
@@ -253,16 +253,24 @@ export class DirStream extends MessageSplitter implements MessageSink {
       this.dupBytes += len;
       return;
     }
-    if (rel > 0) {
-      if ((this.pending === null || this.pending.length < this.limits.maxOutOfOrder) && this.pendingBytes + cap <= this.limits.maxOutOfOrderBytes) {
+    while (rel > 0) {
+      const q = this.pending;
+      if ((q === null || q.length < this.limits.maxOutOfOrder) && this.pendingBytes + cap <= this.limits.maxOutOfOrderBytes) {
         this.queue(seq, b, p, cap, len, frame);
         out.queued = true;
         return;
       }
-      // No room to wait: give up on the hole.
+      // No room to wait: give up the earliest hole (a gap), deliver what waited behind it, look again.
       this.oooDropped++;
-      this.skip(rel);
-      rel = 0;
+      const first = q !== null && q.length > 0 ? (q[0].seq - this.nextSeq) | 0 : rel;
+      this.skip(first < rel ? first : rel);
+      this.drain();
+      rel = (seq - this.nextSeq) | 0;
+      if (rel + len <= 0) {
+        out.dupBytes += len;
+        this.dupBytes += len;
+        return;
+      }
     }
     if (rel < 0) {
       const skipped = -rel;

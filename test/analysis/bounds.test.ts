@@ -1,0 +1,98 @@
+/**
+ * Memory stays bounded whatever the capture holds: live connections are
+ * capped (idle ones evicted and counted, closed ones first), unacknowledged
+ * segments are freed with their connection, kept bytes are capped per
+ * direction (what is dropped is counted), out-of-order segments wait in a
+ * bounded queue. Structural checks, not timings: the bench measures memory.
+ */
+import { describe, expect, it } from 'vitest';
+import type { TcpConnection } from '../../src/analysis/index';
+import { analyse, Conversation, tcpFrame, type CraftedFrame } from './craft';
+
+/** `n` SYNs from distinct sources, none answered (a SYN flood). */
+function synFlood(n: number): CraftedFrame[] {
+  const frames: CraftedFrame[] = [];
+  for (let k = 0; k < n; k++) {
+    const src = { ip: `10.${(k >>> 16) & 255}.${(k >>> 8) & 255}.${k & 255}`, port: 1024 + (k % 60000) };
+    frames.push({ sec: 1_700_000_000 + Math.floor(k / 1e6), nsec: (k % 1e6) * 1000, bytes: tcpFrame(src, { ip: '192.0.2.1', port: 80 }, { flags: 'S', seq: (k * 2654435761) >>> 0 }) });
+  }
+  return frames;
+}
+
+describe('connection cap', () => {
+  it('syn_flood_evicts_idle_connections_and_counts_them', () => {
+    const evicted: TcpConnection[] = [];
+    let maxLive = 0;
+    const { analyzer } = analyse(synFlood(50_000), { maxConnections: 1000, onTcpRetire: (c, ev) => ev && evicted.length < 5 && evicted.push(c) }, (_pkt, a) => {
+      maxLive = Math.max(maxLive, a.tcp.live);
+    });
+    expect(maxLive).toBeLessThanOrEqual(1000);
+    expect(analyzer.tcp.streams).toBe(50_000);
+    expect(analyzer.tcp.evicted).toBe(49_000);
+    // Every unacknowledged SYN left the segment pool with its connection.
+    expect(analyzer.tcp.pool.live).toBe(0);
+    // The oldest went first, summarised as what they were: unanswered SYNs.
+    expect(evicted.map((c) => c.stream)).toEqual([0, 1, 2, 3, 4]);
+    expect(evicted[0].connState()).toBe('S0');
+  });
+
+  it('closed_connections_go_before_active_ones', () => {
+    const frames: CraftedFrame[] = [];
+    const talk = new Conversation({ ip: '10.0.0.1', port: 40000 }, { ip: '10.0.0.2', port: 80 });
+    talk.tcp('c', { flags: 'S', seq: 1 }).wait(10).tcp('s', { flags: 'SA', seq: 9, ack: 2 }).wait(10).tcp('c', { flags: 'A', seq: 2, ack: 10 });
+    frames.push(...talk.frames);
+    const closed = new Conversation({ ip: '10.0.0.3', port: 40001 }, { ip: '10.0.0.2', port: 80 });
+    closed.tcp('c', { flags: 'S', seq: 1 }).wait(10).tcp('s', { flags: 'RA', seq: 0, ack: 2 });
+    frames.push(...closed.frames);
+    // The talking connection stays active while more connections arrive.
+    const more = synFlood(3);
+    frames.push(...more);
+    frames.push(...new Conversation({ ip: '10.0.0.1', port: 40000 }, { ip: '10.0.0.2', port: 80 }).tcp('c', { flags: 'PA', seq: 2, ack: 10, data: 'hi\n' }).frames);
+    const gone: number[] = [];
+    const { analyzer } = analyse(frames, { maxConnections: 3, onTcpRetire: (c, ev) => ev && gone.push(c.stream) });
+    expect(gone[0]).toBe(1); // the refused one, although the first connection is older
+    expect(analyzer.tcp.streams).toBe(5); // the talking connection was never evicted: its data joined stream 0
+  });
+});
+
+describe('kept bytes', () => {
+  it('stream_bytes_cap_counts_what_it_drops', () => {
+    const conv = new Conversation({ ip: '10.0.0.1', port: 40000 }, { ip: '10.0.0.2', port: 80 });
+    conv.tcp('c', { flags: 'S', seq: 100 }).tcp('s', { flags: 'SA', seq: 900, ack: 101 }).tcp('c', { flags: 'A', seq: 101, ack: 901 });
+    for (let i = 0; i < 10; i++) conv.wait(100).tcp('c', { flags: 'PA', seq: 101 + i * 1000, ack: 901, data: 1000 });
+    let conn: TcpConnection | null = null;
+    analyse(conv.frames, { streamBytes: 4096, onTcpRetire: (c) => (conn = c) });
+    const st = conn!.client.stream!;
+    expect(st.kept).toBe(4096);
+    expect(st.droppedBytes).toBe(10_000 - 4096);
+    expect(st.offset).toBe(10_000);
+  });
+
+  it('retransmitted_bytes_counted_once_holes_marked_as_gaps', () => {
+    const conv = new Conversation({ ip: '10.0.0.1', port: 40000 }, { ip: '10.0.0.2', port: 80 });
+    conv.tcp('c', { flags: 'S', seq: 100 }).tcp('s', { flags: 'SA', seq: 900, ack: 101 }).tcp('c', { flags: 'A', seq: 101, ack: 901 });
+    conv.tcp('c', { flags: 'PA', seq: 101, ack: 901, data: 'one\n' });
+    conv.tcp('c', { flags: 'PA', seq: 101, ack: 901, data: 'one\n' }); // retransmitted
+    conv.tcp('c', { flags: 'PA', seq: 115, ack: 901, data: 'three\n' }); // "two\n" and 6 more bytes never captured
+    conv.tcp('s', { flags: 'A', seq: 901, ack: 121 }); // the server had them: a gap
+    let conn: TcpConnection | null = null;
+    analyse(conv.frames, { streamBytes: 1 << 16, onTcpRetire: (c) => (conn = c) });
+    const st = conn!.client.stream!;
+    expect([st.dupBytes, st.gaps, st.gapBytes, st.offset]).toEqual([4, 1, 10, 20]);
+    expect(Buffer.from(st.bytes(0, 4)!).toString()).toBe('one\n');
+  });
+
+  it('out_of_order_queue_is_bounded', () => {
+    const conv = new Conversation({ ip: '10.0.0.1', port: 40000 }, { ip: '10.0.0.2', port: 80 });
+    conv.tcp('c', { flags: 'S', seq: 100 }).tcp('s', { flags: 'SA', seq: 900, ack: 101 }).tcp('c', { flags: 'A', seq: 101, ack: 901 });
+    // The first 10 bytes never come; 200 segments queue up behind the hole.
+    for (let i = 0; i < 200; i++) conv.tcp('c', { flags: 'PA', seq: 111 + i * 10, ack: 901, data: 10 });
+    let conn: TcpConnection | null = null;
+    analyse(conv.frames, { onTcpRetire: (c) => (conn = c) });
+    const st = conn!.client.stream!;
+    // 64 waited; then the hole was given up, counted as a gap, and everything delivered.
+    expect(st.oooDropped).toBeGreaterThan(0);
+    expect(st.gapBytes).toBe(10);
+    expect(st.offset).toBe(2010);
+  });
+});
