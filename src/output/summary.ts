@@ -144,6 +144,8 @@ export class SummaryWriter {
   /** Seconds since the first frame, with the capture's precision (tshark's -t r). */
   private time(out: OutBuf, pkt: Packet): void {
     const f = pkt.frame;
+    // A pcapng simple packet block has no time: tshark leaves the column blank.
+    if (!f.hasTime) return;
     let sec = f.tsSec - pkt.clock.firstSec;
     let ns = f.tsNsec - pkt.clock.firstNsec;
     if (ns < 0) {

@@ -12,6 +12,7 @@ import { JsonWriter } from '../../src/output/json';
 import { OutBuf } from '../../src/output/outbuf';
 import { SummaryWriter } from '../../src/output/summary';
 import { frameTree, writeTree } from '../../src/output/tree';
+import { concat, epb, ethFrame, idb, save, shb, spb, usec } from '../capture/craft';
 import { decode, frameOf, patched } from '../decode/frames';
 import { CLI, HAVE_CORPUS, labCapture } from '../helpers/paths';
 import { DECODE_FIELDS } from '../oracle/fields';
@@ -127,6 +128,16 @@ describe('output modes', () => {
       expect(objects[0]['tcp.port']).toEqual([57520, 47001]);
       expect(objects[0]['tcp.flags']).toBe('0x0002');
       expect(objects[0]['ip.src']).toBe('127.0.0.1');
+    });
+  });
+
+  describe.skipIf(!HAVE_TSHARK)('summary time column', () => {
+    it('is blank for a frame that carries no time (pcapng simple packet block), as tshark leaves it', () => {
+      const frame = ethFrame(1);
+      const file = save('b2-spb.pcapng', concat(shb(), idb(1), epb(0, usec(1000, 0), frame), spb(frame, frame.length)));
+      const lines = synack('-r', file).split('\n');
+      expect(lines[1].slice(0, 17)).toBe('    2' + ' '.repeat(12));
+      expect(synack('-r', file)).toBe(oracleText(file).stdout);
     });
   });
 
