@@ -115,12 +115,19 @@ export class SummaryWriter {
     padLeftInPlace(out, t, 10);
     out.byte(32);
     const top = topLayer(pkt);
-    this.addresses(out, pkt, top);
+    // An IP header too broken to read: tshark shows the link's addresses and says what is bogus.
+    const bogus = bogusNetwork(pkt);
+    this.addresses(out, pkt, bogus === null ? top : pkt.problemLayer - 1);
     out.byte(32);
     protocolColumn(out, pkt, top);
     out.byte(32);
     out.uint(pkt.frame.origLen);
     out.byte(32);
+    if (bogus !== null) {
+      out.ascii(bogus);
+      out.byte(10);
+      return;
+    }
     this.info(out, pkt, top);
     if (pkt.problem === ProblemKind.Malformed) out.ascii('[Malformed Packet]');
     else if (pkt.problem === ProblemKind.Truncated) out.ascii('[Packet size limited during capture]');
@@ -366,6 +373,35 @@ function hexOf(pkt: Packet, at: number, n: number): string {
   let t = '';
   for (let i = 0; i < n; i++) t += pkt.u8(at + i).toString(16) + '.';
   return t;
+}
+
+/**
+ * tshark's info for an IPv4 / IPv6 header whose version, header length or
+ * total length make it unreadable ("Bogus IPv4 version (0, must be 4)"), or
+ * null. tshark reports these as expert notes, not as a malformed packet.
+ */
+function bogusNetwork(pkt: Packet): string | null {
+  if (pkt.problem !== ProblemKind.Malformed) return null;
+  const li = pkt.problemLayer;
+  const s = pkt.layerStart[li];
+  if (s + 4 > pkt.capLen) return null;
+  switch (pkt.problemField) {
+    case 'ip.version':
+      return `Bogus IPv4 version (${pkt.u8(s) >> 4}, must be 4)`;
+    case 'ipv6.version':
+      return `Bogus IPv6 version (${pkt.u8(s) >> 4}, must be 6)`;
+    case 'ip.hdr_len': {
+      const ihl = (pkt.u8(s) & 15) * 4;
+      return ihl < 20 ? `Bogus IP header length (${ihl}, must be at least 20)` : null;
+    }
+    case 'ip.len': {
+      const ihl = (pkt.u8(s) & 15) * 4;
+      const total = pkt.u16(s + 2);
+      return total !== 0 && total < ihl ? `Bogus IP length (${total}, less than header length ${ihl})` : null;
+    }
+    default:
+      return null;
+  }
 }
 
 /** A field's value when analysis registered it and has one for this layer; else the raw value. */
