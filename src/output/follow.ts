@@ -99,9 +99,10 @@ function hexChunk(out: OutBuf, prefix: string, offset: number, b: Uint8Array): v
     for (let j = 0; j < n; j++) {
       const v = b[i + j];
       out.byte(v >= 0x20 && v < 0x7f ? v : 0x2e);
-      // The extra space after 8 bytes, dropped when it would end the line.
-      if (j === 7 && n > 8) out.byte(32);
+      if (j === 7) out.byte(32);
     }
+    // tshark drops a trailing space: the one after 8 bytes, and also a space byte ending the line.
+    if (out.buf[out.pos - 1] === 32) out.pos--;
     out.byte(10);
   }
 }
