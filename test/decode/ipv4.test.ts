@@ -15,6 +15,9 @@ const ECHO = '7483ef07d0a9a6824bc9a1a708004500003061b440004001becc0a2802030a1e04
 const FRAG_FIRST = '0060089fb1f300e0f9cc18000800450005dc023d6000fe112bfe83970192839720151b581b591644a0bbbfcdb4be1b557a6400000146000000010000';
 const FRAG_LATER = '0060089fb1f300e0f9cc18000800450005dc023d60b9fe112b45839701928397201564000000ec9b0408e00000001200000069000000dc9b04081d00';
 const FRAG_LEN = 1514;
+const IPIP =
+  '02000000000202000000000108004500004d00070000400466a40a0000010a00000245000039000100004011a695c0a801640909090930' +
+  '39003500251976123401000001000000000000076578616d706c6503636f6d0000010001';
 
 describe('ipv4', () => {
   describe('parse', () => {
@@ -77,6 +80,19 @@ describe('ipv4', () => {
       expectFields(pkt, { 'ip.len': ['48'] });
       expect(problem(pkt)).toEqual({ kind: 'none' });
       expect(ipv4.tree!(pkt, 2).map((n) => n.text).find((t) => t.startsWith('Total Length'))).toMatch(/TSO/);
+    });
+
+    it('IP in IP (protocol 4, RFC 2003): the inner datagram is decoded, ip.src has two occurrences', () => {
+      // LINKTYPE_RAW_ipv4.pcap #1 (IP 192.168.1.100.12345 > 9.9.9.9.53: 4660+ A? example.com. (29)) inside an
+      // outer header from 10.0.0.1 to 10.0.0.2; tshark 4.0 shows eth:ethertype:ip:ip:udp:dns.
+      const pkt = decode(frameOf(IPIP));
+      expect(layers(pkt)).toEqual(['frame', 'eth', 'ip', 'ip', 'udp', 'dns']);
+      expectFields(pkt, {
+        'frame.protocols': ['eth:ethertype:ip:ip:udp:dns'],
+        'ip.version': ['4', '4'],
+        'ip.proto': ['4', '17'],
+        'ip.src': ['10.0.0.1', '192.168.1.100'],
+      });
     });
 
     it('trims Ethernet padding: the layer ends where the total length says', () => {
