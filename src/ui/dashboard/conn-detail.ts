@@ -18,6 +18,8 @@ import type { CaptureModel } from './model';
 
 /** Segments (or datagrams) shown at most; the rest are counted. */
 export const MAX_SEGMENTS = 20_000;
+/** Frames re-read per update (about 10 ms of work). */
+export const SEGMENTS_PER_UPDATE = 2000;
 /** Reassembled bytes kept per direction for the stream view. */
 export const STREAM_BYTES = 1 << 20;
 
@@ -107,19 +109,26 @@ export class ConnDetail {
    * re-reading and analysing those of this connection. Returns true when
    * something was added.
    */
-  update(budget = 200_000): boolean {
+  update(budget = 200_000, segmentBudget = SEGMENTS_PER_UPDATE): boolean {
     const facts = this.model.analyzer.facts;
     if (facts === null || this.error !== null) return false;
     const want = this.kind === 'tcp' ? KIND_TCP : KIND_UDP;
     const last = this.lastFrame();
-    const stop = Math.min(last, this.scanned + budget);
+    let stop = Math.min(last, this.scanned + budget);
     let added = false;
+    let read = 0;
     for (let n = this.scanned + 1; n <= stop; n++) {
       if (facts.stream(n) !== this.stream || facts.kind(n) !== want) continue;
+      // Re-reading is the costly part: a slice at a time, so a long connection never freezes the screen.
+      if (read === segmentBudget) {
+        stop = n - 1;
+        break;
+      }
       if (this.segments.length >= MAX_SEGMENTS) {
         this.dropped++;
         continue;
       }
+      read++;
       const p = this.model.decode(n, this.pkt);
       if (p instanceof CaptureError) {
         this.error = p.toString();
