@@ -1,8 +1,7 @@
 /**
  * The help screen (`?`): every key, what the views show, and what the
- * colours mean. The one list of keys: the screen's key handler and this
- * text are kept side by side so they do not drift (a test checks each key
- * named here does something).
+ * colours mean. The one list of keys the help screen and the README show;
+ * screen.ts's onKey handles each (the headless tests press them).
  */
 import { ROW_CLASS_MEANING } from './row-class';
 import { ROW_STYLE } from './style';
