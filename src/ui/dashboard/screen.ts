@@ -2,9 +2,11 @@
  * The dashboard's screen: blessed widgets over the capture model. Four views
  * (packets, connections, one connection's ladder and stream, ARP), each a
  * set of panes drawn only where visible. Drawing is throttled (at most every
- * 50 ms: 20 frames a second, and at least 10 while frames arrive) and never
- * runs inside the reading of packets: the model only marks the screen dirty.
- * Nothing runs while nothing changes, except a 1 Hz tick for live rates.
+ * 50 ms: 20 frames a second, and at least 10 while frames arrive; 4 while a
+ * file loads) and runs between reads: the model only marks the screen dirty.
+ * The one exception is a file's first screen, drawn once as soon as a
+ * screenful of frames is in. Nothing runs while nothing changes, except a
+ * 1 Hz tick for live rates.
  *
  * Every text that came from a packet is sanitised by the view models and
  * brace-escaped here before blessed sees it.
