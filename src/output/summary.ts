@@ -199,6 +199,8 @@ export class SummaryWriter {
         kind = 6;
         src = s + 8;
         dst = s + 24;
+        const final = routedDestination(pkt, net);
+        if (final >= 0) dst = final;
       }
     }
     if (kind === 0 && link >= 0) {
@@ -248,7 +250,8 @@ export class SummaryWriter {
         dhcpInfo(out, pkt, top);
         break;
       case 'arp':
-        out.text8(arpInfo(pkt, top));
+        // tshark writes the ARP info only once the message was read: a malformed one shows the marker alone.
+        if (!(pkt.problem === ProblemKind.Malformed && pkt.problemLayer === top)) out.text8(arpInfo(pkt, top));
         break;
       case 'icmp':
         icmpInfo(out, pkt, top);
@@ -361,10 +364,48 @@ export class SummaryWriter {
         }
       } else if (kind === OPT_TFO) {
         out.ascii(olen === 2 ? ' TFO=R' : ' TFO=C');
+      } else if ((kind === 253 || kind === 254) && olen >= 4 && pkt.u16(o + 2) === TFO_EXPERIMENT_ID) {
+        // Fast Open before its kind was assigned: an RFC 6994 experiment (RFC 7413 4.1.1).
+        out.ascii(olen === 4 ? ' TFO=R' : ' TFO=C');
+      } else if ((kind === 172 || kind === 174) && olen >= 5) {
+        // AccECN counters (RFC 9768 3.2.3): order 0 lists EE0B first, order 1 EE1B first.
+        const names = kind === 172 ? ACCECN_ORDER0 : ACCECN_ORDER1;
+        for (let i = 0; 2 + 3 * (i + 1) <= olen && i < 3; i++) {
+          out.ascii(names[i]);
+          out.uint((pkt.u8(o + 2 + 3 * i) << 16) | pkt.u16(o + 3 + 3 * i));
+        }
       }
     }
   }
 }
+
+/**
+ * With a routing header that still has segments to visit, the destination
+ * tshark shows is the last one (RFC 8200 4.4; RFC 8754 for segment routing,
+ * whose list is in reverse order; RFC 6275 6.4 for type 2): frame-relative
+ * offset of that address, or -1.
+ */
+function routedDestination(pkt: Packet, ipv6Layer: number): number {
+  for (let li = ipv6Layer + 1; li < pkt.layerCount; li++) {
+    const name = pkt.layerProto[li].name;
+    if (name !== 'ipv6.routing') {
+      if (name.startsWith('ipv6.')) continue;
+      return -1;
+    }
+    const r = pkt.layerStart[li];
+    if (r + 8 > pkt.capLen || pkt.u8(r + 3) === 0) return -1;
+    const type = pkt.u8(r + 2);
+    const addresses = (pkt.u8(r + 1) * 8) >> 4;
+    const at = type === 0 ? r + 8 + (addresses - 1) * 16 : type === 2 || type === 4 ? r + 8 : -1;
+    return at >= r + 8 && at + 16 <= pkt.capLen ? at : -1;
+  }
+  return -1;
+}
+
+/** RFC 7413's experiment identifier for Fast Open in options 253/254. */
+const TFO_EXPERIMENT_ID = 0xf989;
+const ACCECN_ORDER0 = [' EE0B=', ' ECEB=', ' EE1B='];
+const ACCECN_ORDER1 = [' EE1B=', ' ECEB=', ' EE0B='];
 
 /** Echo requests remembered at most (a ping flood must not grow memory without bound). */
 const MAX_ECHO_REQUESTS = 65536;
@@ -413,6 +454,11 @@ function fieldOr(def: FieldDef | undefined, pkt: Packet, li: number, raw: number
 
 /** The layer whose protocol names the line: the topmost, unless that is undecoded data. */
 function topLayer(pkt: Packet): number {
+  // What an ICMP error quotes does not name the line: the ICMP message does (tshark fences its columns).
+  for (let li = 1; li < pkt.layerCount; li++) {
+    const name = pkt.layerProto[li].name;
+    if (name === 'icmp' || name === 'icmpv6') return li;
+  }
   let top = pkt.layerCount - 1;
   while (top > 0 && pkt.layerProto[top].name === 'data') top--;
   return top;
@@ -521,8 +567,12 @@ function dhcpInfo(out: OutBuf, pkt: Packet, li: number): void {
   if (s + 1 > pkt.capLen) return;
   const op = pkt.u8(s);
   if (op === 1 && s + 34 <= pkt.capLen && pkt.u8(s + 1) === 1 && pkt.u8(s + 2) === 6) {
+    // tshark: "from ADDRESS (NAME)"; unresolved, as synack always is, the name is the address again.
     out.ascii('Boot Request from ');
     out.colonHex(pkt.data, pkt.base + s + 28, 6);
+    out.ascii(' (');
+    out.colonHex(pkt.data, pkt.base + s + 28, 6);
+    out.byte(41);
   } else if (op === 1) out.ascii('Boot Request');
   else if (op === 2) out.ascii('Boot Reply');
   else {
@@ -568,9 +618,12 @@ function icmpv6Info(out: OutBuf, pkt: Packet, li: number): void {
     out.hex(pkt.u16(s + 4), 4);
     out.ascii(', seq=');
     out.uint(pkt.u16(s + 6));
-    if (li > 0 && pkt.layerProto[li - 1].name === 'ipv6') {
+    // The IPv6 header may be behind extension headers.
+    let ip = li - 1;
+    while (ip > 0 && pkt.layerProto[ip].name.startsWith('ipv6.')) ip--;
+    if (ip > 0 && pkt.layerProto[ip].name === 'ipv6') {
       out.ascii(', hop limit=');
-      out.uint(pkt.u8(pkt.layerStart[li - 1] + 7));
+      out.uint(pkt.u8(pkt.layerStart[ip] + 7));
     }
   } else if ((type === 135 || type === 136) && s + 24 <= pkt.capLen) {
     // Neighbor solicitation / advertisement (RFC 4861 4.3, 4.4): the target address.
