@@ -16,7 +16,9 @@ export class RateMeter {
   latest = -1;
 
   add(sec: number, len: number): void {
-    const i = ((sec % RING) + RING) % RING;
+    // Per frame: an integer mask, not a floating-point modulo. (ToInt32 wraps far-off seconds
+    // consistently; `second[i]` tells buckets apart.)
+    const i = sec & (RING - 1);
     if (this.second[i] !== sec) {
       this.second[i] = sec;
       this.frames[i] = 0;
@@ -28,7 +30,7 @@ export class RateMeter {
   }
 
   private at(sec: number, which: Float64Array): number {
-    const i = ((sec % RING) + RING) % RING;
+    const i = sec & (RING - 1);
     return this.second[i] === sec ? which[i] : 0;
   }
 
