@@ -25,6 +25,13 @@ function lengthValid(pkt: Packet, li: number): boolean {
   return pkt.layerAux[li] === 1;
 }
 
+/** The parent IPv4 header has more fragments to come (RFC 791): the datagram continues elsewhere. */
+function inFirstFragment(pkt: Packet, li: number): boolean {
+  if (li < 1 || pkt.layerProto[li - 1].name !== 'ip') return false;
+  const ip = pkt.layerStart[li - 1];
+  return ip + 8 <= pkt.capLen && (pkt.u8(ip + 6) & 0x20) !== 0;
+}
+
 /** The datagram's network layer is IPv6 (possibly behind extension headers). */
 function overIpv6(pkt: Packet, li: number): boolean {
   for (let i = li - 1; i > 0; i--) {
@@ -156,9 +163,10 @@ export const udp: Protocol = {
     pkt.layerAux[li] = 1;
     pkt.layerEnd[li] = start + len;
     if (len > declared) {
-      // An ICMP error quotes only the first bytes of the datagram: its length may point past them.
-      // Otherwise the length contradicts the IP header; like tshark, go on with the IP payload.
-      if (!pkt.inQuote) {
+      // An ICMP error quotes only the first bytes of the datagram, a first IPv4 fragment carries
+      // only its start: the length may point past them. Otherwise the length contradicts the IP
+      // header; like tshark, go on with the IP payload.
+      if (!pkt.inQuote && !inFirstFragment(pkt, li)) {
         pkt.malformed('udp.length', 'length beyond the IP payload');
         pkt.layerEnd[li] = start + declared;
       }

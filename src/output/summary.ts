@@ -129,7 +129,9 @@ export class SummaryWriter {
       return;
     }
     this.info(out, pkt, top);
-    if (pkt.problem === ProblemKind.Malformed) out.ascii('[Malformed Packet]');
+    if (pkt.problem === ProblemKind.Malformed && !(pkt.problemField === 'udp.length' && pkt.layerProto[pkt.problemLayer].name === 'udp' && pkt.u16(pkt.layerStart[pkt.problemLayer] + 4) > 8)) {
+      out.ascii('[Malformed Packet]');
+    }
     else if (pkt.problem === ProblemKind.Truncated) out.ascii('[Packet size limited during capture]');
     out.byte(10);
   }
@@ -144,7 +146,9 @@ export class SummaryWriter {
     protocolColumn(out, pkt, top);
     out.byte(9);
     this.info(out, pkt, top);
-    if (pkt.problem === ProblemKind.Malformed) out.ascii('[Malformed Packet]');
+    if (pkt.problem === ProblemKind.Malformed && !(pkt.problemField === 'udp.length' && pkt.layerProto[pkt.problemLayer].name === 'udp' && pkt.u16(pkt.layerStart[pkt.problemLayer] + 4) > 8)) {
+      out.ascii('[Malformed Packet]');
+    }
     else if (pkt.problem === ProblemKind.Truncated) out.ascii('[Packet size limited during capture]');
   }
 
@@ -507,10 +511,16 @@ function udpInfo(out: OutBuf, pkt: Packet, li: number): void {
   appendArrow(out);
   out.uint(pkt.u16(s + 2));
   const n = udpPayloadLength(pkt, li);
-  if (n >= 0) {
-    out.ascii(' Len=');
-    out.uint(n);
+  if (n < 0) return;
+  const declared = pkt.u16(s + 4);
+  if (pkt.problem === ProblemKind.Malformed && pkt.problemLayer === li && pkt.problemField === 'udp.length' && declared > 8) {
+    // tshark's words for a length beyond the IP payload; it goes on, as synack does.
+    out.ascii(' [BAD UDP LENGTH ');
+    out.uint(declared);
+    out.ascii(' > IP PAYLOAD LENGTH]');
   }
+  out.ascii(' Len=');
+  out.uint(declared > 8 ? declared - 8 : n);
 }
 
 function dnsInfo(out: OutBuf, pkt: Packet, li: number): void {
