@@ -46,6 +46,18 @@ describe('udp', () => {
       expect(value(v6, 'udp.checksum.status')).toBe('0');
     });
 
+    it('a first IPv4 fragment may declare more than it carries (the rest is in later fragments)', () => {
+      const first = patched(QUERY, (b) => {
+        b[20] |= 0x20; // MF
+        b.set([0, 20 + 8 + 20], 16); // this fragment: 20 bytes of UDP payload
+        b.set([0x13, 0x89], UDP_AT + 2); // port 5001: data, not DNS
+      });
+      const pkt = decode(frameOf(first.slice(0, (UDP_AT + 28) * 2)));
+      expect(problem(pkt)).toEqual({ kind: 'none' });
+      expect(value(pkt, 'udp.length')).toBe('64');
+      expect(value(pkt, 'data.len')).toBe('20');
+    });
+
     it('a payload on a port no decoder claims is data', () => {
       const pkt = decode(frameOf(patched(QUERY, (b) => b.set([0x13, 0x89], UDP_AT + 2))));
       expect(layers(pkt)).toEqual(['frame', 'eth', 'ip', 'udp', 'data']);
