@@ -24,19 +24,19 @@ export const TIME_BASE = 1_600_000_000;
 export type KeyWords = Uint32Array;
 
 export class Flow {
-  /** 4 or 6. */
-  readonly family: number;
+  /** 4 or 6. (Fixed for the flow's life; set again only when a retired flow object is reused.) */
+  family: number;
   /** Addresses as 32-bit words (IPv4: word 0 only) and ports; A is the first frame's source. */
-  readonly a0: number;
-  readonly a1: number;
-  readonly a2: number;
-  readonly a3: number;
-  readonly aPort: number;
-  readonly b0: number;
-  readonly b1: number;
-  readonly b2: number;
-  readonly b3: number;
-  readonly bPort: number;
+  a0: number;
+  a1: number;
+  a2: number;
+  a3: number;
+  aPort: number;
+  b0: number;
+  b1: number;
+  b2: number;
+  b3: number;
+  bPort: number;
   hash = 0;
   hashNext: Flow | null = null;
   /** Still the flow its key maps to (a TCP SYN reusing the ports replaces it). */
@@ -59,6 +59,14 @@ export class Flow {
   lastNsec: number;
 
   constructor(family: number, w: KeyWords, frame: number, sec: number, nsec: number) {
+    this.family = family;
+    this.a0 = this.a1 = this.a2 = this.a3 = this.aPort = this.b0 = this.b1 = this.b2 = this.b3 = this.bPort = 0;
+    this.firstFrame = this.lastFrame = this.firstSec = this.firstNsec = this.lastSec = this.lastNsec = 0;
+    this.begin(family, w, frame, sec, nsec);
+  }
+
+  /** Key and first frame of the flow (the constructor's work; again when a retired flow object is reused). */
+  protected begin(family: number, w: KeyWords, frame: number, sec: number, nsec: number): void {
     this.family = family;
     this.a0 = w[0];
     this.a1 = w[1];

@@ -50,6 +50,9 @@
  * (CLOCK order; handed to `onTcpRetire`, counted in `tcp.evicted`). Reassembled bytes are
  * kept up to `streamBytes` per direction (0 by default: the command line
  * needs only counts), message records up to `maxMessages`; the rest is counted.
+ * With `recycle`, an evicted connection's objects become the next new
+ * connection (a retired TcpConnection must then not be kept: copy what you need
+ * in `onTcpRetire`).
  */
 import { protocolByName } from '../decode/index';
 import { ipv4 } from '../decode/ipv4';
@@ -97,6 +100,11 @@ export interface AnalysisOptions {
   /** A TCP connection leaves the live table: `evicted` when because of the cap, else at the end. */
   onTcpRetire: ((c: TcpConnection, evicted: boolean) => void) | null;
   onUdpRetire: ((c: UdpConversation, evicted: boolean) => void) | null;
+  /**
+   * Reuse the objects of evicted TCP connections for new ones: set it only when nothing keeps a
+   * connection after `onTcpRetire` returns (events included); the followed stream's is never reused.
+   */
+  recycle: boolean;
 }
 
 export type AnalysisEvent = TcpEvent | { type: 'arp-conflict'; conflict: ArpConflict };
@@ -116,6 +124,7 @@ export const DEFAULT_OPTIONS: AnalysisOptions = {
   onEvent: null,
   onTcpRetire: null,
   onUdpRetire: null,
+  recycle: false,
 };
 
 /** The analysis results of the current frame (reused: valid until the next `process`). */
@@ -168,6 +177,7 @@ export class Analyzer {
       followStream: o.followStream,
       keepChunks: o.keepChunks,
       onRetire: o.onTcpRetire,
+      recycle: o.recycle,
       onEvent,
     });
     this.udp = new UdpTracker(o.maxUdpConversations, o.onUdpRetire);

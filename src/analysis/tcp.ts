@@ -30,6 +30,7 @@ import { ChunkFacts, ChunkLog, DirStream, type StreamLimits } from './stream';
 import type { FramingChoice } from './framing';
 import { ZeekConn } from './zeek';
 import { Flow, FlowTable, hashKey, readKey, TIME_BASE, type KeyWords } from './flowtable';
+import { resetter, type Resetter } from './recycle';
 
 // RFC 9293 section 3.3.2 connection states.
 export const ST_CLOSED = 0;
@@ -165,7 +166,7 @@ export class TcpSide extends SeqFlow {
 /** One TCP connection (one tcp.stream). Side A of the flow is the first frame's source. */
 export class TcpConnection extends Flow {
   /** tcp.stream, as tshark numbers it. */
-  readonly stream: number;
+  stream: number;
   /** Side A (the first frame's source) is the client. False when A was the server (its SYN-ACK came first, or ports said so). */
   clientIsA = true;
   /** The handshake was not seen: which side is the client is a guess from the ports. */
@@ -220,6 +221,18 @@ export class TcpConnection extends Flow {
     this.prevNsec = nsec;
   }
 
+  /**
+   * This object, retired (evicted) and handed to no one who keeps it, starts
+   * over as a new connection: every field as a new one's (see recycle.ts).
+   */
+  reuse(stream: number, family: number, w: KeyWords, frame: number, sec: number, nsec: number): void {
+    resetConnection(this);
+    this.begin(family, w, frame, sec, nsec);
+    this.stream = stream;
+    this.prevSec = sec;
+    this.prevNsec = nsec;
+  }
+
   /** Both sides closed, or reset: eviction takes it first. */
   override get done(): boolean {
     return this.teardown === 'reset' || (this.client.state === ST_CLOSED || this.client.state === ST_TIME_WAIT) && (this.server.state === ST_CLOSED || this.server.state === ST_TIME_WAIT);
@@ -246,6 +259,9 @@ export class TcpConnection extends Flow {
     return this.flagCounts[31 - Math.clz32(bit)];
   }
 }
+
+/** Resets a connection to a new one's fields (compiled from a fresh connection; see recycle.ts). */
+const resetConnection: Resetter<TcpConnection> = resetter(new TcpConnection(0, 4, new Uint32Array(10), 0, 0, 0));
 
 /** What the tracker found for one TCP layer of the current frame (reused; see TcpTracker.note). */
 export class TcpNote {
@@ -313,6 +329,12 @@ export interface TcpTrackerOptions {
   keepChunks: boolean;
   /** Called when a connection leaves the live table (closed and evicted, or at the end). */
   onRetire: ((c: TcpConnection, evicted: boolean) => void) | null;
+  /**
+   * Reuse the objects of evicted connections for new ones (a SYN flood then allocates almost
+   * nothing). Only for owners that keep no reference to a connection after `onRetire` returns
+   * (the followed stream's connection is never reused).
+   */
+  recycle: boolean;
   onEvent: ((e: TcpEvent) => void) | null;
 }
 
@@ -332,6 +354,8 @@ const DEFAULT_MSS = 536;
 const NAGLE_RELEASE_NS = 1_000_000;
 /** DirStream.flightEmptySec when no ACK emptied the flight since the last data. */
 const NOT_EMPTIED = -2_000_000_000;
+/** Evicted connections kept for reuse (one suffices in a flood: each new one evicts one). */
+const SPARE_MAX = 64;
 
 export class TcpTracker {
   readonly pool = new SegmentPool();
@@ -382,6 +406,7 @@ export class TcpTracker {
     if (this.noteCount === MAX_NOTES) return null;
     const note = this.notes[this.noteCount++];
     note.frame = pkt.number;
+    this.frameNow = pkt.number;
     note.layer = li;
 
     const w = this.w;
@@ -836,8 +861,26 @@ export class TcpTracker {
     return new DirStream(dir, o.limits, o.framing, conn.log, keepAll);
   }
 
+  /** Evicted connections waiting for reuse, and the frame that evicted each (reused from the next frame on). */
+  private readonly spare: TcpConnection[] = [];
+  private readonly spareFrame: number[] = [];
+  /** Connections that were reused objects (counted for the bench and tests). */
+  recycled = 0;
+  /** The frame being analysed. */
+  private frameNow = 0;
+
   private create(h: number, family: number, w: KeyWords, num: number, sec: number, nsec: number): TcpConnection {
-    const c = new TcpConnection(this.streams++, family, w, num, sec, nsec);
+    let c: TcpConnection;
+    const n = this.spare.length;
+    // A connection evicted by this very frame may still be in one of its notes: not before the next frame.
+    if (n > 0 && this.spareFrame[n - 1] !== num) {
+      c = this.spare.pop()!;
+      this.spareFrame.pop();
+      c.reuse(this.streams++, family, w, num, sec, nsec);
+      this.recycled++;
+    } else {
+      c = new TcpConnection(this.streams++, family, w, num, sec, nsec);
+    }
     this.table.add(c, h);
     this.opts.onEvent?.({ type: 'tcp-open', conn: c, frame: num });
     return c;
@@ -871,6 +914,10 @@ export class TcpTracker {
     c.client.seq.segHead = c.server.seq.segHead = -1;
     c.client.seq.segCount = c.server.seq.segCount = 0;
     this.opts.onRetire?.(c, evicted);
+    if (evicted && this.opts.recycle && c.stream !== this.opts.followStream && this.spare.length < SPARE_MAX) {
+      this.spare.push(c);
+      this.spareFrame.push(this.frameNow);
+    }
   }
 
   /** End of the capture: finish every stream, settle handshake kinds, report every connection. */

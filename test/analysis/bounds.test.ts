@@ -6,7 +6,12 @@
  * bounded queue. Structural checks, not timings: the bench measures memory.
  */
 import { describe, expect, it } from 'vitest';
-import type { TcpConnection } from '../../src/analysis/index';
+import { TcpConnection } from '../../src/analysis/index';
+import { compileColumns, DEFAULT_FIELDS_OPTIONS, writeRow } from '../../src/output/fields';
+import { connObject } from '../../src/output/conn';
+import { OutBuf } from '../../src/output/outbuf';
+import { ANALYSIS_FIELDS } from '../oracle/fields';
+import { chaosCapture } from './chaos';
 import { analyse, Conversation, tcpFrame, type CraftedFrame } from './craft';
 
 /** `n` SYNs from distinct sources, none answered (a SYN flood). */
@@ -94,5 +99,45 @@ describe('kept bytes', () => {
     expect(st.oooDropped).toBeGreaterThan(0);
     expect(st.gapBytes).toBe(10);
     expect(st.offset).toBe(2010);
+  });
+});
+
+describe('reused connection objects', () => {
+  const SYNACK_FIELDS = ['synack.from_client', 'synack.framing', 'synack.msgs_in_segment', 'synack.msg_starts', 'synack.msg_ends', 'synack.msg_first', 'synack.coalesced', 'synack.msg_split', 'synack.new_bytes', 'synack.dup_bytes', 'synack.nagle', 'synack.nagle_hold', 'synack.zero_window_probe', 'synack.zero_window_probe_ack', 'synack.after_fin', 'synack.state.client', 'synack.state.server', 'synack.handshake', 'synack.teardown', 'synack.history', 'synack.conn_state'];
+
+  /** Every analysis field of every frame, and every connection as -z conn -T json writes it when it leaves. */
+  function run(frames: CraftedFrame[], recycle: boolean): { rows: string[]; conns: string[]; recycled: number; evicted: number } {
+    const cols = compileColumns([...ANALYSIS_FIELDS, ...SYNACK_FIELDS]);
+    const out = new OutBuf(-1);
+    const conns: string[] = [];
+    const { analyzer, results } = analyse(frames, { maxConnections: 7, recycle, onTcpRetire: (c, ev) => conns.push(JSON.stringify(connObject(c, ev))) }, (pkt) => {
+      out.clear();
+      writeRow(out, pkt, cols, { ...DEFAULT_FIELDS_OPTIONS });
+      return out.text();
+    });
+    return { rows: results, conns, recycled: analyzer.tcp.recycled, evicted: analyzer.tcp.evicted };
+  }
+
+  it('evicted_connections_reused_analyse_exactly_as_new_ones', () => {
+    // Chaotic conversations (loss, reordering, windows, resets, reused ports) squeezed into 7 live
+    // connections, so objects are evicted mid-conversation and reused at once, then a SYN flood.
+    const frames = [...chaosCapture(11, 40), ...chaosCapture(12, 40), ...synFlood(300)];
+    const fresh = run(frames, false);
+    const reused = run(frames, true);
+    expect(fresh.evicted).toBeGreaterThan(100);
+    expect(reused.recycled).toBeGreaterThan(100);
+    expect(fresh.recycled).toBe(0);
+    expect(reused.rows).toEqual(fresh.rows);
+    expect(reused.conns).toEqual(fresh.conns);
+  });
+
+  it('a_reused_connection_is_field_for_field_a_new_one', () => {
+    let used: TcpConnection | null = null;
+    analyse(chaosCapture(5, 3), { onTcpRetire: (c) => (used ??= c) });
+    expect(used!.client.frames).toBeGreaterThan(0);
+    const w = new Uint32Array([0x0a000001, 0, 0, 0, 0x0a000002, 0, 0, 0, 40000, 80]);
+    used!.reuse(42, 4, w, 7, 123, 456);
+    // Class of every nested object, every own field (the sides' byte streams dropped, not reset).
+    expect(used).toStrictEqual(new TcpConnection(42, 4, w, 7, 123, 456));
   });
 });
