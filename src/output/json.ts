@@ -23,6 +23,8 @@ const HEX = '0123456789abcdef';
 export class JsonWriter {
   /** Fields of each protocol, decoder fields first, in table order, then registered ones. */
   private readonly byProtocol = new Map<Protocol, FieldDef[]>();
+  /** Each field's key as written, `"tcp.srcport":` (names are ASCII: escaped once, here). */
+  private readonly keys = new Map<FieldDef, string>();
 
   constructor() {
     for (const name of allFieldNames()) {
@@ -32,6 +34,7 @@ export class JsonWriter {
       let list = this.byProtocol.get(proto);
       if (list === undefined) this.byProtocol.set(proto, (list = []));
       list.push(def);
+      this.keys.set(def, JSON.stringify(name) + ':');
     }
   }
 
@@ -50,8 +53,7 @@ export class JsonWriter {
         if (count === 0) continue;
         if (!first) out.byte(44);
         first = false;
-        jsonString(out, def.name);
-        out.byte(58);
+        out.ascii(this.keys.get(def)!);
         if (count > 1) out.byte(91);
         let written = 0;
         for (let l = li; l < pkt.layerCount; l++) {
