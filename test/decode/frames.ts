@@ -89,6 +89,10 @@ export function readEveryField(pkt: Packet): number {
       for (let k = 0; k < 64; k++) {
         const v = def.get(pkt, li, k);
         if (v === undefined) break;
+        // A value is a finite number or a string; NaN would mean a read past the frame's bytes.
+        if (typeof v === 'number' ? !Number.isFinite(v) : typeof v !== 'string') {
+          throw new Error(`${def.name} occurrence ${k} of layer ${li} is ${String(v)}`);
+        }
         n++;
         def.span?.(pkt, li, k);
         def.size?.(pkt, li, k);
