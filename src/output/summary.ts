@@ -128,7 +128,9 @@ export class SummaryWriter {
       out.byte(10);
       return;
     }
-    this.info(out, pkt, top);
+    // A transport header cut before its ports: tshark has no info yet (see topLayer).
+    const transportCut = top + 1 < pkt.layerCount && (pkt.layerProto[top + 1].name === 'tcp' || pkt.layerProto[top + 1].name === 'udp');
+    if (!transportCut) this.info(out, pkt, top);
     if (pkt.problem === ProblemKind.Malformed && !(pkt.problemField === 'udp.length' && pkt.layerProto[pkt.problemLayer].name === 'udp' && pkt.u16(pkt.layerStart[pkt.problemLayer] + 4) > 8)) {
       out.ascii('[Malformed Packet]');
     }
@@ -145,7 +147,9 @@ export class SummaryWriter {
     const top = topLayer(pkt);
     protocolColumn(out, pkt, top);
     out.byte(9);
-    this.info(out, pkt, top);
+    // A transport header cut before its ports: tshark has no info yet (see topLayer).
+    const transportCut = top + 1 < pkt.layerCount && (pkt.layerProto[top + 1].name === 'tcp' || pkt.layerProto[top + 1].name === 'udp');
+    if (!transportCut) this.info(out, pkt, top);
     if (pkt.problem === ProblemKind.Malformed && !(pkt.problemField === 'udp.length' && pkt.layerProto[pkt.problemLayer].name === 'udp' && pkt.u16(pkt.layerStart[pkt.problemLayer] + 4) > 8)) {
       out.ascii('[Malformed Packet]');
     }
@@ -334,8 +338,9 @@ export class SummaryWriter {
       out.ascii(' Urg=');
       out.uint(pkt.u16(s + 18));
     }
+    // tshark writes Len= once it has read the whole fixed header (through the urgent pointer).
     const len = tcpSegmentLength(pkt, li);
-    if (len >= 0) {
+    if (len >= 0 && s + 20 <= pkt.capLen) {
       out.ascii(' Len=');
       out.uint(len);
     }
@@ -465,6 +470,9 @@ function topLayer(pkt: Packet): number {
   }
   let top = pkt.layerCount - 1;
   while (top > 0 && pkt.layerProto[top].name === 'data') top--;
+  // tshark names TCP / UDP only once it has read both ports: a capture cut before them names the IP layer.
+  const name = pkt.layerProto[top].name;
+  if ((name === 'tcp' || name === 'udp') && pkt.layerStart[top] + 4 > pkt.capLen) return top - 1;
   return top;
 }
 
