@@ -35,6 +35,21 @@ const ANALYSIS_NUMBERS = /\b(Seq|Ack|Win|SLE|SRE)=\d+/g;
 /** Analysis's prefixes ("[TCP Window Full] ", "[TCP Retransmission] "), also masked until it is wired. */
 const ANALYSIS_PREFIXES = /(?<= TCP \d+ )(\[TCP [^\]]+\] )+/;
 
+/** Corpus captures of DNS, DHCP and ICMPv6 behind a routing header: the other summaries synack writes. */
+const CORPUS_FILES = [
+  'dns_udp.pcap',
+  'dnssec.pcap',
+  'dns-uri.pcap',
+  'dns-badcookie.pcap',
+  'dns-badvers.pcap',
+  'edns-opts.pcap',
+  'dhcp-rfc3004.pcap',
+  'dhcp-mud.pcap',
+  'dhcp-rfc5859.pcap',
+  'dhcp-option-33.pcap',
+  'ipv6-routing-header.pcap',
+];
+
 function captureFiles(): string[] {
   const dirs = [CAPTURES, join(CORPUS, 'lab')];
   const out: string[] = [];
@@ -42,6 +57,7 @@ function captureFiles(): string[] {
     if (!existsSync(d)) continue;
     for (const f of readdirSync(d).sort()) if (/\.(pcap|pcapng)$/.test(f)) out.push(join(d, f));
   }
+  for (const f of CORPUS_FILES) if (existsSync(join(CORPUS, 'tcpdump', f))) out.push(join(CORPUS, 'tcpdump', f));
   return out;
 }
 
