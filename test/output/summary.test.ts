@@ -1,7 +1,8 @@
 /**
  * The default text output against tshark 4.0's (`tshark -n -r F`), line by
- * line, on every capture the project ships and the lab captures: number,
- * time, addresses, protocol, length and info must be the same text.
+ * line, on every capture the project ships, the lab captures and corpus
+ * captures of DNS, DHCP and IPv6 routing: number, time, addresses, protocol,
+ * length and info must be the same text.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
