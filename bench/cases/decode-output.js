@@ -36,11 +36,11 @@ module.exports = {
     const readOnly = await inProcessRate(pcap, () => {});
     const decoded = await inProcessRate(pcap, (f, n) => decodeFrame(pkt, f, n));
     rows.push({
-      name: 'decode 2 M frames to layers, in-process (reading included)',
+      name: `decode 2 M frames to layers, in-process (reading included; reading alone: ${(readOnly / 1e6).toFixed(1)} M/s)`,
       unit: 'frames/s',
       synack: decoded,
       higherIsBetter: true,
-      baselines: [{ tool: 'reading only (no decoding)', value: readOnly }],
+      baselines: [],
       target: { text: '>= 3 M frames/s', ok: decoded >= 3e6 },
     });
 
