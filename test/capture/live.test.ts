@@ -171,13 +171,13 @@ describe.skipIf(!CAN_CAPTURE)('live capture on lo', () => {
   });
 
   it("a filter with a syntax error: libpcap's own message, exit 2", () => {
-    const r = spawnSync(process.execPath, [CLI, '-i', 'lo', 'tcp', 'port'], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [CLI, '-i', 'lo', 'tcp', 'port'], { encoding: 'utf8', timeout: 20_000 });
     expect(r.status).toBe(2);
     expect(r.stderr).toBe("synack: lo: capture filter 'tcp port': can't parse filter expression: syntax error\n");
   });
 
   it('no permission: one line explaining root or setcap, exit 2', () => {
-    const r = spawnSync(process.execPath, [CLI, '-i', 'lo'], { encoding: 'utf8', uid: 65534, gid: 65534 });
+    const r = spawnSync(process.execPath, [CLI, '-i', 'lo'], { encoding: 'utf8', uid: 65534, gid: 65534, timeout: 20_000 });
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/^synack: lo: capturing needs root, or these capabilities for node: sudo setcap cap_net_raw,cap_net_admin\+eip .*\(libpcap: .*\)\n$/);
   });
@@ -185,15 +185,22 @@ describe.skipIf(!CAN_CAPTURE)('live capture on lo', () => {
 
 describe('without libpcap', () => {
   it("asking for live capture says exactly what to install, in one line, exit 2; reading files still works", () => {
-    // A copy of the built program with no node_modules beside it: require('cap') fails as on a machine without libpcap.
+    // A copy of the built program whose node_modules holds cap without its
+    // compiled addon, as npm leaves it where libpcap-dev was missing. An empty
+    // node_modules is not enough: require() would go on up the tree and find a
+    // working cap in any node_modules above the temporary directory (one
+    // appeared in /tmp and this test captured on lo until killed).
     const dir = mkdtempSync(join(tmpdir(), 'synack-nocap-'));
     cpSync(join(ROOT, 'dist'), join(dir, 'dist'), { recursive: true });
     cpSync(join(ROOT, 'bin'), join(dir, 'bin'), { recursive: true });
     writeFileSync(join(dir, 'package.json'), readFileSync(join(ROOT, 'package.json')));
-    mkdirSync(join(dir, 'node_modules'));
+    const unbuilt = join(dir, 'node_modules', 'cap');
+    mkdirSync(join(unbuilt, 'lib'), { recursive: true });
+    writeFileSync(join(unbuilt, 'package.json'), JSON.stringify({ name: 'cap', main: './lib/Cap' }));
+    writeFileSync(join(unbuilt, 'lib', 'Cap.js'), "module.exports = require('../build/Release/cap.node');\n");
     const cli = join(dir, 'bin', 'synack.js');
     for (const args of [['-i', 'lo'], ['-D']]) {
-      const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', cwd: dir });
+      const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', cwd: dir, timeout: 20_000 });
       expect(r.status).toBe(2);
       expect(r.stderr).toMatch(/^synack: live capture: the optional 'cap' module, built against libpcap, is not available \(.*\): install libpcap \(Debian\/Ubuntu: sudo apt-get install libpcap-dev\), then run 'npm rebuild cap'\n$/);
     }
