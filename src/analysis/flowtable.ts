@@ -133,6 +133,28 @@ export function hashKey(w: KeyWords, family: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
+/** hashKey() of an IPv4 key given as numbers (the same value: the words it leaves out are 0). */
+export function hashKey4(a: number, aPort: number, b: number, bPort: number): number {
+  let ha = Math.imul(a, 0x9e3779b1) ^ Math.imul(aPort + 1, 0x165667b1);
+  let hb = Math.imul(b, 0x9e3779b1) ^ Math.imul(bPort + 1, 0x165667b1);
+  ha ^= ha >>> 15;
+  hb ^= hb >>> 15;
+  let h = (ha + hb + 4) | 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** Fills `w` with an IPv4 key given as numbers (what readKey() would read). */
+export function fillKey4(w: KeyWords, a: number, aPort: number, b: number, bPort: number): void {
+  w[0] = a;
+  w[1] = w[2] = w[3] = 0;
+  w[4] = b;
+  w[5] = w[6] = w[7] = 0;
+  w[8] = aPort;
+  w[9] = bPort;
+}
+
 export class FlowTable<F extends Flow> {
   private buckets: (F | null)[] = new Array<F | null>(1024).fill(null);
   private mask = 1023;
@@ -162,6 +184,40 @@ export class FlowTable<F extends Flow> {
 
   /** The flow `find` returned last (cleared when it leaves the table). */
   private last: F | null = null;
+  /** Whether the key given to the last successful `find4` came from the flow's A side. */
+  foundFromA = true;
+
+  /**
+   * `find` for IPv4 (most traffic) without key words: source `a`:`aPort`,
+   * destination `b`:`bPort`; sets `foundFromA`. An IPv4 flow's other words are 0.
+   */
+  find4(h: number, a: number, aPort: number, b: number, bPort: number): F | null {
+    const last = this.last;
+    if (last !== null && last.hash === (h & 0x3fffffff) && last.current && last.family === 4) {
+      if (last.a0 === a && last.b0 === b && last.aPort === aPort && last.bPort === bPort) {
+        this.foundFromA = true;
+        return last;
+      }
+      if (last.a0 === b && last.b0 === a && last.aPort === bPort && last.bPort === aPort) {
+        this.foundFromA = false;
+        return last;
+      }
+    }
+    for (let f = this.buckets[h & this.mask]; f !== null; f = f.hashNext as F | null) {
+      if (f.family !== 4) continue;
+      if (f.a0 === a && f.b0 === b && f.aPort === aPort && f.bPort === bPort) {
+        this.foundFromA = true;
+        this.last = f;
+        return f;
+      }
+      if (f.a0 === b && f.b0 === a && f.aPort === bPort && f.bPort === aPort) {
+        this.foundFromA = false;
+        this.last = f;
+        return f;
+      }
+    }
+    return null;
+  }
 
   /** Adds a new flow as the current one for its key; may evict an idle one. */
   add(f: F, h: number): void {

@@ -49,14 +49,18 @@
  * conversations) are live; beyond that the least recently active is evicted
  * (CLOCK order; handed to `onTcpRetire`, counted in `tcp.evicted`). Reassembled bytes are
  * kept up to `streamBytes` per direction (0 by default: the command line
- * needs only counts), message records up to `maxMessages`; the rest is counted.
+ * needs only counts; `followBytes`, 64 MiB, for the followed stream), message
+ * records up to `maxMessages`, delivered chunks up to `maxChunks`; the rest is
+ * counted (DirStream.droppedBytes, ChunkLog.dropped).
  * With `recycle`, an evicted connection's objects become the next new
  * connection (a retired TcpConnection must then not be kept: copy what you need
  * in `onTcpRetire`).
  */
-import { protocolByName } from '../decode/index';
+import { arp as arpProto } from '../decode/arp';
+import { icmp } from '../decode/icmp';
+import { icmpv6 } from '../decode/icmpv6';
 import { ipv4 } from '../decode/ipv4';
-import { ipv6 } from '../decode/ipv6';
+import { fraghdr, ipv6 } from '../decode/ipv6';
 import type { Packet } from '../decode/packet';
 import { tcp as tcpProto } from '../decode/tcp';
 import { udp as udpProto } from '../decode/udp';
@@ -86,6 +90,8 @@ export interface AnalysisOptions {
   maxUdpConversations: number;
   /** Reassembled bytes kept per direction of each connection. */
   streamBytes: number;
+  /** Reassembled bytes kept per direction of the followed stream (the rest is counted as not kept). */
+  followBytes: number;
   /** Message records kept per direction. */
   maxMessages: number;
   /** Delivered chunks kept per connection (0: as many as needed when chunks are kept). */
@@ -116,6 +122,7 @@ export const DEFAULT_OPTIONS: AnalysisOptions = {
   maxConnections: 20_000,
   maxUdpConversations: 20_000,
   streamBytes: 0,
+  followBytes: 64 << 20,
   maxMessages: 0,
   maxChunks: 0,
   keepChunks: false,
@@ -168,7 +175,7 @@ export class Analyzer {
     const o = { ...DEFAULT_OPTIONS, ...options };
     this.options = o;
     this.framing = typeof o.framing === 'string' ? parseFraming(o.framing) : o.framing ?? AUTO_FRAMING;
-    const limits: StreamLimits = { ...DEFAULT_LIMITS, streamBytes: o.streamBytes, maxMessages: o.maxMessages, maxChunks: o.maxChunks };
+    const limits: StreamLimits = { ...DEFAULT_LIMITS, streamBytes: o.streamBytes, followBytes: o.followBytes, maxMessages: o.maxMessages, maxChunks: o.maxChunks };
     const onEvent = o.onEvent;
     this.tcp = new TcpTracker({
       framing: this.framing,
@@ -206,9 +213,12 @@ export class Analyzer {
     let fragment = 0;
     let icmpLi = -1;
     const n = pkt.layerCount;
+    // Protocols compared by identity, the common ones first: this loop runs for every frame.
     for (let li = 0; li < n; li++) {
       const p = pkt.layerProto[li];
-      if (p === ipv4) {
+      if (p === tcpProto) {
+        if (ipLi >= 0 && fragment < 2) this.tcp.segment(pkt, li, ipLi, family, (icmpLi >= 0 && icmpLi < ipLi) || fragment === 1);
+      } else if (p === ipv4) {
         ipLi = li;
         family = 4;
         fragment = ipv4Fragment(pkt, li);
@@ -216,19 +226,17 @@ export class Analyzer {
         ipLi = li;
         family = 6;
         fragment = 0;
-      } else if (p === tcpProto) {
-        if (ipLi >= 0 && fragment < 2) this.tcp.segment(pkt, li, ipLi, family, (icmpLi >= 0 && icmpLi < ipLi) || fragment === 1);
       } else if (p === udpProto) {
         // tshark times a first fragment's datagram like any other (it is only its TCP analysis that needs the length).
         if (ipLi >= 0 && fragment < 2) fa.udp = this.udp.datagram(pkt, li, ipLi, family, icmpLi >= 0 && icmpLi < ipLi);
-      } else if (p.name === 'icmp' || p.name === 'icmpv6') {
+      } else if (p === icmp || p === icmpv6) {
         icmpLi = li;
-      } else if (p.name === 'arp') {
+      } else if (p === arpProto) {
         fa.arp = this.arp.packet(pkt, li);
         if (fa.arp !== null && fa.arp.conflictFrame !== 0 && this.options.onEvent !== null) {
           this.options.onEvent({ type: 'arp-conflict', conflict: this.arp.conflicts[this.arp.conflicts.length - 1] });
         }
-      } else if (p.name === 'ipv6.fraghdr') {
+      } else if (p === fraghdr) {
         const s = pkt.layerStart[li];
         if (pkt.avail(s) >= 4) fragment = (pkt.u16(s + 2) & 0xfff8) !== 0 ? 2 : (pkt.u8(s + 3) & 1) !== 0 ? 1 : fragment;
       }
@@ -289,8 +297,5 @@ export function describeFindings(flags: number): { field: string; rule: string }
   return out;
 }
 
-{
-  // ARP fields attach to the ARP decoder, when there is one.
-  const arp = protocolByName('arp');
-  if (arp !== undefined) registerArpFields(arp);
-}
+// ARP fields attach to the ARP decoder.
+registerArpFields(arpProto);

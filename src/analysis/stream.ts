@@ -24,6 +24,8 @@ import {
 export interface StreamLimits {
   /** Reassembled bytes kept per direction (0: none; the counts and messages still work). */
   streamBytes: number;
+  /** Reassembled bytes kept per direction of the followed stream (-z follow). */
+  followBytes: number;
   /** Message records kept per direction (totals count every message). */
   maxMessages: number;
   /** Delivered chunks (segment pieces) remembered per connection, for follow and the ladder. */
@@ -36,6 +38,7 @@ export interface StreamLimits {
 
 export const DEFAULT_LIMITS: StreamLimits = {
   streamBytes: 0,
+  followBytes: 64 << 20,
   maxMessages: 0,
   maxChunks: 0,
   maxOutOfOrder: 64,
@@ -183,7 +186,10 @@ export class DirStream extends MessageSplitter implements MessageSink {
   msgLastFrame: Float64Array | null = null;
   msgSegments: Int32Array | null = null;
   messagesKept = 0;
+  /** Segments the open message has touched so far. */
   private curSegments = 0;
+  /** Record index of the open message (-1: none open, or it was not recorded). */
+  private openRecord = -1;
   private curFrame = 0;
 
   // Data-only statistics of the sending side (kept here: a side without data costs nothing for them).
@@ -396,7 +402,7 @@ export class DirStream extends MessageSplitter implements MessageSink {
   }
 
   private keep(b: Uint8Array, p: number, cap: number): void {
-    const limit = this.keepAll ? Number.MAX_SAFE_INTEGER : this.limits.streamBytes;
+    const limit = this.keepAll ? this.limits.followBytes : this.limits.streamBytes;
     if (limit <= 0 || this.kept !== this.offset) {
       this.droppedBytes += cap;
       return;
@@ -408,7 +414,7 @@ export class DirStream extends MessageSplitter implements MessageSink {
       if (this.data === null || this.data.length < need) {
         let size = this.data === null ? 256 : this.data.length * 2;
         while (size < need) size *= 2;
-        if (!this.keepAll && size > limit) size = limit;
+        if (size > limit) size = limit;
         const d = new Uint8Array(size);
         if (this.data !== null) d.set(this.data.subarray(0, this.kept));
         this.data = d;
@@ -470,10 +476,11 @@ export class DirStream extends MessageSplitter implements MessageSink {
       const cap = early[i + 1];
       if (d !== null && at + cap <= this.detectLen) {
         this.frameChunk(d, at, cap, at, early[i + 2], DRAIN_FACTS);
-      } else if (kind === FRAMING_LINES && this.allText && d !== null && at <= this.detectLen) {
-        // Beyond the window the bytes were not kept, but they held no line feed: the first line goes on.
-        this.frameChunk(d, at, this.detectLen - at, at, early[i + 2], DRAIN_FACTS);
-        if (this.detectLen - at === 0) this.continueMessage(early[i + 2]);
+      } else if (kind === FRAMING_LINES && this.allText && d !== null) {
+        // Beyond the window the bytes were not kept, but they held no line feed (the first one made
+        // the decision, in the chunk being delivered now): the first line goes on through them.
+        if (at < this.detectLen) this.frameChunk(d, at, this.detectLen - at, at, early[i + 2], DRAIN_FACTS);
+        else this.continueMessage(early[i + 2]);
       } else {
         this.gap();
       }
@@ -489,37 +496,43 @@ export class DirStream extends MessageSplitter implements MessageSink {
 
   private frameChunk(b: Uint8Array, p: number, cap: number, at: number, frame: number, out: ChunkFacts): void {
     const s: MessageSplitter = this;
-    if (s.kind === FRAMING_NONE || cap === 0) return;
+    if (s.kind === FRAMING_NONE || cap <= 0) return;
     this.curFrame = frame;
     const before = this.messages;
-    if (s.inMessage) {
-      this.curSegments++;
-      const i = this.messages - 1;
-      if (i < this.messagesKept && this.msgLastFrame !== null && this.msgSegments !== null) {
-        this.msgLastFrame[i] = frame;
-        this.msgSegments[i]++;
-      }
+    if (s.inMessage) this.continueMessage(frame);
+    // Boundaries are walked one by one only while a message record is open or still to be kept.
+    s.feed(b, p, cap, at, this.openRecord >= 0 || this.messagesKept < this.limits.maxMessages ? this : null);
+    const started = s.started;
+    const ended = s.ended;
+    const began = s.beganInside;
+    this.messages += started;
+    this.completeMessages += ended;
+    if (ended > 0) {
+      // Only the first message ending here can have begun in an earlier segment.
+      if (began && this.curSegments > 1) this.splitMessages++;
+      this.curSegments = s.endsInside ? 1 : 0;
+    } else if (!began && started > 0) {
+      this.curSegments = 1;
     }
-    s.feed(b, p, cap, at, this);
-    const touching = s.started + (s.beganInside ? 1 : 0);
+    const touching = started + (began ? 1 : 0);
     out.msgs = touching;
-    out.started = s.started;
-    out.ended = s.ended;
-    out.continues = s.beganInside;
+    out.started = started;
+    out.ended = ended;
+    out.continues = began;
     out.continued = s.endsInside;
-    out.firstMsg = s.beganInside ? before - 1 : before;
+    out.firstMsg = began ? before - 1 : before;
     if (touching >= 2) this.coalescedSegments++;
     if (touching > this.maxMessagesInSegment) this.maxMessagesInSegment = touching;
   }
 
-  /** A chunk inside the current message whose bytes are not at hand (known to hold no boundary). */
+  /** A chunk inside the open message (also one whose bytes are not at hand, known to hold no boundary). */
   private continueMessage(frame: number): void {
     if (!this.inMessage) return;
     this.curSegments++;
-    const i = this.messages - 1;
-    if (i < this.messagesKept && this.msgLastFrame !== null && this.msgSegments !== null) {
-      this.msgLastFrame[i] = frame;
-      this.msgSegments[i]++;
+    const r = this.openRecord;
+    if (r >= 0) {
+      this.msgLastFrame![r] = frame;
+      this.msgSegments![r]++;
     }
   }
 
@@ -529,11 +542,19 @@ export class DirStream extends MessageSplitter implements MessageSink {
     this.curSegments = 0;
   }
 
+  /** Lost bytes: besides the splitter's reaction, a message that ended unseen leaves its record open. */
+  override gap(): void {
+    super.gap();
+    if (!this.inMessage) this.openRecord = -1;
+  }
+
+  /** Records a message (the counts are kept by frameChunk for every message, recorded or not). */
   messageStart(offset: number): void {
-    this.messages++;
-    this.curSegments = 1;
     const max = this.limits.maxMessages;
-    if (this.messagesKept >= max) return;
+    if (this.messagesKept >= max) {
+      this.openRecord = -1;
+      return;
+    }
     if (this.msgStart === null || this.messagesKept === this.msgStart.length) this.growMessages(max);
     const i = this.messagesKept++;
     this.msgStart![i] = offset;
@@ -541,17 +562,15 @@ export class DirStream extends MessageSplitter implements MessageSink {
     this.msgFirstFrame![i] = this.curFrame;
     this.msgLastFrame![i] = this.curFrame;
     this.msgSegments![i] = 1;
+    this.openRecord = i;
   }
 
   messageEnd(offset: number): void {
-    this.completeMessages++;
-    if (this.curSegments > 1) this.splitMessages++;
-    this.curSegments = 0;
-    const i = this.messages - 1;
-    if (i < this.messagesKept && this.msgEnd !== null) {
-      this.msgEnd[i] = offset;
-      this.msgLastFrame![i] = this.curFrame;
-    }
+    const r = this.openRecord;
+    if (r < 0) return;
+    this.msgEnd![r] = offset;
+    this.msgLastFrame![r] = this.curFrame;
+    this.openRecord = -1;
   }
 
   private growMessages(max: number): void {

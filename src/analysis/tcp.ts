@@ -29,7 +29,7 @@ import {
 import { ChunkFacts, ChunkLog, DirStream, type StreamLimits } from './stream';
 import type { FramingChoice } from './framing';
 import { ZeekConn } from './zeek';
-import { Flow, FlowTable, hashKey, readKey, TIME_BASE, type KeyWords } from './flowtable';
+import { fillKey4, Flow, FlowTable, hashKey, hashKey4, readKey, TIME_BASE, type KeyWords } from './flowtable';
 import { resetter, type Resetter } from './recycle';
 
 // RFC 9293 section 3.3.2 connection states.
@@ -354,6 +354,8 @@ const DEFAULT_MSS = 536;
 const NAGLE_RELEASE_NS = 1_000_000;
 /** DirStream.flightEmptySec when no ACK emptied the flight since the last data. */
 const NOT_EMPTIED = -2_000_000_000;
+/** Chunks logged for the followed stream (21 bytes each): its bytes are capped by followBytes anyway. */
+const FOLLOW_CHUNKS = 1 << 22;
 /** Evicted connections kept for reuse (one suffices in a flood: each new one evicts one). */
 const SPARE_MAX = 64;
 
@@ -410,26 +412,45 @@ export class TcpTracker {
     note.layer = li;
 
     const w = this.w;
-    readKey(pkt, ipLi, family, start, w);
-    const seq = pkt.u32(start + 4);
-    const ackRaw = pkt.u32(start + 8);
-    const hlen = (pkt.u8(start + 12) >> 4) * 4;
-    const flags = pkt.u16(start + 12) & 0x0fff;
-    const window = pkt.u16(start + 14);
+    // The header straight from the bytes (16 captured, checked above): this runs for every segment.
+    const d = pkt.data;
+    const t = pkt.base + start;
+    const sport = (d[t] << 8) | d[t + 1];
+    const dport = (d[t + 2] << 8) | d[t + 3];
+    const seq = ((d[t + 4] << 24) | (d[t + 5] << 16) | (d[t + 6] << 8) | d[t + 7]) >>> 0;
+    const ackRaw = ((d[t + 8] << 24) | (d[t + 9] << 16) | (d[t + 10] << 8) | d[t + 11]) >>> 0;
+    const hlen = (d[t + 12] >> 4) * 4;
+    const flags = ((d[t + 12] << 8) | d[t + 13]) & 0x0fff;
+    const window = (d[t + 14] << 8) | d[t + 15];
     const sec = pkt.frame.tsSec - TIME_BASE;
     const nsec = pkt.frame.tsNsec;
     const num = pkt.number;
 
-    const h = hashKey(w, family);
-    let conn = this.table.find(h, family, w);
+    let h: number;
+    let conn: TcpConnection | null;
     let fromA = true;
+    if (family === 4) {
+      // IPv4 without key words: numbers compared in place.
+      const ip = pkt.base + pkt.layerStart[ipLi];
+      const src = ((d[ip + 12] << 24) | (d[ip + 13] << 16) | (d[ip + 14] << 8) | d[ip + 15]) >>> 0;
+      const dst = ((d[ip + 16] << 24) | (d[ip + 17] << 16) | (d[ip + 18] << 8) | d[ip + 19]) >>> 0;
+      h = hashKey4(src, sport, dst, dport);
+      conn = this.table.find4(h, src, sport, dst, dport);
+      if (conn !== null) fromA = this.table.foundFromA;
+      // The key words are needed only to make a connection.
+      if (conn === null || (flags & FLAG_SYN) !== 0) fillKey4(w, src, sport, dst, dport);
+    } else {
+      readKey(pkt, ipLi, family, start, w);
+      h = hashKey(w, family);
+      conn = this.table.find(h, family, w);
+      if (conn !== null) fromA = conn.fromA(w);
+    }
     const r = note.seq;
     r.reset();
     if (conn === null) {
       conn = this.create(h, family, w, num, sec, nsec);
       this.rolesFromFirstSegment(conn, flags);
     } else {
-      fromA = conn.fromA(w);
       let fwd = conn.sideFromA(fromA).seq;
       // A SYN with a new ISN on a used 5-tuple starts a new connection (tshark: TCP_A_REUSED_PORTS).
       if ((flags & (FLAG_SYN | FLAG_ACK)) === FLAG_SYN && fwd.staticFlags & S_BASE_SEQ_SET && seq !== fwd.baseSeq) {
@@ -857,7 +878,7 @@ export class TcpTracker {
   private newStream(conn: TcpConnection, dir: number): DirStream {
     const o = this.opts;
     const keepAll = conn.stream === o.followStream;
-    if (conn.log === null && (o.keepChunks || keepAll)) conn.log = new ChunkLog(keepAll ? Number.MAX_SAFE_INTEGER : o.limits.maxChunks > 0 ? o.limits.maxChunks : 1 << 20);
+    if (conn.log === null && (o.keepChunks || keepAll)) conn.log = new ChunkLog(o.limits.maxChunks > 0 ? o.limits.maxChunks : keepAll ? FOLLOW_CHUNKS : 1 << 20);
     return new DirStream(dir, o.limits, o.framing, conn.log, keepAll);
   }
 

@@ -116,6 +116,21 @@ describe.skipIf(!HAVE_CAPTURES)('captures/: the chat demo recordings', () => {
     expect([st.messages, st.splitMessages]).toEqual([2, 1]);
   });
 
+  it('split.pcap: the message record names all seven segments, auto-detected or not', async () => {
+    // Frames 4, 6, ..., 16 carry the line; with auto framing only its first 2048 bytes are held while
+    // undecided (the segments beyond still carried the line: the framing was decided by its line feed).
+    for (const framing of ['auto', 'lines']) {
+      const out: TcpConnection[] = [];
+      await analyseFile(cap('split.pcap'), { framing, maxMessages: 16, onTcpRetire: (c) => out.push(c) });
+      const st = out[0].client.stream!;
+      const record = (i: number): number[] => [st.msgStart![i], st.msgEnd![i], st.msgFirstFrame![i], st.msgLastFrame![i], st.msgSegments![i]];
+      expect([record(0), record(1)], framing).toEqual([
+        [0, 10001, 4, 16, 7],
+        [10001, 10005, 18, 18, 1],
+      ]);
+    }
+  });
+
   it('refused.pcap and reset.pcap: the handshake refused, the conversation reset by the client', async () => {
     const [refused] = await connections(cap('refused.pcap'));
     expect(summary(refused)).toMatchObject({ handshake: 'refused', teardown: 'reset', connState: 'REJ' });

@@ -3,10 +3,14 @@
  * parsing, the splitter's counts per segment (messages starting / ending,
  * coalesced, split), message records with their frames, and Nagle evidence.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FRAMING_NAMES, parseFraming, type TcpConnection } from '../../src/analysis/index';
 import { AUTO_FRAMING, detectFraming, FRAMING_LENGTH1, FRAMING_LENGTH2, FRAMING_LENGTH4, FRAMING_LINES, FRAMING_NONE, FRAMING_UNDECIDED } from '../../src/analysis/framing';
+import { CAPTURES, HAVE_CORPUS, labCapture } from '../helpers/paths';
 import { analyse, Conversation } from './craft';
+import { analyseFile } from './run';
 
 const bytes = (...parts: (string | number[])[]): Uint8Array => Uint8Array.from(parts.flatMap((p) => (typeof p === 'string' ? [...Buffer.from(p, 'latin1')] : p)));
 const detect = (b: Uint8Array, final = false, choice = AUTO_FRAMING): string => FRAMING_NAMES[detectFraming(b, b.length, final, choice)];
@@ -148,5 +152,43 @@ describe('Nagle evidence', () => {
     conv.wait(20).tcp('c', { flags: 'PA', seq: 1003, ack: 5001, data: 'b\n' });
     const { results } = analyse(conv.frames, {}, (pkt) => pkt.notes.analysis!.tcp[0].nagleHoldNs);
     expect(results.at(-1)).toBe(0);
+  });
+});
+
+describe('counting without records', () => {
+  /** Every synack.* message fact per frame, and each direction's totals. */
+  async function messageFacts(file: string, maxMessages: number): Promise<string[]> {
+    const out: string[] = [];
+    const totals: string[] = [];
+    await analyseFile(file, {
+      maxMessages,
+      onTcpRetire: (c) => {
+        for (const s of [c.client.stream, c.server.stream]) {
+          if (s !== null) totals.push(`${c.stream}/${s.dir}: ${s.framing} ${s.messages} ${s.completeMessages} ${s.coalescedSegments} ${s.maxMessagesInSegment} ${s.splitMessages}`);
+        }
+      },
+    }, (pkt) => {
+      const fa = pkt.notes.analysis!;
+      for (let i = 0; i < fa.tcpCount; i++) {
+        const c = fa.tcp[i].chunk;
+        out.push(`${pkt.number}: ${fa.tcp[i].framing} ${c.msgs} ${c.started} ${c.ended} ${c.continues} ${c.continued} ${c.firstMsg}`);
+      }
+    });
+    return [...out, ...totals.sort()];
+  }
+
+  // The command line keeps no message records: lines are then counted, not walked one by one. Both
+  // ways must give the same facts on real captures (chat lines, a 10,000-byte line, length prefixes).
+  const files = [
+    ...['tcp-chat.pcap', 'chat-demo.pcapng', 'burst-cork.pcap', 'burst-cork-length.pcap', 'split.pcap', 'half-close.pcap'].map((f) => join(CAPTURES, f)),
+    ...(HAVE_CORPUS ? ['demo.pcap', 'v6.pcap', 'two.pcap'].map(labCapture) : []),
+  ].filter(existsSync);
+
+  it.skipIf(files.length === 0)('facts per segment and totals equal those found with message records kept', async () => {
+    for (const file of files) {
+      const counted = await messageFacts(file, 0);
+      expect(counted.some((l) => / [1-9]\d* \d+ \d+ (true|false)/.test(l)), `${file} has messages`).toBe(true);
+      expect(counted, file).toEqual(await messageFacts(file, 1 << 20));
+    }
   });
 });
