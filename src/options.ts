@@ -40,6 +40,10 @@ export interface Options {
   dropUser?: string;
   /** --framing lines|length|length1|length2|length4|fixed:N|none|auto */
   framing?: string;
+  /** --max-connections N: TCP connections (and UDP conversations) analysed at once */
+  maxConnections?: number;
+  /** --stream-bytes N: reassembled bytes kept per direction of a followed or viewed connection */
+  streamBytes?: number;
   /** --text: print text even on a terminal (no dashboard) */
   text: boolean;
   help: boolean;
@@ -119,6 +123,18 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   { short: 'D', long: 'list-interfaces', help: 'list capture interfaces with their addresses', apply: (o) => (o.listInterfaces = true) },
   { short: 'Z', long: 'user', arg: 'USER', help: 'after opening the capture, run as USER instead of root', apply: (o, v) => (o.dropUser = v) },
   { long: 'framing', arg: 'KIND', help: 'message framing: auto, lines, length (1/2/4-byte prefix: length1..4), fixed:N, none', apply: (o, v) => (o.framing = v) },
+  {
+    long: 'max-connections',
+    arg: 'N',
+    help: 'TCP connections (and UDP conversations) analysed at once (default 20000); beyond, the least recently active is evicted, counted and listed as such by -z conn',
+    apply: (o, v) => (o.maxConnections = positiveInt('--max-connections', v)),
+  },
+  {
+    long: 'stream-bytes',
+    arg: 'N',
+    help: 'bytes kept per direction of the stream -z follow shows (default 64 MiB) or the dashboard\'s connection view (1 MiB); the rest is counted and marked as not kept',
+    apply: (o, v) => (o.streamBytes = positiveInt('--stream-bytes', v)),
+  },
   { long: 'text', help: 'print text output even when standard output is a terminal', apply: (o) => (o.text = true) },
   { short: 'h', long: 'help', help: 'show this help', apply: (o) => (o.help = true) },
   { short: 'v', long: 'version', help: 'show the version', apply: (o) => (o.version = true) },

@@ -6,9 +6,12 @@
  * coalesced segments, split messages, Nagle holds). As text, one line per
  * connection under a header; with -T json, one JSON object per line.
  *
- * Rows are written as connections leave the analysis: ones evicted because
- * of the connection cap at once (in that order, so a SYN flood of millions of
- * connections needs no memory here), the rest at the end in stream order.
+ * Rows are written as connections leave the analysis: with -q, ones evicted
+ * because of the connection cap at once (in that order, so a SYN flood of
+ * millions of connections needs no memory here), the rest at the end in
+ * stream order. While frames are printed the rows wait as text (not as
+ * connection objects, which the analysis may reuse), at most MAX_HELD_ROWS of
+ * them: beyond that a row is dropped and counted, and the totals line says so.
  */
 import {
   A_ACK_LOST_SEGMENT,
@@ -83,38 +86,65 @@ function messages(s: TcpSide): string {
   return `${d.messages}`;
 }
 
+/** Rows held until the end of the capture while frames are printed (about 300 bytes each). */
+export const MAX_HELD_ROWS = 100_000;
+
 export class ConnReport {
   private headerDone = false;
-  private readonly pending: TcpConnection[] = [];
+  /** Rows waiting for the end: stream numbers and their text (or JSON line). */
+  private readonly pendingStream: number[] = [];
+  private readonly pendingText: string[] = [];
   rows = 0;
+  /** Rows dropped because MAX_HELD_ROWS were already waiting. */
+  dropped = 0;
 
   constructor(
     private readonly json: boolean,
     /** Where evicted rows go at once; null collects them until the end (frames are being printed). */
     public streamTo: OutBuf | null,
+    private readonly maxHeld = MAX_HELD_ROWS,
   ) {}
 
   /** A connection left the analysis (evicted, or at the end of the capture). */
   retire(c: TcpConnection, evicted: boolean): void {
     if (evicted && this.streamTo !== null) {
-      this.row(this.streamTo, c, true);
+      this.write(this.streamTo, this.rowText(c, true));
       return;
     }
-    this.pending.push(c);
+    // Connections still live at the end are bounded by the analysis' cap: only evicted ones are dropped.
+    if (evicted && this.pendingText.length >= this.maxHeld) {
+      this.dropped++;
+      return;
+    }
+    this.pendingStream.push(c.stream);
+    this.pendingText.push(this.rowText(c, evicted));
   }
 
   /** Writes the rows not written yet, in stream order, and the totals line. */
   finish(out: OutBuf, totals: { streams: number; evicted: number; reused: number }): void {
-    this.pending.sort((a, b) => a.stream - b.stream);
-    for (const c of this.pending) this.row(out, c, false);
-    this.pending.length = 0;
+    const order = this.pendingStream.map((_, i) => i).sort((a, b) => this.pendingStream[a] - this.pendingStream[b]);
+    for (const i of order) this.write(out, this.pendingText[i]);
+    this.pendingStream.length = 0;
+    this.pendingText.length = 0;
     if (!this.json) {
       this.header(out);
       out.ascii(`${totals.streams} connections`);
       if (totals.evicted > 0) out.ascii(`, ${totals.evicted} evicted while idle to bound memory (listed when evicted)`);
       if (totals.reused > 0) out.ascii(`, ${totals.reused} ended by a SYN reusing their ports`);
+      if (this.dropped > 0) out.ascii(`, ${this.dropped} evicted ones not listed (at most ${this.maxHeld} rows wait while frames are printed; -q lists every one)`);
       out.ascii('\n================================================================================\n');
     }
+  }
+
+  private write(out: OutBuf, text: string): void {
+    this.rows++;
+    if (this.json) {
+      out.ascii(text);
+    } else {
+      this.header(out);
+      out.text8(text);
+    }
+    out.byte(10);
   }
 
   private header(out: OutBuf): void {
@@ -125,14 +155,9 @@ export class ConnReport {
     out.ascii('Stream Client -> Server | handshake | teardown | conn_state history | handshake RTT ms | C->S bytes/segs S->C bytes/segs | states | messages | analysis\n');
   }
 
-  private row(out: OutBuf, c: TcpConnection, evicted: boolean): void {
-    this.rows++;
-    if (this.json) {
-      out.ascii(JSON.stringify(connObject(c, evicted)));
-      out.byte(10);
-      return;
-    }
-    this.header(out);
+  /** One connection's row: the table line, or the JSON object with -T json. */
+  private rowText(c: TcpConnection, evicted: boolean): string {
+    if (this.json) return JSON.stringify(connObject(c, evicted));
     const cs = c.client;
     const ss = c.server;
     let line = `${String(c.stream).padStart(6)} ${endpoint(c, true)} -> ${endpoint(c, false)}`;
@@ -161,8 +186,7 @@ export class ConnReport {
     }
     line += ` | ${counts.length === 0 ? '-' : counts.join(' ')}`;
     if (evicted) line += ' | evicted';
-    out.text8(line);
-    out.byte(10);
+    return line;
   }
 }
 

@@ -8,8 +8,10 @@
  * chunk whose last byte ends a message, so coalesced and split messages show.
  *
  * Packet bytes never reach the terminal raw: in ascii mode a byte that is
- * not printable is a '.', except the line feed (tshark keeps carriage
- * returns too; here they are dots, as a CR can overwrite a line).
+ * not printable is a '.', except the line feed and, as tshark prints them,
+ * carriage returns (CRLF protocols: HTTP, SMTP, Redis) when the output is a
+ * file or a pipe, so it compares byte for byte. On a terminal a CR is a '.'
+ * too: it would move the cursor back and let later bytes overwrite the line.
  */
 import { CLIENT, FRAMING_NAMES, SERVER, type DirStream, type TcpConnection } from '../analysis/index';
 import type { OutBuf } from './outbuf';
@@ -26,8 +28,11 @@ function node(c: TcpConnection | null, sideA: boolean): string {
   return c.family === 6 ? `[${addr}]:${port}` : `${addr}:${port}`;
 }
 
-/** Writes the follow report of stream `index` (`c` null when the capture has no such stream). */
-export function writeFollow(out: OutBuf, mode: FollowMode, index: number, c: TcpConnection | null, markMessages: boolean): void {
+/**
+ * Writes the follow report of stream `index` (`c` null when the capture has no
+ * such stream). `terminal`: the output is a terminal (carriage returns become dots).
+ */
+export function writeFollow(out: OutBuf, mode: FollowMode, index: number, c: TcpConnection | null, markMessages: boolean, terminal = false): void {
   out.ascii('\n');
   out.ascii(SEPARATOR);
   out.ascii(`Follow: tcp,${mode}\n`);
@@ -40,6 +45,8 @@ export function writeFollow(out: OutBuf, mode: FollowMode, index: number, c: Tcp
     // Chunk directions are CLIENT/SERVER; node 0 is side A.
     const dirA = c.clientIsA ? CLIENT : SERVER;
     const pos = [0, 0];
+    // Per direction: the first message record that may still end in a later chunk.
+    const cursor = [0, 0];
     for (let i = 0; i < log.count; i++) {
       const dir = log.dir[i];
       const st = streamOf(dir);
@@ -52,7 +59,7 @@ export function writeFollow(out: OutBuf, mode: FollowMode, index: number, c: Tcp
       if (mode === 'ascii') {
         out.ascii(`${prefix}${len}\n`);
         if (bytes === null) out.ascii(`[${len} bytes not kept]`);
-        else asciiChunk(out, bytes);
+        else asciiChunk(out, bytes, terminal);
         out.byte(10);
       } else {
         const k = n1 ? 1 : 0;
@@ -60,16 +67,17 @@ export function writeFollow(out: OutBuf, mode: FollowMode, index: number, c: Tcp
         else hexChunk(out, prefix, pos[k], bytes);
         pos[k] += len;
       }
-      if (markMessages && bytes !== null) markEnds(out, prefix, st, at, len);
+      if (markMessages && bytes !== null) cursor[dir === CLIENT ? 0 : 1] = markEnds(out, prefix, st, at, len, cursor[dir === CLIENT ? 0 : 1]);
     }
   }
   out.ascii(SEPARATOR);
 }
 
-function asciiChunk(out: OutBuf, b: Uint8Array): void {
+function asciiChunk(out: OutBuf, b: Uint8Array, terminal: boolean): void {
+  const cr = terminal ? 0x2e : 0x0d;
   for (let i = 0; i < b.length; i++) {
     const c = b[i];
-    out.byte((c >= 0x20 && c < 0x7f) || c === 0x0a ? c : 0x2e);
+    out.byte((c >= 0x20 && c < 0x7f) || c === 0x0a ? c : c === 0x0d ? cr : 0x2e);
   }
 }
 
@@ -107,14 +115,24 @@ function hexChunk(out: OutBuf, prefix: string, offset: number, b: Uint8Array): v
   }
 }
 
-/** A marker line per message that ends in this chunk (synack's addition; tshark has none). */
-function markEnds(out: OutBuf, prefix: string, st: DirStream, at: number, len: number): void {
+/**
+ * A marker line per message that ends in this chunk (synack's addition; tshark
+ * has none). Chunks come in stream order, so the records are walked once:
+ * `from` is the first that may end here; returns it for the next chunk.
+ */
+function markEnds(out: OutBuf, prefix: string, st: DirStream, at: number, len: number, from: number): number {
   const ends = st.msgEnd;
-  if (ends === null) return;
+  const starts = st.msgStart;
+  if (ends === null || starts === null) return from;
+  const kept = st.messagesKept;
+  // A message cannot end after `at` when the next one had started by then.
+  let i = from;
+  while (i + 1 < kept && starts[i + 1] <= at) i++;
   let count = 0;
-  for (let i = 0; i < st.messagesKept; i++) {
-    const e = ends[i];
+  for (let k = i; k < kept && starts[k] < at + len; k++) {
+    const e = ends[k];
     if (e > at && e <= at + len) count++;
   }
   if (count > 0) out.ascii(`${prefix}[synack: ${count} message${count === 1 ? '' : 's'} (${FRAMING_NAMES[st.framing]}) end in this segment]\n`);
+  return i;
 }

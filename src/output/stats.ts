@@ -31,6 +31,8 @@ export class Stats {
   private readonly convTables: ConvTable[] = [];
   private readonly follows: Extract<Report, { kind: 'follow' }>[] = [];
   private readonly conns: ConnReport[] = [];
+  /** Standard output is a terminal (follow then shows carriage returns as dots). */
+  terminal = false;
 
   private constructor(
     private readonly json: boolean,
@@ -115,7 +117,7 @@ export class Stats {
           r.table.write(out);
           break;
         case 'follow':
-          writeFollow(out, r.mode, r.stream, r.conn, true);
+          writeFollow(out, r.mode, r.stream, r.conn, true, this.terminal);
           break;
         case 'arp':
           writeArpReport(out, a.arp, this.json);

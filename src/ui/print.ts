@@ -37,7 +37,12 @@ export async function printCapture(opts: Options, opened?: OpenedCapture): Promi
   if (typeof stats === 'string') return complain(stats);
   let analyzer: Analyzer;
   try {
-    analyzer = new Analyzer({ framing: opts.framing ?? 'auto', ...stats.analysisOptions() });
+    analyzer = new Analyzer({
+      framing: opts.framing ?? 'auto',
+      ...(opts.maxConnections !== undefined ? { maxConnections: opts.maxConnections, maxUdpConversations: opts.maxConnections } : {}),
+      ...(opts.streamBytes !== undefined ? { followBytes: opts.streamBytes } : {}),
+      ...stats.analysisOptions(),
+    });
   } catch (e) {
     return complain((e as Error).message);
   }
@@ -59,6 +64,7 @@ export async function printCapture(opts: Options, opened?: OpenedCapture): Promi
 
   const out = new OutBuf(1);
   stats.setOutput(out);
+  stats.terminal = process.stdout.isTTY === true;
   const pkt = new Packet();
   if (printing && cols !== null && opts.fieldsOptions.header) writeHeader(out, cols, opts.fieldsOptions);
   const show = printing && !opts.quiet ? frameWriter(opts, cols, source) : null;

@@ -12,9 +12,14 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CAPTURES, CLI, HAVE_CORPUS, labCapture, ROOT } from '../helpers/paths';
+import type { TcpConnection } from '../../src/analysis/index';
+import { ConnReport } from '../../src/output/conn';
+import { writeFollow } from '../../src/output/follow';
+import { OutBuf } from '../../src/output/outbuf';
 import { HAVE_TSHARK, oracleText } from '../oracle/tshark';
 import { chaosCapture } from './chaos';
-import { writePcap } from './craft';
+import { Conversation, writePcap } from './craft';
+import { analyseFile } from './run';
 
 function synack(args: string[]): { status: number; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
@@ -124,5 +129,92 @@ describe('synack\'s own reports', () => {
     expect(r.stdout).toBe('4\t0\t5\n');
     const j = synack(['-r', file, '-c', '4', '-T', 'json']).stdout.trim().split('\n');
     expect(JSON.parse(j[3])['synack.msgs_in_segment']).toBe(5);
+  });
+});
+
+/** A client sending CRLF-terminated lines (HTTP-like) and the server answering, as a capture. */
+function crlfCapture(): string {
+  const dir = join(ROOT, 'node_modules', '.cache', 'synack-chaos');
+  mkdirSync(dir, { recursive: true });
+  const f = join(dir, 'cli-crlf.pcap');
+  if (!existsSync(f)) {
+    const conv = new Conversation({ ip: '10.0.0.1', port: 40000 }, { ip: '10.0.0.2', port: 80 });
+    const ask = 'GET / HTTP/1.1\r\nHost: x\r\n\r\n';
+    const answer = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok';
+    conv.tcp('c', { flags: 'S', seq: 1000 }).wait(10).tcp('s', { flags: 'SA', seq: 5000, ack: 1001 }).wait(10).tcp('c', { flags: 'A', seq: 1001, ack: 5001 });
+    conv.wait(100).tcp('c', { flags: 'PA', seq: 1001, ack: 5001, data: ask });
+    conv.wait(100).tcp('s', { flags: 'PA', seq: 5001, ack: 1001 + ask.length, data: answer });
+    conv.wait(100).tcp('c', { flags: 'A', seq: 1001 + ask.length, ack: 5001 + answer.length });
+    writePcap(f, conv.frames);
+  }
+  return f;
+}
+
+describe('follow and carriage returns', () => {
+  it.skipIf(!HAVE_TSHARK)('into a file or a pipe, -z follow ascii passes CR through as tshark does', () => {
+    const file = crlfCapture();
+    const ours = synack(['-r', file, '-q', '--framing', 'none', '-z', 'follow,tcp,ascii,0']).stdout;
+    expect(ours).toContain('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect(ours).toBe(tshark(file, ['-q', '-z', 'follow,tcp,ascii,0']));
+  });
+
+  it('on a terminal a CR is a dot (it would let later bytes overwrite the line)', async () => {
+    let conn: TcpConnection | null = null;
+    await analyseFile(crlfCapture(), { followStream: 0, onTcpRetire: (c) => (conn = c) });
+    const out = new OutBuf(-1);
+    writeFollow(out, 'ascii', 0, conn, false, true);
+    expect(out.text()).toContain('GET / HTTP/1.1.\nHost: x.\n.\n');
+    expect(out.text()).not.toContain('\r');
+  });
+});
+
+describe('limits on the command line', () => {
+  it('--max-connections: beyond N live connections the least recently active is evicted and listed as such', () => {
+    const file = chaos(1);
+    const all = synack(['-r', file, '-q', '-z', 'conn']).stdout;
+    const total = Number(/^(\d+) connections/m.exec(all)![1]);
+    expect(total).toBeGreaterThan(3);
+    const capped = synack(['-r', file, '-q', '-z', 'conn', '--max-connections', '2']);
+    expect(capped.status).toBe(0);
+    const evicted = Number(/^\d+ connections, (\d+) evicted while idle/m.exec(capped.stdout)![1]);
+    expect(evicted).toBeGreaterThanOrEqual(total - 2);
+    expect(capped.stdout.split('\n').filter((l) => l.endsWith(' | evicted')).length).toBe(evicted);
+    // Printing frames too, the rows wait until the end: the same rows, in stream order.
+    const printing = synack(['-r', file, '-z', 'conn', '--max-connections', '2', '-T', 'fields', '-e', 'frame.number']).stdout;
+    const rows = (text: string): string[] => text.split('\n').filter((l) => / \| /.test(l) && /^ *\d+ /.test(l)).sort();
+    expect(rows(printing)).toEqual(rows(capped.stdout));
+  });
+
+  it.skipIf(!existsSync(join(CAPTURES, 'split.pcap')))('--stream-bytes caps the bytes -z follow keeps; the rest is marked as not kept', () => {
+    const out = synack(['-r', join(CAPTURES, 'split.pcap'), '-q', '--stream-bytes', '3000', '-z', 'follow,tcp,ascii,0']).stdout;
+    // 1448 + 1448 bytes fit in 3000; the third segment's do not.
+    expect(out.match(/\[\d+ bytes not kept\]/g)).toEqual(['[1448 bytes not kept]', '[1448 bytes not kept]', '[1448 bytes not kept]', '[1448 bytes not kept]', '[1313 bytes not kept]', '[4 bytes not kept]']);
+  });
+
+  it('a bad limit is one line, exit 2', () => {
+    const file = join(CAPTURES, 'tcp-chat.pcap');
+    for (const flag of ['--max-connections', '--stream-bytes']) {
+      const r = synack(['-r', file, '-q', '-z', 'conn', flag, '0']);
+      expect([r.status, r.stdout, r.stderr]).toEqual([2, '', `synack: ${flag} needs a positive whole number, not '0'\n`]);
+    }
+  });
+
+  it('-z conn while frames are printed holds a bounded number of rows; the dropped ones are counted and said', async () => {
+    const report = new ConnReport(false, null, 2);
+    let atEnd = 0;
+    await analyseFile(chaos(1), {
+      maxConnections: 1,
+      onTcpRetire: (c, evicted) => {
+        if (!evicted) atEnd++;
+        report.retire(c, evicted);
+      },
+    });
+    const out = new OutBuf(-1);
+    report.finish(out, { streams: 0, evicted: 0, reused: 0 });
+    expect(report.dropped).toBeGreaterThan(0);
+    expect(out.text()).toContain(`, ${report.dropped} evicted ones not listed (at most 2 rows wait while frames are printed; -q lists every one)`);
+    // Two held rows of evicted connections, plus those still live at the end (bounded by the analysis).
+    expect(out.text().split('\n').filter((l) => l.endsWith(' | evicted')).length).toBe(2);
+    expect(out.text().split('\n').filter((l) => / \| /.test(l) && /^ *\d+ /.test(l)).length).toBe(2 + atEnd);
   });
 });

@@ -76,7 +76,7 @@ export class ConnDetail {
     this.analyzer = new Analyzer({
       framing: model.options.framing ?? 'auto',
       keepChunks: true,
-      streamBytes: STREAM_BYTES,
+      streamBytes: model.options.streamBytes ?? STREAM_BYTES,
       maxMessages: MAX_SEGMENTS * 4,
       maxChunks: MAX_SEGMENTS,
     });

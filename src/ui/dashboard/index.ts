@@ -109,6 +109,8 @@ async function show(source: PacketSource, writer: CaptureWriter | null, opts: Op
     captureFilter: session?.demo?.captureFilter ?? opts.captureFilter ?? '',
     framing: opts.framing,
     count: opts.count,
+    maxConnections: opts.maxConnections,
+    streamBytes: opts.streamBytes,
   });
   if (opts.displayFilter !== undefined) model.setFilter(opts.displayFilter);
   const trace = session === undefined && opts.read !== undefined && opts.read !== '-' ? traceBeside(opts.read) : null;

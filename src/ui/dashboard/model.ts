@@ -49,6 +49,8 @@ export interface ModelOptions {
   spillDir?: string;
   /** TCP connections analysis keeps in full detail; older ones are summarised (bounded memory). */
   maxConnections?: number;
+  /** --stream-bytes: reassembled bytes the connection view keeps per direction (default 1 MiB). */
+  streamBytes?: number;
   /** Application events (the demo's send()/recv()) kept for the stream view. */
   maxAppEvents?: number;
 }
