@@ -107,14 +107,7 @@ function pieces(st: DirStream, from: number, to: number): Piece[] {
   return out;
 }
 
-/** Per message (per direction): how many delivered chunks carried it, and the first and last frame. */
-interface MessageSpan {
-  segments: number;
-  first: number;
-  last: number;
-}
-
-function describeChunk(st: DirStream, ps: Piece[], from: number, to: number, spans: Map<number, MessageSpan>): string {
+function describeChunk(st: DirStream, ps: Piece[], from: number, to: number): string {
   if (st.msgStart === null || ps.every((p) => p.msg < 0)) return st.framing === 0 ? 'no message framing (a byte stream)' : '';
   const msgs = ps.filter((p) => p.msg >= 0);
   if (msgs.length >= 2) return `${msgs.length} messages in one segment (coalesced)`;
@@ -123,9 +116,10 @@ function describeChunk(st: DirStream, ps: Piece[], from: number, to: number, spa
   const end = st.msgEnd![m];
   const whole = start >= from && end >= 0 && end <= to;
   if (whole) return '1 message';
-  const span = spans.get(m);
-  if (span === undefined || span.segments < 2) return `part of message ${m + 1}`;
-  return `part of message ${m + 1} (spread over ${span.segments} segments: #${span.first}..#${span.last})`;
+  // The analysis' record of the message: every segment that carried it, even those the view dropped.
+  const segments = st.msgSegments === null ? 0 : st.msgSegments[m];
+  if (segments < 2) return `part of message ${m + 1}`;
+  return `part of message ${m + 1} (spread over ${segments} segments: #${st.msgFirstFrame![m]}..#${st.msgLastFrame![m]})`;
 }
 
 /** The app events of this connection: the client's and the server's own calls. */
@@ -186,22 +180,6 @@ export function buildStreamView(model: CaptureModel, detail: ConnDetail, width: 
   const log = conn.log;
   const cursor = { i: 0 };
   const events = eventsOf(model, conn);
-  // Which segments carried each message, counted from the chunks themselves (what the view shows).
-  const spans = [new Map<number, MessageSpan>(), new Map<number, MessageSpan>()];
-  for (let i = 0; i < log.count; i++) {
-    const st = log.dir[i] === 0 ? conn.client.stream : conn.server.stream;
-    if (st === null || st.msgStart === null) continue;
-    for (const p of pieces(st, log.offset[i], log.offset[i] + log.len[i])) {
-      if (p.msg < 0) continue;
-      const m = spans[log.dir[i] === 0 ? 0 : 1];
-      const span = m.get(p.msg);
-      if (span === undefined) m.set(p.msg, { segments: 1, first: log.frame[i], last: log.frame[i] });
-      else {
-        span.segments++;
-        span.last = log.frame[i];
-      }
-    }
-  }
   for (let i = 0; i < log.count; i++) {
     const frame = log.frame[i];
     const t = model.index.sec(frame) * 1e9 + model.index.nsec(frame);
@@ -212,7 +190,7 @@ export function buildStreamView(model: CaptureModel, detail: ConnDetail, width: 
     const from = log.offset[i];
     const to = from + log.len[i];
     const ps = pieces(st, from, to);
-    const what = describeChunk(st, ps, from, to, spans[fromClient ? 0 : 1]);
+    const what = describeChunk(st, ps, from, to);
     lines.push({
       frame,
       spans: [
