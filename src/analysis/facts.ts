@@ -8,6 +8,8 @@ export const KIND_NONE = 0;
 export const KIND_TCP = 1;
 export const KIND_UDP = 2;
 export const KIND_ARP = 3;
+/** An ICMP echo request or reply: relSeq is a reply's request frame, relAck a request's first reply frame. */
+export const KIND_ICMP = 4;
 
 /** Bits above the 15 tcp.analysis flag bits (seq.ts A_*) in `flags`. */
 export const F_COALESCED = 1 << 16;
@@ -20,6 +22,8 @@ export const F_QUEUED = 1 << 21;
 export const F_ARP_GRATUITOUS = 1 << 22;
 export const F_ARP_CONFLICT = 1 << 23;
 export const F_HAS_MSGS = 1 << 24;
+/** An ICMP echo request (else a reply). */
+export const F_ECHO_REQUEST = 1 << 25;
 
 const SHIFT = 16;
 const CHUNK = 1 << SHIFT;
@@ -55,6 +59,14 @@ export class FrameFacts {
     c.relAck[j] = relAck;
     c.msgs[j] = msgs > 0xffff ? 0xffff : msgs;
     if (frame > this.frames) this.frames = frame;
+  }
+
+  /** An echo request learns its first reply (set when the reply arrives). */
+  pairReply(request: number, reply: number): void {
+    if (request > this.frames || this.kind(request) !== KIND_ICMP) return;
+    const c = this.chunk(request);
+    const j = request & MASK;
+    if (c.relAck[j] === 0) c.relAck[j] = reply;
   }
 
   /** Adds message facts to a frame after the fact (an out-of-order segment delivered later). */

@@ -31,6 +31,9 @@
  * - `a.udp.table.all()`: UdpConversation objects (udp.ts).
  * - `a.arp`: requests with replies and response times, the IP-to-MAC table,
  *   conflicts, gratuitous ARP (arp.ts).
+ * - `a.echo`: ICMP echo requests paired with their replies (icmp.ts); each
+ *   frame's pairing is in `pkt.notes.analysis.icmp` (and in FrameFacts:
+ *   KIND_ICMP, relSeq = the request of a reply, relAck = a request's reply).
  * - `a.facts` (when `frameFacts`): FrameFacts (facts.ts), compact per-frame
  *   stream id, relative seq/ack, flag bits and message counts for any frame
  *   number, for millions of frames.
@@ -66,7 +69,8 @@ import { tcp as tcpProto } from '../decode/tcp';
 import { udp as udpProto } from '../decode/udp';
 import { ArpTracker, type ArpConflict, type ArpNote } from './arp';
 import { registerArpFields } from './fields';
-import { F_AFTER_PEER_FIN, F_ARP_CONFLICT, F_ARP_GRATUITOUS, F_COALESCED, F_FROM_CLIENT, F_HAS_MSGS, F_MSG_SPLIT, F_NAGLE, F_QUEUED, FrameFacts, KIND_ARP, KIND_TCP, KIND_UDP } from './facts';
+import { F_AFTER_PEER_FIN, F_ARP_CONFLICT, F_ECHO_REQUEST, F_ARP_GRATUITOUS, F_COALESCED, F_FROM_CLIENT, F_HAS_MSGS, F_MSG_SPLIT, F_NAGLE, F_QUEUED, FrameFacts, KIND_ARP, KIND_ICMP, KIND_TCP, KIND_UDP } from './facts';
+import { EchoTracker, type IcmpNote } from './icmp';
 import { AUTO_FRAMING, parseFraming, type FramingChoice } from './framing';
 import { ANALYSIS_RULES } from './seq';
 import { DEFAULT_LIMITS, type StreamLimits } from './stream';
@@ -77,6 +81,7 @@ export * from './seq';
 export * from './tcp';
 export { UdpConversation, UdpTracker, UdpNote } from './udp';
 export { ArpTracker, ArpNote, ipv4Text } from './arp';
+export { EchoTracker, IcmpNote, MAX_ECHO_REQUESTS } from './icmp';
 export { FrameFacts } from './facts';
 export { DirStream, ChunkLog, ChunkFacts, type StreamLimits } from './stream';
 export { parseFraming, FRAMING_NAMES } from './framing';
@@ -142,6 +147,8 @@ export class FrameAnalysis {
   tcpCount = 0;
   udp: UdpNote | null = null;
   arp: ArpNote | null = null;
+  /** The echo request or reply of the frame's first ICMP layer (not one quoted in an error). */
+  icmp: IcmpNote | null = null;
 
   /** The note of TCP layer `li`, if it was analysed. */
   tcpAt(li: number): TcpNote | undefined {
@@ -162,6 +169,7 @@ export class Analyzer {
   readonly tcp: TcpTracker;
   readonly udp: UdpTracker;
   readonly arp = new ArpTracker();
+  readonly echo = new EchoTracker();
   readonly facts: FrameFacts | null;
   readonly framing: FramingChoice;
   /** Frames processed. */
@@ -198,6 +206,7 @@ export class Analyzer {
     fa.frame = pkt.number;
     fa.udp = null;
     fa.arp = null;
+    fa.icmp = null;
     this.tcp.noteCount = 0;
     pkt.notes.analysis = fa;
     if (this.frames === 0) {
@@ -230,6 +239,7 @@ export class Analyzer {
         // tshark times a first fragment's datagram like any other (it is only its TCP analysis that needs the length).
         if (ipLi >= 0 && fragment < 2) fa.udp = this.udp.datagram(pkt, li, ipLi, family, icmpLi >= 0 && icmpLi < ipLi);
       } else if (p === icmp || p === icmpv6) {
+        if (icmpLi < 0) fa.icmp = this.echo.packet(pkt, li, ipLi, family, p === icmpv6);
         icmpLi = li;
       } else if (p === arpProto) {
         fa.arp = this.arp.packet(pkt, li);
@@ -265,6 +275,9 @@ export class Analyzer {
       facts.set(pkt.number, KIND_UDP, fa.udp.stream, fa.udp.fromA ? F_FROM_CLIENT : 0, 0, 0, fa.udp.message > 0 ? 1 : 0);
     } else if (fa.arp !== null) {
       facts.set(pkt.number, KIND_ARP, -1, (fa.arp.gratuitous ? F_ARP_GRATUITOUS : 0) | (fa.arp.conflictFrame !== 0 ? F_ARP_CONFLICT : 0), 0, 0, 0);
+    } else if (fa.icmp !== null) {
+      facts.set(pkt.number, KIND_ICMP, -1, fa.icmp.request ? F_ECHO_REQUEST : 0, fa.icmp.requestFrame, 0, 0);
+      if (fa.icmp.requestFrame !== 0) facts.pairReply(fa.icmp.requestFrame, pkt.number);
     }
   }
 

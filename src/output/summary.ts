@@ -88,12 +88,6 @@ export class SummaryWriter {
   private readonly win: FieldDef | undefined;
   private readonly timeDigits: number;
   private readonly timeDivisor: number;
-  /**
-   * Echo requests seen, by addresses, identifier and sequence number: a reply
-   * names its request ("(request in 3)") as single-pass tshark does. ICMP is
-   * rare next to TCP, so a string key is fine; the map is bounded.
-   */
-  private readonly echoRequests = new Map<string, number>();
 
   constructor(opts: SummaryOptions) {
     this.seq = fieldByName('tcp.seq');
@@ -263,11 +257,11 @@ export class SummaryWriter {
         break;
       case 'icmp':
         icmpInfo(out, pkt, top);
-        this.echoPair(out, pkt, top, 8, 0);
+        echoPair(out, pkt, top);
         break;
       case 'icmpv6':
         icmpv6Info(out, pkt, top);
-        this.echoPair(out, pkt, top, 128, 129);
+        echoPair(out, pkt, top);
         break;
       case 'ip':
         ipInfo(out, pkt, top);
@@ -286,32 +280,6 @@ export class SummaryWriter {
         out.ascii(pkt.layerProto[top].label);
     }
     if (summaryHooks.infoSuffix !== null) summaryHooks.infoSuffix(out, pkt, top);
-  }
-
-  /** Remembers an echo request; for a reply, writes " (request in N)" when its request was seen. */
-  private echoPair(out: OutBuf, pkt: Packet, li: number, requestType: number, replyType: number): void {
-    const s = pkt.layerStart[li];
-    if (li < 1 || s + 8 > pkt.capLen) return;
-    const type = pkt.u8(s);
-    if (type !== requestType && type !== replyType) return;
-    const ip = pkt.layerStart[li - 1];
-    const v6 = pkt.layerProto[li - 1].name === 'ipv6';
-    const at = v6 ? ip + 8 : ip + 12;
-    const n = v6 ? 16 : 4;
-    if (at + 2 * n > pkt.capLen) return;
-    const src = hexOf(pkt, at, n);
-    const dst = hexOf(pkt, at + n, n);
-    const idSeq = `${pkt.u16(s + 4)}/${pkt.u16(s + 6)}`;
-    if (type === requestType) {
-      if (this.echoRequests.size >= MAX_ECHO_REQUESTS) this.echoRequests.clear();
-      this.echoRequests.set(`${src}>${dst}/${idSeq}`, pkt.number);
-      return;
-    }
-    const request = this.echoRequests.get(`${dst}>${src}/${idSeq}`);
-    if (request === undefined) return;
-    out.ascii(' (request in ');
-    out.uint(request);
-    out.byte(41);
   }
 
   private tcpInfo(out: OutBuf, pkt: Packet, li: number): void {
@@ -416,13 +384,18 @@ const TFO_EXPERIMENT_ID = 0xf989;
 const ACCECN_ORDER0 = [' EE0B=', ' ECEB=', ' EE1B='];
 const ACCECN_ORDER1 = [' EE1B=', ' ECEB=', ' EE0B='];
 
-/** Echo requests remembered at most (a ping flood must not grow memory without bound). */
-const MAX_ECHO_REQUESTS = 65536;
-
-function hexOf(pkt: Packet, at: number, n: number): string {
-  let t = '';
-  for (let i = 0; i < n; i++) t += pkt.u8(at + i).toString(16) + '.';
-  return t;
+/**
+ * A reply names its request (" (request in 3)") as single-pass tshark does.
+ * The pairing is the analysis' per-frame fact (analysis/icmp.ts), so a frame
+ * read again out of order shows it too.
+ */
+function echoPair(out: OutBuf, pkt: Packet, li: number): void {
+  const fa = pkt.notes.analysis;
+  const note = fa === undefined || fa.frame !== pkt.number ? null : fa.icmp;
+  if (note === null || note.layer !== li || note.requestFrame === 0) return;
+  out.ascii(' (request in ');
+  out.uint(note.requestFrame);
+  out.byte(41);
 }
 
 /**

@@ -8,6 +8,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FRAMING_NAMES, TCP_STATE_NAMES, type TcpConnection } from '../../src/analysis/index';
+import { KIND_ICMP } from '../../src/analysis/facts';
+import { openFile } from '../../src/capture/open';
+import { CaptureModel } from '../../src/ui/dashboard/model';
+import { buildRow } from '../../src/ui/dashboard/rows';
 import { CAPTURES, HAVE_CORPUS, labCapture } from '../helpers/paths';
 import { analyseFile, fieldRows } from './run';
 
@@ -166,5 +170,39 @@ describe.skipIf(!HAVE_CAPTURES)('captures/: the chat demo recordings', () => {
     expect(a.arp.unanswered().map((r) => r.frame)).toEqual([7, 8, 9]);
     expect(a.arp.conflicts).toEqual([]);
     expect(a.arp.table.size).toBe(2);
+  });
+});
+
+describe.skipIf(!existsSync(join(CAPTURES, 'arp-ping.pcap')))('ICMP echo pairing (captures/arp-ping.pcap)', () => {
+  it('a reply names its request as a per-frame fact; the request learns its reply', async () => {
+    const pairs: number[][] = [];
+    const a = await analyseFile(cap('arp-ping.pcap'), { frameFacts: true }, (pkt) => {
+      const e = pkt.notes.analysis!.icmp;
+      if (e !== null) pairs.push([pkt.number, e.request ? 1 : 0, e.requestFrame]);
+    });
+    // Frames 3 and 5 ask, 4 and 6 answer (their summary lines end "(request in 3)", "(request in 5)").
+    expect(pairs.slice(0, 4)).toEqual([
+      [3, 1, 0],
+      [4, 0, 3],
+      [5, 1, 0],
+      [6, 0, 5],
+    ]);
+    const f = a.facts!;
+    expect([3, 4, 5, 6].map((n) => [f.kind(n), f.relSeq(n), f.relAck(n)])).toEqual([
+      [KIND_ICMP, 0, 4],
+      [KIND_ICMP, 3, 0],
+      [KIND_ICMP, 0, 6],
+      [KIND_ICMP, 5, 0],
+    ]);
+  });
+
+  it('a reply read again out of order (the dashboard) still says "(request in N)", as the text output does', async () => {
+    const m = new CaptureModel({ source: openFile(cap('arp-ping.pcap')) });
+    await m.run();
+    // The reply first, the request never re-read: the pairing comes from the facts, not from reading order.
+    expect(buildRow(m, 6).info).toMatch(/Echo \(ping\) reply .*\(request in 5\)$/);
+    expect(buildRow(m, 4).info).toMatch(/\(request in 3\)$/);
+    expect(buildRow(m, 3).info).not.toContain('request in');
+    m.dispose();
   });
 });

@@ -6,8 +6,8 @@
  * tcp.ack, tcp.window_size, tcp.analysis.* and udp.stream, the summary line
  * and the detail tree read the same numbers as in the sequential pass.
  */
-import { FrameAnalysis, TcpNote, UdpNote } from '../../analysis/index';
-import { F_AFTER_PEER_FIN, F_FROM_CLIENT, F_HAS_MSGS, F_MSG_SPLIT, F_NAGLE, KIND_TCP, KIND_UDP } from '../../analysis/facts';
+import { FrameAnalysis, IcmpNote, TcpNote, UdpNote } from '../../analysis/index';
+import { F_AFTER_PEER_FIN, F_ECHO_REQUEST, F_FROM_CLIENT, F_HAS_MSGS, F_MSG_SPLIT, F_NAGLE, KIND_ICMP, KIND_TCP, KIND_UDP } from '../../analysis/facts';
 import type { Packet } from '../../decode/packet';
 import { FLAG_FIN, FLAG_SYN, tcpFlags, tcpSegmentLength } from '../../decode/tcp';
 import { liveTcp } from './conn-snapshot';
@@ -18,6 +18,7 @@ export class ReplayNotes {
   private readonly fa = new FrameAnalysis();
   private readonly tcp = new TcpNote();
   private readonly udp = new UdpNote();
+  private readonly icmp = new IcmpNote();
 
   constructor() {
     this.fa.tcp = [this.tcp];
@@ -30,6 +31,7 @@ export class ReplayNotes {
     fa.tcpCount = 0;
     fa.udp = null;
     fa.arp = null;
+    fa.icmp = null;
     pkt.notes.analysis = fa;
     if (facts === null) return;
     const kind = facts.kind(n);
@@ -70,6 +72,20 @@ export class ReplayNotes {
       u.stream = facts.stream(n);
       u.fromA = (facts.flags(n) & F_FROM_CLIENT) !== 0;
       fa.udp = u;
+    } else if (kind === KIND_ICMP) {
+      // An echo reply's request, found in the sequential pass (the summary's "(request in N)").
+      const v4 = firstLayer(pkt, 'icmp');
+      const v6 = firstLayer(pkt, 'icmpv6');
+      const li = v4 < 0 ? v6 : v6 < 0 ? v4 : Math.min(v4, v6);
+      if (li < 0) return;
+      const e = this.icmp;
+      e.frame = n;
+      e.layer = li;
+      e.request = (facts.flags(n) & F_ECHO_REQUEST) !== 0;
+      e.requestFrame = facts.relSeq(n);
+      e.replyFrame = e.request ? facts.relAck(n) : 0;
+      e.responseNs = 0;
+      fa.icmp = e;
     }
   }
 

@@ -1,0 +1,92 @@
+/**
+ * ICMP and ICMPv6 echo requests paired with their replies (ping), as
+ * single-pass tshark pairs them: a reply names the latest request with the
+ * same identifier and sequence number sent the other way between the same
+ * two addresses ("(request in N)" in its summary line). The pairing is a
+ * per-frame fact, so a frame read again out of order (the dashboard) still
+ * shows it, and the request learns its reply's frame.
+ *
+ * Pings are rare next to TCP, so requests are remembered under a string key;
+ * at most MAX_ECHO_REQUESTS of them (a ping flood forgets the oldest batch).
+ */
+import type { Packet } from '../decode/packet';
+import { nsBetween } from './seq';
+
+/** Echo requests remembered at most. */
+export const MAX_ECHO_REQUESTS = 65536;
+
+/** The echo facts of the current frame's first ICMP layer (reused). */
+export class IcmpNote {
+  frame = 0;
+  layer = -1;
+  /** An echo request (ICMP type 8, ICMPv6 128). */
+  request = false;
+  /** An echo reply: the frame of its request (0: none seen). */
+  requestFrame = 0;
+  /** Time from that request (ns). */
+  responseNs = 0;
+  /** A request's first reply: known only when the frame is read again after the pass (0: none, or not yet). */
+  replyFrame = 0;
+}
+
+export class EchoTracker {
+  private readonly note = new IcmpNote();
+  /** Index into the arrays below by "family src>dst/id/seq". */
+  private readonly requests = new Map<string, number>();
+  private readonly frames: number[] = [];
+  private readonly secs: number[] = [];
+  private readonly nsecs: number[] = [];
+  /** Replies paired with a request. */
+  paired = 0;
+
+  /**
+   * ICMP layer `li` (ICMPv6 when `v6`) whose network layer is `ipLi` (IPv4 or
+   * IPv6: `family`); null unless it is an echo request or reply with its
+   * identifiers captured.
+   */
+  packet(pkt: Packet, li: number, ipLi: number, family: number, v6: boolean): IcmpNote | null {
+    const s = pkt.layerStart[li];
+    if (ipLi < 0 || s + 8 > pkt.capLen) return null;
+    const type = pkt.u8(s);
+    const requestType = v6 ? 128 : 8;
+    const replyType = v6 ? 129 : 0;
+    if (type !== requestType && type !== replyType) return null;
+    const ip = pkt.layerStart[ipLi];
+    const at = family === 6 ? ip + 8 : ip + 12;
+    const n = family === 6 ? 16 : 4;
+    if (at + 2 * n > pkt.capLen) return null;
+    const note = this.note;
+    note.frame = pkt.number;
+    note.layer = li;
+    note.request = type === requestType;
+    note.requestFrame = 0;
+    note.responseNs = 0;
+    note.replyFrame = 0;
+    const idSeq = `/${pkt.u16(s + 4)}/${pkt.u16(s + 6)}`;
+    if (note.request) {
+      if (this.frames.length >= MAX_ECHO_REQUESTS) {
+        this.requests.clear();
+        this.frames.length = this.secs.length = this.nsecs.length = 0;
+      }
+      this.requests.set(`${family} ${address(pkt, at, n)}>${address(pkt, at + n, n)}${idSeq}`, this.frames.length);
+      this.frames.push(pkt.number);
+      this.secs.push(pkt.frame.tsSec);
+      this.nsecs.push(pkt.frame.tsNsec);
+      return note;
+    }
+    const i = this.requests.get(`${family} ${address(pkt, at + n, n)}>${address(pkt, at, n)}${idSeq}`);
+    if (i !== undefined) {
+      note.requestFrame = this.frames[i];
+      note.responseNs = nsBetween(pkt.frame.tsSec, pkt.frame.tsNsec, this.secs[i], this.nsecs[i]);
+      this.paired++;
+    }
+    return note;
+  }
+}
+
+function address(pkt: Packet, at: number, n: number): string {
+  if (n === 4) return String(pkt.u32(at));
+  let t = '';
+  for (let i = 0; i < n; i += 4) t += pkt.u32(at + i).toString(16) + ':';
+  return t;
+}
