@@ -1,16 +1,37 @@
 /**
  * Runs once before the suite: asks tshark about every capture (cached), so
  * the differential tests in several files share one tshark run per capture.
+ * After the suite: one warning saying how many tests needed the shared corpus
+ * and were skipped (a clean clone in CI has only captures/).
  */
-import { allCaptureFiles } from './helpers/paths';
+import type { TestProject } from 'vitest/node';
+import { allCaptureFiles, CORPUS, HAVE_CORPUS } from './helpers/paths';
 import { HAVE_TSHARK, warmOracle } from './oracle/tshark';
 
-export default async function setup(): Promise<void> {
+/** Tests tagged 'corpus' (vitest.config.mts) that did not run. */
+function skippedForCorpus(project: TestProject): number {
+  let n = 0;
+  for (const m of project.vitest.state.getTestModules()) {
+    for (const t of m.children.allTests()) if (t.tags.includes('corpus') && t.result().state === 'skipped') n++;
+  }
+  return n;
+}
+
+export default async function setup(project: TestProject): Promise<() => void> {
+  const teardown = (): void => {
+    if (HAVE_CORPUS) return;
+    const n = skippedForCorpus(project);
+    console.warn(
+      `\n${n} tests that read the shared corpus were skipped: there is none at ${CORPUS} (set SYNACK_CORPUS to its path). ` +
+        'Tests that compare many captures compared those of captures/ only.\n',
+    );
+  };
   if (!HAVE_TSHARK) {
     console.warn('tshark is not installed: the differential tests against tshark 4.0 are skipped');
-    return;
+    return teardown;
   }
   const t0 = Date.now();
   await warmOracle(allCaptureFiles(), undefined, 2);
   console.log(`tshark oracle ready for ${allCaptureFiles().length} captures in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  return teardown;
 }

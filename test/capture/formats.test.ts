@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { HAVE_CORPUS, labCapture } from '../helpers/paths';
+import { labCapturesIfPresent, ownCapture } from '../helpers/paths';
 import { FRAME_FIELDS } from '../oracle/fields';
 import { HAVE_TSHARK, oracle } from '../oracle/tshark';
 import { block, concat, epb, ethFrame, idb, pb, pcapHeader, pcapRecord, save, shb, spb, usec, type Endian } from './craft';
@@ -133,16 +133,20 @@ describe('pcapng', () => {
   });
 });
 
-describe.skipIf(!HAVE_CORPUS)('chunking', () => {
-  const inputs = ['demo.pcap', 'demo.pcapng', 'demo-ns.pcap', 'v6.pcap'].map((n) => ({ name: n, bytes: readFileSync(labCapture(n)) }));
+describe('chunking', () => {
+  // pcap in both time resolutions, pcapng, IPv6 and Linux cooked from captures/, and the lab's where present.
+  const inputs = [
+    ...['tcp-chat.pcap', 'tcp-chat-ns.pcap', 'chat-demo.pcapng', 'tcp-chat-v6.pcap', 'tcp-chat-any.pcap'].map(ownCapture),
+    ...labCapturesIfPresent('demo.pcap', 'demo.pcapng', 'demo-ns.pcap', 'v6.pcap'),
+  ].map((path) => ({ path, bytes: readFileSync(path) }));
 
   it('any split of the input into chunks gives the same frames as reading the file', async () => {
-    for (const { name, bytes } of inputs) {
-      const whole = await readFile(labCapture(name));
+    for (const { path, bytes } of inputs) {
+      const whole = await readFile(path);
       expect(whole.error).toBeNull();
       fc.assert(
         fc.property(fc.array(fc.integer({ min: 1, max: 3000 }), { minLength: 1, maxLength: 20 }), (sizes) => {
-          const r = parseChunked(bytes, sizes, labCapture(name));
+          const r = parseChunked(bytes, sizes, path);
           expect(r.error).toBeNull();
           expect(r.lines).toEqual(whole.lines);
           expect(r.frames.map((f) => Buffer.from(f.data).toString('hex'))).toEqual(whole.frames.map((f) => Buffer.from(f.data).toString('hex')));
@@ -153,9 +157,9 @@ describe.skipIf(!HAVE_CORPUS)('chunking', () => {
   });
 
   it('small file chunks (a record always straddles) give the same frames', async () => {
-    for (const { name } of inputs) {
-      const whole = await readFile(labCapture(name));
-      const small = await readFile(labCapture(name), 100);
+    for (const { path } of inputs) {
+      const whole = await readFile(path);
+      const small = await readFile(path, 100);
       expect(small.lines).toEqual(whole.lines);
     }
   });

@@ -34,6 +34,9 @@ const SOURCES = [
   join(CAPTURES, 'udp-chat.pcap'),
   join(CAPTURES, 'tcp-chat-v6.pcap'),
   join(CAPTURES, 'tcp-chat-any.pcap'),
+  join(CAPTURES, 'chat-demo.pcapng'),
+  join(CAPTURES, 'split.pcap'),
+  join(CAPTURES, 'burst-cork-length.pcap'),
   join(CORPUS, 'lab', 'demo.pcap'),
   join(CORPUS, 'lab', 'esc.pcap'),
   ...[

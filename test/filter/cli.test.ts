@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CAPTURES, CLI, labCapture } from '../helpers/paths';
+import { CLI, labCapturesIfPresent, ownCapture } from '../helpers/paths';
 import { HAVE_TSHARK } from '../oracle/tshark';
 
 function synack(...args: string[]): { status: number; stdout: string; stderr: string } {
@@ -21,8 +21,7 @@ function tsharkFrames(...args: string[]): string {
   return spawnSync('tshark', args, { encoding: 'utf8' }).stdout;
 }
 
-const TWO = labCapture('two.pcap');
-const DEMO = labCapture('demo.pcap');
+const CHAT = ownCapture('tcp-chat.pcap');
 const tmp = mkdtempSync(join(tmpdir(), 'synack-filter-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -37,30 +36,30 @@ describe('-Y on the command line', () => {
   });
 
   it('reports a syntax error at its place', () => {
-    const r = synack('-r', TWO, '-Y', 'tcp.port in {80 443}');
+    const r = synack('-r', CHAT, '-Y', 'tcp.port in {80 443}');
     expect(r.status).toBe(2);
     expect(r.stderr.split('\n').slice(1, 3)).toEqual(['  tcp.port in {80 443}', '                  ^~~']);
   });
 
   it.skipIf(!HAVE_TSHARK)('-c counts the frames read, as tshark does, not the frames shown', () => {
-    const args = ['-r', TWO, '-c', '4', '-Y', 'tcp.srcport == 47010', '-T', 'fields', '-e', 'frame.number'];
+    const args = ['-r', CHAT, '-c', '5', '-Y', 'tcp.srcport == 8080', '-T', 'fields', '-e', 'frame.number'];
     const r = synack(...args);
     expect(r.status).toBe(0);
-    expect(r.stdout).toBe('2\n4\n');
+    expect(r.stdout).toBe('2\n5\n');
     expect(r.stdout).toBe(tsharkFrames(...args));
   });
 
   it('-w saves only the frames that match, and they read back whole', () => {
     const out = join(tmp, 'only-server.pcap');
-    const w = synack('-r', TWO, '-Y', 'tcp.srcport == 47010', '-w', out);
+    const w = synack('-r', CHAT, '-Y', 'tcp.srcport == 8080', '-w', out);
     expect(w.status).toBe(0);
     const back = synack('-r', out, '-T', 'fields', '-e', 'frame.number', '-e', 'tcp.srcport', '-e', 'frame.len');
-    expect(back.stdout).toBe('1\t47010\t74\n2\t47010\t72\n3\t47010\t66\n4\t47010\t66\n');
+    expect(back.stdout).toBe('1\t8080\t74\n2\t8080\t66\n3\t8080\t72\n4\t8080\t79\n5\t8080\t66\n');
   });
 
   it('an empty filter shows every frame', () => {
-    const r = synack('-r', TWO, '-Y', '', '-T', 'fields', '-e', 'frame.number');
-    expect(r.stdout.split('\n').filter((l) => l !== '').length).toBe(10);
+    const r = synack('-r', CHAT, '-Y', '', '-T', 'fields', '-e', 'frame.number');
+    expect(r.stdout.split('\n').filter((l) => l !== '').length).toBe(14);
   });
 });
 
@@ -70,7 +69,8 @@ describe('-Y on the command line', () => {
  * `-Y NAME == V` those where it prints V.
  */
 describe('synack fields filter as -T fields prints them', () => {
-  const files = [DEMO, join(CAPTURES, 'tcp-chat.pcap')];
+  // The demo's capture has a coalesced burst, a refusal, a reset and a half-close.
+  const files = [ownCapture('chat-demo.pcapng'), CHAT, ...labCapturesIfPresent('demo.pcap')];
   const cases: [string, string][] = [
     ['synack.coalesced', ''],
     ['synack.coalesced', '1'],

@@ -19,6 +19,11 @@ function list(dir: string): string[] {
     .map((f) => join(dir, f));
 }
 
+/** Every capture the project ships (captures/), sorted. */
+export function ownCaptureFiles(): string[] {
+  return list(CAPTURES);
+}
+
 /** Every capture the project ships, then the corpus (lab, tcpdump), each sorted. */
 export function allCaptureFiles(): string[] {
   return [...list(CAPTURES), ...list(join(CORPUS, 'lab')), ...list(join(CORPUS, 'tcpdump'))];
@@ -26,4 +31,17 @@ export function allCaptureFiles(): string[] {
 
 export function labCapture(name: string): string {
   return join(CORPUS, 'lab', name);
+}
+
+/** A capture of the project's captures/ (always there, in CI too). */
+export function ownCapture(name: string): string {
+  return join(CAPTURES, name);
+}
+
+/**
+ * Lab captures by name, or none where the corpus is absent: for tests that
+ * make their point on captures/ and add the lab's files where they exist.
+ */
+export function labCapturesIfPresent(...names: string[]): string[] {
+  return HAVE_CORPUS ? names.map(labCapture) : [];
 }

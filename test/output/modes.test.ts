@@ -14,7 +14,8 @@ import { SummaryWriter } from '../../src/output/summary';
 import { frameTree, writeTree } from '../../src/output/tree';
 import { concat, epb, ethFrame, idb, save, shb, spb, usec } from '../capture/craft';
 import { decode, frameOf, patched } from '../decode/frames';
-import { CLI, HAVE_CORPUS, labCapture } from '../helpers/paths';
+import { escCapture } from '../helpers/crafted';
+import { CLI, labCapture, ownCapture } from '../helpers/paths';
 import { DECODE_FIELDS } from '../oracle/fields';
 import { HAVE_TSHARK, oracleText } from '../oracle/tshark';
 
@@ -39,20 +40,24 @@ const QUERY =
   '037777770774637064756d70036f72670000010001000029100000000000000c000a000842f5d00996f90b13';
 const HOSTILE = patched(QUERY, (b) => b.set([0x1b, 0x5b, 0x9b], 42 + 13));
 
-const ESC = labCapture('esc.pcap');
+/** A crafted copy of lab/esc.pcap's request (always), and the lab's capture where the corpus is. */
+const ESC_CASES = [
+  ['crafted esc.pcap', escCapture, []],
+  ['lab/esc.pcap', () => labCapture('esc.pcap'), ['corpus']],
+] as const;
 
 describe('output modes', () => {
-  describe.skipIf(!HAVE_CORPUS)('terminal safety on esc.pcap (a payload with colour, bell and window-title sequences)', () => {
+  describe.each(ESC_CASES)('terminal safety on %s (a payload with colour, bell and window-title sequences)', (_, esc, tags) => {
     for (const args of [[], ['-V'], ['-x'], ['-V', '-x'], ['-T', 'json'], ['-T', 'fields', '-e', 'tcp.payload', '-e', 'data.data', '-e', 'frame.protocols']]) {
-      it(`synack -r esc.pcap ${args.join(' ')}`, () => {
-        const out = synack('-r', ESC, ...args);
+      it(`synack -r esc.pcap ${args.join(' ')}`, { tags: [...tags] }, () => {
+        const out = synack('-r', esc(), ...args);
         expect(out.length).toBeGreaterThan(0);
         expect(out).not.toMatch(UNSAFE);
       });
     }
 
-    it('-x shows the escape bytes as dots, and the text around them', () => {
-      const out = synack('-r', ESC, '-x', '-c', '4');
+    it('-x shows the escape bytes as dots, and the text around them', { tags: [...tags] }, () => {
+      const out = synack('-r', esc(), '-x', '-c', '4');
       expect(out).toContain('..GET /.[31mRED.');
       expect(out).toContain('[0m..]0;pwned-ti');
     });
@@ -90,10 +95,15 @@ describe('output modes', () => {
     });
   });
 
-  describe.skipIf(!HAVE_CORPUS || !HAVE_TSHARK)('-x', () => {
-    for (const name of ['demo.pcap', 'esc.pcap', 'v6.pcap']) {
-      it(`equals tshark -x on ${name}`, () => {
-        expect(synack('-r', labCapture(name), '-x')).toBe(oracleText(labCapture(name), ['-x']).stdout);
+  describe('-x', () => {
+    const cases = [
+      ...['tcp-chat.pcap', 'tcp-chat-v6.pcap', 'tcp-chat-any.pcap', 'chat-demo.pcapng', 'udp-chat.pcap', 'arp-ping.pcap'].map((n) => [n, () => ownCapture(n), []] as const),
+      ESC_CASES[0],
+      ...['demo.pcap', 'esc.pcap', 'v6.pcap'].map((n) => [`lab/${n}`, () => labCapture(n), ['corpus']] as const),
+    ];
+    for (const [name, file, tags] of cases) {
+      it.skipIf(!HAVE_TSHARK)(`equals tshark -x on ${name}`, { tags: [...tags] }, () => {
+        expect(synack('-r', file(), '-x')).toBe(oracleText(file(), ['-x']).stdout);
       });
     }
 
@@ -107,28 +117,33 @@ describe('output modes', () => {
     });
   });
 
-  describe.skipIf(!HAVE_CORPUS)('-T json', () => {
-    it('one object per frame, every value equal to -T fields for the same field', () => {
-      const file = labCapture('demo.pcap');
-      const objects = synack('-r', file, '-T', 'json').split('\n').slice(0, -1).map((l) => JSON.parse(l) as Record<string, unknown>);
-      const fields = DECODE_FIELDS.filter((f) => allFieldNames().includes(f));
-      const rows = synack('-r', file, '-T', 'fields', ...fields.flatMap((f) => ['-e', f])).split('\n').slice(0, -1);
-      expect(objects.length).toBe(rows.length);
-      let compared = 0;
-      rows.forEach((row, i) => {
-        const cells = row.split('\t');
-        fields.forEach((f, j) => {
-          const v = objects[i][f];
-          const text = v === undefined ? '' : Array.isArray(v) ? v.join(',') : String(v);
-          expect(text, `frame ${i + 1} ${f}`).toBe(cells[j]);
-          compared++;
+  describe('-T json', () => {
+    for (const [name, capture, ports, tags] of [
+      ['chat-demo.pcapng', () => ownCapture('chat-demo.pcapng'), [34334, 8080], []],
+      ['lab/demo.pcap', () => labCapture('demo.pcap'), [57520, 47001], ['corpus']],
+    ] as const) {
+      it(`one object per frame, every value equal to -T fields for the same field (${name})`, { tags: [...tags] }, () => {
+        const file = capture();
+        const objects = synack('-r', file, '-T', 'json').split('\n').slice(0, -1).map((l) => JSON.parse(l) as Record<string, unknown>);
+        const fields = DECODE_FIELDS.filter((f) => allFieldNames().includes(f));
+        const rows = synack('-r', file, '-T', 'fields', ...fields.flatMap((f) => ['-e', f])).split('\n').slice(0, -1);
+        expect(objects.length).toBe(rows.length);
+        let compared = 0;
+        rows.forEach((row, i) => {
+          const cells = row.split('\t');
+          fields.forEach((f, j) => {
+            const v = objects[i][f];
+            const text = v === undefined ? '' : Array.isArray(v) ? v.join(',') : String(v);
+            expect(text, `frame ${i + 1} ${f}`).toBe(cells[j]);
+            compared++;
+          });
         });
+        expect(compared).toBeGreaterThan(1000);
+        expect(objects[0]['tcp.port']).toEqual(ports);
+        expect(objects[0]['tcp.flags']).toBe('0x0002');
+        expect(objects[0]['ip.src']).toBe('127.0.0.1');
       });
-      expect(compared).toBeGreaterThan(1000);
-      expect(objects[0]['tcp.port']).toEqual([57520, 47001]);
-      expect(objects[0]['tcp.flags']).toBe('0x0002');
-      expect(objects[0]['ip.src']).toBe('127.0.0.1');
-    });
+    }
   });
 
   describe.skipIf(!HAVE_TSHARK)('summary time column', () => {
@@ -141,13 +156,13 @@ describe('output modes', () => {
     });
   });
 
-  describe.skipIf(!HAVE_CORPUS)('-V and -c', () => {
+  describe('-V and -c', () => {
     it('-c 3 prints three summary lines', () => {
-      expect(synack('-r', labCapture('demo.pcap'), '-c', '3').trimEnd().split('\n')).toHaveLength(3);
+      expect(synack('-r', ownCapture('tcp-chat.pcap'), '-c', '3').trimEnd().split('\n')).toHaveLength(3);
     });
 
     it('-V: a title per layer, a blank line per frame, every node inside its frame', () => {
-      const out = synack('-r', labCapture('demo.pcap'), '-V', '-c', '2');
+      const out = synack('-r', ownCapture('tcp-chat.pcap'), '-V', '-c', '2');
       const frames = out.split('\n\n').filter((f) => f !== '');
       expect(frames).toHaveLength(2);
       const titles = frames[0].split('\n').filter((l) => !l.startsWith(' '));
@@ -155,7 +170,7 @@ describe('output modes', () => {
         'Frame 1: 74 bytes on wire (592 bits), 74 bytes captured (592 bits)',
         'Ethernet II, Src: 00:00:00:00:00:00, Dst: 00:00:00:00:00:00',
         'Internet Protocol Version 4, Src: 127.0.0.1, Dst: 127.0.0.1',
-        expect.stringMatching(/^Transmission Control Protocol, Src Port: 57520, Dst Port: 47001, Seq: \d+, Len: 0$/),
+        expect.stringMatching(/^Transmission Control Protocol, Src Port: 56784, Dst Port: 8080, Seq: \d+, Len: 0$/),
       ]);
       expect(frames[0]).toContain('        TCP Option - Window scale: 10 (multiply by 1024)');
     });
