@@ -12,7 +12,7 @@ import { KIND_ICMP } from '../../src/analysis/facts';
 import { openFile } from '../../src/capture/open';
 import { CaptureModel } from '../../src/ui/dashboard/model';
 import { buildRow } from '../../src/ui/dashboard/rows';
-import { CAPTURES, HAVE_CORPUS, labCapture } from '../helpers/paths';
+import { CAPTURES, labCapture } from '../helpers/paths';
 import { analyseFile, fieldRows } from './run';
 
 async function connections(file: string): Promise<TcpConnection[]> {
@@ -44,7 +44,7 @@ function summary(c: TcpConnection): Summary {
   };
 }
 
-describe.skipIf(!HAVE_CORPUS)('lab/demo.pcap: four connections', () => {
+describe('lab/demo.pcap: four connections', { tags: ['corpus'] }, () => {
   it('half-close, reset after establishment, refused, keep-alives: each kind named', async () => {
     const [chat, reset, refused, idle] = await connections(labCapture('demo.pcap'));
     expect(summary(chat)).toEqual({ handshake: 'normal', teardown: 'half-close', closer: 'client', history: 'ShAdDawFf', connState: 'SF', states: 'TIME-WAIT/CLOSED' });

@@ -87,7 +87,29 @@ describe('synack\'s own reports', () => {
     expect(out).toContain('30\nmsg 1\nmsg 2\nmsg 3\nmsg 4\nmsg 5\n\n[synack: 5 messages (lines) end in this segment]\n');
   });
 
-  it.skipIf(!HAVE_CORPUS)('-z conn: one line per connection, kinds and counts', () => {
+  it('-z conn on the demo\'s capture: a chat with a coalesced burst, a refusal, a reset, a half-close', () => {
+    const r = synack(['-r', join(CAPTURES, 'chat-demo.pcapng'), '-q', '-z', 'conn']);
+    expect(r.status).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines[1]).toBe('TCP Connections (synack)');
+    expect(lines[3]).toMatch(/^ {5}0 127\.0\.0\.1:34334 -> 127\.0\.0\.1:8080 \| normal \| three-way, client closed first \| SF ShADadFf \| 0\.030 \| 51\/7 47\/8 \| TIME-WAIT\/CLOSED \| 9\/8 lines\/lines coalesced=1 max=3 \| -$/);
+    expect(lines[4]).toContain('| refused | reset by server (handshake) | REJ Sr |');
+    expect(lines[5]).toContain('| normal | reset by client (established) | RSTO ShADadR |');
+    expect(lines[6]).toContain('| half-close, client closed first | SF ShADadFf |');
+    expect(lines[6]).toContain('after-fin=24B');
+    expect(lines[7]).toBe('4 connections');
+    const objs = synack(['-r', join(CAPTURES, 'chat-demo.pcapng'), '-q', '-T', 'json', '-z', 'conn']).stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, any>);
+    expect(objs.map((o) => [o.stream, o.handshake.kind, o.teardown.kind, o.conn_state])).toEqual([
+      [0, 'normal', 'three-way', 'SF'],
+      [1, 'refused', 'reset', 'REJ'],
+      [2, 'normal', 'reset', 'RSTO'],
+      [3, 'normal', 'half-close', 'SF'],
+    ]);
+    expect(objs[3].server_to_client.bytes_after_peer_fin).toBe(24);
+    expect(objs[0].client_to_server.coalesced_segments).toBe(1);
+  });
+
+  it('-z conn: one line per connection, kinds and counts (lab/demo.pcap)', { tags: ['corpus'] }, () => {
     const r = synack(['-r', labCapture('demo.pcap'), '-q', '-z', 'conn']);
     expect(r.status).toBe(0);
     const lines = r.stdout.split('\n');
@@ -98,7 +120,7 @@ describe('synack\'s own reports', () => {
     expect(lines[7]).toBe('4 connections');
   });
 
-  it.skipIf(!HAVE_CORPUS)('-z conn -T json: one object per connection and line', () => {
+  it('-z conn -T json: one object per connection and line (lab/demo.pcap)', { tags: ['corpus'] }, () => {
     const r = synack(['-r', labCapture('demo.pcap'), '-q', '-T', 'json', '-z', 'conn']);
     const objs = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, any>);
     expect(objs.map((o) => [o.stream, o.handshake.kind, o.teardown.kind, o.conn_state])).toEqual([

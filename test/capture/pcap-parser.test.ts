@@ -51,10 +51,11 @@ function withPcapParser(path: string): Promise<string[]> {
   });
 }
 
-describe.skipIf(!HAVE_CORPUS)('classic pcap against pcap-parser', () => {
+describe('classic pcap against pcap-parser', () => {
   it('every record agrees: seconds, fraction, lengths, bytes', async () => {
     const files = allCaptureFiles().filter((f) => /\.pcap$/.test(f) && suitable(f));
-    expect(files.length).toBeGreaterThan(600);
+    // The corpus's 600 and more, or the microsecond pcaps of captures/ on a clean clone.
+    expect(files.length).toBeGreaterThan(HAVE_CORPUS ? 600 : 10);
     for (const file of files) {
       const expected = await withPcapParser(file);
       const r = await readFile(file);

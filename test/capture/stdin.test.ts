@@ -7,7 +7,7 @@
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { openSync, closeSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CLI, HAVE_CORPUS, labCapture } from '../helpers/paths';
+import { CLI, ownCapture } from '../helpers/paths';
 import { concat, ethFrame, pcapHeader, pcapRecord, save } from './craft';
 import { readFile } from './helpers';
 
@@ -72,12 +72,12 @@ describe('standard input', () => {
     expect(r.stderr()).toBe('synack: -, byte offset 100, frame 2: the file ends in the middle of a frame (4 of its 60 bytes)\n');
   });
 
-  it.skipIf(!HAVE_CORPUS)('pcapng through a pipe, and a file redirected to standard input, read as the file does', () => {
+  it('pcapng through a pipe, and a file redirected to standard input, read as the file does', () => {
     const args = ['-T', 'fields', '-e', 'frame.number', '-e', 'frame.time_epoch', '-e', 'frame.len', '-e', 'frame.interface_id'];
-    for (const name of ['demo.pcapng', 'demo.pcap']) {
-      const file = spawnSync(process.execPath, [CLI, '-r', labCapture(name), ...args], { encoding: 'utf8' });
-      const piped = spawnSync(process.execPath, [CLI, '-r', '-', ...args], { input: readFileSync(labCapture(name)), encoding: 'utf8' });
-      const fd = openSync(labCapture(name), 'r');
+    for (const path of [ownCapture('chat-demo.pcapng'), ownCapture('tcp-chat.pcap')]) {
+      const file = spawnSync(process.execPath, [CLI, '-r', path, ...args], { encoding: 'utf8' });
+      const piped = spawnSync(process.execPath, [CLI, '-r', '-', ...args], { input: readFileSync(path), encoding: 'utf8' });
+      const fd = openSync(path, 'r');
       const redirected = spawnSync(process.execPath, [CLI, '-r', '-', ...args], { stdio: [fd, 'pipe', 'pipe'], encoding: 'utf8' });
       closeSync(fd);
       expect(file.status).toBe(0);

@@ -12,7 +12,7 @@ import { FileSource } from '../../src/capture/file';
 import { openFile } from '../../src/capture/open';
 import { FrameReader } from '../../src/capture/random';
 import { openWriter } from '../../src/capture/writer';
-import { CLI, HAVE_CORPUS, labCapture, CORPUS } from '../helpers/paths';
+import { CLI, CORPUS, HAVE_CORPUS, ownCapture } from '../helpers/paths';
 import { FRAME_FIELDS } from '../oracle/fields';
 import { HAVE_TSHARK, oracle } from '../oracle/tshark';
 import { concat, epb, ethFrame, idb, save, shb, usec } from './craft';
@@ -34,27 +34,27 @@ function write(name: string, frames: Frame[], hints = { linkType: 1, nanosecond:
   return path;
 }
 
-describe.skipIf(!HAVE_CORPUS)('-w round trips', () => {
+describe('-w round trips', () => {
   it('pcap: the same frames, times and bytes, for synack and for tshark', async () => {
-    const original = await readFile(labCapture('demo.pcap'));
+    const original = await readFile(ownCapture('tcp-chat.pcap'));
     const path = write('rt.pcap', original.frames);
     const back = await readFile(path);
     expect(back.lines).toEqual(original.lines);
     expect(back.frames.map(hex)).toEqual(original.frames.map(hex));
-    if (HAVE_TSHARK) expect(tsharkLines(path)).toEqual(tsharkLines(labCapture('demo.pcap')));
+    if (HAVE_TSHARK) expect(tsharkLines(path)).toEqual(tsharkLines(ownCapture('tcp-chat.pcap')));
   });
 
   it('pcapng: the same, with interface and nanosecond times kept', async () => {
-    const original = await readFile(labCapture('demo.pcapng'));
+    const original = await readFile(ownCapture('chat-demo.pcapng'));
     const path = write('rt.pcapng', original.frames);
     const back = await readFile(path);
     expect(back.lines).toEqual(original.lines);
     expect(back.frames.map(hex)).toEqual(original.frames.map(hex));
-    if (HAVE_TSHARK) expect(tsharkLines(path)).toEqual(tsharkLines(labCapture('demo.pcapng')));
+    if (HAVE_TSHARK) expect(tsharkLines(path)).toEqual(tsharkLines(ownCapture('chat-demo.pcapng')));
   });
 
   it('nanosecond pcap stays nanosecond', async () => {
-    const original = await readFile(labCapture('demo-ns.pcap'));
+    const original = await readFile(ownCapture('tcp-chat-ns.pcap'));
     const path = write('rt-ns.pcap', original.frames, { linkType: 1, nanosecond: true });
     expect(readFileSync(path).readUInt32LE(0)).toBe(0xa1b23c4d);
     expect((await readFile(path)).lines).toEqual(original.lines);
@@ -87,32 +87,32 @@ describe.skipIf(!HAVE_CORPUS)('-w round trips', () => {
 
   it('the command line: -w with -c saves exactly the frames read; -w - sends the capture to standard output', () => {
     const out = save('cli-w.pcapng', new Uint8Array(0));
-    const r = spawnSync(process.execPath, [CLI, '-r', labCapture('demo.pcap'), '-c', '10', '-q', '-w', out], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [CLI, '-r', ownCapture('tcp-chat.pcap'), '-c', '10', '-q', '-w', out], { encoding: 'utf8' });
     expect(r.status).toBe(0);
     expect(r.stderr).toBe('');
     const listed = spawnSync(process.execPath, [CLI, '-r', out, '-T', 'fields', '-e', 'frame.number'], { encoding: 'utf8' });
     expect(listed.stdout.trim().split('\n')).toHaveLength(10);
-    const piped = spawnSync(process.execPath, [CLI, '-r', labCapture('demo.pcap'), '-w', '-'], { maxBuffer: 1 << 26 });
+    const piped = spawnSync(process.execPath, [CLI, '-r', ownCapture('tcp-chat.pcap'), '-w', '-'], { maxBuffer: 1 << 26 });
     expect(piped.status).toBe(0);
     const back = save('cli-w-stdout.pcap', piped.stdout);
     const again = spawnSync(process.execPath, [CLI, '-r', back, '-T', 'fields', '-e', 'frame.number', '-e', 'frame.time_epoch', '-e', 'frame.len'], { encoding: 'utf8' });
-    const direct = spawnSync(process.execPath, [CLI, '-r', labCapture('demo.pcap'), '-T', 'fields', '-e', 'frame.number', '-e', 'frame.time_epoch', '-e', 'frame.len'], { encoding: 'utf8' });
+    const direct = spawnSync(process.execPath, [CLI, '-r', ownCapture('tcp-chat.pcap'), '-T', 'fields', '-e', 'frame.number', '-e', 'frame.time_epoch', '-e', 'frame.len'], { encoding: 'utf8' });
     expect(again.stdout).toBe(direct.stdout);
   });
 });
 
-describe.skipIf(!HAVE_CORPUS)('-w refuses what would do harm', () => {
+describe('-w refuses what would do harm', () => {
   it('the file being read is not overwritten (one line, the file intact)', () => {
-    const path = save('same.pcap', readFileSync(labCapture('demo.pcap')));
+    const path = save('same.pcap', readFileSync(ownCapture('tcp-chat.pcap')));
     const r = spawnSync(process.execPath, [CLI, '-r', path, '-q', '-w', path], { encoding: 'utf8' });
     expect(r.status).toBe(2);
     expect(r.stderr).toBe(`synack: ${path}: -w names the file being read; saving would destroy it before it is read\n`);
-    expect(Buffer.compare(readFileSync(path), readFileSync(labCapture('demo.pcap')))).toBe(0);
+    expect(Buffer.compare(readFileSync(path), readFileSync(ownCapture('tcp-chat.pcap')))).toBe(0);
   });
 
   it.skipIf(spawnSync('sh', ['-c', 'command -v script'], { stdio: 'ignore' }).status !== 0)('-w - on a terminal: packet bytes never reach it', () => {
     // script(1) runs synack with a pseudo-terminal as standard output.
-    const r = spawnSync('script', ['-qec', `'${process.execPath}' '${CLI}' -r '${labCapture('demo.pcap')}' -w -`, '/dev/null'], { encoding: 'latin1' });
+    const r = spawnSync('script', ['-qec', `'${process.execPath}' '${CLI}' -r '${ownCapture('tcp-chat.pcap')}' -w -`, '/dev/null'], { encoding: 'latin1' });
     expect(r.status).toBe(2);
     expect(r.stdout.trim()).toBe('synack: -w -: standard output is a terminal: -w - writes a binary capture; pipe it into a program or name a file');
   });
@@ -138,7 +138,7 @@ function shuffled<T>(xs: T[]): T[] {
   return out;
 }
 
-describe.skipIf(!HAVE_CORPUS)('random access by recordOffset', () => {
+describe('random access by recordOffset', () => {
   const multiSection = (): string =>
     save(
       'ra-sections.pcapng',
@@ -147,7 +147,7 @@ describe.skipIf(!HAVE_CORPUS)('random access by recordOffset', () => {
         shb('be'), idb(101, { e: 'be' }), idb(1, { e: 'be' }), epb(1, usec(T, 5), ethFrame(2), { e: 'be' }), epb(0, usec(T, 6), ethFrame(3), { e: 'be' }),
       ),
     );
-  const cases = (): string[] => [labCapture('demo.pcap'), labCapture('demo.pcapng'), labCapture('demo-ns.pcap'), `${CORPUS}/tcpdump/pptp.pcap`, multiSection()];
+  const cases = (): string[] => [ownCapture('tcp-chat.pcap'), ownCapture('chat-demo.pcapng'), ownCapture('tcp-chat-ns.pcap'), ...(HAVE_CORPUS ? [`${CORPUS}/tcpdump/pptp.pcap`] : []), multiSection()];
 
   it('re-reads every frame, in any order, with the loading parser tables or by scanning on its own', async () => {
     for (const path of cases()) {
@@ -164,7 +164,7 @@ describe.skipIf(!HAVE_CORPUS)('random access by recordOffset', () => {
   });
 
   it('an offset that is not a frame record is reported, not misread', async () => {
-    const path = labCapture('demo.pcapng');
+    const path = ownCapture('chat-demo.pcapng');
     const r = new FrameReader(path).read(0);
     expect(r.toString()).toMatch(/^synack: .*demo\.pcapng, byte offset 0: /);
     const { frames } = await sequential(path);
@@ -172,7 +172,7 @@ describe.skipIf(!HAVE_CORPUS)('random access by recordOffset', () => {
   });
 
   it('a spill file written frame by frame can be re-read while it grows', async () => {
-    const { frames } = await sequential(labCapture('demo.pcapng'));
+    const { frames } = await sequential(ownCapture('chat-demo.pcapng'));
     const path = save('spill.pcapng', new Uint8Array(0));
     const w = openWriter(path, { flushEach: true });
     const reader = new FrameReader(path);
