@@ -13,18 +13,20 @@
 /** A function that resets `target` to the fields of the template it was made from. */
 export type Resetter<T> = (target: T) => void;
 
-export function resetter<T extends object>(template: T): Resetter<T> {
+/** `keep`: top-level fields left as they are (the caller sets them: configuration objects). */
+export function resetter<T extends object>(template: T, keep: readonly (keyof T & string)[] = []): Resetter<T> {
   const lines: string[] = [];
-  emit(template as Record<string, unknown>, 't', lines, 0);
+  emit(template as Record<string, unknown>, 't', lines, 0, new Set<string>(keep));
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
   return new Function('t', lines.join('\n')) as Resetter<T>;
 }
 
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
-function emit(o: Record<string, unknown>, path: string, lines: string[], depth: number): void {
+function emit(o: Record<string, unknown>, path: string, lines: string[], depth: number, keep: ReadonlySet<string>): void {
   if (depth > 4) throw new Error('resetter: objects nested too deep');
   for (const k of Object.keys(o)) {
+    if (depth === 0 && keep.has(k)) continue;
     if (!IDENT.test(k)) throw new Error(`resetter: field name ${k}`);
     const v = o[k];
     const at = `${path}.${k}`;
@@ -33,7 +35,7 @@ function emit(o: Record<string, unknown>, path: string, lines: string[], depth: 
     else if (typeof v === 'boolean' || typeof v === 'string') lines.push(`${at} = ${JSON.stringify(v)};`);
     else if (typeof v === 'object' && Object.getPrototypeOf(v) !== Object.prototype && !ArrayBuffer.isView(v) && !Array.isArray(v)) {
       // A nested object of a class (a connection's sides): reset in place, it stays the same object.
-      emit(v as Record<string, unknown>, at, lines, depth + 1);
+      emit(v as Record<string, unknown>, at, lines, depth + 1, keep);
     } else {
       throw new Error(`resetter: field ${k} holds a ${typeof v} that cannot be reset in place`);
     }

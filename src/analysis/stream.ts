@@ -20,6 +20,7 @@ import {
   type FramingChoice,
   type MessageSink,
 } from './framing';
+import { resetter, type Resetter } from './recycle';
 
 export interface StreamLimits {
   /** Reassembled bytes kept per direction (0: none; the counts and messages still work). */
@@ -213,13 +214,27 @@ export class DirStream extends MessageSplitter implements MessageSink {
   flightEmptyNsec = 0;
 
   constructor(
-    readonly dir: number,
-    private readonly limits: StreamLimits,
-    private readonly choice: FramingChoice,
-    private readonly log: ChunkLog | null,
-    private readonly keepAll: boolean,
+    public dir: number,
+    private limits: StreamLimits,
+    private choice: FramingChoice,
+    private log: ChunkLog | null,
+    private keepAll: boolean,
   ) {
     super();
+    if (choice.kind !== FRAMING_UNDECIDED) this.setFraming(choice.kind);
+  }
+
+  /**
+   * This object, whose connection was retired and reused, starts over as a
+   * new direction's stream: every field as a new one's (see recycle.ts).
+   */
+  reuse(dir: number, limits: StreamLimits, choice: FramingChoice, log: ChunkLog | null, keepAll: boolean): void {
+    resetStream(this);
+    this.dir = dir;
+    this.limits = limits;
+    this.choice = choice;
+    this.log = log;
+    this.keepAll = keepAll;
     if (choice.kind !== FRAMING_UNDECIDED) this.setFraming(choice.kind);
   }
 
@@ -598,6 +613,8 @@ export class DirStream extends MessageSplitter implements MessageSink {
 }
 
 const EMPTY = new Uint8Array(0);
+/** Resets a stream to a new one's fields but its configuration (compiled from a fresh stream; see recycle.ts). */
+const resetStream: Resetter<DirStream> = resetter(new DirStream(0, DEFAULT_LIMITS, AUTO_FRAMING, null, false), ['dir', 'limits', 'choice', 'log', 'keepAll'] as (keyof DirStream & string)[]);
 /** How long a first line may be before the direction is declared unframed. */
 const LONG_LINE_LIMIT = 1 << 20;
 /** Facts of chunks delivered late (out of order, or replayed): nobody prints them per frame. */

@@ -879,14 +879,21 @@ export class TcpTracker {
     const o = this.opts;
     const keepAll = conn.stream === o.followStream;
     if (conn.log === null && (o.keepChunks || keepAll)) conn.log = new ChunkLog(o.limits.maxChunks > 0 ? o.limits.maxChunks : keepAll ? FOLLOW_CHUNKS : 1 << 20);
-    return new DirStream(dir, o.limits, o.framing, conn.log, keepAll);
+    const spare = this.spareStreams.pop();
+    if (spare === undefined) return new DirStream(dir, o.limits, o.framing, conn.log, keepAll);
+    spare.reuse(dir, o.limits, o.framing, conn.log, keepAll);
+    this.recycledStreams++;
+    return spare;
   }
 
   /** Evicted connections waiting for reuse, and the frame that evicted each (reused from the next frame on). */
   private readonly spare: TcpConnection[] = [];
   private readonly spareFrame: number[] = [];
-  /** Connections that were reused objects (counted for the bench and tests). */
+  /** Byte streams of reused connections, for the next streams (with `recycle` only). */
+  private readonly spareStreams: DirStream[] = [];
+  /** Connections and byte streams that were reused objects (counted for the bench and tests). */
   recycled = 0;
+  recycledStreams = 0;
   /** The frame being analysed. */
   private frameNow = 0;
 
@@ -897,6 +904,9 @@ export class TcpTracker {
     if (n > 0 && this.spareFrame[n - 1] !== num) {
       c = this.spare.pop()!;
       this.spareFrame.pop();
+      // Its byte streams are free too (nothing reads them once it is reused): the next streams.
+      if (c.client.stream !== null && this.spareStreams.length < 2 * SPARE_MAX) this.spareStreams.push(c.client.stream);
+      if (c.server.stream !== null && this.spareStreams.length < 2 * SPARE_MAX) this.spareStreams.push(c.server.stream);
       c.reuse(this.streams++, family, w, num, sec, nsec);
       this.recycled++;
     } else {

@@ -9,9 +9,11 @@
  * Rows are written as connections leave the analysis: with -q, ones evicted
  * because of the connection cap at once (in that order, so a SYN flood of
  * millions of connections needs no memory here), the rest at the end in
- * stream order. While frames are printed the rows wait as text (not as
- * connection objects, which the analysis may reuse), at most MAX_HELD_ROWS of
- * them: beyond that a row is dropped and counted, and the totals line says so.
+ * stream order. While frames are printed the rows wait as bytes in one
+ * buffer (not as connection objects, which the analysis may reuse, nor as
+ * strings, which V8 keeps as trees of their concatenations), at most
+ * MAX_HELD_ROWS of them: beyond that a row is dropped and counted, and the
+ * totals line says so.
  */
 import {
   A_ACK_LOST_SEGMENT,
@@ -32,7 +34,7 @@ import {
   type TcpConnection,
   type TcpSide,
 } from '../analysis/index';
-import type { OutBuf } from './outbuf';
+import { OutBuf } from './outbuf';
 
 /** The analysis counts shown, in order: column label, JSON key, flag bits. */
 const COUNTS: readonly [string, string, number][] = [
@@ -86,14 +88,15 @@ function messages(s: TcpSide): string {
   return `${d.messages}`;
 }
 
-/** Rows held until the end of the capture while frames are printed (about 300 bytes each). */
+/** Rows held until the end of the capture while frames are printed (about 250 bytes each). */
 export const MAX_HELD_ROWS = 100_000;
 
 export class ConnReport {
   private headerDone = false;
-  /** Rows waiting for the end: stream numbers and their text (or JSON line). */
-  private readonly pendingStream: number[] = [];
-  private readonly pendingText: string[] = [];
+  /** Rows waiting for the end: their text (or JSON lines) back to back in `held`, where each starts, its stream. */
+  private held: OutBuf | null = null;
+  private readonly heldAt: number[] = [];
+  private readonly heldStream: number[] = [];
   rows = 0;
   /** Rows dropped because MAX_HELD_ROWS were already waiting. */
   dropped = 0;
@@ -112,20 +115,37 @@ export class ConnReport {
       return;
     }
     // Connections still live at the end are bounded by the analysis' cap: only evicted ones are dropped.
-    if (evicted && this.pendingText.length >= this.maxHeld) {
+    if (evicted && this.heldAt.length >= this.maxHeld) {
       this.dropped++;
       return;
     }
-    this.pendingStream.push(c.stream);
-    this.pendingText.push(this.rowText(c, evicted));
+    const held = (this.held ??= new OutBuf(-1, 1 << 16));
+    this.heldAt.push(held.pos);
+    this.heldStream.push(c.stream);
+    const text = this.rowText(c, evicted);
+    if (this.json) held.ascii(text);
+    else held.text8(text);
   }
 
   /** Writes the rows not written yet, in stream order, and the totals line. */
   finish(out: OutBuf, totals: { streams: number; evicted: number; reused: number }): void {
-    const order = this.pendingStream.map((_, i) => i).sort((a, b) => this.pendingStream[a] - this.pendingStream[b]);
-    for (const i of order) this.write(out, this.pendingText[i]);
-    this.pendingStream.length = 0;
-    this.pendingText.length = 0;
+    const held = this.held;
+    if (held !== null) {
+      const at = this.heldAt;
+      const streams = this.heldStream;
+      const order = streams.map((_, i) => i).sort((a, b) => streams[a] - streams[b]);
+      for (const i of order) {
+        const end = i + 1 < at.length ? at[i + 1] : held.pos;
+        this.rows++;
+        this.header(out);
+        out.reserve(end - at[i] + 1);
+        out.pos += held.buf.copy(out.buf, out.pos, at[i], end);
+        out.byte(10);
+      }
+      this.held = null;
+      at.length = 0;
+      streams.length = 0;
+    }
     if (!this.json) {
       this.header(out);
       out.ascii(`${totals.streams} connections`);

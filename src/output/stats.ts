@@ -90,10 +90,9 @@ export class Stats {
     if (this.follows.length > 0) o.followStream = this.follows[0].stream;
     // Message records mark boundaries in the followed stream.
     if (this.follows.length > 0) o.maxMessages = 1 << 20;
-    // Connection objects can be reused once retired when no report keeps them: -z conn keeps evicted
-    // ones until the end unless -q lets it write their rows at once (setOutput); the followed
-    // stream's connection is never reused.
-    o.recycle = this.quiet || this.conns.length === 0;
+    // Connection objects are reused once retired: no report keeps them (-z conn keeps a row's text,
+    // not the connection); the followed stream's connection is never reused.
+    o.recycle = true;
     o.onTcpRetire = (c, evicted) => {
       for (const f of this.follows) if (c.stream === f.stream) f.conn = c;
       for (const r of this.conns) r.retire(c, evicted);

@@ -6,7 +6,8 @@
  * bounded queue. Structural checks, not timings: the bench measures memory.
  */
 import { describe, expect, it } from 'vitest';
-import { TcpConnection } from '../../src/analysis/index';
+import { DirStream, parseFraming, TcpConnection } from '../../src/analysis/index';
+import { AUTO_FRAMING, DEFAULT_LIMITS } from '../../src/analysis/stream';
 import { compileColumns, DEFAULT_FIELDS_OPTIONS, writeRow } from '../../src/output/fields';
 import { connObject } from '../../src/output/conn';
 import { OutBuf } from '../../src/output/outbuf';
@@ -106,7 +107,7 @@ describe('reused connection objects', () => {
   const SYNACK_FIELDS = ['synack.from_client', 'synack.framing', 'synack.msgs_in_segment', 'synack.msg_starts', 'synack.msg_ends', 'synack.msg_first', 'synack.coalesced', 'synack.msg_split', 'synack.new_bytes', 'synack.dup_bytes', 'synack.nagle', 'synack.nagle_hold', 'synack.zero_window_probe', 'synack.zero_window_probe_ack', 'synack.after_fin', 'synack.state.client', 'synack.state.server', 'synack.handshake', 'synack.teardown', 'synack.history', 'synack.conn_state'];
 
   /** Every analysis field of every frame, and every connection as -z conn -T json writes it when it leaves. */
-  function run(frames: CraftedFrame[], recycle: boolean): { rows: string[]; conns: string[]; recycled: number; evicted: number } {
+  function run(frames: CraftedFrame[], recycle: boolean): { rows: string[]; conns: string[]; recycled: number; recycledStreams: number; evicted: number } {
     const cols = compileColumns([...ANALYSIS_FIELDS, ...SYNACK_FIELDS]);
     const out = new OutBuf(-1);
     const conns: string[] = [];
@@ -115,7 +116,7 @@ describe('reused connection objects', () => {
       writeRow(out, pkt, cols, { ...DEFAULT_FIELDS_OPTIONS });
       return out.text();
     });
-    return { rows: results, conns, recycled: analyzer.tcp.recycled, evicted: analyzer.tcp.evicted };
+    return { rows: results, conns, recycled: analyzer.tcp.recycled, recycledStreams: analyzer.tcp.recycledStreams, evicted: analyzer.tcp.evicted };
   }
 
   it('evicted_connections_reused_analyse_exactly_as_new_ones', () => {
@@ -126,6 +127,7 @@ describe('reused connection objects', () => {
     const reused = run(frames, true);
     expect(fresh.evicted).toBeGreaterThan(100);
     expect(reused.recycled).toBeGreaterThan(100);
+    expect(reused.recycledStreams).toBeGreaterThan(20);
     expect(fresh.recycled).toBe(0);
     expect(reused.rows).toEqual(fresh.rows);
     expect(reused.conns).toEqual(fresh.conns);
@@ -139,5 +141,17 @@ describe('reused connection objects', () => {
     used!.reuse(42, 4, w, 7, 123, 456);
     // Class of every nested object, every own field (the sides' byte streams dropped, not reset).
     expect(used).toStrictEqual(new TcpConnection(42, 4, w, 7, 123, 456));
+  });
+
+  it('a_reused_byte_stream_is_field_for_field_a_new_one', () => {
+    let used: TcpConnection | null = null;
+    analyse(chaosCapture(5, 3), { maxMessages: 8, onTcpRetire: (c) => (used ??= c) });
+    const st = used!.client.stream!;
+    expect(st.offset).toBeGreaterThan(0);
+    const limits = { ...DEFAULT_LIMITS, streamBytes: 10 };
+    for (const framing of [AUTO_FRAMING, parseFraming('fixed:3')]) {
+      st.reuse(1, limits, framing, null, true);
+      expect(st).toStrictEqual(new DirStream(1, limits, framing, null, true));
+    }
   });
 });
