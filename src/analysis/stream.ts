@@ -162,6 +162,8 @@ export class DirStream extends MessageSplitter implements MessageSink {
   framing = FRAMING_UNDECIDED;
   private detect: Uint8Array | null = null;
   private detectLen = 0;
+  /** detectFraming's verdict on the full window (-1: not full yet). */
+  private windowVerdict = -1;
   /** Chunks delivered before the framing was known: (offset, len, frame), replayed once it is. */
   private early: number[] | null = null;
   /** Every byte so far is text (printable, tab, CR, LF), and whether a line feed came: a long first line may be pending. */
@@ -473,7 +475,12 @@ export class DirStream extends MessageSplitter implements MessageSink {
   }
 
   private decide(final: boolean): void {
-    let kind = detectFraming(this.detect ?? EMPTY, this.detectLen, final || this.detectLen >= DETECT_BYTES, this.choice);
+    // A full window does not change: its verdict is found once (a long first line asks again per segment).
+    let kind = this.windowVerdict;
+    if (kind < 0 || this.detectLen < DETECT_BYTES) {
+      kind = detectFraming(this.detect ?? EMPTY, this.detectLen, final || this.detectLen >= DETECT_BYTES, this.choice);
+      if (this.detectLen >= DETECT_BYTES) this.windowVerdict = kind;
+    }
     if (kind === FRAMING_NONE && this.allText && !this.choice.lengthAnyWidth && this.detectLen >= DETECT_BYTES) {
       // A first line longer than the detection window: text so far, its end not seen yet.
       if (this.sawLF) kind = FRAMING_LINES;
