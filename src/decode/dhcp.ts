@@ -12,6 +12,7 @@
  */
 import { computed, flag, uint, address } from './fieldkit';
 import { OccurrenceCursor, OffsetIndex } from './offsets';
+import { locatedUint, nthKept, type Locate } from './optionkit';
 import type { Packet } from './packet';
 import { Base, FieldType, type FieldDef, type Protocol, type TreeNode } from './protocol';
 import { add, fieldNode, flagNode, hexText, ipv4Text, macText } from './treekit';
@@ -65,15 +66,11 @@ function needsHeader(def: FieldDef): FieldDef {
 
 /** Option 61 (RFC 2132 9.14) holding a hardware type and a MAC: tshark shows both as dhcp.hw.* again. */
 function clientIdMac(pkt: Packet, li: number, k: number): number {
-  let seen = 0;
-  for (let i = 0; ; i++) {
-    const o = dhcpOption(pkt, li, 61, i);
-    if (o < 0) return -1;
-    if (pkt.u8(o + 1) !== 7 || pkt.u8(o + 2) !== 1) continue;
-    if (seen === k) return o + 2;
-    seen++;
-  }
+  const o = nthKept(pkt, li, k, clientIds, isEthernetClientId);
+  return o < 0 ? -1 : o + 2;
 }
+const clientIds: Locate = (pkt, li, k) => dhcpOption(pkt, li, 61, k);
+const isEthernetClientId = (pkt: Packet, o: number): boolean => pkt.u8(o + 1) === 7 && pkt.u8(o + 2) === 1;
 
 function messageEnd(pkt: Packet, li: number): number {
   const e = pkt.layerEnd[li];
@@ -169,17 +166,8 @@ function optionItem(name: string, label: string, code: number, type: FieldType, 
     get: (pkt, li, k) => {
       const at = locate(pkt, li, k);
       if (at < 0) return undefined;
-      if (size === 0) {
-        // Strings (RFC 2132 3.14 host name ...): may carry a trailing NUL, which Wireshark drops.
-        const len = pkt.u8(at + 1);
-        let s = '';
-        for (let i = 0; i < len; i++) {
-          const b = pkt.u8(at + 2 + i);
-          if (b === 0) break;
-          s += String.fromCharCode(b);
-        }
-        return s;
-      }
+      // Strings (RFC 2132 3.14 host name ...): may carry a trailing NUL, which Wireshark drops.
+      if (size === 0) return textBeforeNul(pkt, at + 2, pkt.u8(at + 1));
       if (type === FieldType.Ipv4) return at;
       return size === 1 ? pkt.u8(at) : size === 2 ? pkt.u16(at) : pkt.u32(at);
     },
@@ -205,16 +193,10 @@ function singleAddress(name: string, label: string, code: number): FieldDef {
 
 /** A 32-bit option whose length must be exactly 4 (lease times). */
 function single32(name: string, label: string, code: number): FieldDef {
-  return {
-    name,
-    label,
-    type: FieldType.Uint,
-    base: Base.Dec,
-    get: (pkt, li, k) => {
-      const o = dhcpOption(pkt, li, code, k);
-      return o >= 0 && pkt.u8(o + 1) === 4 ? pkt.u32(o + 2) : undefined;
-    },
-  };
+  return locatedUint(name, label, (pkt, li, k) => {
+    const o = dhcpOption(pkt, li, code, k);
+    return o >= 0 && pkt.u8(o + 1) === 4 ? o : -1;
+  }, 2, 4);
 }
 
 /** A fixed BOOTP string (sname, file): absent when its first byte is NUL ("not given"). */
@@ -228,15 +210,20 @@ function bootpString(name: string, label: string, offset: number, size: number):
     get: (pkt, li, k) => {
       const o = pkt.layerStart[li] + offset;
       if (k !== 0 || o + size > pkt.capLen || pkt.u8(o) === 0) return undefined;
-      let s = '';
-      for (let i = 0; i < size; i++) {
-        const b = pkt.u8(o + i);
-        if (b === 0) break;
-        s += String.fromCharCode(b);
-      }
-      return s;
+      return textBeforeNul(pkt, o, size);
     },
   };
+}
+
+/** The `len` bytes at `o` as Latin-1 text, up to the first NUL. */
+function textBeforeNul(pkt: Packet, o: number, len: number): string {
+  let s = '';
+  for (let i = 0; i < len; i++) {
+    const b = pkt.u8(o + i);
+    if (b === 0) break;
+    s += String.fromCharCode(b);
+  }
+  return s;
 }
 
 const isEthernetHw = (pkt: Packet, li: number): boolean => pkt.u8(pkt.layerStart[li] + 1) === 1 && pkt.u8(pkt.layerStart[li] + 2) === 6;
@@ -274,45 +261,14 @@ const addrPadding: FieldDef = {
   },
 };
 
-const optionType: FieldDef = {
-  name: 'dhcp.option.type',
-  label: 'Option',
-  type: FieldType.Uint,
-  base: Base.Dec,
-  get: (pkt, li, k) => {
-    const o = dhcpOption(pkt, li, -1, k);
-    if (o < 0) return undefined;
-    const c = pkt.u8(o);
-    // tshark 4.0 shows the END option's type as 0 (its tree item carries no value).
-    return c === OPT_END ? 0 : c;
-  },
-  span: (pkt, li, k) => {
-    const o = dhcpOption(pkt, li, -1, k);
-    return o < 0 ? undefined : { offset: o, length: 1 };
-  },
-};
+const anyOption: Locate = (pkt, li, k) => dhcpOption(pkt, li, -1, k);
 
-/** Occurrence k among options with a length byte (all but END). */
-function lengthOption(pkt: Packet, li: number, k: number): number {
-  let seen = 0;
-  for (let i = 0; ; i++) {
-    const o = dhcpOption(pkt, li, -1, i);
-    if (o < 0 || pkt.u8(o) === OPT_END) return -1;
-    if (seen === k) return o;
-    seen++;
-  }
-}
+// tshark 4.0 shows the END option's type as 0 (its tree item carries no value).
+const optionType = locatedUint('dhcp.option.type', 'Option', anyOption, 0, 1, { map: (c) => (c === OPT_END ? 0 : c) });
 
-const optionLength: FieldDef = {
-  name: 'dhcp.option.length',
-  label: 'Length',
-  type: FieldType.Uint,
-  base: Base.Dec,
-  get: (pkt, li, k) => {
-    const o = lengthOption(pkt, li, k);
-    return o < 0 ? undefined : pkt.u8(o + 1);
-  },
-};
+/** Every option but END (the last one the walk lists) has a length byte. */
+const hasLengthByte = (pkt: Packet, o: number): boolean => pkt.u8(o) !== OPT_END;
+const optionLength = locatedUint('dhcp.option.length', 'Length', (pkt, li, k) => nthKept(pkt, li, k, anyOption, hasLengthByte), 1, 1);
 
 const messageType: FieldDef = {
   name: 'dhcp.option.dhcp',

@@ -25,6 +25,7 @@
 import { onesSum } from './checksum';
 import { etherTypes, fallback, ipProtocols } from './dispatch';
 import { address, computed, either, flag, uint } from './fieldkit';
+import { kindLengthOption, locatedUint, nthKept } from './optionkit';
 import type { Packet } from './packet';
 import { Base, FieldType, type FieldDef, type Protocol, type TreeNode } from './protocol';
 import { add, bitPicture, fieldNode, flagNode, hex0x } from './treekit';
@@ -124,16 +125,10 @@ function optionAt(pkt: Packet, li: number, k: number): number {
   let o = start + MIN_HEADER_LEN;
   for (let i = 0; o < end; i++) {
     if (o >= pkt.capLen) return -1;
-    const t = pkt.u8(o);
-    if (i === k) return t <= 1 || (o + 1 < end && o + 1 < pkt.capLen && pkt.u8(o + 1) >= 2 && o + pkt.u8(o + 1) <= end) ? o : -1;
-    if (t === 0) return -1;
-    if (t === 1) {
-      o++;
-      continue;
-    }
-    if (o + 1 >= end || o + 1 >= pkt.capLen) return -1;
-    const len = pkt.u8(o + 1);
-    if (len < 2 || o + len > end) return -1;
+    const len = kindLengthOption(pkt, o, end);
+    if (i === k) return len < 0 ? -1 : o;
+    // End of option list (RFC 791 3.1): Wireshark walks no further.
+    if (len < 0 || pkt.u8(o) === 0) return -1;
     o += len;
   }
   return -1;
@@ -147,19 +142,7 @@ const version = uint('ip.version', 'Version', 0, 1, { mask: 0xf0 });
  * field has one owning protocol, so the frame layer owns this one (index.ts
  * registers it) and walks the stack.
  */
-export const ipVersionAnyLayer: FieldDef = {
-  name: 'ip.version',
-  label: 'Version',
-  type: FieldType.Uint,
-  get(pkt, _li, k) {
-    const o = nthIpHeader(pkt, k);
-    return o < 0 ? undefined : pkt.u8(o) >> 4;
-  },
-  span(pkt, _li, k) {
-    const o = nthIpHeader(pkt, k);
-    return o < 0 ? undefined : { offset: o, length: 1 };
-  },
-};
+export const ipVersionAnyLayer = locatedUint('ip.version', 'Version', (pkt, _li, k) => nthIpHeader(pkt, k), 0, 1, { map: (b) => b >> 4 });
 
 /** Frame-relative start of the k-th captured IPv4 or IPv6 header, or -1. */
 function nthIpHeader(pkt: Packet, k: number): number {
@@ -218,55 +201,14 @@ const dst = gated(address('ip.dst', 'Destination Address', FieldType.Ipv4, 16), 
 const srcHost = gated(address('ip.src_host', 'Source Host', FieldType.Ipv4, 12), STAGE_ALL);
 const dstHost = gated(address('ip.dst_host', 'Destination Host', FieldType.Ipv4, 16), STAGE_ALL);
 
-const optType: FieldDef = {
-  name: 'ip.opt.type',
-  label: 'Type',
-  type: FieldType.Uint,
-  names: OPTION_NAMES,
-  get(pkt, li, k) {
-    const o = knownOptionAt(pkt, li, k);
-    return o < 0 ? undefined : pkt.u8(o);
-  },
-  span(pkt, li, k) {
-    const o = knownOptionAt(pkt, li, k);
-    return o < 0 ? undefined : { offset: o, length: 1 };
-  },
-};
-
 /** Frame-relative offset of the k-th option Wireshark knows, or -1. */
-function knownOptionAt(pkt: Packet, li: number, k: number): number {
-  let seen = 0;
-  for (let i = 0; ; i++) {
-    const o = optionAt(pkt, li, i);
-    if (o < 0) return -1;
-    if (KNOWN_OPTIONS.has(pkt.u8(o)) && seen++ === k) return o;
-  }
-}
-/** Lengths of the options that have one (occurrence k is the k-th such option). */
-const optLen: FieldDef = {
-  name: 'ip.opt.len',
-  label: 'Length',
-  type: FieldType.Uint,
-  get(pkt, li, k) {
-    const o = optionWithLength(pkt, li, k);
-    return o < 0 ? undefined : pkt.u8(o + 1);
-  },
-  span(pkt, li, k) {
-    const o = optionWithLength(pkt, li, k);
-    return o < 0 ? undefined : { offset: o + 1, length: 1 };
-  },
-};
+const isKnown = (pkt: Packet, o: number): boolean => KNOWN_OPTIONS.has(pkt.u8(o));
+const knownOptionAt = (pkt: Packet, li: number, k: number): number => nthKept(pkt, li, k, optionAt, isKnown);
+const optType = locatedUint('ip.opt.type', 'Type', knownOptionAt, 0, 1, { names: OPTION_NAMES });
 
-/** The k-th known option that has a length byte (all but EOL and NOP), or -1. */
-function optionWithLength(pkt: Packet, li: number, k: number): number {
-  let seen = 0;
-  for (let i = 0; ; i++) {
-    const o = knownOptionAt(pkt, li, i);
-    if (o < 0) return -1;
-    if (pkt.u8(o) <= 1) continue;
-    if (seen++ === k) return o;
-  }
-}
+/** Lengths of the known options that have one (all but EOL and NOP): occurrence k is the k-th such option. */
+const hasLengthByte = (pkt: Packet, o: number): boolean => pkt.u8(o) > 1;
+const optLen = locatedUint('ip.opt.len', 'Length', (pkt, li, k) => nthKept(pkt, li, k, knownOptionAt, hasLengthByte), 1, 1);
 
 export const ipv4: Protocol = {
   name: 'ip',

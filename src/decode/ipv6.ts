@@ -18,6 +18,7 @@
  */
 import { fallback, ipProtocols } from './dispatch';
 import { address, computed, either, uint } from './fieldkit';
+import { locatedUint } from './optionkit';
 import type { Packet } from './packet';
 import { Base, FieldType, type FieldDef, type Protocol, type TreeNode } from './protocol';
 import { PROTOCOL_NAMES } from './ipv4';
@@ -73,9 +74,18 @@ function jumboLength(pkt: Packet, off: number): number {
   return -1;
 }
 
-/* The options of the extension headers after this IPv6 header (defined with them below; resolved at call time). */
-const optionType: FieldDef = { name: 'ipv6.opt.type', label: 'Type', type: FieldType.Uint, base: Base.Hex, width: 2, get: (p, l, k) => optType.get(p, l, k), span: (p, l, k) => optType.span!(p, l, k) };
-const optionLength: FieldDef = { name: 'ipv6.opt.length', label: 'Length', type: FieldType.Uint, get: (p, l, k) => optLength.get(p, l, k), span: (p, l, k) => optLength.span!(p, l, k) };
+const OPTION_NAMES: ReadonlyMap<number, string> = new Map([
+  [0x00, 'Pad1'],
+  [0x01, 'PadN'],
+  [0x04, 'Tunnel Encapsulation Limit'],
+  [0x05, 'Router Alert'],
+  [0xc2, 'Jumbo Payload'],
+  [0xc9, 'Home Address Option'],
+]);
+
+/* The options of the extension headers after this IPv6 header (chainOption and the headers are below; resolved at call time). */
+const optionType = locatedUint('ipv6.opt.type', 'Type', (pkt, li, k) => chainOption(pkt, li, k, false), 0, 1, { base: Base.Hex, width: 2, names: OPTION_NAMES });
+const optionLength = locatedUint('ipv6.opt.length', 'Length', (pkt, li, k) => chainOption(pkt, li, k, true), 1, 1);
 
 export const ipv6: Protocol = {
   name: 'ipv6',
@@ -205,15 +215,6 @@ function lenOctets(name: string): FieldDef {
   };
 }
 
-const OPTION_NAMES: ReadonlyMap<number, string> = new Map([
-  [0x00, 'Pad1'],
-  [0x01, 'PadN'],
-  [0x04, 'Tunnel Encapsulation Limit'],
-  [0x05, 'Router Alert'],
-  [0xc2, 'Jumbo Payload'],
-  [0xc9, 'Home Address Option'],
-]);
-
 /** Frame-relative offset of option `k` in the options header at layer `li`, or -1. */
 function optionAt(pkt: Packet, li: number, k: number): number {
   const start = pkt.layerStart[li];
@@ -255,35 +256,6 @@ function chainOption(pkt: Packet, li: number, k: number, withLength: boolean): n
   return -1;
 }
 
-const optType: FieldDef = {
-  name: 'ipv6.opt.type',
-  label: 'Type',
-  type: FieldType.Uint,
-  base: Base.Hex,
-  width: 2,
-  names: OPTION_NAMES,
-  get(pkt, li, k) {
-    const o = chainOption(pkt, li, k, false);
-    return o < 0 ? undefined : pkt.u8(o);
-  },
-  span(pkt, li, k) {
-    const o = chainOption(pkt, li, k, false);
-    return o < 0 ? undefined : { offset: o, length: 1 };
-  },
-};
-const optLength: FieldDef = {
-  name: 'ipv6.opt.length',
-  label: 'Length',
-  type: FieldType.Uint,
-  get(pkt, li, k) {
-    const o = chainOption(pkt, li, k, true);
-    return o < 0 ? undefined : pkt.u8(o + 1);
-  },
-  span(pkt, li, k) {
-    const o = chainOption(pkt, li, k, true);
-    return o < 0 ? undefined : { offset: o + 1, length: 1 };
-  },
-};
 
 function optionNodes(pkt: Packet, li: number): TreeNode[] {
   const out: TreeNode[] = [];

@@ -21,6 +21,7 @@
 import { onesSum } from './checksum';
 import { fallback, tcpPorts } from './dispatch';
 import { computed, either, flag, uint } from './fieldkit';
+import { kindLengthOption, locatedUint, nthKept, type Locate } from './optionkit';
 import type { Packet } from './packet';
 import { Base, FieldType, type FieldDef, type Protocol, type TreeNode } from './protocol';
 import { add, fieldNode, flagNode, hex0x } from './treekit';
@@ -105,12 +106,8 @@ export function tcpOption(pkt: Packet, li: number, kind: number, k: number): num
     const kd = pkt.u8(o);
     if (afterEol && kd !== OPT_EOL) return -1;
     if (kd === OPT_EOL) afterEol = true;
-    let len = 1;
-    if (kd !== OPT_EOL && kd !== OPT_NOP) {
-      if (o + 1 >= hdrEnd || o + 1 >= pkt.capLen) return -1;
-      len = pkt.u8(o + 1);
-      if (len < 2 || o + len > hdrEnd) return -1;
-    }
+    const len = kindLengthOption(pkt, o, hdrEnd);
+    if (len < 0) return -1;
     if (kind === ANY_OPTION || kd === kind) {
       if (seen === k) return o;
       seen++;
@@ -131,18 +128,18 @@ export function tcpOptionLength(pkt: Packet, o: number): number {
   return kd === OPT_EOL || kd === OPT_NOP ? 1 : pkt.u8(o + 1);
 }
 
-/** Offset of occurrence k of `kind` whose length is the one the RFC requires, or -1. */
-function wellFormedOption(pkt: Packet, li: number, kind: number, k: number): number {
+const anyOption: Locate = (pkt, li, k) => tcpOption(pkt, li, ANY_OPTION, k);
+
+/**
+ * Locates occurrence k of `kind` wholly captured and of the length the RFC
+ * requires. (Skipping an uncaptured option ends the search all the same:
+ * every option after it starts past the captured bytes.)
+ */
+function wellFormedOption(kind: number): Locate {
   const want = FIXED_OPTION_LEN[kind];
-  let seen = 0;
-  for (let i = 0; ; i++) {
-    const o = tcpOption(pkt, li, kind, i);
-    if (o < 0) return -1;
-    if (!optionCaptured(pkt, o)) return -1;
-    if (want !== undefined && pkt.u8(o + 1) !== want) continue;
-    if (seen === k) return o;
-    seen++;
-  }
+  const ofKind: Locate = (pkt, li, i) => tcpOption(pkt, li, kind, i);
+  const keep = (pkt: Packet, o: number): boolean => optionCaptured(pkt, o) && (want === undefined || pkt.u8(o + 1) === want);
+  return (pkt, li, k) => nthKept(pkt, li, k, ofKind, keep);
 }
 
 /** One field per option: the option's bytes (tshark prints option "protocols" as hex). */
@@ -168,23 +165,7 @@ function optionBytes(name: string, label: string, kind: number): FieldDef {
 
 /** A number inside a well-formed option: `at` bytes after the kind, `len` bytes long. */
 function optionUint(name: string, label: string, kind: number, at: number, len: 1 | 2 | 4, map?: (v: number) => number): FieldDef {
-  const read = (pkt: Packet, o: number): number => (len === 1 ? pkt.u8(o + at) : len === 2 ? pkt.u16(o + at) : pkt.u32(o + at));
-  return {
-    name,
-    label,
-    type: FieldType.Uint,
-    base: Base.Dec,
-    get: (pkt, li, k) => {
-      const o = wellFormedOption(pkt, li, kind, k);
-      if (o < 0) return undefined;
-      const v = read(pkt, o);
-      return map === undefined ? v : map(v);
-    },
-    span: (pkt, li, k) => {
-      const o = wellFormedOption(pkt, li, kind, k);
-      return o < 0 ? undefined : { offset: o + at, length: len };
-    },
-  };
+  return locatedUint(name, label, wellFormedOption(kind), at, len, { map });
 }
 
 /** Occurrence k of a SACK edge over all blocks of all SACK options; `edge` 0 left, 4 right. */
@@ -199,24 +180,13 @@ function sackEdgeOffset(pkt: Packet, li: number, k: number, edge: 0 | 4): number
   }
 }
 
+function relativeToAck(raw: number, pkt: Packet, li: number): number {
+  const base = relativeAck.base === null ? undefined : relativeAck.base(pkt, li);
+  return base === undefined ? raw : (raw - base) >>> 0;
+}
+
 function sackEdge(name: string, label: string, edge: 0 | 4): FieldDef {
-  return {
-    name,
-    label,
-    type: FieldType.Uint,
-    base: Base.Dec,
-    get: (pkt, li, k) => {
-      const o = sackEdgeOffset(pkt, li, k, edge);
-      if (o < 0) return undefined;
-      const raw = pkt.u32(o);
-      const base = relativeAck.base === null ? undefined : relativeAck.base(pkt, li);
-      return base === undefined ? raw : (raw - base) >>> 0;
-    },
-    span: (pkt, li, k) => {
-      const o = sackEdgeOffset(pkt, li, k, edge);
-      return o < 0 ? undefined : { offset: o, length: 4 };
-    },
-  };
+  return locatedUint(name, label, (pkt, li, k) => sackEdgeOffset(pkt, li, k, edge), 0, 4, { map: relativeToAck });
 }
 
 /** Wireshark's one-glance picture of the 12 flag bits ("··········S·"); cached per value. */
@@ -382,48 +352,11 @@ const options: FieldDef = {
   span: (pkt, li) => ({ offset: pkt.layerStart[li] + MIN_HEADER_LEN, length: pkt.layerPayload[li] - pkt.layerStart[li] - MIN_HEADER_LEN }),
 };
 
-const optionKind: FieldDef = {
-  name: 'tcp.option_kind',
-  label: 'Kind',
-  type: FieldType.Uint,
-  base: Base.Dec,
-  get: (pkt, li, k) => {
-    const o = tcpOption(pkt, li, ANY_OPTION, k);
-    return o < 0 ? undefined : pkt.u8(o);
-  },
-  span: (pkt, li, k) => {
-    const o = tcpOption(pkt, li, ANY_OPTION, k);
-    return o < 0 ? undefined : { offset: o, length: 1 };
-  },
-};
+const optionKind = locatedUint('tcp.option_kind', 'Kind', anyOption, 0, 1);
 
-/** Occurrence k among options that carry a length byte (all but EOL and NOP). */
-function lengthOption(pkt: Packet, li: number, k: number): number {
-  let seen = 0;
-  for (let i = 0; ; i++) {
-    const o = tcpOption(pkt, li, ANY_OPTION, i);
-    if (o < 0) return -1;
-    const kd = pkt.u8(o);
-    if (kd === OPT_EOL || kd === OPT_NOP) continue;
-    if (seen === k) return o;
-    seen++;
-  }
-}
-
-const optionLen: FieldDef = {
-  name: 'tcp.option_len',
-  label: 'Length',
-  type: FieldType.Uint,
-  base: Base.Dec,
-  get: (pkt, li, k) => {
-    const o = lengthOption(pkt, li, k);
-    return o < 0 ? undefined : pkt.u8(o + 1);
-  },
-  span: (pkt, li, k) => {
-    const o = lengthOption(pkt, li, k);
-    return o < 0 ? undefined : { offset: o + 1, length: 1 };
-  },
-};
+/** Every option but EOL and NOP carries a length byte. */
+const hasLengthByte = (pkt: Packet, o: number): boolean => pkt.u8(o) > OPT_NOP;
+const optionLen = locatedUint('tcp.option_len', 'Length', (pkt, li, k) => nthKept(pkt, li, k, anyOption, hasLengthByte), 1, 1);
 
 const sackCount: FieldDef = {
   name: 'tcp.options.sack.count',
