@@ -2,6 +2,8 @@
  * Per-frame analysis facts kept compactly for millions of frames (the
  * dashboard's packet list and ladder read them after the fact): typed arrays
  * in chunks of 64 Ki frames, 21 bytes a frame, allocated as frames arrive.
+ * A live capture's dashboard keeps only its newest frames: `dropBefore`
+ * frees the chunks of frames it dropped, and those read as no facts.
  */
 
 export const KIND_NONE = 0;
@@ -39,14 +41,17 @@ class Chunk {
 }
 
 export class FrameFacts {
-  private readonly chunks: Chunk[] = [];
+  /** null: the chunk's frames were all dropped. */
+  private readonly chunks: (Chunk | null)[] = [];
   /** Highest frame number recorded. */
   frames = 0;
+  /** Frames below this were dropped (dropBefore). */
+  private low = 0;
 
   private chunk(frame: number): Chunk {
     const i = frame >>> SHIFT;
     while (this.chunks.length <= i) this.chunks.push(new Chunk());
-    return this.chunks[i];
+    return this.chunks[i]!;
   }
 
   set(frame: number, kind: number, stream: number, flags: number, relSeq: number, relAck: number, msgs: number): void {
@@ -63,7 +68,7 @@ export class FrameFacts {
 
   /** An echo request learns its first reply (set when the reply arrives). */
   pairReply(request: number, reply: number): void {
-    if (request > this.frames || this.kind(request) !== KIND_ICMP) return;
+    if (request > this.frames || request < this.low || this.kind(request) !== KIND_ICMP) return;
     const c = this.chunk(request);
     const j = request & MASK;
     if (c.relAck[j] === 0) c.relAck[j] = reply;
@@ -71,7 +76,7 @@ export class FrameFacts {
 
   /** Adds message facts to a frame after the fact (an out-of-order segment delivered later). */
   addFlags(frame: number, flags: number, msgs: number): void {
-    if (frame > this.frames) return;
+    if (frame > this.frames || frame < this.low) return;
     const c = this.chunk(frame);
     const j = frame & MASK;
     c.flags[j] |= flags;
@@ -79,26 +84,35 @@ export class FrameFacts {
   }
 
   kind(frame: number): number {
-    return frame <= this.frames ? this.chunk(frame).kind[frame & MASK] : KIND_NONE;
+    return frame <= this.frames && frame >= this.low ? this.chunk(frame).kind[frame & MASK] : KIND_NONE;
   }
   stream(frame: number): number {
-    return frame <= this.frames ? this.chunk(frame).stream[frame & MASK] : -1;
+    return frame <= this.frames && frame >= this.low ? this.chunk(frame).stream[frame & MASK] : -1;
   }
   flags(frame: number): number {
-    return frame <= this.frames ? this.chunk(frame).flags[frame & MASK] : 0;
+    return frame <= this.frames && frame >= this.low ? this.chunk(frame).flags[frame & MASK] : 0;
   }
   relSeq(frame: number): number {
-    return frame <= this.frames ? this.chunk(frame).relSeq[frame & MASK] : 0;
+    return frame <= this.frames && frame >= this.low ? this.chunk(frame).relSeq[frame & MASK] : 0;
   }
   relAck(frame: number): number {
-    return frame <= this.frames ? this.chunk(frame).relAck[frame & MASK] : 0;
+    return frame <= this.frames && frame >= this.low ? this.chunk(frame).relAck[frame & MASK] : 0;
   }
   msgs(frame: number): number {
-    return frame <= this.frames ? this.chunk(frame).msgs[frame & MASK] : 0;
+    return frame <= this.frames && frame >= this.low ? this.chunk(frame).msgs[frame & MASK] : 0;
+  }
+
+  /** Forgets frames below `frame`, freeing every chunk they filled (the dashboard's ring dropped them). */
+  dropBefore(frame: number): void {
+    if (frame <= this.low) return;
+    this.low = frame;
+    for (let i = 0; (i + 1) * CHUNK <= frame && i < this.chunks.length; i++) this.chunks[i] = null;
   }
 
   /** Bytes held (for memory accounting). */
   bytes(): number {
-    return this.chunks.length * CHUNK * 21;
+    let held = 0;
+    for (const c of this.chunks) if (c !== null) held++;
+    return held * CHUNK * 21;
   }
 }
