@@ -148,7 +148,7 @@ export class ConnReport {
     }
     if (!this.json) {
       this.header(out);
-      out.ascii(`${totals.streams} connections`);
+      out.ascii(`${totals.streams} connection${totals.streams === 1 ? '' : 's'}`);
       if (totals.evicted > 0) out.ascii(`, ${totals.evicted} evicted while idle to bound memory (listed when evicted)`);
       if (totals.reused > 0) out.ascii(`, ${totals.reused} ended by a SYN reusing their ports`);
       if (this.dropped > 0) out.ascii(`, ${this.dropped} evicted ones not listed (at most ${this.maxHeld} rows wait while frames are printed; -q lists every one)`);
