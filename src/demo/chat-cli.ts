@@ -3,7 +3,6 @@
  * person (readline) on each side. Messages from the peer are captured text
  * and pass through sanitize() before they reach the terminal.
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
 import * as readline from 'node:readline';
 import { sanitize } from '../output/sanitize';
 import {
@@ -18,8 +17,8 @@ import {
   type ChatHooks,
   type ChatOptions,
 } from './chat';
+import { ArgReader, DemoUsage, JsonLines, onSignal, wholeNumber } from './cli-kit';
 import { FRAMINGS, type Framing } from './framing';
-import { jsonLinesSink } from './trace';
 
 type Role = 'server' | 'client';
 
@@ -29,8 +28,6 @@ interface ChatCliOptions extends ChatOptions {
   trace?: string;
   help: boolean;
 }
-
-class ChatUsage extends Error {}
 
 interface Flag {
   name: string;
@@ -43,19 +40,9 @@ interface Flag {
   apply(o: ChatCliOptions, v: string): void;
 }
 
-function port(v: string): number {
-  if (!/^\d+$/.test(v) || Number(v) > 65535) throw new ChatUsage(`--port needs a number from 0 to 65535, not '${v}'`);
-  return Number(v);
-}
-
-function count(flag: string, v: string, max: number): number {
-  if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > max) throw new ChatUsage(`${flag} needs a whole number from 1 to ${max}, not '${v}'`);
-  return Number(v);
-}
-
 const FLAGS: readonly Flag[] = [
   { name: 'host', arg: 'ADDR', role: 'both', help: 'address to listen on / connect to (default 127.0.0.1; ::1 for IPv6)', apply: (o, v) => (o.host = v) },
-  { name: 'port', arg: 'N', role: 'both', help: 'port (default 8080; a server given 0 picks a free one)', apply: (o, v) => (o.port = port(v)) },
+  { name: 'port', arg: 'N', role: 'both', help: 'port (default 8080; a server given 0 picks a free one)', apply: (o, v) => (o.port = wholeNumber('--port', v, 0, 65535)) },
   { name: 'udp', role: 'both', help: 'UDP instead of TCP: sendto/recvfrom, each datagram one message', apply: (o) => (o.udp = true) },
   {
     name: 'echo',
@@ -63,7 +50,7 @@ const FLAGS: readonly Flag[] = [
     role: 'server',
     help: 'answer every message with it in upper case (no typing needed)',
     apply: (o, v) => {
-      if (v !== 'upper' && v !== 'none') throw new ChatUsage(`--echo ${v}: use upper (or none)`);
+      if (v !== 'upper' && v !== 'none') throw new DemoUsage(`--echo ${v}: use upper (or none)`);
       o.echo = v;
     },
   },
@@ -75,14 +62,14 @@ const FLAGS: readonly Flag[] = [
     tcp: true,
     help: "how messages are delimited: '\\n' after each (default), a 2-byte length before each, or none (what one recv() returns)",
     apply: (o, v) => {
-      if (!FRAMINGS.includes(v as Framing)) throw new ChatUsage(`--framing ${v}: use lines, length or raw`);
+      if (!FRAMINGS.includes(v as Framing)) throw new DemoUsage(`--framing ${v}: use lines, length or raw`);
       o.framing = v as Framing;
     },
   },
-  { name: 'burst', arg: 'N', role: 'client', help: 'on connecting, send N short messages in one tight loop', apply: (o, v) => (o.burst = count('--burst', v, 10000)) },
+  { name: 'burst', arg: 'N', role: 'client', help: 'on connecting, send N short messages in one tight loop', apply: (o, v) => (o.burst = wholeNumber('--burst', v, 1, 10000)) },
   { name: 'cork', role: 'both', tcp: true, help: 'a burst goes out under socket.cork(): one writev, so one segment', apply: (o) => (o.cork = true) },
   { name: 'nodelay', role: 'both', tcp: true, help: 'set TCP_NODELAY (no Nagle: small segments leave at once)', apply: (o) => (o.nodelay = true) },
-  { name: 'slow-reader', arg: 'MS', role: 'both', tcp: true, help: 'read at most once every MS ms: what arrives meanwhile comes out of one recv()', apply: (o, v) => (o.readDelay = count('--slow-reader', v, 60000)) },
+  { name: 'slow-reader', arg: 'MS', role: 'both', tcp: true, help: 'read at most once every MS ms: what arrives meanwhile comes out of one recv()', apply: (o, v) => (o.readDelay = wholeNumber('--slow-reader', v, 1, 60000)) },
   { name: 'rst', role: 'both', tcp: true, help: 'end with a reset (RST) instead of a FIN', apply: (o) => (o.rst = true) },
   { name: 'half-close', role: 'both', tcp: true, help: "end with shutdown(SHUT_WR): send our FIN, keep reading until the peer closes", apply: (o) => (o.halfClose = true) },
   { name: 'trace', arg: 'FILE|-', role: 'both', help: "write every send()/recv() as a JSON line to FILE ('-': standard output, the chat then goes to standard error)", apply: (o, v) => (o.trace = v) },
@@ -122,8 +109,9 @@ export function parseChatArgs(argv: readonly string[]): ChatCliOptions {
   const o: ChatCliOptions = { ...DEFAULT_CHAT_OPTIONS, role: 'server', burst: 0, help: false };
   let role: Role | undefined;
   const given: Flag[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
+  const args = new ArgReader(argv);
+  while (args.next()) {
+    const a = args.word;
     if (a === '-h' || a === '--help') {
       o.help = true;
       continue;
@@ -133,40 +121,33 @@ export function parseChatArgs(argv: readonly string[]): ChatCliOptions {
         role = a;
         continue;
       }
-      throw new ChatUsage(`unexpected '${a}': use 'synack chat server' or 'synack chat client' (see synack chat --help)`);
+      throw new DemoUsage(`unexpected '${a}': use 'synack chat server' or 'synack chat client' (see synack chat --help)`);
     }
-    const eq = a.indexOf('=');
-    const name = eq < 0 ? a.slice(2) : a.slice(2, eq);
-    const flag = FLAGS.find((f) => f.name === name);
-    if (flag === undefined) throw new ChatUsage(`unknown option '--${name}' (see synack chat --help)`);
-    let value = '';
-    if (flag.arg !== undefined) {
-      const v = eq < 0 ? argv[++i] : a.slice(eq + 1);
-      if (v === undefined) throw new ChatUsage(`--${name} needs ${flag.arg}`);
-      value = v;
-    } else if (eq >= 0) {
-      throw new ChatUsage(`--${name} takes no value`);
-    }
-    flag.apply(o, value);
+    const flag = FLAGS.find((f) => `--${f.name}` === args.name);
+    if (flag === undefined) throw new DemoUsage(`unknown option '${args.name}' (see synack chat --help)`);
+    if (flag.arg === undefined) args.flag();
+    flag.apply(o, flag.arg === undefined ? '' : args.string(flag.arg));
     given.push(flag);
   }
   if (o.help) return o;
-  if (role === undefined) throw new ChatUsage("say which side: 'synack chat server' or 'synack chat client' (see synack chat --help)");
+  if (role === undefined) throw new DemoUsage("say which side: 'synack chat server' or 'synack chat client' (see synack chat --help)");
   o.role = role;
   for (const f of given) {
-    if (f.role !== 'both' && f.role !== role) throw new ChatUsage(`--${f.name} is an option of the ${f.role}`);
-    if (f.tcp === true && o.udp) throw new ChatUsage(`--${f.name} applies to TCP only: UDP keeps each datagram a message, with no stream to manage`);
+    if (f.role !== 'both' && f.role !== role) throw new DemoUsage(`--${f.name} is an option of the ${f.role}`);
+    if (f.tcp === true && o.udp) throw new DemoUsage(`--${f.name} applies to TCP only: UDP keeps each datagram a message, with no stream to manage`);
   }
-  if (o.rst && o.halfClose) throw new ChatUsage('--rst and --half-close are two different ways to end: choose one');
+  if (o.rst && o.halfClose) throw new DemoUsage('--rst and --half-close are two different ways to end: choose one');
   return o;
 }
 
 export async function run(argv: string[]): Promise<void> {
   let o: ChatCliOptions;
+  let trace: JsonLines | null = null;
   try {
     o = parseChatArgs(argv);
+    if (!o.help) trace = JsonLines.open(o.trace);
   } catch (e) {
-    if (!(e instanceof ChatUsage)) throw e;
+    if (!(e instanceof DemoUsage)) throw e;
     process.stderr.write(`synack: chat: ${e.message}\n`);
     process.exitCode = 2;
     return;
@@ -175,20 +156,15 @@ export async function run(argv: string[]): Promise<void> {
     process.stdout.write(chatHelp());
     return;
   }
-  process.exitCode = await chat(o);
+  try {
+    process.exitCode = await chat(o, trace);
+  } finally {
+    trace?.close();
+  }
 }
 
 /** Runs one side until its conversation ends (client) or it is interrupted (server). */
-async function chat(o: ChatCliOptions): Promise<number> {
-  let traceFd = -1;
-  if (o.trace !== undefined && o.trace !== '-') {
-    try {
-      traceFd = openSync(o.trace, 'w');
-    } catch (e) {
-      process.stderr.write(`synack: chat: cannot write the trace to '${o.trace}': ${(e as NodeJS.ErrnoException).code ?? String(e)}\n`);
-      return 2;
-    }
-  }
+async function chat(o: ChatCliOptions, trace: JsonLines | null): Promise<number> {
   const traceToStdout = o.trace === '-';
   const say = (s: string): void => void (traceToStdout ? process.stderr : process.stdout).write(s + '\n');
   let failed = false;
@@ -200,8 +176,7 @@ async function chat(o: ChatCliOptions): Promise<number> {
       process.stderr.write(`synack: ${sanitize(text)}\n`);
     },
   };
-  if (traceToStdout) hooks.trace = jsonLinesSink((line) => process.stdout.write(line));
-  else if (traceFd >= 0) hooks.trace = jsonLinesSink((line) => writeSync(traceFd, line));
+  if (trace !== null) hooks.trace = trace.write;
 
   // Standard input is read only once the socket is ready: lines piped in
   // before that wait in the pipe instead of being read with nowhere to go.
@@ -216,7 +191,6 @@ async function chat(o: ChatCliOptions): Promise<number> {
   } finally {
     input?.close();
     process.stdin.destroy();
-    if (traceFd >= 0) closeSync(traceFd);
   }
 }
 
@@ -227,10 +201,7 @@ async function runServer(o: ChatCliOptions, hooks: ChatHooks, lines: () => readl
   say(`-- listening on ${server.endpoint} (${how})${o.echo === 'upper' ? '; answering in upper case' : "; type lines to answer, 'bye' ends a conversation"}`);
   lines().on('line', (line) => server.say(line));
   // A server with its standard input closed (run in the background) keeps serving.
-  await new Promise<void>((done) => {
-    process.once('SIGINT', done);
-    process.once('SIGTERM', done);
-  });
+  await new Promise<void>((done) => onSignal(done));
   await server.close();
   return 0;
 }
@@ -259,9 +230,7 @@ async function runClient(
   const client = new TcpChatClient(o, hooks);
   const c = await client.connect();
   say(`-- connected to ${c.remote} from ${c.local} (tcp, framing ${o.framing}); type lines, 'bye' ends the conversation`);
-  const stop = (): void => c.closeOurSide();
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  const off = onSignal(() => c.closeOurSide());
   if (o.burst > 0) {
     say(
       o.cork
@@ -274,8 +243,7 @@ async function runClient(
   input.on('line', (line) => (line === BYE ? c.finish() : c.send(line)));
   input.on('close', () => c.finish());
   const end = await c.done;
-  process.off('SIGINT', stop);
-  process.off('SIGTERM', stop);
+  off();
   say(`-- connection closed (${end})`);
   return failed() || end === 'failed' ? 1 : 0;
 }

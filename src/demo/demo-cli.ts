@@ -5,13 +5,13 @@
  * Where live capture is impossible it replays captures/chat-demo.pcapng and
  * says why, with the one command that would make it live.
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
 import { CaptureError } from '../capture/frame';
 import type { OpenedCapture } from '../capture/open';
 import { dropPrivileges } from '../capture/privileges';
 import { openWriter, type CaptureWriter } from '../capture/writer';
 import { parseOptions, UsageError, type Options } from '../options';
 import { ChatError } from './chat';
+import { ArgReader, DemoUsage, JsonLines, onSignal } from './cli-kit';
 import { ChatDemo, DEFAULT_DEMO_OPTIONS, type DemoEvent } from './demo';
 import { describeEvent } from './narrate';
 import { openDemoSession, type DemoSession } from './session';
@@ -30,13 +30,6 @@ interface DemoCliOptions {
   rest: string[];
 }
 
-class DemoUsage extends Error {}
-
-function number(flag: string, v: string | undefined, min: number, max: number): number {
-  if (v === undefined || !/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new DemoUsage(`${flag} needs a whole number from ${min} to ${max}, not '${v ?? ''}'`);
-  return Number(v);
-}
-
 export function parseDemoArgs(argv: readonly string[]): DemoCliOptions {
   const o: DemoCliOptions = {
     text: false,
@@ -49,45 +42,39 @@ export function parseDemoArgs(argv: readonly string[]): DemoCliOptions {
     help: false,
     rest: [],
   };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const eq = a.startsWith('--') ? a.indexOf('=') : -1;
-    const name = eq < 0 ? a : a.slice(0, eq);
-    const value = (): string | undefined => (eq < 0 ? argv[++i] : a.slice(eq + 1));
-    switch (name) {
+  const args = new ArgReader(argv);
+  while (args.next()) {
+    switch (args.name) {
       case '--text':
-        o.text = true;
+        o.text = args.flag();
         break;
       case '--once':
-        o.once = true;
+        o.once = args.flag();
         break;
       case '--no-capture':
-        o.noCapture = true;
+        o.noCapture = args.flag();
         break;
       case '--replay':
-        o.replay = true;
+        o.replay = args.flag();
         break;
       case '--port':
-        o.port = number('--port', value(), 0, 65535);
+        o.port = args.number(0, 65535);
         break;
       case '--pace':
-        o.pace = number('--pace', value(), 10, 60000);
+        o.pace = args.number(10, 60000);
         break;
       case '--interval':
-        o.interval = number('--interval', value(), 100, 600000);
+        o.interval = args.number(100, 600000);
         break;
-      case '--trace': {
-        const v = value();
-        if (v === undefined) throw new DemoUsage('--trace needs FILE');
-        o.trace = v;
+      case '--trace':
+        o.trace = args.string('FILE');
         break;
-      }
       case '-h':
       case '--help':
-        o.help = true;
+        o.help = args.flag();
         break;
       default:
-        o.rest.push(a);
+        o.rest.push(args.word);
     }
   }
   if (o.trace === '-' && !o.noCapture) throw new DemoUsage("--trace - (standard output) goes with --no-capture; the packets go to standard output otherwise");
@@ -125,11 +112,13 @@ export function demoHelp(): string {
 export async function run(argv: string[]): Promise<void> {
   let d: DemoCliOptions;
   let opts: Options;
+  let trace: JsonLines | null = null;
   try {
     d = parseDemoArgs(argv);
     opts = parseOptions(d.rest);
     if (opts.rest.length > 0) throw new DemoUsage(`unexpected '${opts.rest[0]}' (the demo chooses its own capture filter; see synack demo --help)`);
     if (opts.read !== undefined || opts.iface !== undefined) throw new DemoUsage('the demo captures on lo by itself: -r and -i do not apply (see synack demo --help)');
+    if (!d.help) trace = JsonLines.open(d.trace);
   } catch (e) {
     if (!(e instanceof DemoUsage) && !(e instanceof UsageError)) throw e;
     process.stderr.write(`synack: demo: ${e.message}\n`);
@@ -140,21 +129,7 @@ export async function run(argv: string[]): Promise<void> {
     process.stdout.write(demoHelp());
     return;
   }
-  let traceFd = -1;
-  if (d.trace !== undefined && d.trace !== '-') {
-    try {
-      traceFd = openSync(d.trace, 'w');
-    } catch (e) {
-      process.stderr.write(`synack: demo: cannot write the trace to '${d.trace}': ${(e as NodeJS.ErrnoException).code ?? String(e)}\n`);
-      process.exitCode = 2;
-      return;
-    }
-  }
-  const writeTrace = (e: DemoEvent): void => {
-    const line = JSON.stringify(e) + '\n';
-    if (traceFd >= 0) writeSync(traceFd, line);
-    else if (d.trace === '-') process.stdout.write(line);
-  };
+  const writeTrace = trace === null ? () => {} : trace.write;
   try {
     process.exitCode = d.noCapture ? await scriptOnly(d, writeTrace) : await captured(d, opts, writeTrace);
   } catch (e) {
@@ -162,17 +137,8 @@ export async function run(argv: string[]): Promise<void> {
     process.stderr.write(e instanceof CaptureError ? `${e.toString()}\n` : `synack: demo: ${e.message}\n`);
     process.exitCode = 1;
   } finally {
-    if (traceFd >= 0) closeSync(traceFd);
+    trace?.close();
   }
-}
-
-function onSignal(handler: () => void): () => void {
-  process.once('SIGINT', handler);
-  process.once('SIGTERM', handler);
-  return () => {
-    process.off('SIGINT', handler);
-    process.off('SIGTERM', handler);
-  };
 }
 
 function reportFailures(failures: readonly string[]): number {

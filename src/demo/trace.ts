@@ -94,8 +94,3 @@ export function traceText(data: Uint8Array): string {
   const n = Math.min(data.length, TEXT_LIMIT);
   return Buffer.from(data.buffer, data.byteOffset, n).toString('utf8');
 }
-
-/** A sink that writes one JSON object per line (`--trace FILE`). */
-export function jsonLinesSink(write: (line: string) => void): TraceSink {
-  return (e) => write(JSON.stringify(e) + '\n');
-}

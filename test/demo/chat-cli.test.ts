@@ -81,7 +81,7 @@ describe('synack chat', () => {
     [[], "synack: chat: say which side: 'synack chat server' or 'synack chat client' (see synack chat --help)"],
     [['server', '--burst', '3'], 'synack: chat: --burst is an option of the client'],
     [['client', '--udp', '--cork'], 'synack: chat: --cork applies to TCP only: UDP keeps each datagram a message, with no stream to manage'],
-    [['client', '--port', '70000'], "synack: chat: --port needs a number from 0 to 65535, not '70000'"],
+    [['client', '--port', '70000'], "synack: chat: --port needs a whole number from 0 to 65535, not '70000'"],
     [['client', '--framing', 'json'], 'synack: chat: --framing json: use lines, length or raw'],
     [['client', '--rst', '--half-close'], 'synack: chat: --rst and --half-close are two different ways to end: choose one'],
     [['client', '--colour'], "synack: chat: unknown option '--colour' (see synack chat --help)"],
