@@ -85,6 +85,10 @@ describe('synack chat', () => {
     [['client', '--framing', 'json'], 'synack: chat: --framing json: use lines, length or raw'],
     [['client', '--rst', '--half-close'], 'synack: chat: --rst and --half-close are two different ways to end: choose one'],
     [['client', '--colour'], "synack: chat: unknown option '--colour' (see synack chat --help)"],
+    [['client', '--port=70000'], "synack: chat: --port needs a whole number from 0 to 65535, not '70000'"],
+    [['client', '--cork=yes'], 'synack: chat: --cork takes no value'],
+    [['client', '--burst'], 'synack: chat: --burst needs N'],
+    [['client', '--trace', '/nonexistent/dir/trace.jsonl'], "synack: chat: cannot write the trace to '/nonexistent/dir/trace.jsonl': ENOENT"],
   ])('usage error %j: one line, exit 2', (args, line) => {
     const r = spawnSync(process.execPath, [CLI, 'chat', ...args], { encoding: 'utf8' });
     expect(r.status).toBe(2);

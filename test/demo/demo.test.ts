@@ -23,6 +23,22 @@ function during(events: DemoEvent[], name: string): TraceEvent[] {
   return out;
 }
 
+describe('synack demo usage', () => {
+  it.each([
+    [['--once=no'], 'synack: demo: --once takes no value'],
+    [['--pace', '5'], "synack: demo: --pace needs a whole number from 10 to 60000, not '5'"],
+    [['--interval=x'], "synack: demo: --interval needs a whole number from 100 to 600000, not 'x'"],
+    [['--trace'], 'synack: demo: --trace needs FILE'],
+    [['--trace', '/nonexistent/dir/trace.jsonl'], "synack: demo: cannot write the trace to '/nonexistent/dir/trace.jsonl': ENOENT"],
+    [['--replay', '--no-capture'], 'synack: demo: --replay and --no-capture exclude each other: one replays a capture, the other captures nothing'],
+  ])('usage error %j: one line, exit 2, nothing started', (args, line) => {
+    const r = spawnSync(process.execPath, [CLI, 'demo', ...args], { encoding: 'utf8', timeout: 10_000 });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe(line + '\n');
+    expect(r.stdout).toBe('');
+  });
+});
+
 describe('ChatDemo', () => {
   it('plays every step once, in order, and each step does what it announces', async () => {
     const demo = new ChatDemo({ pace: 30, once: true });
