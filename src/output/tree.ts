@@ -70,6 +70,60 @@ function numberOf(pkt: Packet, li: number, name: string, raw: number): number {
   return typeof v === 'number' ? v : raw;
 }
 
+/**
+ * The lines tshark's TCP tree gets from its conversation (stream index,
+ * relative sequence numbers, the scaled window), put where tshark puts them.
+ * The decoder sees one frame and cannot know them; analysis registers them as
+ * fields, absent when analysis did not see the frame (then nothing is added).
+ */
+function addTcpAnalysisLines(pkt: Packet, li: number, children: TreeNode[]): void {
+  const value = (name: string): number | null => analysisNumber(pkt, li, name);
+  const at = (field: string): number => children.findIndex((c) => c.field === field);
+  // A relative number covers the bytes of the raw one it is computed from (the hex view highlights them).
+  const insert = (i: number, text: string, field: string, bytesOf?: TreeNode): void => {
+    if (i >= 0) children.splice(i, 0, { text, field, offset: bytesOf?.offset ?? 0, length: bytesOf?.length ?? 0 });
+  };
+  const stream = analysisNumber(pkt, li, 'tcp.stream');
+  if (stream === null) return;
+  insert(at('tcp.dstport') + 1, `[Stream index: ${stream}]`, 'tcp.stream');
+  const seq = value('tcp.seq');
+  if (seq !== null) insert(at('tcp.seq_raw'), `Sequence Number: ${seq}    (relative sequence number)`, 'tcp.seq', children[at('tcp.seq_raw')]);
+  const next = value('tcp.nxtseq');
+  if (next !== null) insert(at('tcp.seq_raw') + 1, `[Next Sequence Number: ${next}    (relative sequence number)]`, 'tcp.nxtseq');
+  const ack = value('tcp.ack');
+  if (ack !== null) {
+    const acked = (tcpFlags(pkt, li) & FLAG_ACK) !== 0;
+    insert(at('tcp.ack_raw'), acked ? `Acknowledgment Number: ${ack}    (relative ack number)` : `Acknowledgment Number: ${ack}`, 'tcp.ack', children[at('tcp.ack_raw')]);
+  }
+  const win = value('tcp.window_size');
+  const afterWindow = at('tcp.window_size_value') + 1;
+  if (win !== null && afterWindow > 0) {
+    const scale = value('tcp.window_size_scalefactor');
+    if (scale !== null) insert(afterWindow, `[Window size scaling factor: ${scale}${SCALE_WORDS.get(scale) ?? ''}]`, 'tcp.window_size_scalefactor');
+    insert(afterWindow, `[Calculated window size: ${win}]`, 'tcp.window_size', children[afterWindow - 1]);
+  }
+}
+
+/** tshark's words for the scale factors that are not factors. */
+const SCALE_WORDS = new Map([
+  [-1, ' (unknown)'],
+  [-2, ' (no window scaling used)'],
+]);
+
+/** UDP's conversation index, after the checksum lines as tshark puts it. */
+function addUdpAnalysisLines(pkt: Packet, li: number, children: TreeNode[]): void {
+  const stream = analysisNumber(pkt, li, 'udp.stream');
+  if (stream === null) return;
+  let i = children.findIndex((c) => c.field === 'udp.payload');
+  if (i < 0) i = children.length;
+  children.splice(i, 0, { text: `[Stream index: ${stream}]`, field: 'udp.stream', offset: 0, length: 0 });
+}
+
+function analysisNumber(pkt: Packet, li: number, name: string): number | null {
+  const v = fieldByName(name)?.get(pkt, li, 0);
+  return typeof v === 'number' ? v : null;
+}
+
 /** The problem as tshark's closing line says it, or null. */
 export function problemLine(pkt: Packet): string | null {
   if (pkt.problem === ProblemKind.None) return null;
@@ -92,6 +146,8 @@ export function frameTree(pkt: Packet): TreeNode[] {
       // A tree that fails on odd bytes must not take the frame down with it; the fields still show.
       children = fieldNodes(pkt, li, proto.fields);
     }
+    if (proto.name === 'tcp') addTcpAnalysisLines(pkt, li, children);
+    else if (proto.name === 'udp') addUdpAnalysisLines(pkt, li, children);
     const start = pkt.layerStart[li];
     const end = li === 0 ? pkt.capLen : Math.min(pkt.layerEnd[li], pkt.capLen);
     out.push({ text: layerTitle(pkt, li), field: proto.name, offset: start, length: Math.max(0, end - start), children });

@@ -175,6 +175,19 @@ describe('output modes', () => {
       expect(frames[0]).toContain('        TCP Option - Window scale: 10 (multiply by 1024)');
     });
 
+    // The lines tshark's -V TCP and UDP trees take from the conversation, in its order, frame by frame.
+    const CONVERSATION_LINE = /^ {4}(\[Stream index|Sequence Number:|\[Next Sequence|Acknowledgment Number:|\[Calculated window|\[Window size scaling)/;
+    const conversationLines = (text: string): string[] => text.split('\n').filter((l) => CONVERSATION_LINE.test(l));
+    it.skipIf(!HAVE_TSHARK).each(['tcp-chat.pcap', 'refused.pcap', 'udp-chat.pcap', 'tcp-chat-v6.pcap', 'chat-demo.pcapng'])(
+      '-V: stream index, relative sequence numbers and the scaled window as tshark -V shows them (%s)',
+      (name) => {
+        const file = ownCapture(name);
+        const ours = conversationLines(synack('-r', file, '-V'));
+        expect(ours.length).toBeGreaterThan(10);
+        expect(ours).toEqual(conversationLines(oracleText(file, ['-V']).stdout));
+      },
+    );
+
     it('tree nodes cover bytes of their frame only (the dashboard highlights them)', () => {
       const pkt = decode(frameOf(QUERY));
       const walk = (nodes: ReturnType<typeof frameTree>): void => {

@@ -89,9 +89,7 @@ function tcpAnalysis(model: CaptureModel, n: number, parentKey: string): DetailN
     tone: 'plain',
     key,
     children: [
-      leaf(`[Stream index: ${stream}]`, key, 'plain', 0, 0, 'tcp.stream'),
-      leaf(`Sequence Number: ${facts.relSeq(n)} (relative sequence number)`, key, 'plain', 0, 0, 'tcp.seq'),
-      leaf(`Acknowledgment Number: ${facts.relAck(n)} (relative ack number)`, key, 'plain', 0, 0, 'tcp.ack'),
+      // Stream index and relative numbers are in the TCP layer's own lines, as in tshark (output/tree.ts).
       leaf(`[Direction: ${flags & F_FROM_CLIENT ? 'client → server' : 'server → client'}]`, key, 'plain'),
     ],
   };
@@ -158,7 +156,6 @@ function udpAnalysis(model: CaptureModel, n: number): DetailNode {
     tone: 'framing',
     key,
     children: [
-      leaf(`[Stream index: ${facts.stream(n)}]`, key, 'plain', 0, 0, 'udp.stream'),
       leaf(facts.msgs(n) > 0 ? 'One datagram, one message: UDP keeps message boundaries' : 'An empty datagram: still one message', key, 'framing'),
     ],
   };
