@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CLI } from '../helpers/paths';
+import { freePort, until } from './loopback';
 
 interface Run {
   child: ChildProcess;
@@ -34,14 +35,6 @@ function start(args: string[]): Run {
   return { child, out: () => out, err: () => err, exit };
 }
 
-async function until(what: string, cond: () => boolean, ms = 10000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 /** A server on a free port; resolves with its port once it listens. */
 async function server(args: string[] = []): Promise<{ run: Run; port: number }> {
   const run = start(['server', '--port', '0', ...args]);
@@ -57,15 +50,6 @@ function oneLine(err: string): string {
   expect(lines).toHaveLength(1);
   expect(err).not.toMatch(/\n\s+at /);
   return lines[0];
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 describe('synack chat', () => {

@@ -17,6 +17,7 @@ import {
   type ChatOptions,
 } from '../../src/demo/chat';
 import type { TraceEvent } from '../../src/demo/trace';
+import { freePort, until } from './loopback';
 
 /** What one side saw. */
 class Seen implements ChatHooks {
@@ -34,15 +35,6 @@ class Seen implements ChatHooks {
   trace = (e: TraceEvent): void => void this.events.push(e);
   ops(op: string): TraceEvent[] {
     return this.events.filter((e) => e.op === op);
-  }
-}
-
-/** Waits for a condition the conversation will reach (bounded: a broken feature fails, never hangs). */
-async function until(what: string, cond: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
   }
 }
 
@@ -332,15 +324,6 @@ describe('udp chat', () => {
     expect(c.problems).toEqual(['a message of 70000 bytes is longer than a UDP datagram can carry (65507 bytes); not sent']);
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** A misbehaving peer: does `onConnection` to each client. */
 function rawServer(onConnection: (s: net.Socket) => void): Promise<number> {
