@@ -280,36 +280,21 @@ function responseOnly(def: FieldDef): FieldDef {
 }
 
 function questionString(name: string, label: string, value: (pkt: Packet, li: number, o: number) => string | number | undefined, type = FieldType.String, base?: Base, width?: number): FieldDef {
-  return {
-    name,
-    label,
-    type,
-    base,
-    width,
-    get: (pkt, li, k) => {
-      const o = nthRecord(pkt, li, k, true);
-      if (o < 0) return undefined;
-      const f = afterName(pkt, li, o);
-      if (f < 0 || f + 4 > messageEnd(pkt, li)) return undefined;
-      return value(pkt, li, o);
-    },
-  };
+  return computed(name, label, type, (pkt, li, k) => {
+    const o = nthRecord(pkt, li, k, true);
+    if (o < 0) return undefined;
+    const f = afterName(pkt, li, o);
+    if (f < 0 || f + 4 > messageEnd(pkt, li)) return undefined;
+    return value(pkt, li, o);
+  }, { base, width });
 }
 
 /** A value of occurrence k among records matching `want`. */
 function rrField(name: string, label: string, type: FieldType, want: (pkt: Packet, li: number, f: number) => boolean, value: (pkt: Packet, li: number, o: number, f: number) => string | number | undefined, base?: Base, width?: number): FieldDef {
-  return {
-    name,
-    label,
-    type,
-    base,
-    width,
-    get: (pkt, li, k) => {
-      const o = nthRR(pkt, li, k, want);
-      if (o < 0) return undefined;
-      return value(pkt, li, o, afterName(pkt, li, o));
-    },
-  };
+  return computed(name, label, type, (pkt, li, k) => {
+    const o = nthRR(pkt, li, k, want);
+    return o < 0 ? undefined : value(pkt, li, o, afterName(pkt, li, o));
+  }, { base, width });
 }
 
 const anyRR = (pkt: Packet, li: number, f: number): boolean => f + 10 <= messageEnd(pkt, li);
