@@ -13,7 +13,7 @@
  * that would make it live; the session then replays captures/chat-demo.pcapng.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, isAbsolute, join, relative, sep } from 'node:path';
 import { CaptureError, type PacketSource } from '../capture/frame';
 import { openSource } from '../capture/open';
 import { defaultOptions } from '../options';
@@ -45,9 +45,23 @@ export interface DemoSession {
   stop(): Promise<void>;
 }
 
-/** The command that would have made this run live. */
+/**
+ * The command that would have made this run live, spelled the way this one
+ * was started: a new user follows the README (`npm start`, `npx synack`) or
+ * runs the script by its path, and has no `synack` on PATH then. (npm's
+ * variables are inherited by every process below it, so the script's path
+ * decides first.)
+ */
 export function goLiveCommand(): string {
-  return process.env.npm_lifecycle_event === 'start' ? 'sudo npm start' : 'sudo synack demo';
+  const script = process.argv[1] ?? '';
+  if (basename(script) === 'synack.js') {
+    if (process.env.npm_lifecycle_event === 'start') return 'sudo npm start';
+    const shown = relative(process.cwd(), script);
+    return `sudo node ${shown.startsWith('..') || isAbsolute(shown) ? script : shown} demo`;
+  }
+  if (process.env.npm_command === 'exec' && script.includes(`${sep}node_modules${sep}.bin${sep}`)) return 'sudo npx synack demo';
+  // A global install: the 'synack' link on PATH.
+  return 'sudo synack demo';
 }
 
 /** CAP_NET_RAW (bit 13) in this process's effective capabilities: what opening a raw capture socket needs. */

@@ -5,6 +5,7 @@
  * each connection ended. Skipped, saying why, where live capture is impossible.
  */
 import { spawnSync } from 'node:child_process';
+import { relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DemoEvent, DemoStep } from '../../src/demo/demo';
 import { liveBlocker, openDemoSession } from '../../src/demo/session';
@@ -90,8 +91,9 @@ describe('the demo without live capture', () => {
     if (!asNobody && blocker === null) return; // live works here and we cannot drop privileges: nothing to see
     expect(r.status).toBe(0);
     expect(r.stdout).toBe('1\n2\n3\n');
+    // Run by its path, as here: the command to go live names that path (no 'synack' need be on PATH).
     expect(r.stderr.split('\n')[0]).toBe(
-      'synack: live capture needs root (or the cap_net_raw capability); replaying captures/chat-demo.pcapng at its original pace. To watch it live: sudo synack demo',
+      `synack: live capture needs root (or the cap_net_raw capability); replaying captures/chat-demo.pcapng at its original pace. To watch it live: sudo node ${relative(process.cwd(), CLI)} demo`,
     );
   });
 });
