@@ -5,6 +5,8 @@
  * the user (--framing) or from the first bytes of that direction.
  */
 
+import { countLineFeeds } from './linefeeds';
+
 export const FRAMING_NONE = 0;
 /** Messages end with '\n' (chat lines, HTTP headers, Redis inline commands). */
 export const FRAMING_LINES = 1;
@@ -122,13 +124,6 @@ export function detectFraming(b: Uint8Array, n: number, final: boolean, choice: 
   if (w4 >= 1) return FRAMING_LENGTH4;
   if (n >= DETECT_BYTES || final) return choice.lengthAnyWidth ? FRAMING_LENGTH4 : FRAMING_NONE;
   return FRAMING_UNDECIDED;
-}
-
-/** Line feeds in b[p, end): the native memchr per line (a 4-bytes-at-a-time count in JS measured no faster). */
-function countLineFeeds(b: Uint8Array, p: number, end: number): number {
-  let n = 0;
-  for (let lf = b.indexOf(0x0a, p); lf >= 0 && lf < end; lf = b.indexOf(0x0a, lf + 1)) n++;
-  return n;
 }
 
 /** Receives message boundaries as stream offsets (bytes since the direction's first byte), to record them. */
