@@ -8,13 +8,28 @@ import { readFileSync } from 'node:fs';
 import { copyFrame, type Frame, type FrameSink, type PacketSource, type Progress, type SourceEnd } from '../capture/frame';
 import type { DemoEvent } from './demo';
 
-/** Shared by the frame source and the event replay: capture time -> wall time. */
+/** One recorded sequence the clock plays (the frames, the programs' events). */
+export interface ReplayTrack {
+  /** Capture time (ms since the epoch) of the next item; Infinity when none is left (or the track stopped). */
+  nextMs(): number;
+  playNext(): void;
+}
+
+/**
+ * Shared by the frame source and the event replay: capture time -> wall
+ * time, and one timer that plays every track's items in capture-time order.
+ * (With a timer per track, a loaded machine fired the frames' timer first
+ * and the handshake's narration came after the handshake, 1.6 ms apart in
+ * the recording.)
+ */
 export class ReplayClock {
   /** Capture time (ms since the epoch) that plays at the start. */
   origin = Number.POSITIVE_INFINITY;
   private startedAt = 0;
-  private resolveStart!: () => void;
-  readonly started: Promise<void> = new Promise((r) => (this.resolveStart = r));
+  private isStarted = false;
+  private readonly tracks: ReplayTrack[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private playing = false;
 
   /** Widens the origin so that `ms` is not in the past when playing starts. */
   include(ms: number): void {
@@ -23,12 +38,48 @@ export class ReplayClock {
 
   start(): void {
     this.startedAt = Date.now();
-    this.resolveStart();
+    this.isStarted = true;
+    this.reschedule();
   }
 
   /** How long from now until capture time `ms` plays (0 if it is due). */
   delay(ms: number): number {
     return Math.max(0, this.startedAt + (ms - this.origin) - Date.now());
+  }
+
+  add(track: ReplayTrack): void {
+    this.tracks.push(track);
+    this.reschedule();
+  }
+
+  /** A track's next item changed (it stopped): plays what is due and sets the timer for what is not. */
+  reschedule(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (!this.isStarted || this.playing) return;
+    this.playing = true;
+    try {
+      for (;;) {
+        let next: ReplayTrack | undefined;
+        let nextMs = Number.POSITIVE_INFINITY;
+        for (const t of this.tracks) {
+          const ms = t.nextMs();
+          if (ms < nextMs) {
+            next = t;
+            nextMs = ms;
+          }
+        }
+        if (next === undefined) return;
+        const wait = this.delay(nextMs);
+        if (wait > 0) {
+          this.timer = setTimeout(() => this.reschedule(), wait);
+          return;
+        }
+        next.playNext();
+      }
+    } finally {
+      this.playing = false;
+    }
   }
 }
 
@@ -49,7 +100,6 @@ export class PacedSource implements PacketSource {
   readonly kind = 'file' as const;
   private frames: Frame[] = [];
   private loaded: Promise<SourceEnd> | undefined;
-  private timer: NodeJS.Timeout | undefined;
   private finish: ((end: SourceEnd) => void) | undefined;
   private stopped = false;
   private delivered = 0;
@@ -98,33 +148,29 @@ export class PacedSource implements PacketSource {
   private async play(sink: FrameSink): Promise<SourceEnd> {
     const end = await this.load();
     if (end.kind === 'error') return end;
-    await Promise.race([this.clock.started, new Promise<void>((r) => (this.finish = () => r()))]);
     if (this.stopped) return { kind: 'stopped' };
+    const frames = this.frames;
+    if (frames.length === 0) return { kind: 'eof' };
     return new Promise<SourceEnd>((resolve) => {
       this.finish = resolve;
       let i = 0;
-      const next = (): void => {
-        this.timer = undefined;
-        while (i < this.frames.length && this.clock.delay(frameMs(this.frames[i])) === 0) {
+      this.clock.add({
+        nextMs: () => (this.stopped || i >= frames.length ? Number.POSITIVE_INFINITY : frameMs(frames[i])),
+        playNext: () => {
           this.delivered = i + 1;
-          sink(this.frames[i++]);
-          if (this.stopped) return;
-        }
-        if (this.stopped) return;
-        if (i >= this.frames.length) {
-          this.finish = undefined;
-          resolve({ kind: 'eof' });
-          return;
-        }
-        this.timer = setTimeout(next, this.clock.delay(frameMs(this.frames[i])));
-      };
-      next();
+          sink(frames[i++]);
+          if (i === frames.length && !this.stopped) {
+            this.finish = undefined;
+            resolve({ kind: 'eof' });
+          }
+        },
+      });
     });
   }
 
   stop(): void {
     this.stopped = true;
-    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.clock.reschedule();
     this.inner.stop();
     this.finish?.({ kind: 'stopped' });
     this.resolveFinished();
@@ -148,25 +194,23 @@ export function readDemoEvents(path: string): DemoEvent[] {
 
 /** Plays recorded events on the clock; resolves when all are played or `cancel()` is called. */
 export function playEvents(events: readonly DemoEvent[], clock: ReplayClock, emit: (e: DemoEvent) => void): { done: Promise<void>; cancel(): void } {
-  let timer: NodeJS.Timeout | undefined;
   let cancelled = false;
   let finish!: () => void;
   const done = new Promise<void>((r) => (finish = r));
-  void clock.started.then(() => {
-    let i = 0;
-    const next = (): void => {
-      if (cancelled) return;
-      while (i < events.length && clock.delay(eventMs(events[i])) === 0) emit(events[i++]);
-      if (i >= events.length) return finish();
-      timer = setTimeout(next, clock.delay(eventMs(events[i])));
-    };
-    next();
+  let i = 0;
+  if (events.length === 0) finish();
+  clock.add({
+    nextMs: () => (cancelled || i >= events.length ? Number.POSITIVE_INFINITY : eventMs(events[i])),
+    playNext: () => {
+      emit(events[i++]);
+      if (i === events.length) finish();
+    },
   });
   return {
     done,
     cancel(): void {
       cancelled = true;
-      if (timer !== undefined) clearTimeout(timer);
+      clock.reschedule();
       finish();
     },
   };

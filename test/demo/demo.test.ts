@@ -145,6 +145,27 @@ describe('replay', () => {
     expect(events.filter(isStep).map((s) => s.step)).toEqual(['listen', 'handshake']);
   });
 
+  it('frames and events come out in recorded order even when the event loop is late', async () => {
+    const session = await openDemoSession({ replay: true });
+    const played: number[] = [];
+    const ms = (t: { tsSec: number; tsNsec: number }): number => t.tsSec * 1000 + t.tsNsec / 1e6;
+    session.onEvent((e) => played.push(ms(e)));
+    let frames = 0;
+    const reading = session.source.run((f) => {
+      played.push(ms(f));
+      if (++frames === 5) void session.stop();
+    });
+    const starting = session.start();
+    // Busy for 1.1 s: the handshake, the first message and the events around them are all due at once.
+    const until = Date.now() + 1100;
+    while (Date.now() < until);
+    await starting;
+    await reading;
+    expect(frames).toBe(5);
+    expect(played.length).toBeGreaterThan(10);
+    expect(played).toEqual([...played].sort((a, b) => a - b));
+  });
+
   it('the recorded narration lines up with the recorded frames', async () => {
     const events = readDemoEvents(DEMO_TRACE);
     const frames: number[] = [];
