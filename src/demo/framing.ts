@@ -24,6 +24,10 @@ export const MAX_MESSAGE = 65535;
 
 const NEWLINE = 0x0a;
 
+function isPrintable(b: number): boolean {
+  return b >= 0x20 && b < 0x7f;
+}
+
 /** Why `text` cannot be sent with this framing, or null when it can. */
 export function cannotFrame(framing: Framing, data: Uint8Array): string | null {
   if (framing === 'raw') return null;
@@ -68,13 +72,22 @@ export class MessageReader {
     return this.held.length;
   }
 
-  /** For the peer-vanished message: how much of how much arrived. */
+  /**
+   * For the peer-vanished message: how much of how much arrived, and a hint
+   * when the bytes suggest the two sides disagree on the framing (the
+   * mistake of starting one side with --framing length and not the other).
+   */
   describePending(): string {
-    if (this.framing === 'length' && this.held.length >= 2) {
-      return `${this.held.length - 2} of ${this.held.readUInt16BE(0)} bytes of a message received`;
+    const held = this.held;
+    if (this.framing === 'length') {
+      if (held.length < 2) return '1 of the 2 bytes of a length prefix received';
+      const got = `${held.length - 2} of ${held.readUInt16BE(0)} bytes of a message received`;
+      // "hello" read as a length prefix says 26725 bytes ("he") are to come.
+      return isPrintable(held[0]) && isPrintable(held[1]) ? `${got}; the length prefix reads as text: does the peer use --framing lines?` : got;
     }
-    if (this.framing === 'length') return `1 of the 2 bytes of a length prefix received`;
-    return `${this.held.length} bytes of a line without its newline received`;
+    const got = `${held.length} bytes of a line without its newline received`;
+    // A short length-prefixed message starts with a zero byte, which typed text never holds.
+    return held.length >= 2 && held[0] === 0 ? `${got}; they start with a zero byte, as a length prefix does: does the peer use --framing length?` : got;
   }
 
   push(chunk: Buffer): ReadResult {

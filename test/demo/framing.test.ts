@@ -66,4 +66,13 @@ describe('framing', () => {
     line.push(Buffer.from('hel'));
     expect(line.describePending()).toBe('3 bytes of a line without its newline received');
   });
+
+  it('suspects the two sides disagree on the framing when the bytes say so', () => {
+    const lines = new MessageReader('lines');
+    lines.push(frameMessage('length', Buffer.from('hello')));
+    expect(lines.describePending()).toBe('7 bytes of a line without its newline received; they start with a zero byte, as a length prefix does: does the peer use --framing length?');
+    const length = new MessageReader('length');
+    length.push(frameMessage('lines', Buffer.from('hello')));
+    expect(length.describePending()).toBe('4 of 26725 bytes of a message received; the length prefix reads as text: does the peer use --framing lines?');
+  });
 });
