@@ -19,6 +19,7 @@ import {
 } from './chat';
 import { ArgReader, DemoUsage, JsonLines, onSignal, wholeNumber } from './cli-kit';
 import { FRAMINGS, type Framing } from './framing';
+import type { TraceEvent } from './trace';
 
 type Role = 'server' | 'client';
 
@@ -176,7 +177,20 @@ async function chat(o: ChatCliOptions, trace: JsonLines | null): Promise<number>
       process.stderr.write(`synack: ${sanitize(text)}\n`);
     },
   };
-  if (trace !== null) hooks.trace = trace.write;
+  // The lessons' sticky packets as the program sees them: one recv() holding
+  // several messages. Said here, else only --trace would show it.
+  const stuck = (e: TraceEvent): void => {
+    if (e.op === 'recv' && e.messages !== undefined && e.messages > 1) {
+      say(`-- one recv() returned ${e.bytes} bytes holding ${e.messages} messages: they arrived stuck together, and the framing (${o.framing}) split them`);
+    }
+  };
+  hooks.trace =
+    trace === null
+      ? stuck
+      : (e) => {
+          trace.write(e);
+          stuck(e);
+        };
 
   // Standard input is read only once the socket is ready: lines piped in
   // before that wait in the pipe instead of being read with nowhere to go.
@@ -225,7 +239,9 @@ async function runClient(
     input.on('line', (line) => (line === BYE ? client.finish() : client.send(line)));
     input.on('close', () => client.finish());
     await client.done;
-    return failed() ? 1 : 0;
+    if (failed()) return 1;
+    say('-- socket closed; nothing goes on the wire for that: UDP has no connection to tear down');
+    return 0;
   }
   const client = new TcpChatClient(o, hooks);
   const c = await client.connect();

@@ -125,6 +125,19 @@ describe('synack chat', () => {
     expect(await cli.exit).toBe(0);
     await until('the server', () => srv.out().includes('said bye'));
     expect(srv.out()).toContain('] (an empty datagram)');
+    expect(cli.out()).toContain('-- socket closed; nothing goes on the wire for that: UDP has no connection to tear down');
+  });
+
+  it('--burst under --cork: the server says its one recv() held every message, before showing them', async () => {
+    const { run: srv, port } = await server();
+    const cli = start(['client', '--port', String(port), '--burst', '5', '--cork']);
+    await until('the burst', () => srv.out().includes('] msg 5'));
+    cli.child.stdin!.end('bye\n');
+    expect(await cli.exit).toBe(0);
+    const lines = srv.out().split('\n');
+    const stuck = lines.findIndex((l) => l.startsWith('-- one recv() returned'));
+    expect(lines[stuck]).toBe('-- one recv() returned 30 bytes holding 5 messages: they arrived stuck together, and the framing (lines) split them');
+    expect(lines[stuck + 1]).toMatch(/\] msg 1$/);
   });
 
   it('captured text cannot drive the terminal: escape sequences from the peer are shown escaped', async () => {
