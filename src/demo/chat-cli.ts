@@ -17,7 +17,7 @@ import {
   type ChatHooks,
   type ChatOptions,
 } from './chat';
-import { ArgReader, DemoUsage, JsonLines, onSignal, wholeNumber } from './cli-kit';
+import { ArgReader, DemoUsage, JsonLines, onSignal, synackCommand, wholeNumber } from './cli-kit';
 import { FRAMINGS, type Framing } from './framing';
 import type { TraceEvent } from './trace';
 
@@ -87,7 +87,7 @@ export function chatHelp(): string {
     '',
     "Type a line to send it; 'bye' ends the conversation on either side. The server",
     'talks to one client after another (--multi: all at once). Watch it with',
-    "  sudo synack -i lo 'port 8080'",
+    `  ${watchCommand('127.0.0.1', 'tcp', 8080)}`,
     '',
     'Options:',
   ];
@@ -104,6 +104,12 @@ export function chatHelp(): string {
     'the receiver (several segments, one recv()).',
   );
   return lines.join('\n') + '\n';
+}
+
+/** The live capture that shows this chat: loopback addresses live on lo, others may be on any interface. */
+function watchCommand(host: string, proto: 'tcp' | 'udp', port: number): string {
+  const iface = /^(127\.|::1$|localhost$)/.test(host) ? 'lo' : 'any';
+  return `sudo ${synackCommand()} -i ${iface} '${proto} port ${port}'`;
 }
 
 export function parseChatArgs(argv: readonly string[]): ChatCliOptions {
@@ -210,9 +216,10 @@ async function chat(o: ChatCliOptions, trace: JsonLines | null): Promise<number>
 
 async function runServer(o: ChatCliOptions, hooks: ChatHooks, lines: () => readline.Interface, say: (s: string) => void): Promise<number> {
   const server = o.udp ? new UdpChatServer(o, hooks) : new TcpChatServer(o, hooks);
-  await server.listen();
+  const port = await server.listen();
   const how = o.udp ? 'udp' : `tcp, framing ${o.framing}${o.multi ? ', every client at once' : ', one client after another'}`;
   say(`-- listening on ${server.endpoint} (${how})${o.echo === 'upper' ? '; answering in upper case' : "; type lines to answer, 'bye' ends a conversation"}`);
+  say(`-- to watch it, in another terminal: ${watchCommand(o.host, o.udp ? 'udp' : 'tcp', port)}`);
   lines().on('line', (line) => server.say(line));
   // A server with its standard input closed (run in the background) keeps serving.
   await new Promise<void>((done) => onSignal(done));

@@ -2,9 +2,11 @@
  * What `synack chat` and `synack demo` share on the command line: options
  * read the same way (`--port 8080` and `--port=8080`), numbers checked with
  * the same one-line message, `--trace FILE|-` written the same way, and the
- * same two signals ending a run.
+ * same two signals ending a run; and commands to suggest, spelled the way
+ * this run was started.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { basename, isAbsolute, relative, sep } from 'node:path';
 
 /** A mistake on the command line: printed as one line after the command's name, exit status 2. */
 export class DemoUsage extends Error {}
@@ -90,4 +92,21 @@ export function onSignal(handler: () => void): () => void {
   process.on('SIGINT', once);
   process.on('SIGTERM', once);
   return off;
+}
+
+/**
+ * synack as the user started it, for commands they can paste: a new user
+ * follows the README (`npm start`, `npx synack`) or runs the script by its
+ * path, and has no `synack` on PATH then. (npm's variables are inherited by
+ * every process below it, so the script's path decides first.)
+ */
+export function synackCommand(): string {
+  const script = process.argv[1] ?? '';
+  if (basename(script) === 'synack.js') {
+    const shown = relative(process.cwd(), script);
+    return `node ${shown.startsWith('..') || isAbsolute(shown) ? script : shown}`;
+  }
+  if (process.env.npm_command === 'exec' && script.includes(`${sep}node_modules${sep}.bin${sep}`)) return 'npx synack';
+  // A global install: the 'synack' link on PATH.
+  return 'synack';
 }

@@ -13,10 +13,11 @@
  * that would make it live; the session then replays captures/chat-demo.pcapng.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { basename, isAbsolute, join, relative, sep } from 'node:path';
+import { basename, join } from 'node:path';
 import { CaptureError, type PacketSource } from '../capture/frame';
 import { openSource } from '../capture/open';
 import { defaultOptions } from '../options';
+import { synackCommand } from './cli-kit';
 import { ChatDemo, type DemoEvent, type DemoOptions } from './demo';
 import { includeEvents, PacedSource, playEvents, readDemoEvents, ReplayClock } from './replay';
 
@@ -45,23 +46,9 @@ export interface DemoSession {
   stop(): Promise<void>;
 }
 
-/**
- * The command that would have made this run live, spelled the way this one
- * was started: a new user follows the README (`npm start`, `npx synack`) or
- * runs the script by its path, and has no `synack` on PATH then. (npm's
- * variables are inherited by every process below it, so the script's path
- * decides first.)
- */
+/** The command that would have made this run live. */
 export function goLiveCommand(): string {
-  const script = process.argv[1] ?? '';
-  if (basename(script) === 'synack.js') {
-    if (process.env.npm_lifecycle_event === 'start') return 'sudo npm start';
-    const shown = relative(process.cwd(), script);
-    return `sudo node ${shown.startsWith('..') || isAbsolute(shown) ? script : shown} demo`;
-  }
-  if (process.env.npm_command === 'exec' && script.includes(`${sep}node_modules${sep}.bin${sep}`)) return 'sudo npx synack demo';
-  // A global install: the 'synack' link on PATH.
-  return 'sudo synack demo';
+  return process.env.npm_lifecycle_event === 'start' && basename(process.argv[1] ?? '') === 'synack.js' ? 'sudo npm start' : `sudo ${synackCommand()} demo`;
 }
 
 /** CAP_NET_RAW (bit 13) in this process's effective capabilities: what opening a raw capture socket needs. */

@@ -7,7 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CLI } from '../helpers/paths';
 import { freePort, until } from './loopback';
@@ -125,6 +125,8 @@ describe('synack chat', () => {
     expect(await cli.exit).toBe(0);
     await until('the server', () => srv.out().includes('said bye'));
     expect(srv.out()).toContain('] (an empty datagram)');
+    // The capture that shows it, spelled as this server was started (by its path: no 'synack' need be on PATH).
+    expect(srv.out()).toContain(`-- to watch it, in another terminal: sudo node ${relative(process.cwd(), CLI)} -i lo 'udp port ${port}'\n`);
     expect(cli.out()).toContain('-- socket closed; nothing goes on the wire for that: UDP has no connection to tear down');
   });
 
