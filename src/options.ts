@@ -44,6 +44,10 @@ export interface Options {
   maxConnections?: number;
   /** --stream-bytes N: reassembled bytes kept per direction of a followed or viewed connection */
   streamBytes?: number;
+  /** --keep-frames N: the dashboard keeps the newest N frames of a live or standard-input capture */
+  keepFrames?: number;
+  /** --keep-bytes N: ... and at most N bytes of them in its temporary spill files */
+  keepBytes?: number;
   /** --text: print text even on a terminal (no dashboard) */
   text: boolean;
   help: boolean;
@@ -134,6 +138,18 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     arg: 'N',
     help: 'bytes kept per direction of the stream -z follow shows (default 64 MiB) or the dashboard\'s connection view (1 MiB); the rest is counted and marked as not kept',
     apply: (o, v) => (o.streamBytes = positiveInt('--stream-bytes', v)),
+  },
+  {
+    long: 'keep-frames',
+    arg: 'N',
+    help: 'dashboard, live or standard input: keep the newest N frames (default 1000000); older ones leave the list and the disk, connections keep their totals',
+    apply: (o, v) => (o.keepFrames = positiveInt('--keep-frames', v)),
+  },
+  {
+    long: 'keep-bytes',
+    arg: 'N',
+    help: 'dashboard, live or standard input: keep at most N bytes of frames in temporary files (default 1 GiB; disk use stays within N plus a quarter)',
+    apply: (o, v) => (o.keepBytes = positiveInt('--keep-bytes', v)),
   },
   { long: 'text', help: 'print text output even when standard output is a terminal', apply: (o) => (o.text = true) },
   { short: 'h', long: 'help', help: 'show this help', apply: (o) => (o.help = true) },

@@ -64,6 +64,8 @@ export class ConnDetail {
   private prevNsec = 0;
   /** A frame could not be re-read (the file changed or is damaged there). */
   error: string | null = null;
+  /** Frames of the connection before this one were dropped by the live ring: the view starts midway. */
+  droppedBefore = 0;
 
   constructor(
     private readonly model: CaptureModel,
@@ -113,6 +115,12 @@ export class ConnDetail {
     const facts = this.model.analyzer.facts;
     if (facts === null || this.error !== null) return false;
     const want = this.kind === 'tcp' ? KIND_TCP : KIND_UDP;
+    // A live capture's ring may have dropped frames not examined yet: go on from the oldest kept.
+    const first = this.model.firstFrame;
+    if (this.scanned < first - 1) {
+      this.scanned = first - 1;
+      this.droppedBefore = first;
+    }
     const last = this.lastFrame();
     let stop = Math.min(last, this.scanned + budget);
     let added = false;

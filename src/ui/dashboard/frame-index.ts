@@ -5,6 +5,11 @@
  * arrive; with analysis's FrameFacts (21 bytes) a frame costs 46 bytes, so a
  * 2 M-frame file is indexed in under 100 MB and never held in memory itself.
  *
+ * Live and standard-input captures keep only their newest frames (the
+ * model's ring: --keep-frames, --keep-bytes): `dropBefore` frees the chunks
+ * wholly below the first kept frame, so the index stays bounded however long
+ * the capture runs, while frame numbers keep counting from 1.
+ *
  * Also the growable list of frame numbers a display filter selects.
  */
 
@@ -27,16 +32,26 @@ class IndexChunk {
 export const INDEX_BYTES_PER_FRAME = 8 + 8 + 4 + 4 + 1;
 
 export class FrameIndex {
-  private readonly chunks: IndexChunk[] = [];
+  /** null: a chunk whose frames were all dropped. */
+  private readonly chunks: (IndexChunk | null)[] = [];
   /** Frames indexed; frame numbers are 1..count. */
   count = 0;
+  /** The oldest frame still indexed (frames below it were dropped); frames first..count are kept. */
+  first = 1;
+  /** Frame 1's time, kept after it is dropped: frame.time_relative counts from it, as tshark's does. */
+  startSec = 0;
+  startNsec = 0;
 
   /** Appends the next frame; returns its number. */
   push(offset: number, sec: number, nsec: number, len: number, cls: number): number {
     const n = ++this.count;
+    if (n === 1) {
+      this.startSec = sec;
+      this.startNsec = nsec;
+    }
     const i = n >>> SHIFT;
     if (i === this.chunks.length) this.chunks.push(new IndexChunk());
-    const c = this.chunks[i];
+    const c = this.chunks[i]!;
     const j = n & MASK;
     c.offset[j] = offset;
     c.sec[j] = sec;
@@ -46,20 +61,32 @@ export class FrameIndex {
     return n;
   }
 
+  // A dropped frame reads as zeros: views that name old frames (a connection's
+  // stream log) must not fail on them, and never show their values.
   offset(n: number): number {
-    return this.chunks[n >>> SHIFT].offset[n & MASK];
+    const c = this.chunks[n >>> SHIFT];
+    return c == null ? 0 : c.offset[n & MASK];
   }
   sec(n: number): number {
-    return this.chunks[n >>> SHIFT].sec[n & MASK];
+    const c = this.chunks[n >>> SHIFT];
+    return c == null ? 0 : c.sec[n & MASK];
   }
   nsec(n: number): number {
-    return this.chunks[n >>> SHIFT].nsec[n & MASK];
+    const c = this.chunks[n >>> SHIFT];
+    return c == null ? 0 : c.nsec[n & MASK];
   }
   len(n: number): number {
-    return this.chunks[n >>> SHIFT].len[n & MASK];
+    const c = this.chunks[n >>> SHIFT];
+    return c == null ? 0 : c.len[n & MASK];
   }
   cls(n: number): number {
-    return this.chunks[n >>> SHIFT].cls[n & MASK];
+    const c = this.chunks[n >>> SHIFT];
+    return c == null ? 0 : c.cls[n & MASK];
+  }
+
+  /** Whether frame `n` is indexed (not dropped, not yet to come). */
+  has(n: number): boolean {
+    return n >= this.first && n <= this.count;
   }
 
   /** Nanoseconds from frame `a` to frame `b` (exact to the microsecond over 104 days). */
@@ -67,40 +94,87 @@ export class FrameIndex {
     return (this.sec(b) - this.sec(a)) * 1e9 + (this.nsec(b) - this.nsec(a));
   }
 
+  /** Nanoseconds from frame 1 to frame `n` (frame.time_relative), also once frame 1 is dropped. */
+  nsFromStart(n: number): number {
+    return (this.sec(n) - this.startSec) * 1e9 + (this.nsec(n) - this.startNsec);
+  }
+
+  /**
+   * Drops frames below `first`. Chunks are freed whole, and only once the
+   * frame before `first` has gone too: re-decoding the first kept frame
+   * needs its predecessor's time (frame.time_delta).
+   */
+  dropBefore(first: number): void {
+    if (first <= this.first) return;
+    this.first = Math.min(first, this.count + 1);
+    const below = (this.first - 1) >>> SHIFT;
+    for (let i = 0; i < below; i++) this.chunks[i] = null;
+  }
+
   /** Memory held, for the benchmark's accounting. */
   bytes(): number {
-    return this.chunks.length * CHUNK * INDEX_BYTES_PER_FRAME;
+    let held = 0;
+    for (const c of this.chunks) if (c !== null) held++;
+    return held * CHUNK * INDEX_BYTES_PER_FRAME;
   }
 }
 
-/** A growable list of frame numbers (a display filter's matches), 4 bytes each. */
+/**
+ * A growable list of ascending frame numbers (a display filter's matches), 4
+ * bytes each. Entries of dropped frames leave from the front (`dropBelow`),
+ * and the space they held is reused, so the list stays as bounded as the
+ * frames it names.
+ */
 export class FrameList {
   private data = new Int32Array(1024);
-  length = 0;
+  /** Where entry 0 is in `data`. */
+  private head = 0;
+  private end = 0;
+  /** Entries dropped from the front so far. */
+  dropped = 0;
+
+  get length(): number {
+    return this.end - this.head;
+  }
 
   push(n: number): void {
-    if (this.length === this.data.length) {
-      const bigger = new Int32Array(this.data.length * 2);
-      bigger.set(this.data);
-      this.data = bigger;
+    if (this.end === this.data.length) {
+      if (this.head >= this.data.length >>> 1) {
+        // Half of it is dropped entries: move the rest down instead of growing.
+        this.data.copyWithin(0, this.head, this.end);
+      } else {
+        const bigger = new Int32Array(this.data.length * 2);
+        bigger.set(this.data.subarray(this.head, this.end));
+        this.data = bigger;
+      }
+      this.end -= this.head;
+      this.head = 0;
     }
-    this.data[this.length++] = n;
+    this.data[this.end++] = n;
   }
 
   at(i: number): number {
-    return this.data[i];
+    return this.data[this.head + i];
   }
 
   /** Index of the first entry >= n (binary search: entries are ascending). */
   lowerBound(n: number): number {
-    let lo = 0;
-    let hi = this.length;
+    let lo = this.head;
+    let hi = this.end;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if (this.data[mid] < n) lo = mid + 1;
       else hi = mid;
     }
-    return lo;
+    return lo - this.head;
+  }
+
+  /** Removes the entries below frame `n`; returns how many left. */
+  dropBelow(n: number): number {
+    const k = this.lowerBound(n);
+    this.head += k;
+    this.dropped += k;
+    return k;
   }
 
   bytes(): number {

@@ -111,6 +111,8 @@ async function show(source: PacketSource, writer: CaptureWriter | null, opts: Op
     count: opts.count,
     maxConnections: opts.maxConnections,
     streamBytes: opts.streamBytes,
+    keepFrames: opts.keepFrames,
+    keepBytes: opts.keepBytes,
   });
   if (opts.displayFilter !== undefined) model.setFilter(opts.displayFilter);
   const trace = session === undefined && opts.read !== undefined && opts.read !== '-' ? traceBeside(opts.read) : null;

@@ -117,7 +117,8 @@ export function buildLadder(detail: ConnDetail, width: number): Line[] {
   const lines: Line[] = [];
   const segs = detail.segments;
   if (segs.length === 0 || (tcp && conn === null) || (!tcp && udp === null)) {
-    lines.push({ spans: [{ text: detail.error ?? 'Reading the connection...', tone: detail.error ? 'rst' : 'dim' }] });
+    const gone = detail.droppedBefore > 0 && !detail.behind ? `Its frames were dropped: the capture keeps frames from #${detail.droppedBefore} on.` : 'Reading the connection...';
+    lines.push({ spans: [{ text: detail.error ?? gone, tone: detail.error ? 'rst' : 'dim' }] });
     return lines;
   }
   const left = tcp ? `client ${snapshotTcp(conn!).client}` : `${snapshotUdp(udp!).a}`;
@@ -130,6 +131,7 @@ export function buildLadder(detail: ConnDetail, width: number): Line[] {
   const headGap = Math.max(1, axisR + 1 - pre - left.length - right.length);
   lines.push({ spans: [{ text: ' '.repeat(pre), tone: 'plain' }, { text: left, tone: 'head' }, { text: ' '.repeat(headGap), tone: 'plain' }, { text: right, tone: 'head' }] });
   if (!tcp) lines.push({ spans: [{ text: '  UDP: no handshake, no teardown; each datagram is one message', tone: 'bracket' }] });
+  if (detail.droppedBefore > 0) lines.push({ spans: [{ text: `  ... earlier segments dropped (the capture keeps frames from #${detail.droppedBefore} on)`, tone: 'dim' }] });
 
   const bs = conn !== null ? brackets(conn, segs[segs.length - 1].frame) : [];
   let open: Bracket | null = null;

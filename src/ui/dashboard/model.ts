@@ -8,27 +8,31 @@
  * details lazily), so a file is never held in memory, let alone twice.
  *
  * Live capture and standard input cannot be re-read, so their frames are
- * spilled to a temporary pcapng as they arrive and re-read from there: memory
- * stays bounded however long the capture runs.
+ * spilled to temporary pcapng files as they arrive and re-read from there.
+ * They also run for days, so they keep only their newest frames, as
+ * Wireshark's ring buffer does: beyond --keep-frames frames or --keep-bytes
+ * bytes of spill, the oldest frames leave the list, the index, the facts
+ * and the disk (spill.ts), while analysis goes on with every frame
+ * (connections keep their totals). Frame numbers keep counting from 1. A
+ * file read in place keeps every frame.
  *
  * Knows nothing of blessed: `onChange` tells the screen something changed;
  * the screen decides when to draw.
  */
-import * as fs from 'node:fs';
 import * as os from 'node:os';
-import * as path from 'node:path';
 import { Analyzer, type TcpConnection, type UdpConversation } from '../../analysis/index';
 import { FileSource } from '../../capture/file';
 import { CaptureError, type Frame, type PacketSource, type SourceEnd } from '../../capture/frame';
 import { openFile } from '../../capture/open';
 import { FrameReader } from '../../capture/random';
-import { openWriter, type CaptureWriter } from '../../capture/writer';
+import type { CaptureWriter } from '../../capture/writer';
 import { decodeFrame } from '../../decode/index';
 import { Packet } from '../../decode/packet';
 import type { DemoEvent } from '../../demo/demo';
 import { compileFilter, type CompiledFilter, type PacketPredicate } from '../../filter/index';
 import { FrameIndex, FrameList } from './frame-index';
-import { RateMeter } from './rates';
+import { Spill } from './spill';
+import { byteText, compact, RateMeter } from './rates';
 import { rowClass } from './row-class';
 import { ReplayNotes } from './replay-notes';
 import { snapshotTcp, snapshotUdp, type TcpSnapshot, type UdpSnapshot } from './conn-snapshot';
@@ -53,17 +57,16 @@ export interface ModelOptions {
   streamBytes?: number;
   /** Application events (the demo's send()/recv()) kept for the stream view. */
   maxAppEvents?: number;
+  /** --keep-frames: frames a live or standard-input capture keeps (the newest). */
+  keepFrames?: number;
+  /** --keep-bytes: bytes of spill it keeps. */
+  keepBytes?: number;
 }
 
-/** Where a frame's bytes live, for random access. */
-interface Store {
-  path: string;
-  reader: FrameReader | null;
-  /** null for a file read in place. */
-  spill: CaptureWriter | null;
-  /** Frames written to the spill but maybe not flushed yet. */
-  unflushed: number;
-}
+/** Frames a live or standard-input capture keeps by default: 46 MB of index and facts. */
+export const KEEP_FRAMES = 1_000_000;
+/** Bytes of spill it keeps by default (the temporary directory is often in memory: tmpfs). */
+export const KEEP_BYTES = 1 << 30;
 
 export class CaptureModel {
   readonly source: PacketSource;
@@ -78,6 +81,12 @@ export class CaptureModel {
   bytes = 0;
   /** A problem that is not the source's: the -w file or the spill could not be written. */
   sideError: CaptureError | null = null;
+  /** Live and standard input: the ring of spill files (null: a file read in place). */
+  readonly spill: Spill | null;
+  readonly keepFrames: number;
+  readonly keepBytes: number;
+  /** Which limit dropped frames last. */
+  dropReason: 'frames' | 'bytes' = 'frames';
 
   /** TCP connections by tcp.stream: live objects, or snapshots once analysis let go of them. */
   readonly tcp: (TcpConnection | TcpSnapshot | null)[] = [];
@@ -95,9 +104,16 @@ export class CaptureModel {
   private passUpTo = 0;
   /** Frames the current pass has examined. */
   passScanned = 0;
+  /** The oldest frame kept when the pass started. */
+  private passFrom = 1;
   passDone = true;
   private passId = 0;
   private passSource: PacketSource | null = null;
+
+  /** Rows that left the front of the packet list since the filter last changed (rowEpoch): the screen keeps its selection on its frame. */
+  rowsDropped = 0;
+  /** Changes with the filter: row numbers before and after are unrelated. */
+  rowEpoch = 0;
 
   // Pause: the screen shows what there was when paused; reading goes on.
   paused = false;
@@ -107,7 +123,8 @@ export class CaptureModel {
   private readonly pkt = new Packet();
   private readonly readPkt = new Packet();
   private readonly replayNotes = new ReplayNotes();
-  private readonly store: Store;
+  /** Re-reads frames of a file read in place. */
+  private fileReader: FrameReader | null = null;
   private readonly writer: CaptureWriter | null;
   private readonly limit: number;
   private readonly maxAppEvents: number;
@@ -134,14 +151,10 @@ export class CaptureModel {
         if (evicted) this.udp[c.stream] = snapshotUdp(c);
       },
     });
+    this.keepFrames = options.keepFrames ?? KEEP_FRAMES;
+    this.keepBytes = options.keepBytes ?? KEEP_BYTES;
     const inPlace = this.source instanceof FileSource && this.source.name !== '-';
-    if (inPlace) {
-      this.store = { path: this.source.name, reader: null, spill: null, unflushed: 0 };
-    } else {
-      const dir = fs.mkdtempSync(path.join(options.spillDir ?? os.tmpdir(), 'synack-'));
-      const p = path.join(dir, 'spill.pcapng');
-      this.store = { path: p, reader: null, spill: openWriter(p, { format: 'pcapng', nanosecond: true }), unflushed: 0 };
-    }
+    this.spill = inPlace ? null : new Spill(options.spillDir ?? os.tmpdir(), this.keepFrames, this.keepBytes);
   }
 
   /** Called (synchronously, often) whenever frames or state change; the listener throttles. */
@@ -158,7 +171,17 @@ export class CaptureModel {
   }
 
   get isLive(): boolean {
-    return this.source.kind !== 'file' || this.store.spill !== null;
+    return this.source.kind !== 'file' || this.spill !== null;
+  }
+
+  /** The oldest frame still kept (1 until the ring drops frames). */
+  get firstFrame(): number {
+    return this.index.first;
+  }
+
+  /** Frames dropped from the front of the ring. */
+  get dropped(): number {
+    return this.index.first - 1;
   }
 
   /** Reads the source to its end (or stop()); resolves with how it ended. */
@@ -166,13 +189,12 @@ export class CaptureModel {
     const pkt = this.pkt;
     const index = this.index;
     const analyzer = this.analyzer;
-    const store = this.store;
+    const spill = this.spill;
     const end = await this.source.run((frame) => {
       let offset = frame.recordOffset;
-      if (store.spill !== null) {
+      if (spill !== null) {
         try {
-          offset = store.spill.write(frame);
-          store.unflushed++;
+          offset = spill.write(frame, index.count + 1);
         } catch (e) {
           this.fail(e);
           return;
@@ -194,6 +216,7 @@ export class CaptureModel {
       this.bytes += frame.origLen;
       this.rates.add(frame.tsSec, frame.origLen);
       if (this.livePredicate !== null && this.livePredicate(pkt)) this.liveMatches!.push(n);
+      if (spill !== null && (n - index.first >= this.keepFrames || spill.end - index.offset(index.first) > this.keepBytes)) this.trim(spill);
       if (this.limit > 0 && n >= this.limit) this.source.stop();
       this.changed();
     });
@@ -211,6 +234,34 @@ export class CaptureModel {
     }
     this.changed();
     return end;
+  }
+
+  /** Drops the oldest frames until the ring is within both limits again (the newest frame always stays). */
+  private trim(spill: Spill): void {
+    const index = this.index;
+    const n = index.count;
+    let first = index.first;
+    if (n - first >= this.keepFrames) {
+      first = n - this.keepFrames + 1;
+      this.dropReason = 'frames';
+    }
+    const end = spill.end;
+    while (first < n && end - index.offset(first) > this.keepBytes) {
+      first++;
+      this.dropReason = 'bytes';
+    }
+    let rows = first - index.first;
+    index.dropBefore(first);
+    this.analyzer.facts?.dropBefore(first);
+    if (this.passMatches !== null) {
+      // Matches still hidden behind an unfinished pass were never rows.
+      rows = this.passMatches.dropBelow(first);
+      const live = this.liveMatches!.dropBelow(first);
+      if (this.passDone) rows += live;
+      if (this.paused) this.pausedMatches = Math.max(0, this.pausedMatches - rows);
+    }
+    this.rowsDropped += rows;
+    spill.dropBefore(first);
   }
 
   private fail(e: unknown): void {
@@ -244,17 +295,10 @@ export class CaptureModel {
     this.source.stop();
   }
 
-  /** Removes the spill file (call once, at exit). */
+  /** Removes the spill files (call once, at exit). */
   dispose(): void {
-    this.store.reader?.close();
-    if (this.store.spill !== null) {
-      try {
-        this.store.spill.close();
-      } catch {
-        // the spill is being removed anyway
-      }
-      fs.rmSync(path.dirname(this.store.path), { recursive: true, force: true });
-    }
+    this.fileReader?.close();
+    this.spill?.dispose();
   }
 
   /** Adds an application event (the demo's send()/recv()), bounded. */
@@ -264,11 +308,9 @@ export class CaptureModel {
   }
 
   private flushSpill(): void {
-    const s = this.store;
-    if (s.spill === null || s.unflushed === 0) return;
+    if (this.spill === null) return;
     try {
-      s.spill.flush();
-      s.unflushed = 0;
+      this.spill.flush();
     } catch (e) {
       if (!(e instanceof CaptureError)) throw e;
       this.sideError ??= e;
@@ -278,12 +320,15 @@ export class CaptureModel {
   /** Re-reads frame `n` (valid until the next read). */
   readFrame(n: number): Frame | CaptureError {
     if (n < 1 || n > this.index.count) return new CaptureError(`no frame ${n}`, this.source.name);
-    const s = this.store;
-    this.flushSpill();
-    if (s.reader === null) {
-      s.reader = this.source instanceof FileSource && s.spill === null ? this.source.frameReader() : new FrameReader(s.path);
-    }
-    return s.reader.read(this.index.offset(n));
+    if (n < this.index.first) return new CaptureError(`frame ${n} was dropped (limit ${this.limitText()})`, this.source.name);
+    if (this.spill !== null) return this.spill.read(this.index.offset(n), this.source.name);
+    this.fileReader ??= this.source instanceof FileSource ? this.source.frameReader() : new FrameReader(this.source.name);
+    return this.fileReader.read(this.index.offset(n));
+  }
+
+  /** The limit that dropped frames last, as the header names it ('1.00M', '1.07 GB of spill'). */
+  limitText(): string {
+    return this.dropReason === 'frames' ? compact(this.keepFrames) : `${byteText(this.keepBytes)} of spill`;
   }
 
   /**
@@ -297,8 +342,8 @@ export class CaptureModel {
     decodeFrame(pkt, f, n);
     const c = pkt.clock;
     c.started = true;
-    c.firstSec = this.index.sec(1);
-    c.firstNsec = this.index.nsec(1);
+    c.firstSec = this.index.startSec;
+    c.firstNsec = this.index.startNsec;
     c.prevSec = this.index.sec(n > 1 ? n - 1 : 1);
     c.prevNsec = this.index.nsec(n > 1 ? n - 1 : 1);
     this.replayNotes.attach(pkt, this, n);
@@ -321,6 +366,8 @@ export class CaptureModel {
     this.passSource?.stop();
     this.passSource = null;
     const id = ++this.passId;
+    this.rowEpoch++;
+    this.rowsDropped = 0;
     if (!f.active) {
       this.passMatches = null;
       this.liveMatches = null;
@@ -343,50 +390,74 @@ export class CaptureModel {
 
   private async runPass(id: number, match: PacketPredicate, upTo: number, out: FrameList): Promise<void> {
     this.flushSpill();
-    let src: PacketSource;
-    try {
-      src = openFile(this.store.path);
-    } catch (e) {
-      this.fail(e);
-      return;
-    }
-    this.passSource = src;
+    this.passFrom = this.index.first;
     const pkt = new Packet();
     const an = new Analyzer({ framing: this.framing, maxConnections: this.options.maxConnections ?? 20_000 });
-    let n = 0;
-    await src.run((frame) => {
-      if (id !== this.passId || n >= upTo) {
-        src.stop();
-        return;
+    const spill = this.spill;
+    // A file read in place is one piece; a spill, its files from the one holding the oldest kept frame.
+    let file = spill === null ? null : spill.fileOfFrame(this.index.first);
+    let n = file === null ? 0 : file.firstFrame - 1;
+    for (;;) {
+      let src: PacketSource | null = null;
+      try {
+        src = openFile(file === null ? this.source.name : file.path);
+      } catch (e) {
+        if (id !== this.passId) return;
+        // The ring deleted the file meanwhile: its frames are gone from the list anyway.
+        if (file === null || !file.gone) {
+          this.fail(e);
+          return;
+        }
       }
-      n++;
-      decodeFrame(pkt, frame, n);
-      an.process(pkt);
-      if (match(pkt)) out.push(n);
-      this.passScanned = n;
-      if ((n & 1023) === 0) this.changed();
-    });
-    if (id !== this.passId) return;
+      if (src !== null) {
+        const s = src;
+        this.passSource = s;
+        await s.run((frame) => {
+          if (id !== this.passId || n >= upTo) {
+            s.stop();
+            return;
+          }
+          n++;
+          decodeFrame(pkt, frame, n);
+          an.process(pkt);
+          if (n >= this.index.first && match(pkt)) out.push(n);
+          this.passScanned = n;
+          if ((n & 1023) === 0) this.changed();
+        });
+        if (id !== this.passId) return;
+      }
+      const next = file === null || spill === null ? null : spill.after(file);
+      if (next === null || n >= upTo) break;
+      // Frames are numbered by where each file starts (a frame the -w file refused is in no list).
+      n = next.firstFrame - 1;
+      file = next;
+    }
     this.passSource = null;
     this.passDone = true;
     this.changed();
   }
 
+  /** How far the filter's pass has got, 0 to 1. */
+  get passProgress(): number {
+    if (this.passDone) return 1;
+    return Math.max(0, Math.min(1, (this.passScanned - this.passFrom + 1) / Math.max(1, this.passUpTo - this.passFrom + 1)));
+  }
+
   /** Rows the packet list shows (all frames, or the filter's matches), as of the pause. */
   get shownCount(): number {
-    if (this.paused) return this.passMatches === null ? this.pausedCount : this.pausedMatches;
+    if (this.paused) return this.passMatches === null ? Math.max(0, this.pausedCount - this.index.first + 1) : this.pausedMatches;
     return this.currentShown();
   }
 
   private currentShown(): number {
-    if (this.passMatches === null) return this.index.count;
+    if (this.passMatches === null) return this.index.count - this.index.first + 1;
     return this.passMatches.length + (this.passDone ? this.liveMatches!.length : 0);
   }
 
   /** Frame number of row `i` (0-based). */
   shownFrame(i: number): number {
     const pm = this.passMatches;
-    if (pm === null) return i + 1;
+    if (pm === null) return this.index.first + i;
     return i < pm.length ? pm.at(i) : this.liveMatches!.at(i - pm.length);
   }
 
@@ -395,7 +466,7 @@ export class CaptureModel {
     const pm = this.passMatches;
     const count = this.shownCount;
     if (count === 0) return 0;
-    if (pm === null) return Math.max(0, Math.min(count - 1, n - 1));
+    if (pm === null) return Math.max(0, Math.min(count - 1, n - this.index.first));
     let row = pm.lowerBound(n);
     if (row >= pm.length && this.passDone) row = pm.length + this.liveMatches!.lowerBound(n);
     return Math.min(row, count - 1);

@@ -70,7 +70,7 @@ let summary: SummaryWriter | null = null;
 /** Builds the row of frame `n` (re-reading it). */
 export function buildRow(model: CaptureModel, n: number, pkt?: Packet): Row {
   const index = model.index;
-  const row: Row = { frame: n, time: relTime(index.nsBetween(1, n)), src: '', dst: '', proto: '', len: index.len(n), info: '', cls: index.cls(n) };
+  const row: Row = { frame: n, time: relTime(index.nsFromStart(n)), src: '', dst: '', proto: '', len: index.len(n), info: '', cls: index.cls(n) };
   const p = model.decode(n, pkt);
   if (p instanceof CaptureError) {
     row.info = `cannot re-read this frame: ${p.message}`;

@@ -104,6 +104,9 @@ export class Dashboard {
   private lastDraw = 0;
   /** A draw with packet rows happened (the first screen is up). */
   private drewRows = false;
+  /** The model's rowsDropped / rowEpoch when the list's selection was last placed. */
+  private listDropped = 0;
+  private listEpoch = 0;
   private ticker: NodeJS.Timeout | null = null;
   private destroyed = false;
   /** Draws so far (tests and the benchmark read it). */
@@ -257,7 +260,7 @@ export class Dashboard {
   private layout(): void {
     const W = Math.max(20, (this.screen.width as number) || 80);
     const H = Math.max(8, (this.screen.height as number) || 24);
-    const bannerH = (this.banner !== '' ? 1 : 0) + (this.opts.notice !== undefined ? 1 : 0);
+    const bannerH = (this.banner !== '' ? 1 : 0) + (this.opts.notice !== undefined ? 1 : 0) + (this.model.dropped > 0 ? 1 : 0);
     this.bannerBox.hidden = bannerH === 0;
     this.bannerBox.height = Math.max(1, bannerH);
     const top = 2 + bannerH;
@@ -362,7 +365,7 @@ export class Dashboard {
       const r = m.rates.rate(nowSec, false);
       rate = `${compact(r.frames)} fr/s ${byteText(r.bytes)}/s`;
     } else {
-      const span = m.count > 1 ? m.index.nsBetween(1, m.count) / 1e9 : 0;
+      const span = m.count > 1 ? m.index.nsFromStart(m.count) / 1e9 : 0;
       rate = span > 0 ? `avg ${compact(m.count / span)} fr/s ${byteText(Math.round(m.bytes / span))}/s` : '';
     }
     const left =
@@ -377,12 +380,17 @@ export class Dashboard {
     let right = '';
     if (m.filtering) {
       const shown = m.shownCount;
-      right = ` filter: {light-green-fg}${safe(m.filter.text)}{/} ${compact(shown)} of ${compact(m.count)}` + (m.passDone ? '' : ` {light-yellow-fg}filtering ${Math.floor((m.passScanned / Math.max(1, m.count)) * 100)}%{/}`);
+      right = ` filter: {light-green-fg}${safe(m.filter.text)}{/} ${compact(shown)} of ${compact(m.count)}` + (m.passDone ? '' : ` {light-yellow-fg}filtering ${Math.floor(m.passProgress * 100)}%{/}`);
     }
     this.header.setContent(line1 + '\n' + tabs + right + '  {gray-fg}? help  q quit{/}');
     const banner: string[] = [];
     if (this.banner !== '') banner.push(`{light-blue-fg}{bold}${safe(fit(this.banner, W))}{/}`);
     if (this.opts.notice !== undefined) banner.push(`{black-fg}{light-yellow-bg}${safe(fit(this.opts.notice, W))}{/}`);
+    // A line of its own under the header: at 80 columns the header's first line is full.
+    if (m.dropped > 0) {
+      const why = m.dropReason === 'frames' ? '--keep-frames' : '--keep-bytes';
+      banner.push(`{light-yellow-fg}${safe(fit(`${compact(m.dropped)} oldest frames dropped (limit ${m.limitText()}); connections keep their totals (${why})`, W))}{/}`);
+    }
     this.bannerBox.setContent(banner.join('\n'));
   }
 
@@ -517,6 +525,7 @@ export class Dashboard {
     const p = this.panes.get('list')!;
     const h = Math.max(1, (p.box.height as number) - 1);
     const count = m.shownCount;
+    this.followDrops();
     p.scroll.clamp(count, h);
     // Rows on screen are built first: the address columns take the width their addresses need.
     const rows = new Map<number, Row>();
@@ -541,8 +550,24 @@ export class Dashboard {
     return row;
   }
 
+  /**
+   * A live capture's ring drops the oldest rows: the list's selection and view
+   * move up with them, so the frame the user is looking at stays selected.
+   */
+  private followDrops(): void {
+    const m = this.model;
+    const k = m.rowEpoch === this.listEpoch ? m.rowsDropped - this.listDropped : 0;
+    this.listEpoch = m.rowEpoch;
+    this.listDropped = m.rowsDropped;
+    const s = this.panes.get('list')!.scroll;
+    if (k <= 0 || s.follow) return;
+    s.sel = Math.max(0, s.sel - k);
+    s.top = Math.max(0, s.top - k);
+  }
+
   /** The frame selected in the packet list (0: none). */
   selectedFrame(): number {
+    this.followDrops();
     const s = this.panes.get('list')!.scroll;
     const count = this.model.shownCount;
     if (count === 0) return 0;
@@ -889,6 +914,7 @@ export class Dashboard {
 
   /** Selects frame `n` in the packet list and shows the packets view. */
   showFrame(n: number): void {
+    this.followDrops();
     const s = this.panes.get('list')!.scroll;
     s.sel = this.model.rowOf(n);
     s.follow = false;
