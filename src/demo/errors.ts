@@ -27,7 +27,7 @@ export function connectFailure(e: unknown, where: string): string {
   const code = (e as NodeJS.ErrnoException).code;
   switch (code) {
     case 'ECONNREFUSED':
-      return `${where} refused the connection: nothing listens there (start 'synack chat server' first, or check --host and --port)`;
+      return `${where} refused the connection: no TCP server listens there (start 'synack chat server' first, or check --host and --port; a server started with --udp takes only --udp clients)`;
     case 'ETIMEDOUT':
       return `${where} did not answer the SYN (no route, or a firewall drops it)`;
     case 'EHOSTUNREACH':
@@ -55,7 +55,7 @@ export function connectionFailure(e: unknown, peer: string): string {
       return `${peer} stopped answering (the connection timed out)`;
     case 'ECONNREFUSED':
       // A connected UDP socket learns of an ICMP port unreachable this way.
-      return `${peer} refused the datagram: nothing listens on that UDP port (ICMP port unreachable)`;
+      return `${peer} refused the datagram: no UDP server listens there (ICMP port unreachable; a server takes --udp clients only when started with --udp itself)`;
     default:
       return `the connection to ${peer} failed: ${message(e)}`;
   }

@@ -169,7 +169,7 @@ describe('synack chat: bad input, one line each', () => {
     const cli = start(['client', '--port', String(port)]);
     expect(await cli.exit).toBe(1);
     expect(oneLine(cli.err())).toBe(
-      `synack: 127.0.0.1:${port} refused the connection: nothing listens there (start 'synack chat server' first, or check --host and --port)`,
+      `synack: 127.0.0.1:${port} refused the connection: no TCP server listens there (start 'synack chat server' first, or check --host and --port; a server started with --udp takes only --udp clients)`,
     );
   });
 

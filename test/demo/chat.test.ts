@@ -233,7 +233,7 @@ describe('tcp chat: bad input, one line each', () => {
     const free = await freePort();
     const c = new TcpChatClient(opts({ port: free }), new Seen());
     await expect(c.connect()).rejects.toThrow(
-      `127.0.0.1:${free} refused the connection: nothing listens there (start 'synack chat server' first, or check --host and --port)`,
+      `127.0.0.1:${free} refused the connection: no TCP server listens there (start 'synack chat server' first, or check --host and --port; a server started with --udp takes only --udp clients)`,
     );
   });
 
@@ -311,7 +311,7 @@ describe('udp chat', () => {
     await client.connect();
     client.send('anyone?');
     await client.done;
-    expect(c.problems).toEqual([`127.0.0.1:${free} refused the datagram: nothing listens on that UDP port (ICMP port unreachable)`]);
+    expect(c.problems).toEqual([`127.0.0.1:${free} refused the datagram: no UDP server listens there (ICMP port unreachable; a server takes --udp clients only when started with --udp itself)`]);
   });
 
   it('a datagram too big for UDP is not sent', async () => {
