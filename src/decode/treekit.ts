@@ -24,31 +24,63 @@ export function ipv4Text(pkt: Packet, off: number): string {
   return `${pkt.u8(off)}.${pkt.u8(off + 1)}.${pkt.u8(off + 2)}.${pkt.u8(off + 3)}`;
 }
 
-/** RFC 5952 text (longest run of zero groups compressed). */
-export function ipv6Text(pkt: Packet, off: number): string {
-  const g: number[] = [];
-  for (let i = 0; i < 8; i++) g.push(pkt.u16(off + 2 * i));
-  let bestStart = -1;
+/**
+ * The zero groups inet_ntop (and so tshark) compresses to '::' in the IPv6
+ * address at data[p]: the longest run of two or more, the first of equal
+ * ones (RFC 5952 section 4.2.3), as start * 16 + length, or -1 for none.
+ * Shared by the tree's text, OutBuf's fields writer and the connection
+ * tables, so the same address reads the same everywhere.
+ */
+export function ipv6ZeroRun(data: Uint8Array, p: number): number {
+  let best = -1;
   let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) {
-      i++;
+  let runStart = -1;
+  for (let g = 0; g <= 8; g++) {
+    if (g < 8 && data[p + 2 * g] === 0 && data[p + 2 * g + 1] === 0) {
+      if (runStart < 0) runStart = g;
+    } else if (runStart >= 0) {
+      if (g - runStart > bestLen) {
+        best = runStart;
+        bestLen = g - runStart;
+      }
+      runStart = -1;
+    }
+  }
+  return best < 0 ? -1 : best * 16 + bestLen;
+}
+
+/**
+ * What inet_ntop prints before the last 32 bits written as IPv4, given the
+ * zero run: '::ffff:' for an IPv4-mapped address, '::' for an
+ * IPv4-compatible one (whose seventh group is not zero: ::102 stays hex),
+ * null when every group is written in hex.
+ */
+export function ipv6Ipv4Prefix(data: Uint8Array, p: number, run: number): '::ffff:' | '::' | null {
+  // A run from group 0 is `run` = its length.
+  if (run === 5 && data[p + 10] === 0xff && data[p + 11] === 0xff) return '::ffff:';
+  if (run === 6 && (data[p + 12] !== 0 || data[p + 13] !== 0)) return '::';
+  return null;
+}
+
+/** RFC 5952 text of the IPv6 address at frame-relative `off`. */
+export function ipv6Text(pkt: Packet, off: number): string {
+  const data = pkt.data;
+  const p = pkt.base + off;
+  const run = ipv6ZeroRun(data, p);
+  const v4 = ipv6Ipv4Prefix(data, p, run);
+  if (v4 !== null) return v4 + ipv4Text(pkt, off + 12);
+  const start = run < 0 ? -1 : run >> 4;
+  let s = '';
+  for (let g = 0; g < 8; g++) {
+    if (g === start) {
+      s += g === 0 ? '::' : ':';
+      g += (run & 15) - 1;
       continue;
     }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
+    s += ((data[p + 2 * g] << 8) | data[p + 2 * g + 1]).toString(16);
+    if (g < 7) s += ':';
   }
-  // IPv4-mapped and IPv4-compatible forms, as inet_ntop prints them.
-  if (bestStart === 0 && bestLen === 5 && g[5] === 0xffff) return '::ffff:' + ipv4Text(pkt, off + 12);
-  if (bestStart === 0 && bestLen === 6 && g[6] !== 0) return '::' + ipv4Text(pkt, off + 12);
-  const parts = g.map((v) => v.toString(16));
-  if (bestStart < 0) return parts.join(':');
-  return parts.slice(0, bestStart).join(':') + '::' + parts.slice(bestStart + bestLen).join(':');
+  return s;
 }
 
 /** Plain lower-case hex of the captured part of [off, off + n). */

@@ -5,6 +5,7 @@
  * keeps synack ahead of tshark and tcpdump.
  */
 import * as fs from 'node:fs';
+import { ipv6Ipv4Prefix, ipv6ZeroRun } from '../decode/treekit';
 import { isUnsafe } from './sanitize';
 
 const HEX = [48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 97, 98, 99, 100, 101, 102];
@@ -256,31 +257,15 @@ export class OutBuf {
 
   /** RFC 5952 text form of 16 address bytes (longest zero run compressed, lower case). */
   ipv6(data: Uint8Array, p: number): void {
-    // Find the longest run of two or more zero groups (first one wins a tie).
-    let bestStart = -1;
-    let bestLen = 1;
-    let runStart = -1;
-    for (let g = 0; g <= 8; g++) {
-      const zero = g < 8 && data[p + 2 * g] === 0 && data[p + 2 * g + 1] === 0;
-      if (zero) {
-        if (runStart < 0) runStart = g;
-      } else if (runStart >= 0) {
-        if (g - runStart > bestLen) {
-          bestStart = runStart;
-          bestLen = g - runStart;
-        }
-        runStart = -1;
-      }
+    const run = ipv6ZeroRun(data, p);
+    const v4 = ipv6Ipv4Prefix(data, p, run);
+    if (v4 !== null) {
+      this.ascii(v4);
+      this.ipv4(data, p + 12);
+      return;
     }
-    // IPv4-mapped (::ffff:a.b.c.d) and IPv4-compatible forms, as inet_ntop prints them.
-    if (bestStart === 0 && (bestLen === 6 || (bestLen === 5 && data[p + 10] === 0xff && data[p + 11] === 0xff))) {
-      const last32 = (data[p + 12] | data[p + 13] | data[p + 14] | data[p + 15]) !== 0;
-      if (bestLen === 5 || (last32 && !(data[p + 12] === 0 && data[p + 13] === 0))) {
-        this.ascii(bestLen === 5 ? '::ffff:' : '::');
-        this.ipv4(data, p + 12);
-        return;
-      }
-    }
+    const bestStart = run < 0 ? -1 : run >> 4;
+    const bestLen = run & 15;
     this.room(40);
     for (let g = 0; g < 8; g++) {
       if (g === bestStart) {

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { Packet } from '../../src/decode/packet';
+import { ipv6Text } from '../../src/decode/treekit';
 import { OutBuf } from '../../src/output/outbuf';
 import { sanitize } from '../../src/output/sanitize';
 
@@ -29,6 +31,29 @@ describe('OutBuf', () => {
     const fe80 = Uint8Array.from([0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0x02, 0x11, 0x22, 0xff, 0xfe, 0x33, 0x44, 0x55]);
     expect(fmt((o) => o.ipv6(fe80, 0))).toBe('fe80::211:22ff:fe33:4455');
     expect(fmt((o) => o.ipv6(new Uint8Array(16), 0))).toBe('::');
+    // glibc's inet_ntop (which tshark uses) on the cases RFC 5952 and the embedded IPv4 forms decide;
+    // the fields writer and the detail tree share the rule and must print each the same.
+    const NTOP: [string, string][] = [
+      ['00000000000000000000000000000002', '::2'],
+      ['00000000000000000000ffff01020304', '::ffff:1.2.3.4'],
+      ['00000000000000000000ffff00000000', '::ffff:0.0.0.0'],
+      ['00000000000000000000000001020304', '::1.2.3.4'],
+      ['00000000000000000000000000000102', '::102'],
+      ['0000000000000000ffff000001020304', '::ffff:0:102:304'],
+      ['00000000000000000000fffe01020304', '::fffe:102:304'],
+      ['00010000000000000000000000000000', '1::'],
+      ['00010000000000010000000000000001', '1:0:0:1::1'],
+      ['00010000000000010000000000010001', '1::1:0:0:1:1'],
+      ['00000000000100000000000000000000', '0:0:1::'],
+      ['00000000000000000000000100000000', '::1:0:0'],
+      ['00010002000300000005000600070008', '1:2:3:0:5:6:7:8'],
+    ];
+    const pkt = new Packet();
+    for (const [hex, text] of NTOP) {
+      pkt.data = Buffer.from(hex, 'hex');
+      expect(fmt((o) => o.ipv6(pkt.data, 0))).toBe(text);
+      expect(ipv6Text(pkt, 0)).toBe(text);
+    }
     const mac = Uint8Array.from([0, 0x1b, 0x21, 0xab, 0xcd, 0xef]);
     expect(fmt((o) => o.colonHex(mac, 0, 6))).toBe('00:1b:21:ab:cd:ef');
   });
