@@ -75,12 +75,12 @@ function readPrefix(b: Uint8Array, p: number, w: number): number {
 }
 
 /**
- * Walks length prefixes of width `w` over b[0, n): the number of complete
+ * Walks length prefixes of width `w` over b[from, n): the number of complete
  * messages when the walk ends exactly at n, else -1 (a prefix that runs past
  * the bytes seen cannot be confirmed yet).
  */
-function exactPrefixWalk(b: Uint8Array, n: number, w: number): number {
-  let p = 0;
+function exactPrefixWalk(b: Uint8Array, from: number, n: number, w: number): number {
+  let p = from;
   let msgs = 0;
   while (p < n) {
     if (p + w > n) return -1;
@@ -94,32 +94,34 @@ function exactPrefixWalk(b: Uint8Array, n: number, w: number): number {
 }
 
 /** Mostly printable text (tabs, CR, LF allowed), and it has a line feed. */
-function looksLikeLines(b: Uint8Array, n: number): boolean {
+function looksLikeLines(b: Uint8Array, from: number, n: number): boolean {
   let printable = 0;
   let lf = false;
-  for (let i = 0; i < n; i++) {
+  for (let i = from; i < n; i++) {
     const c = b[i];
     if (c === 0x0a) lf = true;
     if ((c >= 0x20 && c < 0x7f) || c === 0x0a || c === 0x0d || c === 0x09 || c >= 0x80) printable++;
   }
-  return lf && printable * 10 >= n * 9;
+  return lf && printable * 10 >= (n - from) * 9;
 }
 
 /**
- * Guesses the framing from the first `n` bytes of a direction. Returns
+ * Guesses the framing from the first `n` bytes of a direction, at b[from,
+ * from + n) (the bytes gathered so far, or a first segment's payload in place). Returns
  * FRAMING_UNDECIDED while the bytes do not settle it and `final` is false.
  * Length prefixes are tried widest first and must account for the bytes
  * exactly (a 4-byte length of "hello" would be 1.7 GB: rejected); lines need
  * text with a line feed; a 1-byte length needs two messages to be believed.
  */
-export function detectFraming(b: Uint8Array, n: number, final: boolean, choice: FramingChoice): number {
+export function detectFraming(b: Uint8Array, n: number, final: boolean, choice: FramingChoice, from = 0): number {
   if (n === 0) return final ? FRAMING_NONE : FRAMING_UNDECIDED;
-  const w4 = exactPrefixWalk(b, n, 4);
-  if (w4 >= 1 && b[0] === 0) return FRAMING_LENGTH4;
-  const w2 = exactPrefixWalk(b, n, 2);
-  if (w2 >= 1 && (w2 >= 2 || b[0] === 0 || choice.lengthAnyWidth)) return FRAMING_LENGTH2;
-  if (!choice.lengthAnyWidth && looksLikeLines(b, n)) return FRAMING_LINES;
-  const w1 = exactPrefixWalk(b, n, 1);
+  const end = from + n;
+  const w4 = exactPrefixWalk(b, from, end, 4);
+  if (w4 >= 1 && b[from] === 0) return FRAMING_LENGTH4;
+  const w2 = exactPrefixWalk(b, from, end, 2);
+  if (w2 >= 1 && (w2 >= 2 || b[from] === 0 || choice.lengthAnyWidth)) return FRAMING_LENGTH2;
+  if (!choice.lengthAnyWidth && looksLikeLines(b, from, end)) return FRAMING_LINES;
+  const w1 = exactPrefixWalk(b, from, end, 1);
   if (w1 >= 2 || (w1 >= 1 && choice.lengthAnyWidth)) return FRAMING_LENGTH1;
   if (w4 >= 1) return FRAMING_LENGTH4;
   if (n >= DETECT_BYTES || final) return choice.lengthAnyWidth ? FRAMING_LENGTH4 : FRAMING_NONE;

@@ -399,7 +399,9 @@ export class DirStream extends MessageSplitter implements MessageSink {
     this.keep(b, p, cap);
     this.nextSeq = (this.nextSeq + len) >>> 0;
     this.offset += len;
-    if (this.framing === FRAMING_UNDECIDED) {
+    if (this.framing === FRAMING_UNDECIDED && this.decidedInPlace(b, p, cap)) {
+      this.frameChunk(b, p, cap, at, frame, out);
+    } else if (this.framing === FRAMING_UNDECIDED) {
       this.scanText(b, p, cap);
       this.gather(b, p, cap);
       (this.early ??= []).push(at, cap, frame);
@@ -457,6 +459,21 @@ export class DirStream extends MessageSplitter implements MessageSink {
     }
     this.detect.set(b.subarray(p, p + n), this.detectLen);
     this.detectLen += n;
+  }
+
+  /**
+   * Most directions show their framing in their first segment: decided on
+   * its bytes where they lie, nothing gathered or replayed. Only a definite
+   * framing is taken here; 'none' and 'undecided' (a long first line may be
+   * pending) go the gathering way, which sees the same bytes again.
+   */
+  private decidedInPlace(b: Uint8Array, p: number, cap: number): boolean {
+    if (this.detectLen !== 0 || this.early !== null || cap <= 0) return false;
+    const n = cap < DETECT_BYTES ? cap : DETECT_BYTES;
+    const kind = detectFraming(b, n, n >= DETECT_BYTES, this.choice, p);
+    if (kind === FRAMING_UNDECIDED || kind === FRAMING_NONE) return false;
+    this.setFraming(kind);
+    return true;
   }
 
   private scanText(b: Uint8Array, p: number, cap: number): void {
