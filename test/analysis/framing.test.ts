@@ -38,7 +38,7 @@ describe('detection', () => {
   it('the same verdict on bytes in place (a first segment inside its frame) as on a copy', () => {
     const samples = [bytes('hello\n'), bytes([0, 0, 0, 5], 'hello'), bytes([0, 5], 'hello', [0, 3], 'bye'), bytes([3], 'abc', [2], 'de'), bytes('hello'), bytes([0xff, 0x00, 0x13, 0x37])];
     for (const s of samples) {
-      const frame = bytes([0x0a, 0, 0, 0, 9, 0xff], s, [0, 0x0a, 1]);
+      const frame = bytes([0x0a, 0, 0, 0, 9, 0xff], [...s], [0, 0x0a, 1]);
       for (const final of [false, true]) expect(detectFraming(frame, s.length, final, AUTO_FRAMING, 6)).toBe(detectFraming(s, s.length, final, AUTO_FRAMING));
     }
   });
