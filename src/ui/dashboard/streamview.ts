@@ -216,7 +216,8 @@ export function buildStreamView(model: CaptureModel, detail: ConnDetail, width: 
   }
   flushEvents(lines, events, cursor, Number.POSITIVE_INFINITY, width);
   if (log.dropped > 0) lines.push({ spans: [{ text: `... ${log.dropped} more segments not shown`, tone: 'dim' }] });
-  const totals = `client sent ${d.bytesToServer} bytes, server sent ${d.bytesToClient} bytes; ${d.messages} messages, ${d.coalesced} coalesced segments, ${d.splitMessages} split messages`;
+  const n = (count: number, noun: string): string => `${count} ${noun}${count === 1 ? '' : 's'}`;
+  const totals = `client sent ${n(d.bytesToServer, 'byte')}, server sent ${n(d.bytesToClient, 'byte')}; ${n(d.messages, 'message')}, ${n(d.coalesced, 'coalesced segment')}, ${n(d.splitMessages, 'split message')}`;
   lines.push({ spans: [{ text: totals, tone: 'dim' }] });
   return lines;
 }
