@@ -4,12 +4,12 @@
  * The dashboard and text mode both start a capture through `openCapture`.
  */
 import * as fs from 'node:fs';
-import { Socket } from 'node:net';
+import { isatty } from 'node:tty';
 import type { Options } from '../options';
 import { FileSource, openErrorMessage } from './file';
 import { CaptureError, type PacketSource } from './frame';
 import { dropPrivileges } from './privileges';
-import { StreamSource } from './stream';
+import { isPipeOrSocket, StreamSource } from './stream';
 import { openWriter, type CaptureWriter } from './writer';
 
 export interface OpenedCapture {
@@ -46,21 +46,25 @@ export function openFile(path: string): PacketSource {
   }
   if (!st.isFile()) {
     // `-r <(tcpdump -w - ...)` and FIFOs: positioned reads are impossible.
-    return new StreamSource(path, fs.createReadStream('', { fd, highWaterMark: 1 << 16 }), 'file');
+    return new StreamSource(path, streamInput(fd), 'file');
   }
   return new FileSource(path, fd, st.size);
 }
 
 function openStdin(): PacketSource {
-  if (process.stdin.isTTY) {
+  // Not process.stdin: creating it would open a second libuv handle on descriptor 0.
+  if (isatty(0)) {
     throw new CaptureError("standard input is a terminal: pipe a capture into synack, as in 'tcpdump -U -w - | synack -r -'", '-');
   }
   const st = fs.fstatSync(0);
   // `synack -r - < file.pcap`: a regular file is read the fast way.
   if (st.isFile()) return new FileSource('-', 0, st.size, false);
-  // A pipe or socket: libuv has made fd 0 non-blocking, so it can be drained directly.
-  const stdin = process.stdin;
-  return new StreamSource('-', stdin, 'stdin', stdin instanceof Socket ? 0 : -1);
+  return new StreamSource('-', streamInput(0), 'stdin');
+}
+
+/** A pipe or socket is read by libuv into one buffer; anything else (a character device) as a file stream. */
+function streamInput(fd: number): number | fs.ReadStream {
+  return isPipeOrSocket(fd) ? fd : fs.createReadStream('', { fd, highWaterMark: 1 << 16 });
 }
 
 /**

@@ -86,6 +86,30 @@ describe('standard input', () => {
     }
   });
 
+  it('reads a shell pipe as the file, wherever its reads cut the records, and a character device as a stream', () => {
+    // A child's 'pipe' stdio is a socket; the shell's `|` is a pipe(2), read at most 64 KiB at a time.
+    // 3,000 frames of 60 to 1,559 bytes (2.4 MB): records straddle reads all the way.
+    const recs = [pcapHeader()];
+    for (let i = 0; i < 3000; i++) {
+      const d = new Uint8Array(60 + ((i * 37) % 1500));
+      d.set(ethFrame(i));
+      recs.push(pcapRecord(T + i, i, d));
+    }
+    const path = save('pipe-chunks.pcap', concat(...recs));
+    const args = ['-T', 'fields', '-e', 'frame.number', '-e', 'frame.len'];
+    const file = spawnSync(process.execPath, [CLI, '-r', path, ...args], { encoding: 'utf8' });
+    const piped = spawnSync('sh', ['-c', 'f=$1; shift; cat "$f" | "$@"', 'sh', path, process.execPath, CLI, '-r', '-', ...args], { encoding: 'utf8' });
+    expect(file.stdout.split('\n').length).toBe(3001);
+    expect(piped.stderr).toBe('');
+    expect(piped.status).toBe(0);
+    expect(piped.stdout).toBe(file.stdout);
+    const fd = openSync('/dev/null', 'r');
+    const empty = spawnSync(process.execPath, [CLI, '-r', '-', ...args], { stdio: [fd, 'pipe', 'pipe'], encoding: 'utf8' });
+    closeSync(fd);
+    expect(empty.stderr).toBe('synack: -, byte offset 0: no capture data: the input is empty\n');
+    expect(empty.status).toBe(2);
+  });
+
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     for (const ext of ['pcap', 'pcapng']) {
       it(`${signal} leaves a complete ${ext} file with every frame shown`, async () => {

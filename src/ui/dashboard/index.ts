@@ -48,7 +48,8 @@ export function sourceText(source: PacketSource, opts: Options): string {
  * keys are read from the terminal itself (/dev/tty), as less(1) does.
  */
 function keyboardWhenStdinIsCapture(source: PacketSource): ScreenIO | undefined {
-  if (source.name !== '-' || process.stdin.isTTY) return undefined;
+  // tty.isatty, not process.stdin.isTTY: creating process.stdin would put a second libuv handle on the capture's descriptor.
+  if (source.name !== '-' || tty.isatty(0)) return undefined;
   try {
     const input = new tty.ReadStream(fs.openSync('/dev/tty', 'r'));
     return { input, output: process.stdout };
