@@ -47,10 +47,13 @@ export class FrameFacts {
   frames = 0;
   /** Frames below this were dropped (dropBefore). */
   private low = 0;
+  /** Chunks 0..freed-1 are null. */
+  private freed = 0;
 
   private chunk(frame: number): Chunk {
     const i = frame >>> SHIFT;
-    while (this.chunks.length <= i) this.chunks.push(new Chunk());
+    // Chunks wholly below the dropped frames are never filled: no need to allocate them.
+    while (this.chunks.length <= i) this.chunks.push((this.chunks.length + 1) * CHUNK <= this.low ? null : new Chunk());
     return this.chunks[i]!;
   }
 
@@ -106,7 +109,8 @@ export class FrameFacts {
   dropBefore(frame: number): void {
     if (frame <= this.low) return;
     this.low = frame;
-    for (let i = 0; (i + 1) * CHUNK <= frame && i < this.chunks.length; i++) this.chunks[i] = null;
+    // From the first chunk still held: the dashboard calls this for every frame once its ring is full.
+    for (; (this.freed + 1) * CHUNK <= frame && this.freed < this.chunks.length; this.freed++) this.chunks[this.freed] = null;
   }
 
   /** Bytes held (for memory accounting). */

@@ -34,6 +34,8 @@ export const INDEX_BYTES_PER_FRAME = 8 + 8 + 4 + 4 + 1;
 export class FrameIndex {
   /** null: a chunk whose frames were all dropped. */
   private readonly chunks: (IndexChunk | null)[] = [];
+  /** Chunks 0..freed-1 are null. */
+  private freed = 0;
   /** Frames indexed; frame numbers are 1..count. */
   count = 0;
   /** The oldest frame still indexed (frames below it were dropped); frames first..count are kept. */
@@ -108,7 +110,8 @@ export class FrameIndex {
     if (first <= this.first) return;
     this.first = Math.min(first, this.count + 1);
     const below = (this.first - 1) >>> SHIFT;
-    for (let i = 0; i < below; i++) this.chunks[i] = null;
+    // From the first chunk still held: the ring calls this for every frame once it is full.
+    for (; this.freed < below; this.freed++) this.chunks[this.freed] = null;
   }
 
   /** Memory held, for the benchmark's accounting. */
