@@ -380,7 +380,7 @@ export class Dashboard {
     let right = '';
     if (m.filtering) {
       const shown = m.shownCount;
-      right = ` filter: {light-green-fg}${safe(m.filter.text)}{/} ${compact(shown)} of ${compact(m.count)}` + (m.passDone ? '' : ` {light-yellow-fg}filtering ${Math.floor(m.passProgress * 100)}%{/}`);
+      right = ` filter: {light-green-fg}${safe(m.filter.text)}{/} ${compact(shown)} of ${compact(m.count - m.dropped)}` + (m.passDone ? '' : ` {light-yellow-fg}filtering ${Math.floor(m.passProgress * 100)}%{/}`);
     }
     this.header.setContent(line1 + '\n' + tabs + right + '  {gray-fg}? help  q quit{/}');
     const banner: string[] = [];
