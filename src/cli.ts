@@ -40,7 +40,7 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
   if (opts.listInterfaces) {
-    const { listInterfaces } = await import('./capture/live');
+    const { listInterfaces } = await import('./capture/cap');
     process.exitCode = await listInterfaces();
     return;
   }

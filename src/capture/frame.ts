@@ -6,8 +6,8 @@
  * valid only during the sink call that receives it. Copying every frame would
  * cost more than reading it (a subarray alone is ~100 ns in V8), so a consumer
  * that keeps a frame past the call copies it with `copyFrame`. Live capture
- * follows the same rule: cap refills its one buffer only after the sink call
- * for the previous packet has returned.
+ * follows the same rule: its frames come from the capture process's stream
+ * (live.ts), read into the stream reader's one buffer.
  */
 
 /**

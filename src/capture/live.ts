@@ -1,281 +1,230 @@
 /**
- * Live capture through `cap` (libpcap), an optional dependency loaded only
- * when asked for, so everything else works where libpcap is missing.
- *
- * cap opens the handle in immediate mode (no batching: a packet is handed
- * over as soon as the kernel has it) and calls back once per packet with
- * only its captured length: no time stamp and no length on the wire. Frames
- * are therefore stamped on arrival from the monotonic clock, anchored once
- * to the wall clock (see the README's "Capture" section for the precision),
- * and the length on the wire is recovered from the IP header when libpcap's
- * fixed 65535-byte snapshot length cut a frame.
+ * Live capture (-i): a capture process (live-child.ts) opens the interface
+ * with cap, stamps each packet as it arrives and sends a nanosecond pcap
+ * stream; this process reads it with the stream reader (stream.ts), so a
+ * frame is delivered as soon as its bytes arrive. The capture process's
+ * event loop does nothing else, so a stamp no longer waits for this
+ * process's decoding, drawing or (in the demo) chat programs: see the
+ * README's "Time stamps of live frames".
  */
-import { createRequire } from 'node:module';
-import { CaptureError, newFrame, type FrameSink, type PacketSource, type Progress, type SourceEnd } from './frame';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { CAP_SNAPLEN } from './cap';
+import { CaptureError, type FrameSink, type PacketSource, type Progress, type SourceEnd } from './frame';
+import type { LiveRequest } from './live-child';
+import { StreamSource } from './stream';
 
-/** cap hard-codes pcap_set_snaplen(65535). */
-const CAP_SNAPLEN = 65535;
-/** Kernel buffer for bursts (tcpdump's default is 2 MiB). */
-const KERNEL_BUFFER = 8 << 20;
+/** What may wait for this process in the capture process before packets are dropped. */
+const BACKLOG = 64 << 20;
+/** Starting node and opening the handle takes ~50 ms; a loaded CI machine, seconds. */
+const START_TIMEOUT_MS = 20_000;
+/** A capture process asked to end that has not within this time is killed. */
+const KILL_AFTER_MS = 2000;
 
-interface CapDevice {
-  name: string;
-  description?: string;
-  addresses: { addr?: string; netmask?: string }[];
-  flags?: string;
+export interface LiveOptions {
+  /** Bytes kept per frame (-s). */
+  snaplen?: number;
+  /** -Z USER: the capture process gives up root to this user once its handle is open (else to the sudo user). */
+  dropUser?: string;
+  /** Bytes that may wait in the capture process (default 64 MiB). */
+  backlog?: number;
 }
 
-interface CapHandle {
-  open(device: string, filter: string, bufSize: number, buffer: Buffer): string;
-  close(): boolean;
-  on(event: 'packet', listener: (nbytes: number, truncated: boolean) => void): void;
-  removeAllListeners(event: string): void;
+/** The compiled capture process: beside this file, or the build's when this runs from the sources (vitest). */
+function childEntry(): string {
+  const beside = join(__dirname, 'live-child.js');
+  return existsSync(beside) ? beside : join(__dirname, '..', '..', 'dist', 'capture', 'live-child.js');
 }
 
-interface CapModule {
-  Cap: { new (): CapHandle; deviceList(): CapDevice[] };
+function exitText(code: number | null, signal: NodeJS.Signals | null): string {
+  return signal !== null ? `killed by ${signal}` : `exit status ${code}`;
 }
 
-let capModule: CapModule | null = null;
+/** A line the capture process writes on standard error (live-child.ts). */
+interface ChildMessage {
+  ready?: { linkType: number };
+  error?: { message: string; source: string };
+  end?: { dropped: number };
+}
 
-/** Loads cap, or explains in one line what to install. */
-function loadCap(): CapModule {
-  if (capModule !== null) return capModule;
+function parseMessage(line: string): ChildMessage | null {
+  if (!line.startsWith('{')) return null;
   try {
-    // createRequire keeps the optional module out of the type graph and the start-up path.
-    capModule = createRequire(__filename)('cap') as CapModule;
-    return capModule;
-  } catch (e) {
-    const why = (e as Error).message.split('\n')[0];
-    throw new CaptureError(
-      `the optional 'cap' module, built against libpcap, is not available (${why}): install libpcap (Debian/Ubuntu: sudo apt-get install libpcap-dev), then run 'npm rebuild cap'`,
-      'live capture',
-    );
+    return JSON.parse(line) as ChildMessage;
+  } catch {
+    // not one of the capture process's messages (a crash, a warning from node)
+    return null;
   }
 }
 
-/** LINKTYPE_* for what cap's open() returns (it names a few DLTs, numbers the rest). */
-function linkTypeOf(name: string): number {
-  switch (name) {
-    case 'ETHERNET':
-      return 1;
-    case 'NULL':
-      return 0;
-    case 'IEEE802_11_RADIO':
-      return 127;
-    case 'LINKTYPE_LINUX_SLL':
-      return 113;
-    case 'RAW':
-      return 101;
-  }
-  const m = /Unknown linktype (\d+)/.exec(name);
-  if (m === null) return -1;
-  const dlt = Number(m[1]);
-  // DLT_RAW is 12 or 14 depending on the BSD it came from; LINKTYPE_RAW is 101.
-  return dlt === 12 || dlt === 14 ? 101 : dlt;
-}
+/** The capture process and what it says on standard error. */
+class CaptureProcess {
+  /** Packets the capture process dropped because this process fell behind (known at its exit). */
+  dropped = 0;
+  /** The capture process's own error line, or what it printed that was not one (a crash). */
+  private error: CaptureError | null = null;
+  private other: string[] = [];
+  private partial = '';
+  private exitedAs: string | null = null;
+  private readonly closed: Promise<void>;
+  private readyResolve: ((linkType: number) => void) | null = null;
+  private readyReject: ((e: CaptureError) => void) | null = null;
+  /** Resolves with the link type once the pcap header is on its way; rejects with the one line for the user. */
+  readonly ready: Promise<number>;
 
-/**
- * Where the IP header starts for the link types live capture produces, so a
- * frame cut by the snapshot length can still report its length on the wire.
- */
-function wireLength(linkType: number, b: Buffer, capLen: number): number {
-  let ip: number;
-  let proto: number;
-  switch (linkType) {
-    case 1: // Ethernet
-      ip = 14;
-      proto = capLen >= 14 ? b.readUInt16BE(12) : 0;
-      break;
-    case 113: // Linux cooked v1
-      ip = 16;
-      proto = capLen >= 16 ? b.readUInt16BE(14) : 0;
-      break;
-    case 276: // Linux cooked v2
-      ip = 20;
-      proto = capLen >= 20 ? b.readUInt16BE(0) : 0;
-      break;
-    case 101: // raw IP
-      ip = 0;
-      proto = capLen >= 1 ? ((b[0] >> 4) === 6 ? 0x86dd : 0x0800) : 0;
-      break;
-    default:
-      return capLen;
+  constructor(
+    readonly child: ChildProcess,
+    private readonly device: string,
+  ) {
+    this.ready = new Promise<number>((resolve, reject) => {
+      this.readyResolve = resolve;
+      this.readyReject = reject;
+    });
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (text: string) => this.lines(text));
+    child.on('error', (e) => this.fail(new CaptureError(`cannot start the capture process: ${e.message}`, device)));
+    this.closed = new Promise<void>((resolve) => {
+      child.on('close', (code, signal) => {
+        this.lines('\n');
+        this.exitedAs = exitText(code, signal);
+        this.fail(this.why());
+        if (this.dropped > 0) {
+          process.stderr.write(
+            `synack: ${device}: ${this.dropped} packets dropped: synack fell behind and ${BACKLOG >> 20} MiB of captured packets already waited\n`,
+          );
+        }
+        resolve();
+      });
+    });
   }
-  if (proto === 0x0800 && capLen >= ip + 4) {
-    const total = b.readUInt16BE(ip + 2);
-    return total === 0 ? capLen : Math.max(capLen, ip + total);
-  }
-  if (proto === 0x86dd && capLen >= ip + 6) return Math.max(capLen, ip + 40 + b.readUInt16BE(ip + 4));
-  return capLen;
-}
 
-/** Handles whose open() failed: cap leaves them half-open, and its destructor must never run on them. */
-const failedHandles: CapHandle[] = [];
+  private lines(text: string): void {
+    const all = this.partial + text;
+    const parts = all.split('\n');
+    this.partial = parts.pop()!;
+    for (const line of parts) {
+      if (line === '') continue;
+      const msg = parseMessage(line);
+      if (msg?.ready !== undefined) {
+        this.readyResolve?.(msg.ready.linkType);
+        this.readyResolve = null;
+        this.readyReject = null;
+      } else if (msg?.error !== undefined) {
+        this.error = new CaptureError(msg.error.message, msg.error.source);
+      } else if (msg?.end !== undefined) {
+        this.dropped = msg.end.dropped;
+      } else if (this.other.length < 4) {
+        this.other.push(line.slice(0, 300));
+      }
+    }
+  }
+
+  /** Gives up: `ready` rejects with `e` (unless it resolved already) and the capture process is ended. */
+  fail(e: CaptureError): void {
+    this.readyReject?.(e);
+    this.readyResolve = null;
+    this.readyReject = null;
+    this.end();
+  }
+
+  /** Why the capture process ended on its own: its own line, else how it exited and what it printed. */
+  private why(): CaptureError {
+    if (this.error !== null) return this.error;
+    const said = this.other.find((l) => /error/i.test(l)) ?? this.other[0];
+    return new CaptureError(`the capture process ended (${this.exitedAs ?? 'no exit status'}${said !== undefined ? `: ${said}` : ''})`, this.device);
+  }
+
+  /** Ends the capture process (SIGTERM; SIGKILL if it lingers). */
+  end(): void {
+    const c = this.child;
+    c.stdin?.destroy();
+    if (c.exitCode !== null || c.signalCode !== null) return;
+    c.kill('SIGTERM');
+    setTimeout(() => {
+      if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    }, KILL_AFTER_MS).unref();
+  }
+
+  /** Resolves once the capture process has exited; the error it ended with, if it was not asked to. */
+  async exited(): Promise<CaptureError> {
+    await this.closed;
+    return this.why();
+  }
+}
 
 export class LiveSource implements PacketSource {
   readonly kind = 'live' as const;
+  /** Stamps are taken in JavaScript, tens of microseconds after the kernel's: shown and saved to the microsecond. */
   readonly nanosecond = false;
-  private readonly frame = newFrame();
-  private bytes = 0;
-  private finishRun: ((end: SourceEnd) => void) | null = null;
+  private readonly stream: StreamSource;
   private stopped = false;
-  /** Wall-clock nanoseconds at `mono0` on the monotonic clock. */
-  private readonly wall0: bigint;
-  private readonly mono0: bigint;
 
   constructor(
     readonly name: string,
-    private readonly cap: CapHandle,
-    private readonly buffer: Buffer,
+    private readonly proc: CaptureProcess,
     readonly linkType: number,
-    private readonly snaplen: number,
   ) {
-    // performance.timeOrigin + now() is the wall clock with sub-microsecond
-    // digits; read once, then only the monotonic clock advances time, so a
-    // clock step (NTP) never reorders frames.
-    this.mono0 = process.hrtime.bigint();
-    this.wall0 = BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6));
-    const f = this.frame;
-    f.linkType = linkType;
-    f.interfaceId = -1;
-    f.fcsLen = -1;
-    f.hasTime = true;
-    f.data = buffer;
-    f.offset = 0;
+    this.stream = new StreamSource(name, proc.child.stdout!, 'stdin');
+  }
+
+  /** Packets the capture process dropped because this process fell behind (known once it has exited). */
+  get dropped(): number {
+    return this.proc.dropped;
+  }
+
+  /** The capture process's pid (tests check it gave up root). */
+  get pid(): number {
+    return this.proc.child.pid ?? -1;
   }
 
   progress(): Progress {
-    return { bytes: this.bytes, total: -1 };
+    return this.stream.progress();
   }
 
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
-    this.cap.removeAllListeners('packet');
-    this.cap.close();
-    if (this.finishRun !== null) this.finishRun({ kind: 'stopped' });
+    this.stream.stop();
+    this.proc.end();
   }
 
-  run(sink: FrameSink): Promise<SourceEnd> {
-    return new Promise<SourceEnd>((resolve) => {
-      this.finishRun = (end) => {
-        this.finishRun = null;
-        resolve(end);
-      };
-      if (this.stopped) {
-        this.finishRun({ kind: 'stopped' });
-        return;
-      }
-      const f = this.frame;
-      this.cap.on('packet', (nbytes: number, truncated: boolean) => {
-        if (this.stopped) return;
-        const t = process.hrtime.bigint() - this.mono0 + this.wall0;
-        f.tsSec = Number(t / 1000000000n);
-        f.tsNsec = Number(t % 1000000000n);
-        const wire = nbytes >= CAP_SNAPLEN || truncated ? wireLength(this.linkType, this.buffer, nbytes) : nbytes;
-        f.capLen = nbytes > this.snaplen ? this.snaplen : nbytes;
-        f.origLen = wire;
-        f.recordOffset = this.bytes;
-        this.bytes += nbytes;
-        sink(f);
-      });
-    });
-  }
-}
-
-/** Prefix length of a netmask ('255.255.255.0' -> 24, 'ffff:ffff::' -> 32). */
-function prefixLength(mask: string | undefined): string {
-  if (mask === undefined) return '';
-  let bits = 0;
-  if (mask.includes(':')) {
-    for (const group of mask.split(':')) if (group !== '') bits += (parseInt(group, 16) >>> 0).toString(2).replace(/0/g, '').length;
-  } else {
-    for (const part of mask.split('.')) bits += (Number(part) >>> 0).toString(2).replace(/0/g, '').length;
-  }
-  return `/${bits}`;
-}
-
-function deviceList(cap: CapModule): CapDevice[] | null {
-  try {
-    return cap.Cap.deviceList();
-  } catch {
-    return null;
-  }
-}
-
-/** Opens `device` with a BPF `filter`. Throws CaptureError with the one line the user needs. */
-export function openLive(device: string, filter: string, snaplen = CAP_SNAPLEN): LiveSource {
-  const cap = loadCap();
-  const devices = deviceList(cap);
-  if (devices !== null && !devices.some((d) => d.name === device)) {
-    const names = devices.map((d) => d.name).join(', ');
-    throw new CaptureError(`no such interface; the interfaces are: ${names} (synack -D lists their addresses)`, device);
-  }
-  const buffer = Buffer.alloc(CAP_SNAPLEN);
-  const handle = new cap.Cap();
-  let linkName: string;
-  try {
-    linkName = handle.open(device, filter, KERNEL_BUFFER, buffer);
-  } catch (e) {
-    failedHandles.push(handle);
-    throw explainOpenFailure(cap, device, filter, (e as Error).message);
-  }
-  const linkType = linkTypeOf(linkName);
-  if (linkType < 0) {
-    handle.close();
-    throw new CaptureError(`cap reports a link type synack cannot map: ${linkName}`, device);
-  }
-  return new LiveSource(device, handle, buffer, linkType, Math.min(snaplen, CAP_SNAPLEN));
-}
-
-function isPermissionError(message: string): boolean {
-  return /operation not permitted|permission denied|you don't have permission|CAP_NET_RAW/i.test(message);
-}
-
-function explainOpenFailure(cap: CapModule, device: string, filter: string, message: string): CaptureError {
-  if (isPermissionError(message)) {
-    return new CaptureError(
-      `capturing needs root, or these capabilities for node: sudo setcap cap_net_raw,cap_net_admin+eip "$(readlink -f "$(command -v node)")" (libpcap: ${message})`,
-      device,
-    );
-  }
-  if (filter !== '') {
-    // Was it the filter? The device opens without one only if so. (cap reports
-    // both failures the same way; libpcap's message is what the user needs.)
-    const probe = new cap.Cap();
-    try {
-      probe.open(device, '', 1 << 16, Buffer.alloc(64));
-      probe.close();
-      return new CaptureError(`capture filter '${filter}': ${message}`, device);
-    } catch {
-      failedHandles.push(probe);
+  async run(sink: FrameSink): Promise<SourceEnd> {
+    const end = await this.stream.run(sink);
+    if (this.stopped || end.kind === 'stopped') {
+      this.stop();
+      return { kind: 'stopped' };
     }
+    // Live capture never ends by itself: the capture process died (or sent
+    // what the reader cannot read, a bug). Its exit says why.
+    this.proc.end();
+    const why = await this.proc.exited();
+    return { kind: 'error', error: end.kind === 'error' ? end.error : why };
   }
-  return new CaptureError(`cannot capture: ${message}`, device);
 }
 
-/** `-D`: the capture interfaces and their addresses, numbered as tcpdump -D numbers them. */
-export async function listInterfaces(): Promise<number> {
-  let cap: CapModule;
+/**
+ * Starts the capture process on `device` with a BPF `filter` and waits until
+ * it captures. Throws CaptureError with the one line the user needs (no such
+ * interface, no permission, libpcap's own filter message, libpcap missing).
+ */
+export async function openLive(device: string, filter: string, options: LiveOptions = {}): Promise<LiveSource> {
+  const entry = childEntry();
+  if (!existsSync(entry)) throw new CaptureError(`the capture process is not built (${entry}): run 'npm run build'`, device);
+  const request: LiveRequest = {
+    device,
+    filter,
+    snaplen: Math.min(options.snaplen ?? CAP_SNAPLEN, CAP_SNAPLEN),
+    dropUser: options.dropUser,
+    backlog: options.backlog ?? BACKLOG,
+  };
+  const child = spawn(process.execPath, [entry, JSON.stringify(request)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const proc = new CaptureProcess(child, device);
+  const timer = setTimeout(() => proc.fail(new CaptureError(`the capture process did not start within ${START_TIMEOUT_MS / 1000} s`, device)), START_TIMEOUT_MS);
   try {
-    cap = loadCap();
-  } catch (e) {
-    process.stderr.write(`${(e as CaptureError).toString()}\n`);
-    return 2;
+    const linkType = await proc.ready;
+    return new LiveSource(device, proc, linkType);
+  } finally {
+    clearTimeout(timer);
   }
-  const devices = deviceList(cap);
-  if (devices === null) {
-    process.stderr.write('synack: -D: libpcap could not list the interfaces\n');
-    return 2;
-  }
-  const lines = devices.map((d, i) => {
-    const notes: string[] = [];
-    if (d.flags === 'PCAP_IF_LOOPBACK') notes.push('loopback');
-    if (d.description !== undefined) notes.push(d.description);
-    const addrs = d.addresses.filter((a) => a.addr !== undefined).map((a) => `${a.addr}${prefixLength(a.netmask)}`);
-    return `${i + 1}. ${d.name}${notes.length > 0 ? ` (${notes.join(', ')})` : ''}${addrs.length > 0 ? `  ${addrs.join(' ')}` : ''}`;
-  });
-  process.stdout.write(lines.join('\n') + '\n');
-  return 0;
 }

@@ -24,7 +24,7 @@ export interface OpenedCapture {
 export async function openSource(opts: Options): Promise<PacketSource> {
   if (opts.iface !== undefined) {
     const { openLive } = await import('./live');
-    return openLive(opts.iface, opts.captureFilter ?? '', opts.snaplen);
+    return openLive(opts.iface, opts.captureFilter ?? '', { snaplen: opts.snaplen, dropUser: opts.dropUser });
   }
   const path = opts.read ?? '-';
   if (path === '-') return openStdin();

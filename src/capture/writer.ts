@@ -7,6 +7,7 @@
  * Ctrl-C and SIGTERM call.
  */
 import * as fs from 'node:fs';
+import { writeFully } from './fdwrite';
 import { openErrorMessage } from './file';
 import { CaptureError, type Frame } from './frame';
 import { maxSnapLen } from './limits';
@@ -89,16 +90,11 @@ export class CaptureWriter {
 
   /** Writes what is buffered. */
   flush(): void {
-    let off = 0;
-    while (off < this.pos) {
-      try {
-        off += fs.writeSync(this.fd, this.buf, off, this.pos - off);
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code === 'EAGAIN') continue;
-        this.pos = 0;
-        throw new CaptureError(`cannot write: ${(e as Error).message}`, this.path, this.position);
-      }
+    try {
+      writeFully(this.fd, this.buf, 0, this.pos);
+    } catch (e) {
+      this.pos = 0;
+      throw new CaptureError(`cannot write: ${(e as Error).message}`, this.path, this.position);
     }
     this.pos = 0;
   }

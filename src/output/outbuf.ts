@@ -4,7 +4,7 @@
  * formatting numbers and addresses as bytes (no intermediate strings) is what
  * keeps synack ahead of tshark and tcpdump.
  */
-import * as fs from 'node:fs';
+import { writeFully } from '../capture/fdwrite';
 import { ipv6Ipv4Prefix, ipv6ZeroRun } from '../decode/treekit';
 import { isUnsafe } from './sanitize';
 
@@ -53,23 +53,13 @@ export class OutBuf {
 
   /** Writes what is buffered. Blocks while a pipe is full; throws OutputClosed on EPIPE. */
   flush(): void {
-    let off = 0;
-    while (off < this.pos) {
-      try {
-        off += fs.writeSync(this.fd, this.buf, off, this.pos - off);
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code === 'EAGAIN') {
-          // stdout can be a non-blocking pipe (set so by a parent): wait briefly, retry.
-          Atomics.wait(SLEEPER, 0, 0, 2);
-          continue;
-        }
-        if (code === 'EPIPE') {
-          this.pos = 0;
-          throw new OutputClosed();
-        }
-        throw e;
-      }
+    try {
+      // stdout can be a non-blocking pipe (set so by a parent): writeFully waits on EAGAIN.
+      writeFully(this.fd, this.buf, 0, this.pos);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EPIPE') throw e;
+      this.pos = 0;
+      throw new OutputClosed();
     }
     this.pos = 0;
   }
@@ -319,5 +309,3 @@ export class OutBuf {
     this.secNanos(sec, ns - sec * 1e9);
   }
 }
-
-const SLEEPER = new Int32Array(new SharedArrayBuffer(4));
