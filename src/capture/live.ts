@@ -37,6 +37,10 @@ function childEntry(): string {
   return existsSync(beside) ? beside : join(__dirname, '..', '..', 'dist', 'capture', 'live-child.js');
 }
 
+function sizeText(bytes: number): string {
+  return bytes >= 1 << 20 ? `${+(bytes / (1 << 20)).toFixed(1)} MiB` : `${+(bytes / 1024).toFixed(1)} KiB`;
+}
+
 function exitText(code: number | null, signal: NodeJS.Signals | null): string {
   return signal !== null ? `killed by ${signal}` : `exit status ${code}`;
 }
@@ -76,6 +80,7 @@ class CaptureProcess {
   constructor(
     readonly child: ChildProcess,
     private readonly device: string,
+    backlog: number,
   ) {
     this.ready = new Promise<number>((resolve, reject) => {
       this.readyResolve = resolve;
@@ -91,7 +96,7 @@ class CaptureProcess {
         this.fail(this.why());
         if (this.dropped > 0) {
           process.stderr.write(
-            `synack: ${device}: ${this.dropped} packets dropped: synack fell behind and ${BACKLOG >> 20} MiB of captured packets already waited\n`,
+            `synack: ${device}: ${this.dropped} packets dropped: synack fell behind and ${sizeText(backlog)} of captured packets already waited\n`,
           );
         }
         resolve();
@@ -173,6 +178,11 @@ export class LiveSource implements PacketSource {
     return this.proc.dropped;
   }
 
+  /** Resolves once the capture process has exited (its drop count is known then). */
+  async ended(): Promise<void> {
+    await this.proc.exited();
+  }
+
   /** The capture process's pid (tests check it gave up root). */
   get pid(): number {
     return this.proc.child.pid ?? -1;
@@ -219,7 +229,7 @@ export async function openLive(device: string, filter: string, options: LiveOpti
     backlog: options.backlog ?? BACKLOG,
   };
   const child = spawn(process.execPath, [entry, JSON.stringify(request)], { stdio: ['pipe', 'pipe', 'pipe'] });
-  const proc = new CaptureProcess(child, device);
+  const proc = new CaptureProcess(child, device, request.backlog);
   const timer = setTimeout(() => proc.fail(new CaptureError(`the capture process did not start within ${START_TIMEOUT_MS / 1000} s`, device)), START_TIMEOUT_MS);
   try {
     const linkType = await proc.ready;

@@ -166,7 +166,7 @@ async function scriptOnly(d: DemoCliOptions, writeTrace: (e: DemoEvent) => void)
 }
 
 async function captured(d: DemoCliOptions, opts: Options, writeTrace: (e: DemoEvent) => void): Promise<number> {
-  const session = await openDemoSession({ port: d.port, pace: d.pace, interval: d.interval, once: d.once, replay: d.replay, snaplen: opts.snaplen });
+  const session = await openDemoSession({ port: d.port, pace: d.pace, interval: d.interval, once: d.once, replay: d.replay, snaplen: opts.snaplen, dropUser: opts.dropUser });
   session.onEvent(writeTrace);
   if (session.notLive !== undefined) {
     process.stderr.write(`synack: ${session.notLive.why}; replaying captures/chat-demo.pcapng at its original pace. To watch it live: ${session.notLive.fix}\n`);

@@ -30,6 +30,8 @@ export interface DemoSessionOptions extends Partial<DemoOptions> {
   replay?: boolean;
   /** Live capture: bytes kept per frame. */
   snaplen?: number;
+  /** Live capture: -Z USER, whom the capture process becomes once its handle is open (else the sudo user). */
+  dropUser?: string;
 }
 
 export interface DemoSession {
@@ -86,6 +88,7 @@ export async function openDemoSession(o: DemoSessionOptions = {}): Promise<DemoS
       opts.iface = 'lo';
       opts.captureFilter = demo.captureFilter;
       if (o.snaplen !== undefined) opts.snaplen = o.snaplen;
+      opts.dropUser = o.dropUser;
       const source = await openSource(opts);
       return liveSession(demo, source);
     } catch (e) {
