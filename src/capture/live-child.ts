@@ -13,13 +13,13 @@
  * header is sent, `{"end":{dropped}}` at exit. Standard input: never
  * written; its end means the parent is gone, and this process goes too.
  */
-import * as fs from 'node:fs';
 import { Socket } from 'node:net';
 import { openCap, type OpenedCap } from './cap';
 import { writeFully } from './fdwrite';
 import { CaptureError } from './frame';
 import { Forwarder } from './forward';
 import { dropPrivileges } from './privileges';
+import { isPipeOrSocket } from './stream';
 
 /** What the parent asks for (argv[2], JSON). */
 export interface LiveRequest {
@@ -38,15 +38,6 @@ function report(message: object): void {
     writeFully(2, line, 0, line.length);
   } catch {
     // the parent is gone: nobody to tell
-  }
-}
-
-function isPipe(fd: number): boolean {
-  try {
-    const st = fs.fstatSync(fd);
-    return st.isFIFO() || st.isSocket();
-  } catch {
-    return false;
   }
 }
 
@@ -80,7 +71,7 @@ function main(): void {
   process.on('SIGINT', () => undefined);
   // EPIPE: the parent stopped reading.
   out.on('error', end);
-  if (isPipe(0)) {
+  if (isPipeOrSocket(0)) {
     const parent = new Socket({ fd: 0, readable: true, writable: false });
     parent.on('end', end);
     parent.on('error', end);

@@ -3,7 +3,9 @@
  * makes itself (a TCP server and clients on a port of its own, bounded in
  * count and time). Needs root (or CAP_NET_RAW) and a built cap: skipped,
  * saying so, where either is missing. The error lines (no such interface,
- * bad filter, no permission, no libpcap) are checked as the user sees them.
+ * bad filter, no permission, no libpcap) are checked as the user sees them,
+ * and so is the capture process: its stamps do not wait for a busy synack,
+ * it gives up root, it dies with its parent, and it bounds what waits.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
