@@ -13,6 +13,7 @@ import * as tty from 'node:tty';
 import * as path from 'node:path';
 import { CaptureError, type PacketSource } from '../../capture/frame';
 import { openCapture } from '../../capture/open';
+import { dropPrivileges } from '../../capture/privileges';
 import type { CaptureWriter } from '../../capture/writer';
 import { openWriter } from '../../capture/writer';
 import { readDemoEvents } from '../../demo/replay';
@@ -95,6 +96,9 @@ export async function runDemoDashboard(session: DemoSession, opts: Options, run:
   let writer: CaptureWriter | null = null;
   try {
     if (opts.write !== undefined) writer = openWriter(opts.write, { source: session.source });
+    // `sudo npm start`: the capture process and the -w file are open; the chat and the screen need no root
+    // (and the spill file the model makes next then belongs to the user).
+    if (session.live) dropPrivileges(opts.dropUser, writer === null ? [] : [writer.fd]);
   } catch (e) {
     if (e instanceof CaptureError) return complain(e.toString());
     throw e;
