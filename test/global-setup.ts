@@ -4,6 +4,9 @@
  * After the suite: one warning saying how many tests needed the shared corpus
  * and were skipped (a clean clone in CI has only captures/).
  */
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { allCaptureFiles, CORPUS, HAVE_CORPUS } from './helpers/paths';
 import { HAVE_TSHARK, warmOracle } from './oracle/tshark';
@@ -17,8 +20,23 @@ function skippedForCorpus(project: TestProject): number {
   return n;
 }
 
+/**
+ * Every temporary file of the run (the tests' own, the dashboard's spill, the
+ * CLI runs they spawn) goes under one directory, removed at the end: TMPDIR is
+ * inherited by the test workers and everything they start. World-writable and
+ * sticky like /tmp, because some tests run synack as an unprivileged user.
+ */
+function privateTmp(): () => void {
+  const root = mkdtempSync(join(tmpdir(), 'synack-test-'));
+  chmodSync(root, 0o1777);
+  process.env.TMPDIR = root;
+  return () => rmSync(root, { recursive: true, force: true });
+}
+
 export default async function setup(project: TestProject): Promise<() => void> {
+  const removeTmp = privateTmp();
   const teardown = (): void => {
+    removeTmp();
     if (HAVE_CORPUS) return;
     const n = skippedForCorpus(project);
     console.warn(
