@@ -121,7 +121,11 @@ export function readKey(pkt: Packet, ipLi: number, family: number, portsAt: numb
   w[9] = pkt.u16(portsAt + 2);
 }
 
-/** Symmetric in the two endpoints, so both directions land in the same bucket. */
+/**
+ * Symmetric in the two endpoints, so both directions land in the same bucket.
+ * 30 bits: a small integer in V8 (a 32-bit result would be a heap number per
+ * packet), and more than the buckets ever use.
+ */
 export function hashKey(w: KeyWords, family: number): number {
   let ha = Math.imul(w[0] ^ Math.imul(w[1], 0x85ebca6b) ^ Math.imul(w[2], 0xc2b2ae35) ^ Math.imul(w[3], 0x27d4eb2f), 0x9e3779b1) ^ Math.imul(w[8] + 1, 0x165667b1);
   let hb = Math.imul(w[4] ^ Math.imul(w[5], 0x85ebca6b) ^ Math.imul(w[6], 0xc2b2ae35) ^ Math.imul(w[7], 0x27d4eb2f), 0x9e3779b1) ^ Math.imul(w[9] + 1, 0x165667b1);
@@ -130,7 +134,7 @@ export function hashKey(w: KeyWords, family: number): number {
   let h = (ha + hb + family) | 0;
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
+  return (h ^ (h >>> 16)) & 0x3fffffff;
 }
 
 /** hashKey() of an IPv4 key given as numbers (the same value: the words it leaves out are 0). */
@@ -142,7 +146,7 @@ export function hashKey4(a: number, aPort: number, b: number, bPort: number): nu
   let h = (ha + hb + 4) | 0;
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
+  return (h ^ (h >>> 16)) & 0x3fffffff;
 }
 
 /** Fills `w` with an IPv4 key given as numbers (what readKey() would read). */
@@ -172,7 +176,7 @@ export class FlowTable<F extends Flow> {
   find(h: number, family: number, w: KeyWords): F | null {
     // Packets come in bursts of one conversation: try the last one found first.
     const last = this.last;
-    if (last !== null && last.hash === (h & 0x3fffffff) && last.current && last.family === family && last.matches(w)) return last;
+    if (last !== null && last.hash === h && last.current && last.family === family && last.matches(w)) return last;
     for (let f = this.buckets[h & this.mask]; f !== null; f = f.hashNext as F | null) {
       if (f.family === family && f.matches(w)) {
         this.last = f;
@@ -193,7 +197,7 @@ export class FlowTable<F extends Flow> {
    */
   find4(h: number, a: number, aPort: number, b: number, bPort: number): F | null {
     const last = this.last;
-    if (last !== null && last.hash === (h & 0x3fffffff) && last.current && last.family === 4) {
+    if (last !== null && last.hash === h && last.current && last.family === 4) {
       if (last.a0 === a && last.b0 === b && last.aPort === aPort && last.bPort === bPort) {
         this.foundFromA = true;
         return last;
@@ -221,8 +225,7 @@ export class FlowTable<F extends Flow> {
 
   /** Adds a new flow as the current one for its key; may evict an idle one. */
   add(f: F, h: number): void {
-    // 30 bits: a small integer in V8, and more than the buckets ever use.
-    f.hash = h & 0x3fffffff;
+    f.hash = h;
     const b = h & this.mask;
     f.hashNext = this.buckets[b];
     this.buckets[b] = f;

@@ -4,20 +4,23 @@
  * framing the application uses. A Framing is chosen per direction, either by
  * the user (--framing) or from the first bytes of that direction.
  */
+import * as lineFeeds from './linefeeds';
 
-import { countLineFeeds } from './linefeeds';
+// Module-local bindings for the per-packet code (see tcp.ts).
+const { countLineFeeds } = lineFeeds;
 
-export const FRAMING_NONE = 0;
+const FRAMING_NONE = 0;
 /** Messages end with '\n' (chat lines, HTTP headers, Redis inline commands). */
-export const FRAMING_LINES = 1;
+const FRAMING_LINES = 1;
 /** A big-endian length of 1, 2 or 4 bytes, then that many bytes. */
-export const FRAMING_LENGTH1 = 2;
-export const FRAMING_LENGTH2 = 3;
-export const FRAMING_LENGTH4 = 4;
+const FRAMING_LENGTH1 = 2;
+const FRAMING_LENGTH2 = 3;
+const FRAMING_LENGTH4 = 4;
 /** Every message has the same size. */
-export const FRAMING_FIXED = 5;
+const FRAMING_FIXED = 5;
 /** Not decided yet (auto detection waits for more bytes). */
-export const FRAMING_UNDECIDED = 6;
+const FRAMING_UNDECIDED = 6;
+export { FRAMING_NONE, FRAMING_LINES, FRAMING_LENGTH1, FRAMING_LENGTH2, FRAMING_LENGTH4, FRAMING_FIXED, FRAMING_UNDECIDED };
 
 export const FRAMING_NAMES = ['none', 'lines', 'length1', 'length2', 'length4', 'fixed', 'undecided'];
 
@@ -60,7 +63,8 @@ export function parseFraming(text: string | undefined): FramingChoice {
 }
 
 /** Bytes auto detection looks at before settling on 'none'. */
-export const DETECT_BYTES = 2048;
+const DETECT_BYTES = 2048;
+export { DETECT_BYTES };
 /** Largest message a length prefix may announce before the guess is rejected (4-byte prefixes). */
 const MAX_PREFIXED_MESSAGE = 1 << 24;
 

@@ -59,23 +59,35 @@
  * connection (a retired TcpConnection must then not be kept: copy what you need
  * in `onTcpRetire`).
  */
-import { arp as arpProto } from '../decode/arp';
-import { icmp } from '../decode/icmp';
-import { icmpv6 } from '../decode/icmpv6';
-import { ipv4 } from '../decode/ipv4';
-import { fraghdr, ipv6 } from '../decode/ipv6';
+import * as arpDecoder from '../decode/arp';
+import * as icmpDecoder from '../decode/icmp';
+import * as icmpv6Decoder from '../decode/icmpv6';
+import * as ipv4Decoder from '../decode/ipv4';
+import * as ipv6Decoder from '../decode/ipv6';
 import type { Packet } from '../decode/packet';
-import { tcp as tcpProto } from '../decode/tcp';
-import { udp as udpProto } from '../decode/udp';
+import * as tcpDecoder from '../decode/tcp';
+import * as udpDecoder from '../decode/udp';
 import { ArpTracker, type ArpConflict, type ArpNote } from './arp';
 import { registerArpFields } from './fields';
-import { F_AFTER_PEER_FIN, F_ARP_CONFLICT, F_ECHO_REQUEST, F_ARP_GRATUITOUS, F_COALESCED, F_FROM_CLIENT, F_HAS_MSGS, F_MSG_SPLIT, F_NAGLE, F_QUEUED, FrameFacts, KIND_ARP, KIND_ICMP, KIND_TCP, KIND_UDP } from './facts';
+import * as frameFacts from './facts';
+import { FrameFacts } from './facts';
 import { EchoTracker, type IcmpNote } from './icmp';
 import { AUTO_FRAMING, parseFraming, type FramingChoice } from './framing';
 import { ANALYSIS_RULES } from './seq';
 import { DEFAULT_LIMITS, type StreamLimits } from './stream';
 import { TcpTracker, type TcpConnection, type TcpEvent, type TcpNote } from './tcp';
 import { UdpTracker, type UdpConversation, type UdpNote } from './udp';
+
+// Module-local bindings for the per-frame code: in the CommonJS output a named import is read
+// from the exporting module's object at every use (see tcp.ts).
+const { arp: arpProto } = arpDecoder;
+const { icmp } = icmpDecoder;
+const { icmpv6 } = icmpv6Decoder;
+const { ipv4 } = ipv4Decoder;
+const { fraghdr, ipv6 } = ipv6Decoder;
+const { tcp: tcpProto } = tcpDecoder;
+const { udp: udpProto } = udpDecoder;
+const { F_AFTER_PEER_FIN, F_ARP_CONFLICT, F_ECHO_REQUEST, F_ARP_GRATUITOUS, F_COALESCED, F_FROM_CLIENT, F_HAS_MSGS, F_MSG_SPLIT, F_NAGLE, F_QUEUED, KIND_ARP, KIND_ICMP, KIND_TCP, KIND_UDP } = frameFacts;
 
 export * from './seq';
 export * from './tcp';

@@ -10,24 +10,29 @@
  * connections (a singly linked list per direction, newest first, as
  * Wireshark's `tcp_unacked_t` list), so a segment costs no allocation.
  */
-import { FLAG_ACK, FLAG_FIN, FLAG_PSH, FLAG_RST, FLAG_SYN } from '../decode/tcp';
+import * as tcpHeader from '../decode/tcp';
+
+// Module-local bindings for the per-packet code (a named import or an `export const` is a
+// property load on a module object at every use in the CommonJS output; see tcp.ts).
+const { FLAG_ACK, FLAG_FIN, FLAG_PSH, FLAG_RST, FLAG_SYN } = tcpHeader;
 
 // tcp.analysis flag bits: Wireshark's TCP_A_* values.
-export const A_RETRANSMISSION = 0x0001;
-export const A_LOST_SEGMENT = 0x0002;
-export const A_ACK_LOST_SEGMENT = 0x0004;
-export const A_KEEP_ALIVE = 0x0008;
-export const A_DUPLICATE_ACK = 0x0010;
-export const A_ZERO_WINDOW = 0x0020;
-export const A_ZERO_WINDOW_PROBE = 0x0040;
-export const A_ZERO_WINDOW_PROBE_ACK = 0x0080;
-export const A_KEEP_ALIVE_ACK = 0x0100;
-export const A_OUT_OF_ORDER = 0x0200;
-export const A_FAST_RETRANSMISSION = 0x0400;
-export const A_WINDOW_UPDATE = 0x0800;
-export const A_WINDOW_FULL = 0x1000;
-export const A_REUSED_PORTS = 0x2000;
-export const A_SPURIOUS_RETRANSMISSION = 0x4000;
+const A_RETRANSMISSION = 0x0001;
+const A_LOST_SEGMENT = 0x0002;
+const A_ACK_LOST_SEGMENT = 0x0004;
+const A_KEEP_ALIVE = 0x0008;
+const A_DUPLICATE_ACK = 0x0010;
+const A_ZERO_WINDOW = 0x0020;
+const A_ZERO_WINDOW_PROBE = 0x0040;
+const A_ZERO_WINDOW_PROBE_ACK = 0x0080;
+const A_KEEP_ALIVE_ACK = 0x0100;
+const A_OUT_OF_ORDER = 0x0200;
+const A_FAST_RETRANSMISSION = 0x0400;
+const A_WINDOW_UPDATE = 0x0800;
+const A_WINDOW_FULL = 0x1000;
+const A_REUSED_PORTS = 0x2000;
+const A_SPURIOUS_RETRANSMISSION = 0x4000;
+export { A_RETRANSMISSION, A_LOST_SEGMENT, A_ACK_LOST_SEGMENT, A_KEEP_ALIVE, A_DUPLICATE_ACK, A_ZERO_WINDOW, A_ZERO_WINDOW_PROBE, A_ZERO_WINDOW_PROBE_ACK, A_KEEP_ALIVE_ACK, A_OUT_OF_ORDER, A_FAST_RETRANSMISSION, A_WINDOW_UPDATE, A_WINDOW_FULL, A_REUSED_PORTS, A_SPURIOUS_RETRANSMISSION };
 
 /** A tcp.analysis flag: its field, tshark's Info-column label, and the rule that sets it, in words. */
 export interface AnalysisRule {
@@ -65,12 +70,13 @@ export function analysisRule(bit: number): AnalysisRule | undefined {
 }
 
 /** Static flow flags (Wireshark's TCP_S_*). */
-export const S_BASE_SEQ_SET = 0x01;
-export const S_SAW_SYN = 0x03;
-export const S_SAW_SYNACK = 0x05;
+const S_BASE_SEQ_SET = 0x01;
+const S_SAW_SYN = 0x03;
+const S_SAW_SYNACK = 0x05;
 
 /** Wireshark stops remembering unacknowledged segments beyond this many per direction (TCP_MAX_UNACKED_SEGMENTS). */
-export const MAX_UNACKED_SEGMENTS = 1000;
+const MAX_UNACKED_SEGMENTS = 1000;
+export { S_BASE_SEQ_SET, S_SAW_SYN, S_SAW_SYNACK, MAX_UNACKED_SEGMENTS };
 
 const FAST_RETRANSMISSION_WINDOW_NS = 20_000_000;
 const DEFAULT_OOO_THRESHOLD_NS = 3_000_000;
@@ -201,6 +207,28 @@ export class SeqFlow {
   sackR3 = 0;
 }
 
+/**
+ * The header of the segment being analysed (one per tracker, refilled per
+ * segment). Sequence and acknowledgment numbers are 32-bit: passed as
+ * arguments to a function that is not inlined they would be boxed (V8's
+ * small integers have 31 bits), a heap number each per call; kept in this
+ * object's fields they are stored in place.
+ */
+export class TcpSegment {
+  seq = 0;
+  ack = 0;
+  /** Payload bytes (0 when the segment length is unknown: not analysed). */
+  seglen = 0;
+  /** TCP flags (FLAG_* of decode/tcp.ts, 12 bits). */
+  flags = 0;
+  /** The raw (unscaled) window field. */
+  window = 0;
+  frame = 0;
+  /** Seconds since TIME_BASE, and nanoseconds. */
+  sec = 0;
+  nsec = 0;
+}
+
 /** What the sequence analysis found for one segment (tshark's `tcp_acked`, reused). */
 export class SeqResult {
   /** A tcp_acked record exists: tshark shows the tcp.analysis tree (and iRTT) only then. */
@@ -227,25 +255,19 @@ export class SeqResult {
 }
 
 /**
- * tcp_analyze_sequence_number() for one segment sent by `fwd` to `rev`.
+ * tcp_analyze_sequence_number() for segment `s` sent by `fwd` to `rev`.
  * `firstRttNs` is the connection's iRTT (0 unknown). Fills `r` (which may
  * already carry REUSED_PORTS from the connection lookup).
  */
-export function analyzeSequence(
-  pool: SegmentPool,
-  fwd: SeqFlow,
-  rev: SeqFlow,
-  firstRttNs: number,
-  seq: number,
-  ack: number,
-  seglen: number,
-  flags: number,
-  window: number,
-  frameNo: number,
-  sec: number,
-  nsec: number,
-  r: SeqResult,
-): void {
+export function analyzeSequence(pool: SegmentPool, fwd: SeqFlow, rev: SeqFlow, firstRttNs: number, s: TcpSegment, r: SeqResult): void {
+  const seq = s.seq;
+  const ack = s.ack;
+  const seglen = s.seglen;
+  const flags = s.flags;
+  const window = s.window;
+  const frameNo = s.frame;
+  const sec = s.sec;
+  const nsec = s.nsec;
   // Relative numbering starts at the SYN, or one before the first segment seen (Wireshark bug 1542).
   if ((fwd.staticFlags & S_BASE_SEQ_SET) === 0) {
     if (flags & FLAG_SYN) {

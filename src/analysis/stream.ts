@@ -8,19 +8,15 @@
  * counted), out-of-order segments wait in a small bounded queue, and framing
  * detection looks at the first DETECT_BYTES bytes only.
  */
-import {
-  AUTO_FRAMING,
-  DETECT_BYTES,
-  detectFraming,
-  FRAMING_FIXED,
-  FRAMING_LINES,
-  FRAMING_NONE,
-  FRAMING_UNDECIDED,
-  MessageSplitter,
-  type FramingChoice,
-  type MessageSink,
-} from './framing';
+import * as tcpHeader from '../decode/tcp';
+import * as framings from './framing';
+import { AUTO_FRAMING, MessageSplitter, type FramingChoice, type MessageSink } from './framing';
 import { resetter, type Resetter } from './recycle';
+import type { TcpSegment } from './seq';
+
+// Module-local bindings for the per-packet code (see tcp.ts).
+const { FLAG_SYN } = tcpHeader;
+const { DETECT_BYTES, detectFraming, FRAMING_FIXED, FRAMING_LINES, FRAMING_NONE, FRAMING_UNDECIDED } = framings;
 
 export interface StreamLimits {
   /** Reassembled bytes kept per direction (0: none; the counts and messages still work). */
@@ -261,11 +257,14 @@ export class DirStream extends MessageSplitter implements MessageSink {
   }
 
   /**
-   * A segment of `len` payload bytes at raw sequence `seq` (after the SYN, if
-   * any), of which `cap` were captured at b[p, p + cap). Fills `out`.
+   * The payload of segment `s` (its data starts after the SYN, if any), of
+   * which `cap` bytes were captured at b[p, p + cap). Fills `out`.
    */
-  segment(seq: number, b: Uint8Array, p: number, cap: number, len: number, frame: number, out: ChunkFacts): void {
+  segment(s: TcpSegment, b: Uint8Array, p: number, cap: number, out: ChunkFacts): void {
+    let len = s.seglen;
     if (len === 0) return;
+    const seq = s.flags & FLAG_SYN ? (s.seq + 1) >>> 0 : s.seq;
+    const frame = s.frame;
     if (!this.begun) {
       this.begun = true;
       this.nextSeq = seq;
@@ -305,6 +304,11 @@ export class DirStream extends MessageSplitter implements MessageSink {
     }
     this.deliver(b, p, cap, len, frame, out);
     if (this.pending !== null && this.pending.length > 0) this.drain();
+  }
+
+  /** Whether `ack` is beyond the bytes received: only then has peerAcked() anything to do. */
+  ahead(ack: number): boolean {
+    return this.begun && ((ack - this.nextSeq) | 0) > 0;
   }
 
   /**

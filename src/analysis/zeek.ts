@@ -6,16 +6,21 @@
  * writes them when a connection ends; here they are current after every
  * packet. Sequence-number bookkeeping is reduced to what those rules read.
  */
-import { FLAG_ACK, FLAG_FIN, FLAG_RST, FLAG_SYN } from '../decode/tcp';
+import * as tcpHeader from '../decode/tcp';
+import type { TcpSegment } from './seq';
+
+// Module-local bindings for the per-packet code (see tcp.ts).
+const { FLAG_ACK, FLAG_FIN, FLAG_RST, FLAG_SYN } = tcpHeader;
 
 // TCP_ENDPOINT_* (Zeek's analyzer/protocol/tcp/TCP_Endpoint.h).
-export const Z_INACTIVE = 0;
-export const Z_SYN_SENT = 1;
-export const Z_SYN_ACK_SENT = 2;
-export const Z_PARTIAL = 3;
-export const Z_ESTABLISHED = 4;
-export const Z_CLOSED = 5;
-export const Z_RESET = 6;
+const Z_INACTIVE = 0;
+const Z_SYN_SENT = 1;
+const Z_SYN_ACK_SENT = 2;
+const Z_PARTIAL = 3;
+const Z_ESTABLISHED = 4;
+const Z_CLOSED = 5;
+const Z_RESET = 6;
+export { Z_INACTIVE, Z_SYN_SENT, Z_SYN_ACK_SENT, Z_PARTIAL, Z_ESTABLISHED, Z_CLOSED, Z_RESET };
 
 export const ZEEK_STATE_NAMES = ['INACTIVE', 'SYN_SENT', 'SYN_ACK_SENT', 'PARTIAL', 'ESTABLISHED', 'CLOSED', 'RESET'];
 
@@ -84,11 +89,13 @@ export class ZeekConn {
   }
 
   /**
-   * One segment from the originator (`isOrig`) or the responder. `rxmit`:
-   * payload at or below what this side already sent; `newBytes`: payload
-   * beyond it.
+   * Segment `s` from the originator (`isOrig`) or the responder. `rxmit`:
+   * its payload is at or below what this side already sent (else it is new).
    */
-  packet(isOrig: boolean, flags: number, seq: number, len: number, window: number, rxmit: boolean, newBytes: number): void {
+  packet(isOrig: boolean, s: TcpSegment, rxmit: boolean): void {
+    const flags = s.flags;
+    const len = s.seglen;
+    const window = s.window;
     const ep = isOrig ? this.orig : this.resp;
     const peer = isOrig ? this.resp : this.orig;
     const syn = (flags & FLAG_SYN) !== 0;
@@ -104,18 +111,18 @@ export class ZeekConn {
     } else if (bits === 1) {
       if (syn) {
         const code = ackf ? 'H' : 'S';
-        if (this.check(isOrig, H_SYN, code) && seq !== ep.lastSyn) this.add(isOrig, code);
-        ep.lastSyn = seq;
+        if (this.check(isOrig, H_SYN, code) && s.seq !== ep.lastSyn) this.add(isOrig, code);
+        ep.lastSyn = s.seq;
       }
       if (fin) {
         // A FIN's sequence number is at the end of its data.
-        const at = (seq + len) >>> 0;
+        const at = (s.seq + len) >>> 0;
         if (this.check(isOrig, H_FIN, 'F') && at !== ep.lastFin) this.add(isOrig, 'F');
         ep.lastFin = at;
       }
       if (rst) {
-        if (this.check(isOrig, H_RST, 'R') && seq !== ep.lastRst) this.add(isOrig, 'R');
-        ep.lastRst = seq;
+        if (this.check(isOrig, H_RST, 'R') && s.seq !== ep.lastRst) this.add(isOrig, 'R');
+        ep.lastRst = s.seq;
       }
     } else if (len > 0) {
       this.check(isOrig, H_DATA, 'D');
@@ -140,7 +147,7 @@ export class ZeekConn {
         ep.rxmitThreshold *= 10;
       }
     }
-    if (!rst && ep.state !== Z_RESET) ep.size += newBytes;
+    if (!rst && ep.state !== Z_RESET && !rxmit) ep.size += len;
 
     this.updateState(ep, peer, isOrig, flags, len);
   }
