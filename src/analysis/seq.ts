@@ -102,8 +102,9 @@ export function nsBetween(s1: number, n1: number, s2: number, n2: number): numbe
  * free list. Index -1 ends a list.
  */
 export class SegmentPool {
-  seq: Uint32Array = new Uint32Array(1024);
-  nextSeq: Uint32Array = new Uint32Array(1024);
+  /** Raw sequence numbers, signed 32-bit (see SeqFlow). */
+  seq: Int32Array = new Int32Array(1024);
+  nextSeq: Int32Array = new Int32Array(1024);
   frame: Float64Array = new Float64Array(1024);
   sec: Float64Array = new Float64Array(1024);
   nsec: Int32Array = new Int32Array(1024);
@@ -142,8 +143,8 @@ export class SegmentPool {
 
   private grow(): void {
     const n = this.seq.length * 2;
-    const grow32 = (a: Uint32Array): Uint32Array => {
-      const b = new Uint32Array(n);
+    const grow32 = (a: Int32Array): Int32Array => {
+      const b = new Int32Array(n);
       b.set(a);
       return b;
     };
@@ -168,6 +169,13 @@ export class SegmentPool {
 /**
  * One direction of a connection as Wireshark's `tcp_flow_t` and
  * `tcp_analyze_seq_flow_info_t` see it: what this side sent.
+ *
+ * Raw sequence and acknowledgment numbers (baseSeq, nextSeq, lastAck,
+ * maxSeqToBeAcked, and TcpSegment's) are kept as signed 32-bit integers:
+ * the same bits as the header's unsigned field, but a small integer to V8
+ * (an unsigned one above 2^31 is a heap number: boxed in every field and
+ * argument). They are compared by signed difference, `((a - b) | 0) > 0`,
+ * as Wireshark's GT_SEQ, and made unsigned (`>>> 0`) only to be shown.
  */
 export class SeqFlow {
   baseSeq = 0;
@@ -209,12 +217,10 @@ export class SeqFlow {
 
 /**
  * The header of the segment being analysed (one per tracker, refilled per
- * segment). Sequence and acknowledgment numbers are 32-bit: passed as
- * arguments to a function that is not inlined they would be boxed (V8's
- * small integers have 31 bits), a heap number each per call; kept in this
- * object's fields they are stored in place.
+ * segment), handed to each step of the analysis instead of a dozen arguments.
  */
 export class TcpSegment {
+  /** Raw sequence and acknowledgment numbers, signed 32-bit (see SeqFlow). */
   seq = 0;
   ack = 0;
   /** Payload bytes (0 when the segment length is unknown: not analysed). */
@@ -274,13 +280,13 @@ export function analyzeSequence(pool: SegmentPool, fwd: SeqFlow, rev: SeqFlow, f
       fwd.baseSeq = seq;
       fwd.staticFlags |= flags & FLAG_ACK ? S_SAW_SYNACK : S_SAW_SYN;
     } else {
-      fwd.baseSeq = (seq - 1) >>> 0;
+      fwd.baseSeq = (seq - 1) | 0;
     }
     fwd.staticFlags |= S_BASE_SEQ_SET;
   }
   // The peer's ISN: ack - 1 of the first segment with ACK set (the ACK field of a SYN is not trusted).
   if ((rev.staticFlags & S_BASE_SEQ_SET) === 0 && flags & FLAG_ACK) {
-    rev.baseSeq = (ack - 1) >>> 0;
+    rev.baseSeq = (ack - 1) | 0;
     rev.staticFlags |= S_BASE_SEQ_SET;
   }
   if (flags & FLAG_ACK) rev.validBif = true;
@@ -299,14 +305,14 @@ export function analyzeSequence(pool: SegmentPool, fwd: SeqFlow, rev: SeqFlow, f
       // Bytes in flight are unknown until the peer ACKs again.
       fwd.validBif = false;
     }
-    if ((seglen === 0 || seglen === 1) && seq === ((fwd.nextSeq - 1) >>> 0) && noSynFinRst) f |= A_KEEP_ALIVE;
+    if ((seglen === 0 || seglen === 1) && seq === ((fwd.nextSeq - 1) | 0) && noSynFinRst) f |= A_KEEP_ALIVE;
     if (seglen === 0 && window !== 0 && window !== fwd.window && seq === fwd.nextSeq && ack === fwd.lastAck && noSynFinRst) {
       f |= A_WINDOW_UPDATE;
     }
     if (seglen > 0 && rev.winScale !== -1 && noSynFinRst) {
       const shift = rev.isFirstAck || rev.winScale === -2 ? 0 : rev.winScale;
       // -1 << shift is 0xffffffff << shift in 32 bits, as Wireshark computes with its G_MAXUINT32.
-      if (((seq + seglen) >>> 0) === ((rev.lastAck + ((rev.window << shift) >>> 0)) >>> 0)) f |= A_WINDOW_FULL;
+      if (((seq + seglen) | 0) === ((rev.lastAck + ((rev.window << shift) >>> 0)) | 0)) f |= A_WINDOW_FULL;
     }
     const repeatsAck = seglen === 0 && window === fwd.window && seq === fwd.nextSeq && ack === fwd.lastAck && noSynFinRst;
     if (repeatsAck && window !== 0 && rev.lastSegmentFlags & A_KEEP_ALIVE) {
@@ -340,7 +346,7 @@ export function analyzeSequence(pool: SegmentPool, fwd: SeqFlow, rev: SeqFlow, f
   // (which 4.0 stores unsigned: the marker then passes the fast-retransmission test below).
   if (rev.maxSeqToBeAcked !== 0 && gtSeq(ack, rev.maxSeqToBeAcked) && flags & FLAG_ACK) {
     exists = true;
-    if (rev.maxSeqToBeAcked < rev.nextSeq) {
+    if (rev.maxSeqToBeAcked >>> 0 < rev.nextSeq >>> 0) {
       rev.maxSeqToBeAcked = rev.nextSeq;
       f |= A_ACK_LOST_SEGMENT;
     } else {
@@ -355,8 +361,8 @@ export function analyzeSequence(pool: SegmentPool, fwd: SeqFlow, rev: SeqFlow, f
       if (f & A_KEEP_ALIVE) break retrans;
       let seqNotAdvanced = fwd.nextSeq !== 0 && ltSeq(seq, fwd.nextSeq);
       // More than one byte starting one before nextseq follows a zero-window probe: new data.
-      if (seglen > 1 && ((fwd.nextSeq - 1) >>> 0) === seq) seqNotAdvanced = false;
-      if (seglen > 0 && rev.lastAck !== 0 && leSeq((seq + seglen) >>> 0, rev.lastAck)) {
+      if (seglen > 1 && ((fwd.nextSeq - 1) | 0) === seq) seqNotAdvanced = false;
+      if (seglen > 0 && rev.lastAck !== 0 && leSeq((seq + seglen) | 0, rev.lastAck)) {
         f |= A_SPURIOUS_RETRANSMISSION;
         break retrans;
       }
@@ -367,7 +373,7 @@ export function analyzeSequence(pool: SegmentPool, fwd: SeqFlow, rev: SeqFlow, f
       }
       t = nsBetween(sec, nsec, fwd.nextSeqSec, fwd.nextSeqNsec);
       const threshold = firstRttNs === 0 ? DEFAULT_OOO_THRESHOLD_NS : firstRttNs;
-      const end = (seq + seglen + (flags & (FLAG_SYN | FLAG_FIN) ? 1 : 0)) >>> 0;
+      const end = (seq + seglen + (flags & (FLAG_SYN | FLAG_FIN) ? 1 : 0)) | 0;
       if (seqNotAdvanced && t >= 0 && t < threshold && fwd.nextSeq !== end) {
         f |= A_OUT_OF_ORDER;
         break retrans;
@@ -377,7 +383,7 @@ export function analyzeSequence(pool: SegmentPool, fwd: SeqFlow, rev: SeqFlow, f
   }
   if (f !== 0) exists = true;
 
-  let nextSeq = (seq + seglen) >>> 0;
+  let nextSeq = (seq + seglen) | 0;
   if ((seglen !== 0 || flags & (FLAG_SYN | FLAG_FIN)) && fwd.segCount < MAX_UNACKED_SEGMENTS) {
     const u = pool.alloc();
     pool.link[u] = fwd.segHead;
@@ -388,7 +394,7 @@ export function analyzeSequence(pool: SegmentPool, fwd: SeqFlow, rev: SeqFlow, f
     pool.sec[u] = sec;
     pool.nsec[u] = nsec;
     // SYN and FIN take one sequence number (only when remembered: Wireshark's quirk at the list limit).
-    if (flags & (FLAG_SYN | FLAG_FIN)) nextSeq = (nextSeq + 1) >>> 0;
+    if (flags & (FLAG_SYN | FLAG_FIN)) nextSeq = (nextSeq + 1) | 0;
     pool.nextSeq[u] = nextSeq;
   }
 

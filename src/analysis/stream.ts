@@ -134,7 +134,7 @@ export class DirStream extends MessageSplitter implements MessageSink {
   offset = 0;
   /** The first byte's sequence number is known. */
   private begun = false;
-  /** Raw sequence number of the next expected byte. */
+  /** Raw sequence number of the next expected byte (signed 32-bit, as in seq.ts). */
   nextSeq = 0;
 
   /** Kept bytes: data[0, kept) are stream offsets [0, kept). */
@@ -252,7 +252,7 @@ export class DirStream extends MessageSplitter implements MessageSink {
   syn(isn: number): void {
     if (!this.begun) {
       this.begun = true;
-      this.nextSeq = (isn + 1) >>> 0;
+      this.nextSeq = (isn + 1) | 0;
     }
   }
 
@@ -263,7 +263,7 @@ export class DirStream extends MessageSplitter implements MessageSink {
   segment(s: TcpSegment, b: Uint8Array, p: number, cap: number, out: ChunkFacts): void {
     let len = s.seglen;
     if (len === 0) return;
-    const seq = s.flags & FLAG_SYN ? (s.seq + 1) >>> 0 : s.seq;
+    const seq = s.flags & FLAG_SYN ? (s.seq + 1) | 0 : s.seq;
     const frame = s.frame;
     if (!this.begun) {
       this.begun = true;
@@ -388,7 +388,7 @@ export class DirStream extends MessageSplitter implements MessageSink {
       this.gapAt.push(this.offset);
       this.gapLen.push(n);
     }
-    this.nextSeq = (this.nextSeq + n) >>> 0;
+    this.nextSeq = (this.nextSeq + n) | 0;
     this.offset += n;
     if (this.framing === FRAMING_UNDECIDED) this.decide(true);
     this.closeCurrentAsSplit();
@@ -401,7 +401,7 @@ export class DirStream extends MessageSplitter implements MessageSink {
     out.newBytes += len;
     this.log?.add(this.dir, at, len, frame);
     this.keep(b, p, cap);
-    this.nextSeq = (this.nextSeq + len) >>> 0;
+    this.nextSeq = (this.nextSeq + len) | 0;
     this.offset += len;
     if (this.framing === FRAMING_UNDECIDED && this.decidedInPlace(b, p, cap)) {
       this.frameChunk(b, p, cap, at, frame, out);

@@ -112,6 +112,7 @@ export class TcpSide extends SeqFlow {
   /** Segments carrying payload, and the payload bytes (retransmissions included). */
   dataSegments = 0;
   payloadBytes = 0;
+  /** The SYN's sequence number, signed 32-bit as every raw sequence number here (see SeqFlow). */
   isn = 0;
   sawSyn = false;
   synFrame = 0;
@@ -419,8 +420,9 @@ export class TcpTracker {
     const t = pkt.base + start;
     const sport = (d[t] << 8) | d[t + 1];
     const dport = (d[t + 2] << 8) | d[t + 3];
-    const seq = ((d[t + 4] << 24) | (d[t + 5] << 16) | (d[t + 6] << 8) | d[t + 7]) >>> 0;
-    const ackRaw = ((d[t + 8] << 24) | (d[t + 9] << 16) | (d[t + 10] << 8) | d[t + 11]) >>> 0;
+    // Signed 32-bit: small integers to V8 (see SeqFlow).
+    const seq = (d[t + 4] << 24) | (d[t + 5] << 16) | (d[t + 6] << 8) | d[t + 7];
+    const ackRaw = (d[t + 8] << 24) | (d[t + 9] << 16) | (d[t + 10] << 8) | d[t + 11];
     const hlen = (d[t + 12] >> 4) * 4;
     const flags = ((d[t + 12] << 8) | d[t + 13]) & 0x0fff;
     const window = (d[t + 14] << 8) | d[t + 15];
@@ -522,7 +524,7 @@ export class TcpTracker {
       // SYNs are never scaled; an unknown scale leaves the window as it is (tshark's default preference).
       if ((flags & FLAG_SYN) === 0 && fwd.winScale >= 0) note.window = window << fwd.winScale;
       note.relSeq = (seq - fwd.baseSeq) >>> 0;
-      note.ack = flags & FLAG_ACK ? (ackRaw - rev.baseSeq) >>> 0 : ackRaw;
+      note.ack = flags & FLAG_ACK ? (ackRaw - rev.baseSeq) >>> 0 : ackRaw >>> 0;
       note.nxtSeq = (note.relSeq + seglen + (flags & (FLAG_SYN | FLAG_FIN) ? 1 : 0)) >>> 0;
       // Before this segment, rev.window was the peer's last advertised window.
       note.zeroWindowProbe = (r.flags & A_KEEP_ALIVE) !== 0 && peerWindowBefore === 0;
@@ -531,8 +533,8 @@ export class TcpTracker {
       side.probedZeroWindow = note.zeroWindowProbe;
       if (note.zeroWindowProbe) side.zeroWindowProbes++;
     } else {
-      note.relSeq = seq;
-      note.ack = ackRaw;
+      note.relSeq = seq >>> 0;
+      note.ack = ackRaw >>> 0;
       note.nxtSeq = 0;
     }
     if ((flags & FLAG_SYN) === 0) note.windowScaleFactor = fwd.winScale >= 0 ? 1 << fwd.winScale : fwd.winScale;
@@ -772,7 +774,7 @@ export class TcpTracker {
       }
       if (side.state === ST_SYN_SENT && peer.state === ST_ESTABLISHED && ackf) side.state = ST_ESTABLISHED;
       if (fin) {
-        const end = (seq + seglen + (syn ? 1 : 0) + 1) >>> 0;
+        const end = (seq + seglen + (syn ? 1 : 0) + 1) | 0;
         const repeat = side.finFrame !== 0 && end === side.finSeqEnd;
         if (!repeat) {
           side.finSeqEnd = end;
@@ -845,7 +847,7 @@ export class TcpTracker {
         st.segment(sg, pkt.data, pkt.base + payload, cap, note.chunk);
         note.framing = st.framing;
       }
-      if (flags & FLAG_FIN) st.fin((sg.seq + seglen + (flags & FLAG_SYN ? 1 : 0)) >>> 0);
+      if (flags & FLAG_FIN) st.fin((sg.seq + seglen + (flags & FLAG_SYN ? 1 : 0)) | 0);
     }
     // An ACK beyond anything the peer sent: data the capture missed. Its stream starts here, with the gap.
     if (flags & FLAG_ACK && peer.stream === null && peer.sawSyn && peer.nextSeq !== 0 && ((sg.ack - peer.nextSeq) | 0) > 0) {

@@ -116,7 +116,7 @@ export class ZeekConn {
       }
       if (fin) {
         // A FIN's sequence number is at the end of its data.
-        const at = (s.seq + len) >>> 0;
+        const at = (s.seq + len) | 0;
         if (this.check(isOrig, H_FIN, 'F') && at !== ep.lastFin) this.add(isOrig, 'F');
         ep.lastFin = at;
       }
