@@ -99,14 +99,21 @@ function exactPrefixWalk(b: Uint8Array, from: number, n: number, w: number): num
 
 /** Mostly printable text (tabs, CR, LF allowed), and it has a line feed. */
 function looksLikeLines(b: Uint8Array, from: number, n: number): boolean {
-  let printable = 0;
+  // Counted the other way round: controls but tab, LF and CR, and DEL. Text costs two tests a byte,
+  // and binary stops as soon as more than a tenth is not printable.
+  const most = (n - from) / 10;
+  let controls = 0;
   let lf = false;
   for (let i = from; i < n; i++) {
     const c = b[i];
-    if (c === 0x0a) lf = true;
-    if ((c >= 0x20 && c < 0x7f) || c === 0x0a || c === 0x0d || c === 0x09 || c >= 0x80) printable++;
+    if (c < 0x20) {
+      if (c === 0x0a) lf = true;
+      else if (c !== 0x09 && c !== 0x0d && ++controls > most) return false;
+    } else if (c === 0x7f && ++controls > most) {
+      return false;
+    }
   }
-  return lf && printable * 10 >= (n - from) * 9;
+  return lf;
 }
 
 /**

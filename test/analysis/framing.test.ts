@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FRAMING_NAMES, parseFraming, type TcpConnection } from '../../src/analysis/index';
 import { AUTO_FRAMING, detectFraming, FRAMING_LENGTH1, FRAMING_LENGTH2, FRAMING_LENGTH4, FRAMING_LINES, FRAMING_NONE, FRAMING_UNDECIDED } from '../../src/analysis/framing';
@@ -34,6 +35,49 @@ describe('detection', () => {
     expect(detect(bytes('hello'))).toBe('undecided');
     expect(detect(bytes('hello'), true)).toBe('none');
     expect(detect(bytes([0xff, 0x00, 0x13, 0x37]), true)).toBe('none');
+  });
+  it('the verdict of the rules as written (a plain, slow restatement) on any bytes', () => {
+    // The rules: exact 4-, 2-byte length walks, text with a line feed (9 in 10 printable), an exact 1-byte walk.
+    const walk = (b: Uint8Array, w: number): number => {
+      let p = 0;
+      let msgs = 0;
+      while (p < b.length) {
+        if (p + w > b.length) return -1;
+        let len = 0;
+        for (let k = 0; k < w; k++) len = len * 256 + b[p + k];
+        if (len > 1 << 24) return -1;
+        p += w + len;
+        if (p > b.length) return -1;
+        msgs++;
+      }
+      return msgs;
+    };
+    const printable = (c: number): boolean => (c >= 0x20 && c < 0x7f) || c === 0x0a || c === 0x0d || c === 0x09 || c >= 0x80;
+    const rules = (b: Uint8Array, final: boolean, anyWidth: boolean): number => {
+      if (b.length === 0) return final ? FRAMING_NONE : FRAMING_UNDECIDED;
+      const w4 = walk(b, 4);
+      if (w4 >= 1 && b[0] === 0) return FRAMING_LENGTH4;
+      const w2 = walk(b, 2);
+      if (w2 >= 1 && (w2 >= 2 || b[0] === 0 || anyWidth)) return FRAMING_LENGTH2;
+      if (!anyWidth && b.includes(0x0a) && b.filter(printable).length * 10 >= b.length * 9) return FRAMING_LINES;
+      const w1 = walk(b, 1);
+      if (w1 >= 2 || (w1 >= 1 && anyWidth)) return FRAMING_LENGTH1;
+      if (w4 >= 1) return FRAMING_LENGTH4;
+      if (b.length >= 2048 || final) return anyWidth ? FRAMING_LENGTH4 : FRAMING_NONE;
+      return FRAMING_UNDECIDED;
+    };
+    // Text with a few control bytes (around the 9-in-10 line), length-prefixed runs, and anything.
+    const text = fc.array(fc.oneof({ weight: 9, arbitrary: fc.constantFrom(0x61, 0x20, 0x0a, 0x0d, 0x09, 0xe9) }, { weight: 1, arbitrary: fc.constantFrom(0x00, 0x01, 0x1f, 0x7f, 0x0b) }), { maxLength: 120 });
+    const prefixed = fc.array(fc.uint8Array({ maxLength: 20 }), { maxLength: 5 }).map((ms) => ms.flatMap((m) => [0, m.length, ...m]));
+    const bytesArb = fc.oneof(text, prefixed, fc.array(fc.integer({ min: 0, max: 255 }), { maxLength: 60 }));
+    fc.assert(
+      fc.property(bytesArb, fc.boolean(), fc.boolean(), (arr, final, anyWidth) => {
+        const b = Uint8Array.from(arr);
+        const choice = anyWidth ? parseFraming('length') : AUTO_FRAMING;
+        expect(detectFraming(b, b.length, final, choice)).toBe(rules(b, final, anyWidth));
+      }),
+      { numRuns: 2000 },
+    );
   });
   it('the same verdict on bytes in place (a first segment inside its frame) as on a copy', () => {
     const samples = [bytes('hello\n'), bytes([0, 0, 0, 5], 'hello'), bytes([0, 5], 'hello', [0, 3], 'bye'), bytes([3], 'abc', [2], 'de'), bytes('hello'), bytes([0xff, 0x00, 0x13, 0x37])];
