@@ -12,6 +12,7 @@
  * misses on neighbouring flows).
  */
 import type { Packet } from '../decode/packet';
+import { ipv6TextAt } from '../decode/treekit';
 
 /**
  * Seconds are kept relative to this (2020-09-13): within ~34 years of it they
@@ -327,46 +328,16 @@ export class FlowTable<F extends Flow> {
   }
 }
 
-const HEX = '0123456789abcdef';
+/** The address being formatted, as bytes (the one IPv6 text rule works on bytes). */
+const ADDRESS_BYTES = new Uint8Array(16);
+const ADDRESS_VIEW = new DataView(ADDRESS_BYTES.buffer);
 
-/** Text of an address given as words: IPv4 dotted quad, IPv6 in RFC 5952 form. */
+/** Text of an address given as words: IPv4 dotted quad, IPv6 as inet_ntop (and the decoders) write it. */
 export function formatAddress(family: number, w0: number, w1: number, w2: number, w3: number): string {
   if (family === 4) return `${w0 >>> 24}.${(w0 >>> 16) & 255}.${(w0 >>> 8) & 255}.${w0 & 255}`;
-  const g = [w0 >>> 16, w0 & 0xffff, w1 >>> 16, w1 & 0xffff, w2 >>> 16, w2 & 0xffff, w3 >>> 16, w3 & 0xffff];
-  // IPv4-mapped addresses as inet_ntop prints them.
-  if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0xffff) {
-    return `::ffff:${w3 >>> 24}.${(w3 >>> 16) & 255}.${(w3 >>> 8) & 255}.${w3 & 255}`;
-  }
-  let best = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) {
-      best = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  let s = '';
-  for (let i = 0; i < 8; i++) {
-    if (i === best) {
-      s += i === 0 ? '::' : ':';
-      i += bestLen - 1;
-      continue;
-    }
-    let v = g[i];
-    let hex = '';
-    do {
-      hex = HEX[v & 15] + hex;
-      v >>>= 4;
-    } while (v !== 0);
-    s += hex;
-    if (i < 7) s += ':';
-  }
-  return s;
+  ADDRESS_VIEW.setUint32(0, w0 >>> 0);
+  ADDRESS_VIEW.setUint32(4, w1 >>> 0);
+  ADDRESS_VIEW.setUint32(8, w2 >>> 0);
+  ADDRESS_VIEW.setUint32(12, w3 >>> 0);
+  return ipv6TextAt(ADDRESS_BYTES, 0);
 }

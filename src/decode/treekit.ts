@@ -64,11 +64,14 @@ export function ipv6Ipv4Prefix(data: Uint8Array, p: number, run: number): '::fff
 
 /** RFC 5952 text of the IPv6 address at frame-relative `off`. */
 export function ipv6Text(pkt: Packet, off: number): string {
-  const data = pkt.data;
-  const p = pkt.base + off;
+  return ipv6TextAt(pkt.data, pkt.base + off);
+}
+
+/** RFC 5952 text of the 16 bytes at data[p] (inet_ntop's, so tshark's). */
+export function ipv6TextAt(data: Uint8Array, p: number): string {
   const run = ipv6ZeroRun(data, p);
   const v4 = ipv6Ipv4Prefix(data, p, run);
-  if (v4 !== null) return v4 + ipv4Text(pkt, off + 12);
+  if (v4 !== null) return `${v4}${data[p + 12]}.${data[p + 13]}.${data[p + 14]}.${data[p + 15]}`;
   const start = run < 0 ? -1 : run >> 4;
   let s = '';
   for (let g = 0; g < 8; g++) {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { formatAddress } from '../../src/analysis/flowtable';
 import { Packet } from '../../src/decode/packet';
 import { ipv6Text } from '../../src/decode/treekit';
 import { OutBuf } from '../../src/output/outbuf';
@@ -32,7 +33,7 @@ describe('OutBuf', () => {
     expect(fmt((o) => o.ipv6(fe80, 0))).toBe('fe80::211:22ff:fe33:4455');
     expect(fmt((o) => o.ipv6(new Uint8Array(16), 0))).toBe('::');
     // glibc's inet_ntop (which tshark uses) on the cases RFC 5952 and the embedded IPv4 forms decide;
-    // the fields writer and the detail tree share the rule and must print each the same.
+    // the fields writer, the detail tree and the connection tables share the rule and must print each the same.
     const NTOP: [string, string][] = [
       ['00000000000000000000000000000002', '::2'],
       ['00000000000000000000ffff01020304', '::ffff:1.2.3.4'],
@@ -53,6 +54,9 @@ describe('OutBuf', () => {
       pkt.data = Buffer.from(hex, 'hex');
       expect(fmt((o) => o.ipv6(pkt.data, 0))).toBe(text);
       expect(ipv6Text(pkt, 0)).toBe(text);
+      // The connection tables (-z conv, -z conn, the dashboard) format from the flow key's words.
+      const w = [0, 4, 8, 12].map((i) => pkt.data.readUInt32BE(i) | 0);
+      expect(formatAddress(6, w[0], w[1], w[2], w[3])).toBe(text);
     }
     const mac = Uint8Array.from([0, 0x1b, 0x21, 0xab, 0xcd, 0xef]);
     expect(fmt((o) => o.colonHex(mac, 0, 6))).toBe('00:1b:21:ab:cd:ef');
