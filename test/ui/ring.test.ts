@@ -14,7 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Frame } from '../../src/capture/frame';
 import { openFile } from '../../src/capture/open';
 import { StreamSource } from '../../src/capture/stream';
-import { snapshotTcp, snapshotUdp } from '../../src/ui/dashboard/conn-snapshot';
+import { describeTcp, describeUdp } from '../../src/ui/dashboard/conn-snapshot';
 import { ConnDetail } from '../../src/ui/dashboard/conn-detail';
 import { INDEX_BYTES_PER_FRAME } from '../../src/ui/dashboard/frame-index';
 import { buildLadder } from '../../src/ui/dashboard/ladder';
@@ -89,7 +89,7 @@ describe('the live ring', () => {
     await all.run();
     const ring = streamModel(DEMO, { keepFrames: 15 });
     await ring.run();
-    const conns = (m: CaptureModel): unknown[] => [...m.tcp.map((c) => (c === null ? null : snapshotTcp(c))), ...m.udp.map((c) => (c === null ? null : snapshotUdp(c)))];
+    const conns = (m: CaptureModel): unknown[] => [...m.tcp.map((c) => (c === null ? null : describeTcp(c))), ...m.udp.map((c) => (c === null ? null : describeUdp(c)))];
     expect(all.tcp.length).toBeGreaterThan(0);
     expect(conns(ring)).toEqual(conns(all));
     const facts = (m: CaptureModel, n: number): number[] => {
