@@ -55,7 +55,7 @@ describe('OutBuf', () => {
       expect(fmt((o) => o.ipv6(pkt.data, 0))).toBe(text);
       expect(ipv6Text(pkt, 0)).toBe(text);
       // The connection tables (-z conv, -z conn, the dashboard) format from the flow key's words.
-      const w = [0, 4, 8, 12].map((i) => pkt.data.readUInt32BE(i) | 0);
+      const w = [0, 4, 8, 12].map((i) => Buffer.from(hex, 'hex').readUInt32BE(i) | 0);
       expect(formatAddress(6, w[0], w[1], w[2], w[3])).toBe(text);
     }
     const mac = Uint8Array.from([0, 0x1b, 0x21, 0xab, 0xcd, 0xef]);
