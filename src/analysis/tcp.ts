@@ -241,7 +241,9 @@ export class TcpConnection extends Flow {
 
   /** The side that sent a segment from A (true) or from B. */
   sideFromA(fromA: boolean): TcpSide {
-    return fromA === this.clientIsA ? this.client : this.server;
+    // Not fromA === clientIsA: V8 compares two booleans with a generic call.
+    if (fromA) return this.clientIsA ? this.client : this.server;
+    return this.clientIsA ? this.server : this.client;
   }
 
   /** Zeek's conn_state, current. */
@@ -487,7 +489,7 @@ export class TcpTracker {
     this.table.touch(conn, num, sec, nsec);
 
     const side = conn.sideFromA(fromA);
-    const peer = fromA === conn.clientIsA ? conn.server : conn.client;
+    const peer = side === conn.client ? conn.server : conn.client;
     note.conn = conn;
     note.fromA = fromA;
     note.stream = conn.stream;
@@ -686,6 +688,9 @@ export class TcpTracker {
     // Zeek first (its history records the segment as sent).
     const rxmit = seglen > 0 && (side.seq.lastSegmentFlags & (A_RETRANSMISSION | A_FAST_RETRANSMISSION | A_SPURIOUS_RETRANSMISSION)) !== 0;
     conn.zeek.packet(fromClient, sg, rxmit);
+    // Most segments: data or an ACK between two established sides, before any FIN. Nothing below
+    // moves then (no state, no handshake or teardown step, no event).
+    if ((flags & (FLAG_SYN | FLAG_FIN | FLAG_RST)) === 0 && side.state === ST_ESTABLISHED && peer.state === ST_ESTABLISHED && peer.finFrame === 0 && conn.handshake !== 'in-progress') return;
 
     if (syn && !rst) {
       if (!ackf) {
