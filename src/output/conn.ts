@@ -69,23 +69,22 @@ function handshakeRtt(c: TcpConnection): string {
   return ms(c.synToSynAckNs + c.synAckToAckNs);
 }
 
-function endpoint(c: TcpConnection, client: boolean): string {
+function endpoint(out: OutBuf, c: TcpConnection, client: boolean): void {
   const a = client === c.clientIsA;
-  const addr = c.address(a);
-  const port = a ? c.aPort : c.bPort;
-  return c.family === 6 ? `[${addr}]:${port}` : `${addr}:${port}`;
+  if (c.family === 6) {
+    out.byte(91);
+    out.ascii(c.address(a));
+    out.byte(93);
+  } else {
+    out.ipv4Value(a ? c.a0 : c.b0);
+  }
+  out.byte(58);
+  out.uint(a ? c.aPort : c.bPort);
 }
 
-function teardownText(c: TcpConnection): string {
-  if (c.teardown === 'reset') return `reset by ${c.resetBy === CLIENT ? 'client' : 'server'} (${c.resetPhase})`;
-  if (c.activeCloser >= 0 && c.teardown !== 'open') return `${c.teardown}, ${c.activeCloser === CLIENT ? 'client' : 'server'} closed first`;
-  return c.teardown;
-}
-
-function messages(s: TcpSide): string {
-  const d = s.stream;
-  if (d === null || d.messages === 0) return '-';
-  return `${d.messages}`;
+function messages(out: OutBuf, d: TcpSide['stream']): void {
+  if (d === null || d.messages === 0) out.byte(45);
+  else out.uint(d.messages);
 }
 
 /** Rows held until the end of the capture while frames are printed (about 250 bytes each). */
@@ -111,7 +110,7 @@ export class ConnReport {
   /** A connection left the analysis (evicted, or at the end of the capture). */
   retire(c: TcpConnection, evicted: boolean): void {
     if (evicted && this.streamTo !== null) {
-      this.write(this.streamTo, this.rowText(c, true));
+      this.write(this.streamTo, c, true);
       return;
     }
     // Connections still live at the end are bounded by the analysis' cap: only evicted ones are dropped.
@@ -122,9 +121,8 @@ export class ConnReport {
     const held = (this.held ??= new OutBuf(-1, 1 << 16));
     this.heldAt.push(held.pos);
     this.heldStream.push(c.stream);
-    const text = this.rowText(c, evicted);
-    if (this.json) held.ascii(text);
-    else held.text8(text);
+    if (this.json) held.ascii(JSON.stringify(connObject(c, evicted)));
+    else writeRow(held, c, evicted);
   }
 
   /** Writes the rows not written yet, in stream order, and the totals line. */
@@ -156,13 +154,13 @@ export class ConnReport {
     }
   }
 
-  private write(out: OutBuf, text: string): void {
+  private write(out: OutBuf, c: TcpConnection, evicted: boolean): void {
     this.rows++;
     if (this.json) {
-      out.ascii(text);
+      out.ascii(JSON.stringify(connObject(c, evicted)));
     } else {
       this.header(out);
-      out.text8(text);
+      writeRow(out, c, evicted);
     }
     out.byte(10);
   }
@@ -174,40 +172,116 @@ export class ConnReport {
     out.ascii('TCP Connections (synack)\n');
     out.ascii('Stream Client -> Server | handshake | teardown | conn_state history | handshake RTT ms | C->S bytes/segs S->C bytes/segs | states | messages | analysis\n');
   }
+}
 
-  /** One connection's row: the table line, or the JSON object with -T json. */
-  private rowText(c: TcpConnection, evicted: boolean): string {
-    if (this.json) return JSON.stringify(connObject(c, evicted));
-    const cs = c.client;
-    const ss = c.server;
-    let line = `${String(c.stream).padStart(6)} ${endpoint(c, true)} -> ${endpoint(c, false)}`;
-    line += ` | ${c.handshake}${cs.synCount > 1 ? ` (${cs.synCount} SYNs)` : ''}${c.midstream ? ' (roles guessed)' : ''}`;
-    line += ` | ${teardownText(c)}`;
-    line += ` | ${c.connState()} ${c.history() === '' ? '-' : c.history()}`;
-    line += ` | ${handshakeRtt(c)}`;
-    line += ` | ${cs.payloadBytes}/${cs.dataSegments} ${ss.payloadBytes}/${ss.dataSegments}`;
-    line += ` | ${TCP_STATE_NAMES[cs.state]}/${TCP_STATE_NAMES[ss.state]}`;
-    const framing = cs.stream !== null || ss.stream !== null ? `${FRAMING_NAMES[cs.stream?.framing ?? 0]}/${FRAMING_NAMES[ss.stream?.framing ?? 0]}` : '-';
-    let msgs = `${messages(cs)}/${messages(ss)} ${framing}`;
-    const coalesced = (cs.stream?.coalescedSegments ?? 0) + (ss.stream?.coalescedSegments ?? 0);
-    const split = (cs.stream?.splitMessages ?? 0) + (ss.stream?.splitMessages ?? 0);
-    const maxIn = Math.max(cs.stream?.maxMessagesInSegment ?? 0, ss.stream?.maxMessagesInSegment ?? 0);
-    if (coalesced > 0) msgs += ` coalesced=${coalesced} max=${maxIn}`;
-    if (split > 0) msgs += ` split=${split}`;
-    const nagle = cs.nagleHolds + ss.nagleHolds;
-    if (nagle > 0) msgs += ` nagle=${nagle}`;
-    const after = cs.bytesAfterPeerFin + ss.bytesAfterPeerFin;
-    if (after > 0) msgs += ` after-fin=${after}B`;
-    line += ` | ${msgs}`;
-    const counts: string[] = [];
-    for (const [label, , bits] of COUNTS) {
-      const n = flagTotal(c, bits);
-      if (n > 0) counts.push(`${label}=${n}`);
-    }
-    line += ` | ${counts.length === 0 ? '-' : counts.join(' ')}`;
-    if (evicted) line += ' | evicted';
-    return line;
+/**
+ * One connection's table line, written straight into `out`: every part is
+ * ASCII the program makes (numbers, names, addresses, Zeek's letters), so
+ * nothing needs escaping, and no string is built per row (-q -z conn writes
+ * one per connection: tens of thousands).
+ */
+function writeRow(out: OutBuf, c: TcpConnection, evicted: boolean): void {
+  const cs = c.client;
+  const ss = c.server;
+  for (let w = digits(c.stream); w < 6; w++) out.byte(32);
+  out.uint(c.stream);
+  out.byte(32);
+  endpoint(out, c, true);
+  out.ascii(' -> ');
+  endpoint(out, c, false);
+  out.ascii(' | ');
+  out.ascii(c.handshake);
+  if (cs.synCount > 1) {
+    out.ascii(' (');
+    out.uint(cs.synCount);
+    out.ascii(' SYNs)');
   }
+  if (c.midstream) out.ascii(' (roles guessed)');
+  out.ascii(' | ');
+  if (c.teardown === 'reset') {
+    out.ascii(c.resetBy === CLIENT ? 'reset by client (' : 'reset by server (');
+    out.ascii(c.resetPhase);
+    out.byte(41);
+  } else {
+    out.ascii(c.teardown);
+    if (c.activeCloser >= 0 && c.teardown !== 'open') out.ascii(c.activeCloser === CLIENT ? ', client closed first' : ', server closed first');
+  }
+  out.ascii(' | ');
+  out.ascii(c.connState());
+  out.byte(32);
+  const history = c.history();
+  out.ascii(history === '' ? '-' : history);
+  out.ascii(' | ');
+  out.ascii(handshakeRtt(c));
+  out.ascii(' | ');
+  out.uint(cs.payloadBytes);
+  out.byte(47);
+  out.uint(cs.dataSegments);
+  out.byte(32);
+  out.uint(ss.payloadBytes);
+  out.byte(47);
+  out.uint(ss.dataSegments);
+  out.ascii(' | ');
+  out.ascii(TCP_STATE_NAMES[cs.state]);
+  out.byte(47);
+  out.ascii(TCP_STATE_NAMES[ss.state]);
+  out.ascii(' | ');
+  const cd = cs.stream;
+  const sd = ss.stream;
+  messages(out, cd);
+  out.byte(47);
+  messages(out, sd);
+  out.byte(32);
+  if (cd !== null || sd !== null) {
+    out.ascii(FRAMING_NAMES[cd === null ? 0 : cd.framing]);
+    out.byte(47);
+    out.ascii(FRAMING_NAMES[sd === null ? 0 : sd.framing]);
+  } else {
+    out.byte(45);
+  }
+  const coalesced = (cd === null ? 0 : cd.coalescedSegments) + (sd === null ? 0 : sd.coalescedSegments);
+  if (coalesced > 0) {
+    out.ascii(' coalesced=');
+    out.uint(coalesced);
+    out.ascii(' max=');
+    out.uint(Math.max(cd === null ? 0 : cd.maxMessagesInSegment, sd === null ? 0 : sd.maxMessagesInSegment));
+  }
+  const split = (cd === null ? 0 : cd.splitMessages) + (sd === null ? 0 : sd.splitMessages);
+  if (split > 0) {
+    out.ascii(' split=');
+    out.uint(split);
+  }
+  const nagle = cs.nagleHolds + ss.nagleHolds;
+  if (nagle > 0) {
+    out.ascii(' nagle=');
+    out.uint(nagle);
+  }
+  const after = cs.bytesAfterPeerFin + ss.bytesAfterPeerFin;
+  if (after > 0) {
+    out.ascii(' after-fin=');
+    out.uint(after);
+    out.byte(66);
+  }
+  out.ascii(' | ');
+  let counted = false;
+  for (const [label, , bits] of COUNTS) {
+    const n = flagTotal(c, bits);
+    if (n === 0) continue;
+    if (counted) out.byte(32);
+    counted = true;
+    out.ascii(label);
+    out.byte(61);
+    out.uint(n);
+  }
+  if (!counted) out.byte(45);
+  if (evicted) out.ascii(' | evicted');
+}
+
+/** Decimal digits of a non-negative integer. */
+function digits(n: number): number {
+  let d = 1;
+  for (let v = n; v >= 10; v = Math.floor(v / 10)) d++;
+  return d;
 }
 
 function sideObject(s: TcpSide): Record<string, unknown> {
