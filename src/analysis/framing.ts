@@ -4,10 +4,10 @@
  * framing the application uses. A Framing is chosen per direction, either by
  * the user (--framing) or from the first bytes of that direction.
  */
-import * as lineFeeds from './linefeeds';
+import * as byteCounts from './bytecount';
 
 // Module-local bindings for the per-packet code (see tcp.ts).
-const { countLineFeeds } = lineFeeds;
+const { countControlBytes, countLineFeeds } = byteCounts;
 
 const FRAMING_NONE = 0;
 /** Messages end with '\n' (chat lines, HTTP headers, Redis inline commands). */
@@ -97,23 +97,9 @@ function exactPrefixWalk(b: Uint8Array, from: number, n: number, w: number): num
   return msgs;
 }
 
-/** Mostly printable text (tabs, CR, LF allowed), and it has a line feed. */
+/** Mostly printable text (at most a tenth control bytes: tab, CR and LF are text), and it has a line feed. */
 function looksLikeLines(b: Uint8Array, from: number, n: number): boolean {
-  // Counted the other way round: controls but tab, LF and CR, and DEL. Text costs two tests a byte,
-  // and binary stops as soon as more than a tenth is not printable.
-  const most = (n - from) / 10;
-  let controls = 0;
-  let lf = false;
-  for (let i = from; i < n; i++) {
-    const c = b[i];
-    if (c < 0x20) {
-      if (c === 0x0a) lf = true;
-      else if (c !== 0x09 && c !== 0x0d && ++controls > most) return false;
-    } else if (c === 0x7f && ++controls > most) {
-      return false;
-    }
-  }
-  return lf;
+  return countControlBytes(b, from, n) * 10 <= n - from && countLineFeeds(b, from, n) > 0;
 }
 
 /**
