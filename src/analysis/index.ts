@@ -234,9 +234,10 @@ export class Analyzer {
     let fragment = 0;
     let icmpLi = -1;
     const n = pkt.layerCount;
+    const protos = pkt.layerProto;
     // Protocols compared by identity, the common ones first: this loop runs for every frame.
     for (let li = 0; li < n; li++) {
-      const p = pkt.layerProto[li];
+      const p = protos[li];
       if (p === tcpProto) {
         if (ipLi >= 0 && fragment < 2) this.tcp.segment(pkt, li, ipLi, family, (icmpLi >= 0 && icmpLi < ipLi) || fragment === 1);
       } else if (p === ipv4) {

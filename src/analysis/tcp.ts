@@ -610,7 +610,7 @@ export class TcpTracker {
     // Options cut by the snapshot length stop tshark's dissection before it prints the analysis.
     const optionsCut = pkt.capLen < start + hlen;
     // Linux data segments carry NOP, NOP, timestamps and nothing else: no window scale, no SACK to read.
-    if (hlen > 20 && !(hlen === 32 && !optionsCut && pkt.u32(start + 20) === 0x0101080a)) this.options(pkt, li, flags, side, fwd, rev);
+    if (hlen > 20 && !(hlen === 32 && !optionsCut && this.view.getUint32(pkt.base + start + 20) === 0x0101080a)) this.options(pkt, li, flags, side, fwd, rev);
     note.printed = analysed && !optionsCut;
     note.tapped = !optionsCut;
     if (note.printed && r.exists) note.initialRttNs = conn.firstRttNs;
