@@ -122,32 +122,32 @@ export class SummaryWriter {
       out.byte(10);
       return;
     }
-    // A transport header cut before its ports: tshark has no info yet (see topLayer).
-    const transportCut = top + 1 < pkt.layerCount && (pkt.layerProto[top + 1].name === 'tcp' || pkt.layerProto[top + 1].name === 'udp');
-    if (!transportCut) this.info(out, pkt, top);
-    if (pkt.problem === ProblemKind.Malformed && !(pkt.problemField === 'udp.length' && pkt.layerProto[pkt.problemLayer].name === 'udp' && pkt.u16(pkt.layerStart[pkt.problemLayer] + 4) > 8)) {
-      out.ascii('[Malformed Packet]');
-    }
-    else if (pkt.problem === ProblemKind.Truncated) out.ascii('[Packet size limited during capture]');
+    this.infoAndMarker(out, pkt, top);
     out.byte(10);
   }
 
   /**
    * The protocol and info columns alone, separated by a tab: the dashboard
-   * draws its own columns (and re-reads frames out of order, so echo
-   * requests and replies are paired only when it happens to meet them in order).
+   * draws its own columns (and re-reads frames out of order: echo replies
+   * name their request from the analysis' per-frame notes, see echoPair).
    */
   writeColumns(out: OutBuf, pkt: Packet): void {
     const top = topLayer(pkt);
     protocolColumn(out, pkt, top);
     out.byte(9);
+    this.infoAndMarker(out, pkt, top);
+  }
+
+  /** The info column and the problem marker after it. */
+  private infoAndMarker(out: OutBuf, pkt: Packet, top: number): void {
     // A transport header cut before its ports: tshark has no info yet (see topLayer).
-    const transportCut = top + 1 < pkt.layerCount && (pkt.layerProto[top + 1].name === 'tcp' || pkt.layerProto[top + 1].name === 'udp');
-    if (!transportCut) this.info(out, pkt, top);
-    if (pkt.problem === ProblemKind.Malformed && !(pkt.problemField === 'udp.length' && pkt.layerProto[pkt.problemLayer].name === 'udp' && pkt.u16(pkt.layerStart[pkt.problemLayer] + 4) > 8)) {
-      out.ascii('[Malformed Packet]');
-    }
-    else if (pkt.problem === ProblemKind.Truncated) out.ascii('[Packet size limited during capture]');
+    const next = top + 1 < pkt.layerCount ? pkt.layerProto[top + 1].name : '';
+    if (next !== 'tcp' && next !== 'udp') this.info(out, pkt, top);
+    if (pkt.problem === ProblemKind.Malformed) {
+      // A UDP length beyond the IP payload: udpInfo already said so in tshark's words, and tshark goes on.
+      const li = pkt.problemLayer;
+      if (!(pkt.problemField === 'udp.length' && pkt.layerProto[li].name === 'udp' && pkt.u16(pkt.layerStart[li] + 4) > 8)) out.ascii('[Malformed Packet]');
+    } else if (pkt.problem === ProblemKind.Truncated) out.ascii('[Packet size limited during capture]');
   }
 
   /** Seconds since the first frame, with the capture's precision (tshark's -t r). */
