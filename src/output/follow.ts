@@ -84,6 +84,8 @@ function asciiChunk(out: OutBuf, b: Uint8Array, terminal: boolean): void {
 /** tap-follow.c's followPrintHex: 16 bytes a line, an extra space after 8, offsets in upper-case hex. */
 function hexChunk(out: OutBuf, prefix: string, offset: number, b: Uint8Array): void {
   for (let i = 0; i < b.length; i += 16) {
+    // The whole line without a flush: its trailing space is taken back below.
+    out.reserve(prefix.length + 80);
     out.ascii(prefix);
     out.ascii((offset + i).toString(16).toUpperCase().padStart(8, '0'));
     out.ascii('  ');
