@@ -196,7 +196,11 @@ export function countLineFeeds(b: Uint8Array, p: number, end: number): number {
 /** Control bytes in b[p, end): below 0x20 except tab, LF and CR, and DEL. */
 export function countControlBytes(b: Uint8Array, p: number, end: number): number {
   const count = simdControls;
-  if (count !== null) return simd(count, b, p, end);
+  return count === null ? countControlBytesPlain(b, p, end) : simd(count, b, p, end);
+}
+
+/** The control-byte count a byte at a time (the fallback without WebAssembly SIMD, and what tests compare with). */
+export function countControlBytesPlain(b: Uint8Array, p: number, end: number): number {
   let n = 0;
   for (let i = p; i < end; i++) {
     const c = b[i];

@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BYTE_COUNTS_SIMD, countControlBytes, countLineFeeds, countLineFeedsNative } from '../../src/analysis/bytecount';
+import { BYTE_COUNTS_SIMD, countControlBytes, countControlBytesPlain, countLineFeeds, countLineFeedsNative } from '../../src/analysis/bytecount';
 
 function lineFeeds(b: Uint8Array, p: number, end: number): number {
   let n = 0;
@@ -37,6 +37,7 @@ describe('byte counts', () => {
           expect(countLineFeeds(bytes, p, end)).toBe(lineFeeds(b, p, end));
           expect(countLineFeedsNative(bytes, p, end)).toBe(lineFeeds(b, p, end));
           expect(countControlBytes(bytes, p, end)).toBe(controls(b, p, end));
+          expect(countControlBytesPlain(bytes, p, end)).toBe(controls(b, p, end));
         }
       }),
       { numRuns: 1000 },
