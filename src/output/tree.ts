@@ -66,8 +66,7 @@ export function layerTitle(pkt: Packet, li: number): string {
 
 /** Analysis's value of `name` for the layer (relative sequence numbers), else the raw one. */
 function numberOf(pkt: Packet, li: number, name: string, raw: number): number {
-  const v = fieldByName(name)?.get(pkt, li, 0);
-  return typeof v === 'number' ? v : raw;
+  return analysisNumber(pkt, li, name) ?? raw;
 }
 
 /**
@@ -83,7 +82,7 @@ function addTcpAnalysisLines(pkt: Packet, li: number, children: TreeNode[]): voi
   const insert = (i: number, text: string, field: string, bytesOf?: TreeNode): void => {
     if (i >= 0) children.splice(i, 0, { text, field, offset: bytesOf?.offset ?? 0, length: bytesOf?.length ?? 0 });
   };
-  const stream = analysisNumber(pkt, li, 'tcp.stream');
+  const stream = value('tcp.stream');
   if (stream === null) return;
   insert(at('tcp.dstport') + 1, `[Stream index: ${stream}]`, 'tcp.stream');
   const seq = value('tcp.seq');
