@@ -26,7 +26,7 @@ export const MIN_ETHERTYPE = 0x0600;
 /** Pseudo-ethertype under which the LLC decoder is registered. */
 export const LLC_FOLLOWS = 0x10000;
 /** Frames shorter than this (without FCS) are padded by the sender (IEEE 802.3 clause 4.2.3.3). */
-export const MIN_FRAME_LEN = 60;
+const MIN_FRAME_LEN = 60;
 
 /**
  * layerAux bit: this layer belongs to an Ethernet chain (Ethernet, then its
@@ -133,7 +133,7 @@ export function linkTrailer(pkt: Packet, li: number): LinkTrailer | undefined {
   const end = Math.min(reportedEnd, pkt.capLen);
   if (start > end) return undefined;
   // Padding fills the frame to 60 bytes from its first header (for a cooked header too, as Wireshark counts it).
-  const padEnd = Math.min(pkt.layerStart[first] + MIN_FRAME_LEN, reportedEnd);
+  const padEnd = Math.min(firstStart + MIN_FRAME_LEN, reportedEnd);
   let padLen = padEnd > start ? padEnd - start : 0;
   const checkable = Math.min(padLen, end - start);
   for (let i = 0; i < checkable; i++) {
