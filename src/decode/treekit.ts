@@ -58,7 +58,8 @@ export function ipv6ZeroRun(data: Uint8Array, p: number): number {
 export function ipv6Ipv4Prefix(data: Uint8Array, p: number, run: number): '::ffff:' | '::' | null {
   // A run from group 0 is `run` = its length.
   if (run === 5 && data[p + 10] === 0xff && data[p + 11] === 0xff) return '::ffff:';
-  if (run === 6 && (data[p + 12] !== 0 || data[p + 13] !== 0)) return '::';
+  // A run of exactly six from group 0 ends at a non-zero seventh group (::102, all zeros but the last, runs seven).
+  if (run === 6) return '::';
   return null;
 }
 
