@@ -100,6 +100,13 @@ describe('udp', () => {
       expect(layers(pkt)).toEqual(['frame', 'eth', 'ip', 'udp', 'dns']);
     });
 
+    it('but a length of 0 over IPv6 is a jumbogram\'s (RFC 2675 4): the datagram is the rest of the payload, as tshark reads it', () => {
+      const pkt = decode(frameOf(patched(QUERY6, (b) => b.set([0, 0], 44)), { linkType: LINKTYPE_IPV6 }));
+      expect(problem(pkt)).toEqual({ kind: 'none' });
+      expect(value(pkt, 'udp.length')).toBe('0');
+      expect(layers(pkt)).toEqual(['frame', 'ipv6', 'udp', 'dns']);
+    });
+
     it('fewer than 8 bytes in the IP payload', () => {
       const pkt = decode(frameOf(patched(QUERY, (b) => b.set([0, 26], 16))));
       expect(problem(pkt)).toEqual({ kind: 'malformed', layer: 'udp', field: 'udp' });
