@@ -111,6 +111,13 @@ describe('tcp', () => {
       expect(layers(pkt)).toEqual(['frame', 'eth', 'ip', 'tcp']);
       expect(value(pkt, 'tcp.payload')).toBeUndefined();
       expect(value(pkt, 'tcp.reset_cause')).toBe('welcome\\n');
+      // As tshark reads it: ASCII to the first NUL, a byte above 0x7f as U+FFFD (escaped on output).
+      const odd = patched(rst, (b) => {
+        const at = Buffer.from(b).indexOf('welcome');
+        b[at + 1] = 0xe9;
+        b[at + 4] = 0;
+      });
+      expect(value(decode(frameOf(odd)), 'tcp.reset_cause')).toBe('w\\ufffdlc');
     });
 
     it('options of unknown kinds are shown by number and length, never an error', () => {
