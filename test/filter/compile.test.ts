@@ -336,7 +336,8 @@ describe('compiled filters', () => {
     for (let i = 0; i < 200000; i++) if (c.match(pkts[i % pkts.length])) n++;
     const grown = process.memoryUsage().heapUsed - before;
     expect(n).toBe(120000);
-    // 200,000 evaluations allocating even 16 bytes each would be 3 MB.
-    expect(grown).toBeLessThan(1_000_000);
+    // 200,000 evaluations allocating even 16 bytes each would be 3.2 MB; the worker's own traffic with
+    // vitest (measured up to 1.1 MB while other files run) stays under 2 MB.
+    expect(grown).toBeLessThan(2_000_000);
   });
 });
