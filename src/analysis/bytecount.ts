@@ -8,14 +8,16 @@
  * 25 ns each: half a second for the 12 M lines of the 2 M-frame benchmark),
  * and a JavaScript loop over bytes costs V8 some 25 instructions a byte
  * (bounds, map and tag checks it does not hoist out of the loop). Here the
- * bytes are copied into a WebAssembly module's memory (memcpy speed) and
- * counted 16 at a time with SIMD. Where WebAssembly or its SIMD is not
- * available (node --jitless, an old CPU), plain loops do the same counts.
+ * bytes are counted 16 at a time with SIMD by a WebAssembly module. The
+ * module's memory is the capture's read arena (capture/arena.ts): frames read
+ * into it are counted where they lie; other bytes are first copied into the
+ * arena's scratch page. Where WebAssembly or its SIMD is not available (node
+ * --jitless, an old CPU), plain loops do the same counts.
  *
  * The module, in WebAssembly text (the bytes below are its encoding):
  *
  *   (module
- *     (memory (export "mem") 1)
+ *     (import "arena" "mem" (memory 1))
  *     (func (export "lineFeeds") (param $p i32) (param $n i32) (result i32)
  *       (local $acc i32) (local $end16 i32) (local $end i32)
  *       (local.set $end16 (i32.add (local.get $p) (i32.and (local.get $n) (i32.const -16))))
@@ -59,6 +61,8 @@
  *         (br 0)))
  *       (local.get $acc)))
  */
+
+import { arenaBuffer, arenaMemory, SCRATCH_BYTES } from '../capture/arena';
 
 /** The prologue both functions share: $end16 (local 3) and $end (local 4) from $p and $n. */
 const ENDS = [0x20, 0, 0x20, 1, 0x41, 0x70, 0x71, 0x6a, 0x21, 3, 0x20, 0, 0x20, 1, 0x6a, 0x21, 4];
@@ -123,60 +127,66 @@ function leb(n: number): number[] {
 }
 
 const name = (s: string): number[] => [s.length, ...Array.from(s, (c) => c.charCodeAt(0))];
-const EXPORTS = [0x03, ...name('lineFeeds'), 0x00, 0x00, ...name('controls'), 0x00, 0x01, ...name('mem'), 0x02, 0x00];
+const IMPORTS = [0x01, ...name('arena'), ...name('mem'), 0x02, 0x00, 0x01]; // one import: a memory of at least 1 page
+const EXPORTS = [0x02, ...name('lineFeeds'), 0x00, 0x00, ...name('controls'), 0x00, 0x01];
 const CODE = [0x02, ...leb(LINE_FEEDS.length), ...LINE_FEEDS, ...leb(CONTROLS.length), ...CONTROLS];
 
 const MODULE = [
   0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // "\0asm", version 1
   0x01, 0x07, 0x01, 0x60, 0x02, 0x7f, 0x7f, 0x01, 0x7f, // type 0: (i32, i32) -> i32
+  0x02, ...leb(IMPORTS.length), ...IMPORTS,
   0x03, 0x03, 0x02, 0x00, 0x00, // functions 0 and 1 have type 0
-  0x05, 0x03, 0x01, 0x00, 0x01, // one memory, 1 page (64 KiB)
   0x07, ...leb(EXPORTS.length), ...EXPORTS,
   0x0a, ...leb(CODE.length), ...CODE,
 ];
 
-/** Bytes counted per call (the module's one page). */
-const CHUNK = 1 << 16;
+/** Bytes counted per call when they must be copied: the arena's scratch page, at offset 0. */
+const CHUNK = SCRATCH_BYTES;
 
 type Count = (at: number, n: number) => number;
 
 /** The little of the WebAssembly API used here (the project's TypeScript libraries do not declare it). */
 interface Wasm {
   Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: { lineFeeds: Count; controls: Count; mem: { buffer: ArrayBuffer } } };
+  Instance: new (module: object, imports: object) => { exports: { lineFeeds: Count; controls: Count } };
 }
 
 let simdLineFeeds: Count | null = null;
 let simdControls: Count | null = null;
 let simdMemory: Uint8Array = new Uint8Array(0);
 try {
+  if (arenaMemory === null) throw new Error('no WebAssembly');
   const wasm = (globalThis as unknown as { WebAssembly: Wasm }).WebAssembly;
-  const instance = new wasm.Instance(new wasm.Module(new Uint8Array(MODULE)));
+  const instance = new wasm.Instance(new wasm.Module(new Uint8Array(MODULE)), { arena: { mem: arenaMemory } });
   simdLineFeeds = instance.exports.lineFeeds;
   simdControls = instance.exports.controls;
-  simdMemory = new Uint8Array(instance.exports.mem.buffer);
+  simdMemory = new Uint8Array(arenaBuffer, 0, SCRATCH_BYTES);
 } catch {
   // No WebAssembly (--jitless) or no SIMD: the loops below do the job.
   simdLineFeeds = simdControls = null;
 }
 
 /**
- * The last source array and its buffer: the capture reader hands every frame
- * of a chunk in one array, and reading `buffer` is a call into C++ each time.
- * Each count copies its bytes into the module through a view of that buffer
- * (Buffer.copy would take Node's generic path, ten times the cost).
+ * The last source array, its buffer and offset, and whether it is in the
+ * arena: the capture reader hands every frame of a chunk in one array, and
+ * reading `buffer` is a call into C++ each time. Bytes elsewhere are copied
+ * into the scratch page through a view of that buffer (Buffer.copy would take
+ * Node's generic path, ten times the cost).
  */
 let lastSource: Uint8Array | null = null;
 let sourceBuffer: ArrayBufferLike = new ArrayBuffer(0);
 let sourceOffset = 0;
+let sourceInArena = false;
 
-/** `count` over b[p, end), CHUNK bytes at a time through the module's memory. */
+/** `count` over b[p, end): in place when b is in the arena, else CHUNK bytes at a time through the scratch page. */
 function simd(count: Count, b: Uint8Array, p: number, end: number): number {
   if (b !== lastSource) {
     lastSource = b;
     sourceBuffer = b.buffer;
     sourceOffset = b.byteOffset;
+    sourceInArena = sourceBuffer === arenaBuffer;
   }
+  if (sourceInArena) return p < end ? count(sourceOffset + p, end - p) : 0;
   let n = 0;
   while (p < end) {
     const k = end - p < CHUNK ? end - p : CHUNK;

@@ -6,12 +6,13 @@
  * refresh still get their turn while a large file loads.
  */
 import * as fs from 'node:fs';
+import { releaseReadBuffer, SLOT_BYTES, takeReadBuffer } from './arena';
 import { CaptureError, type FrameSink, type PacketSource, type Progress, type SourceEnd } from './frame';
 import { CaptureParser } from './parser';
 import { FrameReader } from './random';
 
 /** Bytes per read: large enough that syscalls cost nothing, small enough to stay in cache. */
-export const FILE_CHUNK = 1 << 20;
+export const FILE_CHUNK = SLOT_BYTES;
 /** Longest stretch of synchronous reading before the event loop gets a turn. */
 const YIELD_MS = 16;
 
@@ -51,7 +52,8 @@ export class FileSource implements PacketSource {
   async run(sink: FrameSink): Promise<SourceEnd> {
     const parser = (this.parser = new CaptureParser(sink, this.name));
     if (this.stopRequested) parser.stop();
-    const buf = Buffer.allocUnsafe(this.chunkSize);
+    // In the arena (arena.ts) when it is the standard size: the analysis counts bytes there in place.
+    const buf = this.chunkSize === SLOT_BYTES ? takeReadBuffer() : Buffer.allocUnsafe(this.chunkSize);
     let pos = 0;
     let lastYield = performance.now();
     let end: SourceEnd | null = null;
@@ -84,6 +86,7 @@ export class FileSource implements PacketSource {
         }
       }
     } finally {
+      releaseReadBuffer(buf);
       this.close();
     }
     return end;

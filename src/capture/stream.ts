@@ -17,11 +17,9 @@
 import * as fs from 'node:fs';
 import { Socket, type OnReadOpts, type SocketConstructorOpts } from 'node:net';
 import type { Readable } from 'node:stream';
+import { releaseReadBuffer, takeReadBuffer } from './arena';
 import { CaptureError, type FrameSink, type PacketSource, type Progress, type SourceEnd } from './frame';
 import { CaptureParser } from './parser';
-
-/** libuv's reads land here; a pipe gives at most its capacity (64 KiB) per read, a socket more. */
-const READ_BUFFER = 1 << 20;
 
 export class StreamSource implements PacketSource {
   readonly kind: 'stdin' | 'file';
@@ -61,6 +59,8 @@ export class StreamSource implements PacketSource {
     return new Promise<SourceEnd>((resolve) => {
       let done = false;
       let stream: Readable;
+      // Gives back the read buffer once the stream is destroyed (nothing reads into it after).
+      let release: (() => void) | null = null;
       const finish = (end: SourceEnd): void => {
         if (done) return;
         done = true;
@@ -71,6 +71,7 @@ export class StreamSource implements PacketSource {
         // Nothing more is wanted from the stream; let the process exit.
         stream.pause();
         stream.destroy();
+        release?.();
         resolve(end);
       };
       const consumed = (going: boolean): boolean => {
@@ -88,7 +89,10 @@ export class StreamSource implements PacketSource {
         finish({ kind: 'error', error: new CaptureError(`read failed: ${e.message}`, this.name, parser.consumed, parser.delivered + 1) });
       };
       if (typeof this.input === 'number') {
-        const buffer = Buffer.allocUnsafe(READ_BUFFER);
+        // libuv's reads land here (a pipe gives at most its capacity, 64 KiB, per read; a socket more).
+        // In the arena (arena.ts): the analysis counts bytes there in place.
+        const buffer = takeReadBuffer();
+        release = () => releaseReadBuffer(buffer);
         // The Socket constructor takes `onread` since Node 12.10 (nodejs/node#25436); the docs listed it under
         // connect() until 2024 (nodejs/node#54194), and @types/node 20 still does.
         const opts: SocketConstructorOpts & { onread: OnReadOpts } = {
