@@ -5,8 +5,9 @@
 import { Analyzer } from '../analysis/index';
 import { CaptureError, type PacketSource } from '../capture/frame';
 import { openCapture, type OpenedCapture } from '../capture/open';
-import { decodeFrame } from '../decode/index';
+import { decodeFrame, fieldProtocol } from '../decode/index';
 import { Packet } from '../decode/packet';
+import type { FieldDef } from '../decode/protocol';
 import { compileFilter, formatFilterError } from '../filter/index';
 import { compileColumns, UnknownFieldError, writeHeader, writeRow, type FieldColumn } from '../output/fields';
 import { writeHexDump } from '../output/hexdump';
@@ -69,8 +70,11 @@ export async function printCapture(opts: Options, opened?: OpenedCapture): Promi
   if (printing && cols !== null && opts.fieldsOptions.header) writeHeader(out, cols, opts.fieldsOptions);
   const show = printing && !opts.quiet ? frameWriter(opts, cols, source) : null;
   // Analysis costs several times what decoding does: -T fields of decoder
-  // fields alone (no -Y, no -z) skip it, as their values cannot depend on it.
-  const analyze = cols === null || selected !== null || opts.stats.length > 0 || cols.some((c) => !c.proto.fields.includes(c.def));
+  // fields alone, with no -z and a -Y of decoder fields alone, skip it, as
+  // their values cannot depend on it (tcp.seq, tcp.stream, tcp.analysis.* and
+  // synack.* are the analysis' fields, not their decoders').
+  const fromAnalysis = (f: FieldDef): boolean => !fieldProtocol(f).fields.includes(f);
+  const analyze = cols === null || opts.stats.length > 0 || filter.fields.some(fromAnalysis) || cols.some((c) => fromAnalysis(c.def));
   let n = 0;
   let closed = false;
   let finished = false;

@@ -57,6 +57,18 @@ describe('-Y on the command line', () => {
     expect(back.stdout).toBe('1\t8080\t74\n2\t8080\t66\n3\t8080\t72\n4\t8080\t79\n5\t8080\t66\n');
   });
 
+  // Printing decoder fields only, synack skips the analysis unless the filter reads one of its fields.
+  it.skipIf(!HAVE_TSHARK)('a filter of analysis fields selects as tshark does while only decoder fields are printed', () => {
+    const demo = ownCapture('chat-demo.pcapng');
+    for (const filter of ['tcp.seq == 1', 'tcp.ack == 1 && tcp.len > 0', 'tcp.stream == 2', 'tcp.analysis.acks_frame', 'tcp.analysis.bytes_in_flight > 10', 'tcp.srcport == 8080']) {
+      const args = ['-r', demo, '-Y', filter, '-T', 'fields', '-e', 'frame.number', '-e', 'tcp.srcport'];
+      const r = synack(...args);
+      expect(r.stderr).toBe('');
+      expect(r.stdout.length).toBeGreaterThan(0);
+      expect(r.stdout, filter).toBe(tsharkFrames(...args));
+    }
+  });
+
   it('an empty filter shows every frame', () => {
     const r = synack('-r', CHAT, '-Y', '', '-T', 'fields', '-e', 'frame.number');
     expect(r.stdout.split('\n').filter((l) => l !== '').length).toBe(14);
