@@ -62,13 +62,6 @@ export const ANALYSIS_RULES: readonly AnalysisRule[] = [
   { bit: A_ZERO_WINDOW_PROBE_ACK, field: 'tcp.analysis.zero_window_probe_ack', info: '[TCP ZeroWindowProbeAck] ', rule: 'repeats this side\'s zero window and ACK right after a zero-window probe from the peer' },
 ];
 
-const RULE_BY_BIT = new Map<number, AnalysisRule>(ANALYSIS_RULES.map((r) => [r.bit, r]));
-
-/** The rule of one flag bit. */
-export function analysisRule(bit: number): AnalysisRule | undefined {
-  return RULE_BY_BIT.get(bit);
-}
-
 /** Static flow flags (Wireshark's TCP_S_*). */
 const S_BASE_SEQ_SET = 0x01;
 const S_SAW_SYN = 0x03;

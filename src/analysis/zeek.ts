@@ -22,8 +22,6 @@ const Z_CLOSED = 5;
 const Z_RESET = 6;
 export { Z_INACTIVE, Z_SYN_SENT, Z_SYN_ACK_SENT, Z_PARTIAL, Z_ESTABLISHED, Z_CLOSED, Z_RESET };
 
-export const ZEEK_STATE_NAMES = ['INACTIVE', 'SYN_SENT', 'SYN_ACK_SENT', 'PARTIAL', 'ESTABLISHED', 'CLOSED', 'RESET'];
-
 // History bits of the letters recorded once per direction (Zeek's HIST_* masks, responder shifted by 16).
 // 'T', 'W' and 'G' are logarithmic counters instead.
 const H_SYN = 0x1;
