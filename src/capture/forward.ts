@@ -12,7 +12,7 @@
  * counted, as the kernel drops and counts when libpcap's buffer is full.
  */
 import { wireLength, CAP_SNAPLEN } from './cap';
-import { MAGIC_NSEC, PCAP_RECORD_HEADER_LEN } from './pcap';
+import { PCAP_RECORD_HEADER_LEN, writePcapHeader } from './pcap';
 
 /** Where records go: the child's standard output (a net.Socket on descriptor 1). */
 export interface RecordPipe {
@@ -78,16 +78,7 @@ export class Forwarder {
 
   /** Sends the pcap file header: nanosecond magic, cap's link type and the snapshot length. */
   start(): void {
-    const b = this.staging;
-    let p = this.pos;
-    p = b.writeUInt32LE(MAGIC_NSEC, p);
-    p = b.writeUInt16LE(2, p);
-    p = b.writeUInt16LE(4, p);
-    p = b.writeInt32LE(0, p);
-    p = b.writeUInt32LE(0, p);
-    p = b.writeUInt32LE(Math.min(this.snaplen, CAP_SNAPLEN), p);
-    p = b.writeUInt32LE(this.linkType, p);
-    this.pos = p;
+    this.pos = writePcapHeader(this.staging, this.pos, true, Math.min(this.snaplen, CAP_SNAPLEN), this.linkType);
     this.flush();
   }
 

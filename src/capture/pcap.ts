@@ -111,6 +111,23 @@ export function parsePcapHeader(b: Uint8Array, p: number): PcapInfo | string {
   };
 }
 
+/**
+ * Writes a 24-byte file header at `b[p]` in this machine's order (little-endian,
+ * as libpcap writes it): version 2.4, thiszone and sigfigs 0. Returns the
+ * offset after it. The callers choose the rest: the saved file (writer.ts)
+ * its time resolution, the largest snaplen for the link type and the FCS bits;
+ * the live stream (forward.ts) nanoseconds and -s.
+ */
+export function writePcapHeader(b: Buffer, p: number, nanosecond: boolean, snapLen: number, linkTypeField: number): number {
+  p = b.writeUInt32LE(nanosecond ? MAGIC_NSEC : MAGIC_USEC, p);
+  p = b.writeUInt16LE(2, p);
+  p = b.writeUInt16LE(4, p);
+  p = b.writeInt32LE(0, p);
+  p = b.writeUInt32LE(0, p);
+  p = b.writeUInt32LE(snapLen, p);
+  return b.writeUInt32LE(linkTypeField, p);
+}
+
 export class PcapParser extends PushParser {
   info: PcapInfo | null = null;
   private le = true;

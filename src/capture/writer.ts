@@ -11,7 +11,7 @@ import { writeFully } from './fdwrite';
 import { openErrorMessage } from './file';
 import { CaptureError, type Frame } from './frame';
 import { maxSnapLen } from './limits';
-import { MAGIC_NSEC, MAGIC_USEC, PCAP_HEADER_LEN, PCAP_RECORD_HEADER_LEN } from './pcap';
+import { PCAP_HEADER_LEN, PCAP_RECORD_HEADER_LEN, writePcapHeader } from './pcap';
 import { BLOCK_EPB, BLOCK_IDB, BLOCK_SHB, BYTE_ORDER_MAGIC } from './pcapng';
 import { converted, nanosHiLo } from './time64';
 
@@ -120,16 +120,7 @@ export class CaptureWriter {
     if (this.format === 'pcap') {
       this.pcapLinkType = linkType;
       this.room(PCAP_HEADER_LEN);
-      const b = this.buf;
-      let p = this.pos;
-      p = b.writeUInt32LE(this.nano ? MAGIC_NSEC : MAGIC_USEC, p);
-      p = b.writeUInt16LE(2, p);
-      p = b.writeUInt16LE(4, p);
-      p = b.writeInt32LE(0, p);
-      p = b.writeUInt32LE(0, p);
-      p = b.writeUInt32LE(maxSnapLen(linkType), p);
-      p = b.writeUInt32LE(pcapLinkTypeField(linkType, fcsLen), p);
-      this.advance(p);
+      this.advance(writePcapHeader(this.buf, this.pos, this.nano, maxSnapLen(linkType), pcapLinkTypeField(linkType, fcsLen)));
     } else {
       this.room(28);
       const b = this.buf;
