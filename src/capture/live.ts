@@ -14,6 +14,7 @@ import { CAP_SNAPLEN } from './cap';
 import { CaptureError, type FrameSink, type PacketSource, type Progress, type SourceEnd } from './frame';
 import type { LiveRequest } from './live-child';
 import { StreamSource } from './stream';
+import { byteText } from './units';
 
 /** What may wait for this process in the capture process before packets are dropped. */
 const BACKLOG = 64 << 20;
@@ -35,10 +36,6 @@ export interface LiveOptions {
 function childEntry(): string {
   const beside = join(__dirname, 'live-child.js');
   return existsSync(beside) ? beside : join(__dirname, '..', '..', 'dist', 'capture', 'live-child.js');
-}
-
-function sizeText(bytes: number): string {
-  return bytes >= 1 << 20 ? `${+(bytes / (1 << 20)).toFixed(1)} MiB` : `${+(bytes / 1024).toFixed(1)} KiB`;
 }
 
 function exitText(code: number | null, signal: NodeJS.Signals | null): string {
@@ -96,7 +93,7 @@ class CaptureProcess {
         this.fail(this.why());
         if (this.dropped > 0) {
           process.stderr.write(
-            `synack: ${device}: ${this.dropped} packets dropped: synack fell behind and ${sizeText(backlog)} of captured packets already waited\n`,
+            `synack: ${device}: ${this.dropped} packets dropped: synack fell behind and ${byteText(backlog)} of captured packets already waited\n`,
           );
         }
         resolve();

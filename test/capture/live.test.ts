@@ -322,7 +322,7 @@ describe.skipIf(!CAN_CAPTURE)('live time stamps are taken in a capture process o
     } finally {
       process.stderr.write = write;
     }
-    expect(lines.filter((l) => l.startsWith('synack:')).join('')).toBe(`synack: lo: ${source.dropped} packets dropped: synack fell behind and 256 KiB of captured packets already waited\n`);
+    expect(lines.filter((l) => l.startsWith('synack:')).join('')).toBe(`synack: lo: ${source.dropped} packets dropped: synack fell behind and 262.1 kB of captured packets already waited\n`);
   });
 });
 

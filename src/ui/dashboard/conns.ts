@@ -5,9 +5,9 @@
  * fit the width are dropped, least important first, so the table reads at
  * 80 columns as well as at 200.
  */
+import { byteText } from '../../capture/units';
 import { describeTcp, describeUdp, durationText, type TcpSnapshot, type UdpSnapshot } from './conn-snapshot';
 import type { CaptureModel } from './model';
-import { byteText } from './rates';
 import { fit } from './text';
 
 export interface ConnRef {

@@ -14,6 +14,7 @@
 import blessed from 'blessed';
 import { KIND_TCP, KIND_UDP } from '../../analysis/facts';
 import { CaptureError } from '../../capture/frame';
+import { byteText } from '../../capture/units';
 import type { DemoEvent } from '../../demo/demo';
 import type { CompiledFilter } from '../../filter/index';
 import { compileFilter } from '../../filter/index';
@@ -27,7 +28,7 @@ import { hexBytesPerLine, hexLines } from './hex';
 import { HELP_LINES } from './help';
 import { buildLadder, type Line } from './ladder';
 import type { CaptureModel } from './model';
-import { byteText, compact, sparkline } from './rates';
+import { compact, sparkline } from './rates';
 import { buildRow, type Row } from './rows';
 import { Scroller } from './scroll';
 import { buildStreamView } from './streamview';
