@@ -17,7 +17,7 @@ import {
   type ChatHooks,
   type ChatOptions,
 } from './chat';
-import { ArgReader, DemoUsage, JsonLines, onSignal, synackCommand, wholeNumber } from './cli-kit';
+import { ArgReader, DemoUsage, LineOut, onSignal, synackCommand, wholeNumber } from './cli-kit';
 import { FRAMINGS, type Framing } from './framing';
 import type { TraceEvent } from './trace';
 
@@ -149,10 +149,10 @@ export function parseChatArgs(argv: readonly string[]): ChatCliOptions {
 
 export async function run(argv: string[]): Promise<void> {
   let o: ChatCliOptions;
-  let trace: JsonLines | null = null;
+  let trace: LineOut | null = null;
   try {
     o = parseChatArgs(argv);
-    if (!o.help) trace = JsonLines.open(o.trace);
+    if (!o.help) trace = LineOut.trace(o.trace);
   } catch (e) {
     if (!(e instanceof DemoUsage)) throw e;
     process.stderr.write(`synack: chat: ${e.message}\n`);
@@ -171,7 +171,7 @@ export async function run(argv: string[]): Promise<void> {
 }
 
 /** Runs one side until its conversation ends (client) or it is interrupted (server). */
-async function chat(o: ChatCliOptions, trace: JsonLines | null): Promise<number> {
+async function chat(o: ChatCliOptions, trace: LineOut | null): Promise<number> {
   const traceToStdout = o.trace === '-';
   const say = (s: string): void => void (traceToStdout ? process.stderr : process.stdout).write(s + '\n');
   let failed = false;
@@ -194,7 +194,7 @@ async function chat(o: ChatCliOptions, trace: JsonLines | null): Promise<number>
     trace === null
       ? stuck
       : (e) => {
-          trace.write(e);
+          trace.json(e);
           stuck(e);
         };
 

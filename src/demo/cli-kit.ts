@@ -5,8 +5,9 @@
  * same two signals ending a run; and commands to suggest, spelled the way
  * this run was started.
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { basename, isAbsolute, relative, sep } from 'node:path';
+import { writeFully } from '../capture/fdwrite';
 
 /** A mistake on the command line: printed as one line after the command's name, exit status 2. */
 export class DemoUsage extends Error {}
@@ -53,29 +54,58 @@ export class ArgReader {
   }
 }
 
-/** Where `--trace` writes its JSON lines: a file opened now, or standard output for '-'. */
-export class JsonLines {
+/**
+ * Lines written as they come, to a file or standard output: `--trace`'s JSON
+ * lines and the demo's narration. Writes block, as the packet output's do
+ * (output/outbuf.ts), so a reader that went away (`synack demo --no-capture
+ * --trace - | head -1`) is an EPIPE right here: from then on nothing is
+ * written and the owner is told once, to end quietly as `synack -r F | head`
+ * does, rather than an 'error' event on process.stdout killing the process
+ * with a stack trace.
+ */
+export class LineOut {
+  /** The reader went away; nothing more is written. */
+  closed = false;
+  private whenClosed: (() => void) | null = null;
+
   private constructor(private readonly fd: number) {}
 
-  /** null without --trace; a file that cannot be written is a usage mistake, said before anything starts. */
-  static open(path: string | undefined): JsonLines | null {
+  static stdout(): LineOut {
+    return new LineOut(1);
+  }
+
+  /** `--trace FILE|-`: null without it; a file that cannot be written is a usage mistake, said before anything starts. */
+  static trace(path: string | undefined): LineOut | null {
     if (path === undefined) return null;
-    if (path === '-') return new JsonLines(-1);
+    if (path === '-') return LineOut.stdout();
     try {
-      return new JsonLines(openSync(path, 'w'));
+      return new LineOut(openSync(path, 'w'));
     } catch (e) {
       throw new DemoUsage(`cannot write the trace to '${path}': ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
     }
   }
 
-  readonly write = (event: object): void => {
-    const line = JSON.stringify(event) + '\n';
-    if (this.fd >= 0) writeSync(this.fd, line);
-    else process.stdout.write(line);
+  /** Calls `handler` (once) when the reader goes away. */
+  onClosed(handler: () => void): void {
+    this.whenClosed = handler;
+  }
+
+  readonly line = (text: string): void => {
+    if (this.closed) return;
+    const b = Buffer.from(text + '\n');
+    try {
+      writeFully(this.fd, b, 0, b.length);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EPIPE') throw e;
+      this.closed = true;
+      this.whenClosed?.();
+    }
   };
 
+  readonly json = (event: object): void => this.line(JSON.stringify(event));
+
   close(): void {
-    if (this.fd >= 0) closeSync(this.fd);
+    if (this.fd > 2) closeSync(this.fd);
   }
 }
 

@@ -11,8 +11,8 @@ import { dropPrivileges } from '../capture/privileges';
 import { openWriter, type CaptureWriter } from '../capture/writer';
 import { parseOptions, UsageError, type Options } from '../options';
 import { ChatError } from './chat';
-import { ArgReader, DemoUsage, JsonLines, onSignal } from './cli-kit';
-import { ChatDemo, DEFAULT_DEMO_OPTIONS, type DemoEvent } from './demo';
+import { ArgReader, DemoUsage, LineOut, onSignal } from './cli-kit';
+import { ChatDemo, DEFAULT_DEMO_OPTIONS } from './demo';
 import { describeEvent } from './narrate';
 import { openDemoSession, type DemoSession } from './session';
 
@@ -112,13 +112,13 @@ export function demoHelp(): string {
 export async function run(argv: string[]): Promise<void> {
   let d: DemoCliOptions;
   let opts: Options;
-  let trace: JsonLines | null = null;
+  let trace: LineOut | null = null;
   try {
     d = parseDemoArgs(argv);
     opts = parseOptions(d.rest);
     if (opts.rest.length > 0) throw new DemoUsage(`unexpected '${opts.rest[0]}' (the demo chooses its own capture filter; see synack demo --help)`);
     if (opts.read !== undefined || opts.iface !== undefined) throw new DemoUsage('the demo captures on lo by itself: -r and -i do not apply (see synack demo --help)');
-    if (!d.help) trace = JsonLines.open(d.trace);
+    if (!d.help) trace = LineOut.trace(d.trace);
   } catch (e) {
     if (!(e instanceof DemoUsage) && !(e instanceof UsageError)) throw e;
     process.stderr.write(`synack: demo: ${e.message}\n`);
@@ -129,9 +129,8 @@ export async function run(argv: string[]): Promise<void> {
     process.stdout.write(demoHelp());
     return;
   }
-  const writeTrace = trace === null ? () => {} : trace.write;
   try {
-    process.exitCode = d.noCapture ? await scriptOnly(d, writeTrace) : await captured(d, opts, writeTrace);
+    process.exitCode = d.noCapture ? await scriptOnly(d, trace) : await captured(d, opts, trace);
   } catch (e) {
     if (!(e instanceof ChatError) && !(e instanceof CaptureError)) throw e;
     process.stderr.write(e instanceof CaptureError ? `${e.toString()}\n` : `synack: demo: ${e.message}\n`);
@@ -147,13 +146,25 @@ function reportFailures(failures: readonly string[]): number {
 }
 
 /** `--no-capture`: the chat programs alone, narrated on standard output (for recording with tcpdump). */
-async function scriptOnly(d: DemoCliOptions, writeTrace: (e: DemoEvent) => void): Promise<number> {
+async function scriptOnly(d: DemoCliOptions, trace: LineOut | null): Promise<number> {
   const demo = new ChatDemo({ port: d.port, pace: d.pace, interval: d.interval, once: d.once });
-  demo.onEvent(writeTrace);
+  // A reader that went away (`| head -1`) ends the demo as Ctrl-C does. What
+  // fails after that (a conversation cut short) is the stop's doing, not a fault.
+  let failuresBefore = -1;
+  const readerGone = (): void => {
+    if (failuresBefore < 0) failuresBefore = demo.failures.length;
+    void demo.stop();
+  };
+  if (trace !== null) {
+    trace.onClosed(readerGone);
+    demo.onEvent(trace.json);
+  }
   if (d.trace !== '-') {
+    const narration = LineOut.stdout();
+    narration.onClosed(readerGone);
     demo.onEvent((e) => {
       const line = describeEvent(e);
-      if (line !== null) process.stdout.write(line + '\n');
+      if (line !== null) narration.line(line);
     });
   }
   await demo.listen();
@@ -162,12 +173,13 @@ async function scriptOnly(d: DemoCliOptions, writeTrace: (e: DemoEvent) => void)
   await demo.run();
   off();
   await demo.stop();
-  return reportFailures(demo.failures);
+  return reportFailures(failuresBefore < 0 ? demo.failures : demo.failures.slice(0, failuresBefore));
 }
 
-async function captured(d: DemoCliOptions, opts: Options, writeTrace: (e: DemoEvent) => void): Promise<number> {
+async function captured(d: DemoCliOptions, opts: Options, trace: LineOut | null): Promise<number> {
   const session = await openDemoSession({ port: d.port, pace: d.pace, interval: d.interval, once: d.once, replay: d.replay, snaplen: opts.snaplen, dropUser: opts.dropUser });
-  session.onEvent(writeTrace);
+  // --trace FILE only here (a FIFO whose reader left just ends the trace): the packets own standard output.
+  if (trace !== null) session.onEvent(trace.json);
   if (session.notLive !== undefined) {
     process.stderr.write(`synack: ${session.notLive.why}; replaying captures/chat-demo.pcapng at its original pace. To watch it live: ${session.notLive.fix}\n`);
   }

@@ -39,6 +39,28 @@ describe('synack demo usage', () => {
   });
 });
 
+describe('synack demo --no-capture into a reader that stops early', () => {
+  // The shell's `| head -N`: a pipe(2) whose reader exits. The endless demo (no --once) must notice and
+  // end: status 0, its one banner line on stderr and nothing else (no EPIPE stack trace, no failure line),
+  // and no hang (`timeout` bounds it: 124 would say it hung). Cut at the first line (the servers' listen)
+  // and mid-conversation (sockets open when it stops). Loopback only.
+  it.each([
+    [['--trace', '-'], 1],
+    [['--trace', '-'], 25],
+    [[], 1],
+    [[], 12],
+  ])('%j | head -%i ends quietly', (args, lines) => {
+    const cmd = `timeout -k 2 20 "$0" "$1" demo --no-capture --pace 20 ${args.join(' ')} | head -${lines}; exit "\${PIPESTATUS[0]}"`;
+    const r = spawnSync('bash', ['-c', cmd, process.execPath, CLI], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.stderr).toMatch(/^synack: demo: chat servers on 127\.0\.0\.1 port \d+ \(tcp and udp\); capture filter: [^\n]*\n$/);
+    expect(r.status).toBe(0);
+    const out = r.stdout.split('\n').slice(0, -1);
+    expect(out).toHaveLength(lines);
+    if (args.length > 0) expect(JSON.parse(out[0])).toMatchObject({ op: 'listen', side: 'server' });
+    else expect(out[0]).toContain('listening on 127.0.0.1:');
+  });
+});
+
 describe('ChatDemo', () => {
   it('plays every step once, in order, and each step does what it announces', async () => {
     const demo = new ChatDemo({ pace: 30, once: true });
