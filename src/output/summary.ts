@@ -18,6 +18,7 @@
  * may set `summaryHooks`.
  */
 import { arpInfo } from '../decode/arp';
+import { data as dataProtocol } from '../decode/data';
 import { dhcpMessageType, DHCP_MESSAGE_TYPES } from '../decode/dhcp';
 import {
   dnsIsMdns,
@@ -30,8 +31,8 @@ import {
   dnsTypeName,
   dnsName,
 } from '../decode/dns';
-import { icmpTypeText } from '../decode/icmp';
-import { icmpv6TypeText } from '../decode/icmpv6';
+import { icmp as icmpProtocol, icmpTypeText } from '../decode/icmp';
+import { icmpv6 as icmpv6Protocol, icmpv6TypeText } from '../decode/icmpv6';
 import { fieldByName } from '../decode/index';
 import { PROTOCOL_NAMES } from '../decode/ipv4';
 import { ProblemKind, type Packet } from '../decode/packet';
@@ -47,14 +48,23 @@ import {
   OPT_TIMESTAMP,
   OPT_WSCALE,
   optionCaptured,
+  tcp as tcpProtocol,
   tcpFlags,
   tcpFlagsText,
   tcpOption,
   tcpOptionLength,
   tcpSegmentLength,
 } from '../decode/tcp';
-import { udpPayloadLength } from '../decode/udp';
+import { udp as udpProtocol, udpPayloadLength } from '../decode/udp';
 import type { OutBuf } from './outbuf';
+
+// Module-local bindings for topLayer, which runs per printed frame: in the CommonJS output a named
+// import is read from the exporting module's object at every use (as analysis/index.ts does).
+const dataProto = dataProtocol;
+const icmpProto = icmpProtocol;
+const icmpv6Proto = icmpv6Protocol;
+const tcpProto = tcpProtocol;
+const udpProto = udpProtocol;
 
 /** Number, time, two IPv6 addresses, arrow, protocol and length, with room to spare. */
 const COLUMNS_ROOM = 256;
@@ -437,15 +447,16 @@ function fieldOr(def: FieldDef | undefined, pkt: Packet, li: number, raw: number
 /** The layer whose protocol names the line: the topmost, unless that is undecoded data. */
 function topLayer(pkt: Packet): number {
   // What an ICMP error quotes does not name the line: the ICMP message does (tshark fences its columns).
+  const protos = pkt.layerProto;
   for (let li = 1; li < pkt.layerCount; li++) {
-    const name = pkt.layerProto[li].name;
-    if (name === 'icmp' || name === 'icmpv6') return li;
+    const p = protos[li];
+    if (p === icmpProto || p === icmpv6Proto) return li;
   }
   let top = pkt.layerCount - 1;
-  while (top > 0 && pkt.layerProto[top].name === 'data') top--;
+  while (top > 0 && protos[top] === dataProto) top--;
   // tshark names TCP / UDP only once it has read both ports: a capture cut before them names the IP layer.
-  const name = pkt.layerProto[top].name;
-  if ((name === 'tcp' || name === 'udp') && pkt.layerStart[top] + 4 > pkt.capLen) return top - 1;
+  const p = protos[top];
+  if ((p === tcpProto || p === udpProto) && pkt.layerStart[top] + 4 > pkt.capLen) return top - 1;
   return top;
 }
 
