@@ -132,37 +132,26 @@ export class TcpSide extends SeqFlow {
   /** This side's last segment was a Linux-style zero-window probe (see TcpNote.zeroWindowProbe). */
   probedZeroWindow = false;
   zeroWindowProbes = 0;
-  /** This side's byte stream, once it sends data (it also holds the data-only statistics below). */
+  /** This side's byte stream, once it sends data (it also holds the data-only statistics: see `data`). */
   stream: DirStream | null = null;
 
-  /** Payload bytes sent after the peer's FIN (a half-close: counted, not lost). */
-  get bytesAfterPeerFin(): number {
-    return this.stream === null ? 0 : this.stream.bytesAfterPeerFin;
-  }
-  get segmentsAfterPeerFin(): number {
-    return this.stream === null ? 0 : this.stream.segmentsAfterPeerFin;
-  }
-  /** tcp.analysis.ack_rtt statistics for data this side sent (ns). */
-  get rttCount(): number {
-    return this.stream === null ? 0 : this.stream.rttCount;
-  }
-  get rttMinNs(): number {
-    return this.stream === null ? 0 : this.stream.rttMinNs;
-  }
-  get rttMaxNs(): number {
-    return this.stream === null ? 0 : this.stream.rttMaxNs;
-  }
-  get rttSumNs(): number {
-    return this.stream === null ? 0 : this.stream.rttSumNs;
-  }
-  /** Nagle evidence: small segments that left as soon as an ACK emptied the flight. */
-  get nagleHolds(): number {
-    return this.stream === null ? 0 : this.stream.nagleHolds;
-  }
-  get nagleMaxHoldNs(): number {
-    return this.stream === null ? 0 : this.stream.nagleMaxHoldNs;
+  /**
+   * This side's data-only statistics (half-close, ack RTT, Nagle): its stream's, or NO_DATA's
+   * zeros while it has sent no data. One accessor instead of a getter per number, and no
+   * allocation: a side without data shares the one frozen object.
+   */
+  get data(): SideData {
+    return this.stream ?? NO_DATA;
   }
 }
+
+/**
+ * The statistics TcpSide.data gives: bytes and segments sent after the peer's FIN (a half-close:
+ * counted, not lost), tcp.analysis.ack_rtt of the data this side sent (ns), and Nagle evidence
+ * (small segments that left as soon as an ACK emptied the flight, and the longest hold, ns).
+ */
+export type SideData = Readonly<Pick<DirStream, 'bytesAfterPeerFin' | 'segmentsAfterPeerFin' | 'rttCount' | 'rttMinNs' | 'rttMaxNs' | 'rttSumNs' | 'nagleHolds' | 'nagleMaxHoldNs'>>;
+const NO_DATA: SideData = Object.freeze({ bytesAfterPeerFin: 0, segmentsAfterPeerFin: 0, rttCount: 0, rttMinNs: 0, rttMaxNs: 0, rttSumNs: 0, nagleHolds: 0, nagleMaxHoldNs: 0 });
 
 /** One TCP connection (one tcp.stream). Side A of the flow is the first frame's source. */
 export class TcpConnection extends Flow {
@@ -806,8 +795,8 @@ export class TcpTracker {
               const crossed = !(ackf && ((ack - peer.finSeqEnd) | 0) >= 0);
               // FIN+ACK acknowledging the first FIN in the same segment: the three-segment close.
               const piggyback = !crossed && ackedPeerFinNow;
-              conn.teardown = side.bytesAfterPeerFin > 0 ? 'half-close' : crossed ? 'simultaneous' : piggyback ? 'three-way' : 'four-way';
-              if (crossed && side.bytesAfterPeerFin > 0) conn.teardown = 'simultaneous';
+              conn.teardown = side.data.bytesAfterPeerFin > 0 ? 'half-close' : crossed ? 'simultaneous' : piggyback ? 'three-way' : 'four-way';
+              if (crossed && side.data.bytesAfterPeerFin > 0) conn.teardown = 'simultaneous';
               ev?.({ type: 'tcp-teardown', conn, frame: num, kind: conn.teardown });
             }
           }

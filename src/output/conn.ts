@@ -251,12 +251,12 @@ function writeRow(out: OutBuf, c: TcpConnection, evicted: boolean): void {
     out.ascii(' split=');
     out.uint(split);
   }
-  const nagle = cs.nagleHolds + ss.nagleHolds;
+  const nagle = cs.data.nagleHolds + ss.data.nagleHolds;
   if (nagle > 0) {
     out.ascii(' nagle=');
     out.uint(nagle);
   }
-  const after = cs.bytesAfterPeerFin + ss.bytesAfterPeerFin;
+  const after = cs.data.bytesAfterPeerFin + ss.data.bytesAfterPeerFin;
   if (after > 0) {
     out.ascii(' after-fin=');
     out.uint(after);
@@ -286,6 +286,7 @@ function digits(n: number): number {
 
 function sideObject(s: TcpSide): Record<string, unknown> {
   const d = s.stream;
+  const x = s.data;
   return {
     frames: s.frames,
     bytes: s.frameBytes,
@@ -294,20 +295,20 @@ function sideObject(s: TcpSide): Record<string, unknown> {
     unique_bytes: d === null ? 0 : d.offset - d.gapBytes,
     retransmitted_bytes: d === null ? 0 : d.dupBytes,
     gap_bytes: d === null ? 0 : d.gapBytes,
-    bytes_after_peer_fin: s.bytesAfterPeerFin,
+    bytes_after_peer_fin: x.bytesAfterPeerFin,
     state: TCP_STATE_NAMES[s.state],
     mss: s.mss < 0 ? null : s.mss,
     window_scale: s.wscale < 0 ? null : s.wscale,
     sack_permitted: s.sackPermitted,
     timestamps: s.timestamps,
-    ack_rtt_ms: s.rttCount === 0 ? null : { min: s.rttMinNs / 1e6, avg: s.rttSumNs / s.rttCount / 1e6, max: s.rttMaxNs / 1e6 },
+    ack_rtt_ms: x.rttCount === 0 ? null : { min: x.rttMinNs / 1e6, avg: x.rttSumNs / x.rttCount / 1e6, max: x.rttMaxNs / 1e6 },
     framing: d === null ? null : FRAMING_NAMES[d.framing],
     messages: d === null ? 0 : d.messages,
     coalesced_segments: d === null ? 0 : d.coalescedSegments,
     max_messages_in_segment: d === null ? 0 : d.maxMessagesInSegment,
     split_messages: d === null ? 0 : d.splitMessages,
-    nagle_holds: s.nagleHolds,
-    nagle_max_hold_ms: s.nagleHolds === 0 ? null : s.nagleMaxHoldNs / 1e6,
+    nagle_holds: x.nagleHolds,
+    nagle_max_hold_ms: x.nagleHolds === 0 ? null : x.nagleMaxHoldNs / 1e6,
   };
 }
 

@@ -49,7 +49,7 @@ describe('lab/demo.pcap: four connections', { tags: ['corpus'] }, () => {
     const [chat, reset, refused, idle] = await connections(labCapture('demo.pcap'));
     expect(summary(chat)).toEqual({ handshake: 'normal', teardown: 'half-close', closer: 'client', history: 'ShAdDawFf', connState: 'SF', states: 'TIME-WAIT/CLOSED' });
     // The server's 23 bytes after the client's FIN: counted, not lost.
-    expect(chat.server.bytesAfterPeerFin).toBe(23);
+    expect(chat.server.data.bytesAfterPeerFin).toBe(23);
     expect(chat.server.stream!.completeMessages).toBe(2);
     expect([chat.firstFinFrame, chat.secondFinFrame, chat.finalAckFrame]).toEqual([39, 42, 43]);
     expect(summary(reset)).toEqual({ handshake: 'normal', teardown: 'reset', history: 'ShAdR', connState: 'RSTO', states: 'CLOSED/CLOSED' });
@@ -146,7 +146,7 @@ describe.skipIf(!HAVE_CAPTURES)('captures/: the chat demo recordings', () => {
   it('half-close.pcap: data after the client FIN is counted', async () => {
     const [c] = await connections(cap('half-close.pcap'));
     expect(summary(c)).toMatchObject({ handshake: 'normal', teardown: 'half-close', closer: 'client', connState: 'SF' });
-    expect(c.server.bytesAfterPeerFin).toBe(25);
+    expect(c.server.data.bytesAfterPeerFin).toBe(25);
     expect(c.firstFinFrame).toBe(11);
   });
 

@@ -192,7 +192,7 @@ describe('Nagle evidence', () => {
     let conn: TcpConnection | null = null;
     const { results } = analyse(conv.frames, { onTcpRetire: (c) => (conn = c) }, (pkt) => pkt.notes.analysis!.tcp[0].nagleHoldNs);
     expect(results.at(-1)).toBe(40_020_000);
-    expect(conn!.client.nagleHolds).toBe(1);
+    expect(conn!.client.data.nagleHolds).toBe(1);
   });
 
   it('no evidence when the ACK came back at once (loopback without delayed ACK)', () => {

@@ -243,7 +243,7 @@ describe('fin-wait-2 (half-closed)', () => {
       .seg('c', { flags: 'A', seq: C_ISN + 2, ack: S_ISN + 16 });
     const c = s.conn();
     expect(c.teardown).toBe('half-close');
-    expect(c.server.bytesAfterPeerFin).toBe(14);
+    expect(c.server.data.bytesAfterPeerFin).toBe(14);
     expect(c.server.stream!.completeMessages).toBe(1);
     expect(s.states()).toBe('TIME-WAIT/CLOSED');
   });

@@ -107,7 +107,7 @@ export function teardownText(c: TcpConnection): string {
       return `3-way close (FIN, FIN+ACK, ACK), ${closer} closed first`;
     case 'half-close': {
       const peer = c.activeCloser === CLIENT ? c.server : c.client;
-      return `half-close: ${peer.segmentsAfterPeerFin} segment${peer.segmentsAfterPeerFin === 1 ? '' : 's'} after the ${closer}'s FIN`;
+      return `half-close: ${peer.data.segmentsAfterPeerFin} segment${peer.data.segmentsAfterPeerFin === 1 ? '' : 's'} after the ${closer}'s FIN`;
     }
     case 'simultaneous':
       return 'simultaneous close: the FINs crossed';
