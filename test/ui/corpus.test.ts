@@ -53,10 +53,11 @@ it('builds every view of every capture, all of it terminal-safe', async () => {
     }
     const list = new ConnList(m);
     list.refresh();
-    for (const ref of list.rows.slice(0, 3)) {
+    for (let i = 0; i < Math.min(3, list.length); i++) {
+      const ref = list.row(i)!;
       const d = list.describe(ref);
-      const c = ref.kind === 'tcp' ? m.tcp[ref.stream] : m.udp[ref.stream];
-      if (d === null || c === null || c === undefined) continue;
+      const c = m.connection(ref.kind, ref.stream);
+      if (d === null || c === null) continue;
       texts.push(connLine(d, columnsFor(120, [d])));
       const detail = new ConnDetail(m, ref.kind, ref.stream, c.firstFrame);
       while (detail.behind) detail.update(100_000);

@@ -125,8 +125,9 @@ describe.skipIf(!existsSync(join(CAPTURES, 'split.pcap')))('connection views on 
     await m.run();
     const list = new ConnList(m);
     list.refresh();
-    expect(list.rows.map((r) => `${r.kind}${r.stream}`)).toEqual(['tcp0', 'udp0', 'tcp1', 'tcp2', 'tcp3']);
-    const shown = list.rows.map((r) => list.describe(r)!);
+    const rows = Array.from({ length: list.length }, (_, i) => list.row(i)!);
+    expect(rows.map((r) => `${r.kind}${r.stream}`)).toEqual(['tcp0', 'udp0', 'tcp1', 'tcp2', 'tcp3']);
+    const shown = rows.map((r) => list.describe(r)!);
     const cols = columnsFor(80, shown);
     expect(cols.reduce((n, c) => n + c.width + 1, 0)).toBeLessThanOrEqual(81);
     expect(cols.map((c) => c.title)).toEqual(expect.arrayContaining(['#', 'Proto', 'Client', 'Server', 'Teardown']));

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { ipv4Text } from '../../analysis/index';
-import { durationText, liveTcp } from './conn-snapshot';
+import { durationText } from './conn-snapshot';
 import type { Line } from './ladder';
 import type { CaptureModel } from './model';
 
@@ -103,12 +103,12 @@ export function buildArpView(model: CaptureModel, link: LinkInfo | null): Line[]
   lines.push({ spans: [{ text: link.gateway !== 0 ? `  everything else goes to the gateway ${ipv4Text(link.gateway)} (ARP for the gateway only)` : '  no default gateway on this interface: other addresses are unreachable through it', tone: 'plain' }] });
   const seen = new Set<number>();
   for (const b of arp.table.values()) seen.add(b.ip);
-  // Addresses the connections talk to (live ones: snapshots keep text only), bounded.
-  for (const c of model.tcp) {
-    const live = liveTcp(c);
-    if (live === null || live.family !== 4 || seen.size >= 64) continue;
-    seen.add(live.a0);
-    seen.add(live.b0);
+  // Addresses the connections talk to (live ones, as analysis holds them: snapshots keep text only), bounded.
+  for (const c of model.analyzer.tcp.connections()) {
+    if (seen.size >= 64) break;
+    if (c.family !== 4) continue;
+    seen.add(c.a0);
+    seen.add(c.b0);
   }
   for (const ip of seen) lines.push({ spans: [{ text: `  ${pad(ipv4Text(ip), 16)}${subnetText(ip, link)}`, tone: 'plain' }] });
   return lines;

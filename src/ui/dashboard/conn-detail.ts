@@ -66,6 +66,8 @@ export class ConnDetail {
   error: string | null = null;
   /** Frames of the connection before this one were dropped by the live ring: the view starts midway. */
   droppedBefore = 0;
+  /** The connection's last frame once analysis let go of it (0 while live). */
+  private finalFrame = 0;
 
   constructor(
     private readonly model: CaptureModel,
@@ -101,8 +103,10 @@ export class ConnDetail {
   }
 
   private lastFrame(): number {
-    const c = this.kind === 'tcp' ? this.model.tcp[this.stream] : this.model.udp[this.stream];
-    const last = c?.lastFrame ?? this.model.count;
+    const c = this.model.connection(this.kind, this.stream);
+    // A snapshot's last frame is final: remembered for when the model drops the snapshot (bounded memory).
+    if (c !== null && 'kind' in c) this.finalFrame = c.lastFrame;
+    const last = c?.lastFrame ?? (this.finalFrame > 0 ? this.finalFrame : this.model.count);
     return Math.min(last, this.model.count);
   }
 

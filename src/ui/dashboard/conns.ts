@@ -6,6 +6,7 @@
  * 80 columns as well as at 200.
  */
 import { byteText } from '../../capture/units';
+import { compact } from './rates';
 import { describeTcp, describeUdp, durationText, type TcpSnapshot, type UdpSnapshot } from './conn-snapshot';
 import type { CaptureModel } from './model';
 import { fit } from './text';
@@ -15,46 +16,162 @@ export interface ConnRef {
   stream: number;
 }
 
-/** The table's rows in order of first appearance; grows as analysis finds connections. */
+/**
+ * The table's rows in order of first appearance; grows as analysis finds
+ * connections, and loses the oldest when the model drops their summaries
+ * (conn-store.ts), so it is as bounded as they are. A row is one number
+ * (stream * 2, + 1 for UDP): a screenful of ConnRefs is made when drawn.
+ */
 export class ConnList {
-  readonly rows: ConnRef[] = [];
+  private codes: number[] = [];
   private tcpSeen = 0;
   private udpSeen = 0;
+  private droppedSeen = 0;
 
   constructor(private readonly model: CaptureModel) {}
 
-  /** Appends connections found since the last call (new ones all began after the old ones). */
-  refresh(): void {
+  get length(): number {
+    return this.codes.length;
+  }
+
+  row(i: number): ConnRef | undefined {
+    const c = this.codes[i];
+    return c === undefined ? undefined : { kind: c & 1 ? 'udp' : 'tcp', stream: Math.floor(c / 2) };
+  }
+
+  /** Connections and conversations whose rows went to bound memory. */
+  get dropped(): number {
+    return this.model.tcp.dropped + this.model.udp.dropped;
+  }
+
+  /**
+   * Appends connections found since the last call (new ones all began after
+   * the old ones) and removes rows whose summaries were dropped; `keep` (a
+   * selection and a scroll position) is moved to stay on the same rows, or
+   * on the next row kept when its own went.
+   */
+  refresh(keep?: { sel: number; top: number }): void {
     const { tcp, udp } = this.model;
     let t = this.tcpSeen;
     let u = this.udpSeen;
-    while (t < tcp.length || u < udp.length) {
-      const tf = t < tcp.length ? tcp[t]?.firstFrame ?? Infinity : Infinity;
-      const uf = u < udp.length ? udp[u]?.firstFrame ?? Infinity : Infinity;
-      if (tf === Infinity && uf === Infinity) {
-        // Holes (streams not yet seen): skip them.
-        if (t < tcp.length) t++;
-        else u++;
+    while (t < tcp.next || u < udp.next) {
+      const tc = t < tcp.next ? tcp.get(t) : null;
+      // Gaps, and streams dropped before they were ever listed (a flood between two draws).
+      if (tc === null && t < tcp.next) {
+        t++;
         continue;
       }
-      if (tf <= uf) this.rows.push({ kind: 'tcp', stream: t++ });
-      else this.rows.push({ kind: 'udp', stream: u++ });
+      const uc = u < udp.next ? udp.get(u) : null;
+      if (uc === null && u < udp.next) {
+        u++;
+        continue;
+      }
+      if ((tc?.firstFrame ?? Infinity) <= (uc?.firstFrame ?? Infinity)) this.codes.push(2 * t++);
+      else this.codes.push(2 * u++ + 1);
     }
     this.tcpSeen = t;
     this.udpSeen = u;
+    const dropped = this.dropped;
+    if (dropped !== this.droppedSeen) {
+      this.droppedSeen = dropped;
+      this.compact(keep);
+    }
+  }
+
+  /**
+   * Removes the rows of dropped streams. Those are below each kind's floor,
+   * and each kind's rows are in stream order, so the scan stops once it has
+   * passed a kept row of each kind above its floor.
+   */
+  private compact(keep?: { sel: number; top: number }): void {
+    const codes = this.codes;
+    const { tcp, udp } = this.model;
+    let sel = keep?.sel ?? 0;
+    let top = keep?.top ?? 0;
+    // A kind that never dropped a stream has no row to remove.
+    let tcpAbove = tcp.dropped === 0;
+    let udpAbove = udp.dropped === 0;
+    let w = 0;
+    let i = 0;
+    for (; i < codes.length && !(tcpAbove && udpAbove); i++) {
+      const c = codes[i];
+      const s = Math.floor(c / 2);
+      const store = c & 1 ? udp : tcp;
+      if (i === keep?.sel) sel = w;
+      if (i === keep?.top) top = w;
+      if (store.get(s) === null) continue;
+      if (s >= store.floor) {
+        if (c & 1) udpAbove = true;
+        else tcpAbove = true;
+      }
+      codes[w++] = c;
+    }
+    const gone = i - w;
+    if (gone === 0) return;
+    codes.copyWithin(w, i);
+    codes.length -= gone;
+    if (keep !== undefined) {
+      keep.sel = keep.sel >= i ? keep.sel - gone : sel;
+      keep.top = keep.top >= i ? keep.top - gone : top;
+    }
   }
 
   describe(r: ConnRef): TcpSnapshot | UdpSnapshot | null {
-    const c = r.kind === 'tcp' ? this.model.tcp[r.stream] : this.model.udp[r.stream];
-    if (c === null || c === undefined) return null;
-    return r.kind === 'tcp' ? describeTcp(c as Parameters<typeof describeTcp>[0]) : describeUdp(c as Parameters<typeof describeUdp>[0]);
+    if (r.kind === 'tcp') {
+      const c = this.model.connection('tcp', r.stream);
+      return c === null ? null : describeTcp(c);
+    }
+    const c = this.model.connection('udp', r.stream);
+    return c === null ? null : describeUdp(c);
   }
+}
 
-  /** The row of the connection that carries frame `n`, or -1. */
-  rowOf(kind: 'tcp' | 'udp', stream: number): number {
-    for (let i = 0; i < this.rows.length; i++) if (this.rows[i].kind === kind && this.rows[i].stream === stream) return i;
-    return -1;
-  }
+const HANDSHAKE_WORDS: Record<string, string> = {
+  normal: '3-way handshakes',
+  'syn-retransmitted': 'after SYNs resent',
+  'simultaneous-open': 'simultaneous opens',
+  refused: 'refused',
+  unanswered: 'SYNs unanswered',
+  aborted: 'handshakes aborted',
+  midstream: 'no handshake seen',
+  'in-progress': 'handshakes unfinished',
+};
+
+const TEARDOWN_WORDS: Record<string, string> = {
+  'four-way': '4-way closes',
+  'three-way': '3-way closes',
+  'half-close': 'half-closes',
+  simultaneous: 'simultaneous closes',
+  'half-closed': 'left half-closed',
+  reset: 'reset',
+};
+
+/** "979k SYNs unanswered, 12 3-way handshakes": the largest first. */
+function tallyText(tally: ReadonlyMap<string, number>, words: Record<string, string>): string[] {
+  return [...tally]
+    .filter(([k]) => words[k] !== undefined)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, n]) => `${compact(n)} ${words[k]}`);
+}
+
+/**
+ * The connections pane's line once older rows went (as the banner says for
+ * frames): how many, why, and the totals over every connection seen, which
+ * running counters keep exact (ConnTotals), dropped ones included.
+ */
+export function droppedNote(model: CaptureModel): string {
+  const { tcp, udp, tcpTotals, udpTotals } = model;
+  const kinds = [...tallyText(tcpTotals.handshakes, HANDSHAKE_WORDS), ...tallyText(tcpTotals.teardowns, TEARDOWN_WORDS)];
+  return (
+    `${compact(tcp.dropped + udp.dropped)} older connections no longer listed, to bound memory (the newest ${compact(tcp.cap)} finished are kept). ` +
+    `In all: TCP ${compact(tcp.seen)} (${compact(tcp.seen - tcpTotals.finished)} open${kinds.length > 0 ? `; ${kinds.join(', ')}` : ''}), UDP ${compact(udp.seen)}` +
+    (udpTotals.finished < udp.seen ? ` (${compact(udp.seen - udpTotals.finished)} open)` : '')
+  );
+}
+
+/** Said when a frame or a filter leads to a connection whose summary was dropped. */
+export function noLongerKept(ref: ConnRef): string {
+  return `${ref.kind.toUpperCase()} stream ${ref.stream} is no longer kept: only the newest finished connections are, to bound memory.`;
 }
 
 export interface Column {

@@ -13,6 +13,7 @@ import { sanitize } from '../../output/sanitize';
 import { frameTree } from '../../output/tree';
 import type { TcpSnapshot } from './conn-snapshot';
 import { describeTcp, liveTcp } from './conn-snapshot';
+import { noLongerKept } from './conns';
 import type { CaptureModel } from './model';
 import { ANALYSIS_MASK } from './row-class';
 
@@ -79,7 +80,7 @@ function tcpAnalysis(model: CaptureModel, n: number, parentKey: string): DetailN
   const facts = model.analyzer.facts!;
   const flags = facts.flags(n);
   const stream = facts.stream(n);
-  const conn = model.tcp[stream] ?? null;
+  const conn = model.connection('tcp', stream);
   const d: TcpSnapshot | null = conn === null ? null : describeTcp(conn);
   const key = `${parentKey}/analysis`;
   const seqNode: DetailNode = {
@@ -97,6 +98,8 @@ function tcpAnalysis(model: CaptureModel, n: number, parentKey: string): DetailN
     seqNode.children.push(leaf(`[Connection: ${d.client} ⇄ ${d.server}, ${d.clientState} / ${d.serverState}, history ${d.history || '-'}]`, key, 'plain'));
     seqNode.children.push(leaf(`[Handshake: ${d.handshakeText}]`, key, 'plain'));
     if (d.teardown !== 'open') seqNode.children.push(leaf(`[Teardown: ${d.teardownText}]`, key, 'plain'));
+  } else if (model.connectionDropped('tcp', stream)) {
+    seqNode.children.push(leaf(`[Connection: ${noLongerKept({ kind: 'tcp', stream })}]`, key, 'plain'));
   }
   const out = [seqNode];
   const findings = describeFindings(flags & ANALYSIS_MASK);

@@ -16,6 +16,11 @@
  * (connections keep their totals). Frame numbers keep counting from 1. A
  * file read in place keeps every frame.
  *
+ * Connections are bounded the same way, for files too (a SYN flood makes a
+ * million of them): analysis keeps maxConnections live, the model the
+ * summaries of the newest keepConnections finished ones (conn-store.ts), and
+ * running tallies over all of them.
+ *
  * Knows nothing of blessed: `onChange` tells the screen something changed;
  * the screen decides when to draw.
  */
@@ -37,6 +42,7 @@ import { compact, RateMeter } from './rates';
 import { rowClass } from './row-class';
 import { ReplayNotes } from './replay-notes';
 import { snapshotTcp, snapshotUdp, type TcpSnapshot, type UdpSnapshot } from './conn-snapshot';
+import { ConnStore, ConnTotals, KEEP_CONNECTIONS } from './conn-store';
 
 export type ModelState = 'loading' | 'live' | 'eof' | 'stopped' | 'error';
 
@@ -62,6 +68,8 @@ export interface ModelOptions {
   keepFrames?: number;
   /** --keep-bytes: bytes of spill it keeps. */
   keepBytes?: number;
+  /** Finished TCP connections (and UDP conversations) whose summaries are kept, the newest (default KEEP_CONNECTIONS). */
+  keepConnections?: number;
 }
 
 /** Frames a live or standard-input capture keeps by default: 46 MB of index and facts. */
@@ -89,10 +97,16 @@ export class CaptureModel {
   /** Which limit dropped frames last. */
   dropReason: 'frames' | 'bytes' = 'frames';
 
-  /** TCP connections by tcp.stream: live objects, or snapshots once analysis let go of them. */
-  readonly tcp: (TcpConnection | TcpSnapshot | null)[] = [];
+  /**
+   * TCP connections by tcp.stream: live objects, or snapshots once analysis let go of them;
+   * the oldest snapshots beyond keepConnections are dropped (read through connection()).
+   */
+  readonly tcp: ConnStore<TcpConnection, TcpSnapshot>;
   /** UDP conversations by udp.stream. */
-  readonly udp: (UdpConversation | UdpSnapshot | null)[] = [];
+  readonly udp: ConnStore<UdpConversation, UdpSnapshot>;
+  /** Tallies over every connection and conversation that finished, dropped ones included. */
+  readonly tcpTotals = new ConnTotals();
+  readonly udpTotals = new ConnTotals();
   /** The application's own calls (demo), in order. */
   readonly appEvents: DemoEvent[] = [];
 
@@ -140,16 +154,21 @@ export class CaptureModel {
     this.maxAppEvents = options.maxAppEvents ?? 100_000;
     this.framing = options.framing ?? 'auto';
     this.state = this.source.kind === 'live' ? 'live' : 'loading';
+    this.tcp = new ConnStore(options.keepConnections ?? KEEP_CONNECTIONS);
+    this.udp = new ConnStore(options.keepConnections ?? KEEP_CONNECTIONS);
     this.analyzer = new Analyzer({
       framing: this.framing,
       frameFacts: true,
       maxConnections: options.maxConnections ?? 20_000,
       maxUdpConversations: options.maxConnections ?? 20_000,
+      // Kinds are final here (finish() settles unanswered and aborted handshakes before it retires).
       onTcpRetire: (c, evicted) => {
-        if (evicted) this.tcp[c.stream] = snapshotTcp(c);
+        this.tcpTotals.add(c.handshake, c.teardown);
+        if (evicted) this.tcp.retire(c.stream, snapshotTcp(c));
       },
       onUdpRetire: (c, evicted) => {
-        if (evicted) this.udp[c.stream] = snapshotUdp(c);
+        this.udpTotals.add();
+        if (evicted) this.udp.retire(c.stream, snapshotUdp(c));
       },
     });
     this.keepFrames = options.keepFrames ?? KEEP_FRAMES;
@@ -277,16 +296,23 @@ export class CaptureModel {
     if (fa === undefined) return;
     for (let i = 0; i < fa.tcpCount; i++) {
       const c = fa.tcp[i].conn;
-      if (c !== null && this.tcp[c.stream] !== c) {
-        while (this.tcp.length < c.stream) this.tcp.push(null);
-        this.tcp[c.stream] = c;
-      }
+      if (c !== null) this.tcp.track(c);
     }
     const u = fa.udp?.conv;
-    if (u !== undefined && u !== null && this.udp[u.stream] !== u) {
-      while (this.udp.length < u.stream) this.udp.push(null);
-      this.udp[u.stream] = u;
-    }
+    if (u !== undefined && u !== null) this.udp.track(u);
+  }
+
+  /** TCP connection or UDP conversation `stream`: live, a snapshot, or null (never seen, or no longer kept). */
+  connection(kind: 'tcp', stream: number): TcpConnection | TcpSnapshot | null;
+  connection(kind: 'udp', stream: number): UdpConversation | UdpSnapshot | null;
+  connection(kind: 'tcp' | 'udp', stream: number): TcpConnection | TcpSnapshot | UdpConversation | UdpSnapshot | null;
+  connection(kind: 'tcp' | 'udp', stream: number): TcpConnection | TcpSnapshot | UdpConversation | UdpSnapshot | null {
+    return kind === 'tcp' ? this.tcp.get(stream) : this.udp.get(stream);
+  }
+
+  /** Whether `stream` was seen and its summary dropped to bound memory (keepConnections). */
+  connectionDropped(kind: 'tcp' | 'udp', stream: number): boolean {
+    return (kind === 'tcp' ? this.tcp : this.udp).isDropped(stream);
   }
 
   /** Stops reading (quit). */

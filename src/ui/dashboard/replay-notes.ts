@@ -94,7 +94,7 @@ export class ReplayNotes {
     const s = pkt.layerStart[li];
     const raw = pkt.avail(s) >= 16 ? pkt.u16(s + 14) : 0;
     if (tf & FLAG_SYN) return raw;
-    const c = liveTcp(model.tcp[stream]);
+    const c = liveTcp(model.connection('tcp', stream));
     if (c === null) return raw;
     const side = fromClient ? c.client : c.server;
     const peer = fromClient ? c.server : c.client;

@@ -21,8 +21,8 @@ import { compileFilter } from '../../filter/index';
 import { sanitize } from '../../output/sanitize';
 import { buildArpView, linkInfo, type LinkInfo } from './arpview';
 import { ConnDetail } from './conn-detail';
-import { describeTcp, describeUdp, type TcpSnapshot, type UdpSnapshot } from './conn-snapshot';
-import { columnsFor, ConnList, connLine, headerLine, type ConnRef } from './conns';
+import type { TcpSnapshot, UdpSnapshot } from './conn-snapshot';
+import { columnsFor, ConnList, connLine, droppedNote, headerLine, noLongerKept, type ConnRef } from './conns';
 import { buildDetail, defaultExpanded, flattenDetail, type DetailLine, type DetailNode } from './detail';
 import { hexBytesPerLine, hexLines } from './hex';
 import { HELP_LINES } from './help';
@@ -225,7 +225,7 @@ export class Dashboard {
       clearInterval(this.ticker);
       this.ticker = null;
     }
-    this.connList.refresh();
+    this.connList.refresh(this.panes.get('conns')!.scroll);
     if (this.opts.demo === true) this.demoFollow();
     this.layout();
     this.drawHeader();
@@ -459,13 +459,14 @@ export class Dashboard {
   private drawPane(p: Pane): void {
     const b = p.box;
     const w = b.width as number;
-    const h = Math.max(0, (b.height as number) - 1);
     const focused = this.focusedPane() === p;
-    const { title, count, line } = this.paneSource(p, w);
+    const { title, count, line, note } = this.paneSource(p, w);
+    const h = Math.max(0, (b.height as number) - 1 - (note !== undefined ? 1 : 0));
     if (p.selectable) p.scroll.clamp(count, h);
     else p.scroll.clampView(count, h);
     const titleStyle = focused ? '{black-fg}{light-cyan-bg}' : '{black-fg}{white-bg}';
     const out: string[] = [`${titleStyle}${escapeTags(fit(title, w))}{/}`];
+    if (note !== undefined) out.push(`{light-yellow-fg}${safe(fit(note, w))}{/}`);
     for (let i = 0; i < h; i++) {
       const idx = p.scroll.top + i;
       if (idx >= count) {
@@ -478,7 +479,7 @@ export class Dashboard {
   }
 
   /** What a pane shows: its title, how many lines, and a line builder. */
-  private paneSource(p: Pane, w: number): { title: string; count: number; line: (i: number, w: number, sel: boolean) => string } {
+  private paneSource(p: Pane, w: number): { title: string; count: number; line: (i: number, w: number, sel: boolean) => string; note?: string } {
     switch (p.id) {
       case 'list':
         return this.listSource(w);
@@ -487,20 +488,20 @@ export class Dashboard {
       case 'hex':
         return this.hexSource(w);
       case 'conns': {
-        const h = Math.max(1, (p.box.height as number) - 1);
-        const rows = this.connList.rows;
-        p.scroll.clamp(rows.length, h);
-        const shown: (TcpSnapshot | UdpSnapshot)[] = [];
-        for (let i = p.scroll.top; i < Math.min(rows.length, p.scroll.top + h); i++) {
-          const d = this.connList.describe(rows[i]);
-          if (d !== null) shown.push(d);
-        }
-        const cols = columnsFor(w, shown);
+        const list = this.connList;
+        // Like the ring's banner for frames: say that older rows went, and why.
+        const note = list.dropped > 0 ? droppedNote(this.model) : undefined;
+        const h = Math.max(1, (p.box.height as number) - 1 - (note !== undefined ? 1 : 0));
+        p.scroll.clamp(list.length, h);
+        const shown: (TcpSnapshot | UdpSnapshot | null)[] = [];
+        for (let i = p.scroll.top; i < Math.min(list.length, p.scroll.top + h); i++) shown.push(list.describe(list.row(i)!));
+        const cols = columnsFor(w, shown.filter((d) => d !== null));
         return {
           title: headerLine(cols),
-          count: rows.length,
+          count: list.length,
+          note,
           line: (i, _width, sel) => {
-            const d = shown[i - p.scroll.top] ?? this.connList.describe(rows[i]);
+            const d = shown[i - p.scroll.top] ?? (i < list.length ? list.describe(list.row(i)!) : null);
             if (d === null) return '';
             const text = escapeTags(connLine(d, cols));
             const style = d.kind === 'udp' ? ROW_STYLE[6] : d.teardown === 'reset' || d.handshake === 'refused' ? '{light-red-fg}' : d.coalesced > 0 ? ROW_STYLE[5] : '';
@@ -634,15 +635,15 @@ export class Dashboard {
   private ladderDetail(): ConnDetail | null {
     if (this.view === 'conn') return this.conn;
     const p = this.panes.get('conns')!;
-    const ref = this.connList.rows[Math.min(p.scroll.sel, this.connList.rows.length - 1)];
+    const ref = this.connList.row(Math.min(p.scroll.sel, this.connList.length - 1));
     if (ref === undefined) return null;
     if (this.preview === null || this.preview.kind !== ref.kind || this.preview.stream !== ref.stream) this.preview = this.detailFor(ref);
     return this.preview;
   }
 
   private detailFor(ref: ConnRef): ConnDetail | null {
-    const c = ref.kind === 'tcp' ? this.model.tcp[ref.stream] : this.model.udp[ref.stream];
-    if (c === null || c === undefined) return null;
+    const c = this.model.connection(ref.kind, ref.stream);
+    if (c === null) return null;
     return new ConnDetail(this.model, ref.kind, ref.stream, c.firstFrame);
   }
 
@@ -657,8 +658,8 @@ export class Dashboard {
       cache.lines = buildLadder(d, w);
     }
     const lines = cache.lines;
-    const desc = d.kind === 'tcp' ? (this.model.tcp[d.stream] ? describeTcp(this.model.tcp[d.stream]!) : null) : this.model.udp[d.stream] ? describeUdp(this.model.udp[d.stream]!) : null;
-    const title = desc === null ? ' Ladder' : desc.kind === 'tcp' ? ` Ladder: TCP stream ${desc.stream}, ${desc.handshakeText}; ${desc.teardownText}` : ` Ladder: UDP stream ${desc.stream}, ${desc.datagramsAtoB + desc.datagramsBtoA} datagrams`;
+    const desc = this.connList.describe(d);
+    const title = desc === null ? ` Ladder: ${d.kind.toUpperCase()} stream ${d.stream}${this.model.connectionDropped(d.kind, d.stream) ? ', its summary no longer kept (bounded memory)' : ''}` : desc.kind === 'tcp' ? ` Ladder: TCP stream ${desc.stream}, ${desc.handshakeText}; ${desc.teardownText}` : ` Ladder: UDP stream ${desc.stream}, ${desc.datagramsAtoB + desc.datagramsBtoA} datagrams`;
     const p = this.panes.get('ladder')!;
     if (this.view === 'conn' && p.scroll.follow) p.scroll.sel = lines.length - 1;
     return { title, count: lines.length, line: (i, width, sel) => lineText(lines[i], width, sel) };
@@ -692,7 +693,10 @@ export class Dashboard {
   /** Opens the ladder and stream view of a connection. */
   openConnection(ref: ConnRef): void {
     const d = this.detailFor(ref);
-    if (d === null) return;
+    if (d === null) {
+      if (this.model.connectionDropped(ref.kind, ref.stream)) this.flash(noLongerKept(ref));
+      return;
+    }
     this.conn = d;
     this.ladderCache.key = '';
     this.streamCache.key = '';
@@ -716,8 +720,8 @@ export class Dashboard {
     const done = cur === null || (cur.tcp !== null && (cur.tcp.teardown !== 'open' || cur.tcp.handshake === 'refused') && !cur.behind);
     if (done) {
       let next: ConnRef | undefined;
-      for (let i = this.connList.rows.length - 1; i >= 0; i--) {
-        const r = this.connList.rows[i];
+      for (let i = this.connList.length - 1; i >= 0; i--) {
+        const r = this.connList.row(i)!;
         if (r.kind === 'tcp' && (cur === null || r.stream > cur.stream)) next = r;
         if (r.kind === 'tcp' && cur !== null && r.stream <= cur.stream) break;
       }
@@ -728,7 +732,11 @@ export class Dashboard {
       }
     }
     if (this.udpSide === null) {
-      const u = this.connList.rows.find((r) => r.kind === 'udp');
+      let u: ConnRef | undefined;
+      for (let i = 0; i < this.connList.length && u === undefined; i++) {
+        const r = this.connList.row(i)!;
+        if (r.kind === 'udp') u = r;
+      }
       if (u !== undefined) {
         this.udpSide = this.detailFor(u);
         this.udpCache.key = '';
@@ -740,7 +748,7 @@ export class Dashboard {
   setView(v: View): void {
     if (v === 'conn' && this.conn === null) {
       // Open the connection of the selected packet, or of the table's selection.
-      const ref = this.view === 'packets' ? this.refOfFrame(this.selectedFrame()) : this.connList.rows[this.panes.get('conns')!.scroll.sel];
+      const ref = this.view === 'packets' ? this.refOfFrame(this.selectedFrame()) : this.connList.row(this.panes.get('conns')!.scroll.sel);
       if (ref === null || ref === undefined) {
         this.flash('No connection selected: pick a TCP or UDP packet or a row of the connections table first.');
         return;
@@ -904,7 +912,7 @@ export class Dashboard {
       if (ref === null) this.flash('This frame belongs to no TCP connection or UDP conversation.');
       else this.openConnection(ref);
     } else if (p.id === 'conns') {
-      const ref = this.connList.rows[p.scroll.sel];
+      const ref = this.connList.row(p.scroll.sel);
       if (ref !== undefined) this.openConnection(ref);
     } else if (p.id === 'ladder') {
       const lines = this.view === 'conn' ? this.ladderCache.lines : this.previewCache.lines;
@@ -998,9 +1006,10 @@ export class Dashboard {
       const ids = this.visiblePanes();
       const i = ids.indexOf(p.id);
       if (i >= 0) this.focusByView.set(this.view, i);
-      const line = data.y - (b.atop as number) - 1;
+      const src = this.paneSource(p, b.width as number);
+      const line = data.y - (b.atop as number) - 1 - (src.note !== undefined ? 1 : 0);
       if (line >= 0 && p.selectable) {
-        const count = this.paneSource(p, b.width as number).count;
+        const count = src.count;
         const idx = p.scroll.top + line;
         if (idx < count) {
           p.scroll.sel = idx;
