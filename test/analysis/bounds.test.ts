@@ -13,17 +13,7 @@ import { connObject } from '../../src/output/conn';
 import { OutBuf } from '../../src/output/outbuf';
 import { ANALYSIS_FIELDS } from '../oracle/fields';
 import { chaosCapture } from './chaos';
-import { analyse, Conversation, tcpFrame, type CraftedFrame } from './craft';
-
-/** `n` SYNs from distinct sources, none answered (a SYN flood). */
-function synFlood(n: number): CraftedFrame[] {
-  const frames: CraftedFrame[] = [];
-  for (let k = 0; k < n; k++) {
-    const src = { ip: `10.${(k >>> 16) & 255}.${(k >>> 8) & 255}.${k & 255}`, port: 1024 + (k % 60000) };
-    frames.push({ sec: 1_700_000_000 + Math.floor(k / 1e6), nsec: (k % 1e6) * 1000, bytes: tcpFrame(src, { ip: '192.0.2.1', port: 80 }, { flags: 'S', seq: (k * 2654435761) >>> 0 }) });
-  }
-  return frames;
-}
+import { analyse, Conversation, synFlood, type CraftedFrame } from './craft';
 
 describe('connection cap', () => {
   it('syn_flood_evicts_idle_connections_and_counts_them', () => {

@@ -153,6 +153,16 @@ export function writePcap(path: string, frames: readonly CraftedFrame[]): void {
   writeFileSync(path, Buffer.concat(parts));
 }
 
+/** `n` SYNs from distinct sources, none answered (a SYN flood). */
+export function synFlood(n: number): CraftedFrame[] {
+  const frames: CraftedFrame[] = [];
+  for (let k = 0; k < n; k++) {
+    const src = { ip: `10.${(k >>> 16) & 255}.${(k >>> 8) & 255}.${k & 255}`, port: 1024 + (k % 60000) };
+    frames.push({ sec: 1_700_000_000 + Math.floor(k / 1e6), nsec: (k % 1e6) * 1000, bytes: tcpFrame(src, { ip: '192.0.2.1', port: 80 }, { flags: 'S', seq: (k * 2654435761) >>> 0 }) });
+  }
+  return frames;
+}
+
 /** Builds a conversation between a client and a server, frame by frame, with a clock. */
 export class Conversation {
   readonly frames: CraftedFrame[] = [];

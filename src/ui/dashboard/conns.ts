@@ -128,13 +128,13 @@ export class ConnList {
 
 const HANDSHAKE_WORDS: Record<string, string> = {
   normal: '3-way handshakes',
-  'syn-retransmitted': 'after SYNs resent',
+  'syn-retransmitted': 'handshakes after resent SYNs',
   'simultaneous-open': 'simultaneous opens',
   refused: 'refused',
-  unanswered: 'SYNs unanswered',
-  aborted: 'handshakes aborted',
+  unanswered: 'unanswered SYNs',
+  aborted: 'aborted handshakes',
   midstream: 'no handshake seen',
-  'in-progress': 'handshakes unfinished',
+  'in-progress': 'unfinished handshakes',
 };
 
 const TEARDOWN_WORDS: Record<string, string> = {
@@ -146,12 +146,12 @@ const TEARDOWN_WORDS: Record<string, string> = {
   reset: 'reset',
 };
 
-/** "979k SYNs unanswered, 12 3-way handshakes": the largest first. */
+/** "unanswered SYNs 979k, 3-way handshakes 12": the largest first. */
 function tallyText(tally: ReadonlyMap<string, number>, words: Record<string, string>): string[] {
   return [...tally]
     .filter(([k]) => words[k] !== undefined)
     .sort((a, b) => b[1] - a[1])
-    .map(([k, n]) => `${compact(n)} ${words[k]}`);
+    .map(([k, n]) => `${words[k]} ${compact(n)}`);
 }
 
 /**
@@ -162,10 +162,12 @@ function tallyText(tally: ReadonlyMap<string, number>, words: Record<string, str
 export function droppedNote(model: CaptureModel): string {
   const { tcp, udp, tcpTotals, udpTotals } = model;
   const kinds = [...tallyText(tcpTotals.handshakes, HANDSHAKE_WORDS), ...tallyText(tcpTotals.teardowns, TEARDOWN_WORDS)];
+  const open = Math.max(0, tcp.seen - tcpTotals.finished) + Math.max(0, udp.seen - udpTotals.finished);
+  // Counts first: the kinds are cut where the pane ends.
   return (
     `${compact(tcp.dropped + udp.dropped)} older connections no longer listed, to bound memory (the newest ${compact(tcp.cap)} finished are kept). ` +
-    `In all: TCP ${compact(tcp.seen)} (${compact(tcp.seen - tcpTotals.finished)} open${kinds.length > 0 ? `; ${kinds.join(', ')}` : ''}), UDP ${compact(udp.seen)}` +
-    (udpTotals.finished < udp.seen ? ` (${compact(udp.seen - udpTotals.finished)} open)` : '')
+    `In all: TCP ${compact(tcp.seen)}, UDP ${compact(udp.seen)}, ${compact(open)} open` +
+    (kinds.length > 0 ? `; TCP: ${kinds.join(', ')}` : '')
   );
 }
 
