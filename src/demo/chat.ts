@@ -11,6 +11,7 @@
  * the "sticky packets" of the lessons, produced without touching the wire.
  */
 import * as dgram from 'node:dgram';
+import type { EventEmitter } from 'node:events';
 import * as net from 'node:net';
 import { connectFailure, connectionFailure, listenFailure } from './errors';
 import { cannotFrame, frameMessage, MessageReader, type Framing } from './framing';
@@ -281,44 +282,71 @@ export class TcpConversation {
   }
 }
 
+/** What the TCP and UDP chat servers share: their options and hooks, their address, and binding it. */
+abstract class ChatServer {
+  /** host:port, with the real port once bound (port 0 lets the kernel choose). */
+  protected where = '';
+
+  constructor(
+    protected readonly opts: ChatOptions,
+    protected readonly hooks: ChatHooks,
+  ) {}
+
+  get endpoint(): string {
+    return this.where;
+  }
+
+  /**
+   * Binds `socket` (a TCP listener or a UDP socket) through `bind`. A failure
+   * to bind rejects with the one line listenFailure gives; once bound, later
+   * errors go to `onError`, the trace says listen, and the port resolves.
+   */
+  protected bindTo(
+    proto: 'tcp' | 'udp',
+    socket: Pick<EventEmitter, 'once' | 'on' | 'removeAllListeners'>,
+    bind: (bound: () => void) => void,
+    boundPort: () => number,
+    onError: (e: Error) => void,
+  ): Promise<number> {
+    this.where = endpoint(this.opts.host, this.opts.port);
+    return new Promise((resolve, reject) => {
+      socket.once('error', (e: Error) => reject(new ChatError(listenFailure(e, this.where, proto))));
+      bind(() => {
+        socket.removeAllListeners('error');
+        socket.on('error', onError);
+        const port = boundPort();
+        this.where = endpoint(this.opts.host, port);
+        emit(this.hooks, 'server', proto, 0, 'listen', { local: this.where });
+        resolve(port);
+      });
+    });
+  }
+}
+
 /**
  * A TCP chat server. Without `multi` it talks to one client at a time: later
  * clients complete their handshake (the kernel accepts them into the backlog,
  * as in the lessons) and wait, unread, until the conversation before them ends.
  */
-export class TcpChatServer {
+export class TcpChatServer extends ChatServer {
   private server: net.Server | undefined;
   private readonly active = new Set<TcpConversation>();
   private readonly waiting: { socket: net.Socket; conn: number }[] = [];
   private readonly starters: ((c: TcpConversation) => void)[] = [];
   private conns = 0;
-  private where = '';
-
-  constructor(
-    private readonly opts: ChatOptions,
-    private readonly hooks: ChatHooks,
-  ) {}
 
   /** Listens; resolves with the port (useful with port 0). Rejects with a ChatError. */
   listen(): Promise<number> {
-    this.where = endpoint(this.opts.host, this.opts.port);
     const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true });
     this.server = server;
     server.on('connection', (s) => this.onConnection(s));
-    return new Promise((resolve, reject) => {
-      server.once('error', (e) => reject(new ChatError(listenFailure(e, this.where, 'tcp'))));
-      server.listen({ host: this.opts.host, port: this.opts.port, exclusive: true }, () => {
-        const port = (server.address() as net.AddressInfo).port;
-        this.where = endpoint(this.opts.host, port);
-        server.on('error', (e) => this.hooks.problem?.(listenFailure(e, this.where, 'tcp')));
-        emit(this.hooks, 'server', 'tcp', 0, 'listen', { local: this.where });
-        resolve(port);
-      });
-    });
-  }
-
-  get endpoint(): string {
-    return this.where;
+    return this.bindTo(
+      'tcp',
+      server,
+      (bound) => server.listen({ host: this.opts.host, port: this.opts.port, exclusive: true }, bound),
+      () => (server.address() as net.AddressInfo).port,
+      (e) => this.hooks.problem?.(listenFailure(e, this.where, 'tcp')),
+    );
   }
 
   /** The conversations in progress (one, without --multi). */
@@ -435,38 +463,25 @@ function checkDatagram(data: Buffer): string | null {
 }
 
 /** A UDP chat server: answers whoever wrote last. */
-export class UdpChatServer {
+export class UdpChatServer extends ChatServer {
   private socket: dgram.Socket | undefined;
   private readonly peers = new Map<string, number>();
   private peersSeen = 0;
   private last: { address: string; port: number; name: string } | undefined;
-  private where = '';
 
-  constructor(
-    private readonly opts: ChatOptions,
-    private readonly hooks: ChatHooks,
-  ) {}
-
+  /** Binds; resolves with the port (useful with port 0). Rejects with a ChatError. */
   listen(): Promise<number> {
-    this.where = endpoint(this.opts.host, this.opts.port);
     const socket = dgram.createSocket({ type: udpFamily(this.opts.host) });
     this.socket = socket;
-    return new Promise((resolve, reject) => {
-      socket.once('error', (e) => reject(new ChatError(listenFailure(e, this.where, 'udp'))));
-      socket.bind({ address: this.opts.host, port: this.opts.port, exclusive: true }, () => {
-        socket.removeAllListeners('error');
-        socket.on('error', (e) => this.hooks.problem?.(connectionFailure(e, this.last?.name ?? this.where)));
-        const port = socket.address().port;
-        this.where = endpoint(this.opts.host, port);
-        emit(this.hooks, 'server', 'udp', 0, 'listen', { local: this.where });
-        socket.on('message', (msg, rinfo) => this.onMessage(msg, rinfo));
-        resolve(port);
-      });
-    });
-  }
-
-  get endpoint(): string {
-    return this.where;
+    // No datagram arrives before the bind: listening for them first changes nothing.
+    socket.on('message', (msg, rinfo) => this.onMessage(msg, rinfo));
+    return this.bindTo(
+      'udp',
+      socket,
+      (bound) => socket.bind({ address: this.opts.host, port: this.opts.port, exclusive: true }, bound),
+      () => socket.address().port,
+      (e) => this.hooks.problem?.(connectionFailure(e, this.last?.name ?? this.where)),
+    );
   }
 
   private peerNumber(name: string): number {
