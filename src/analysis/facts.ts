@@ -1,10 +1,11 @@
 /**
  * Per-frame analysis facts kept compactly for millions of frames (the
  * dashboard's packet list and ladder read them after the fact): typed arrays
- * in chunks of 64 Ki frames, 21 bytes a frame, allocated as frames arrive.
+ * in FrameChunks (64 Ki frames each), 21 bytes a frame, allocated as frames arrive.
  * A live capture's dashboard keeps only its newest frames: `dropBefore`
  * frees the chunks of frames it dropped, and those read as no facts.
  */
+import { CHUNK_FRAMES, CHUNK_MASK as MASK, FrameChunks } from './frame-chunks';
 
 export const KIND_NONE = 0;
 export const KIND_TCP = 1;
@@ -27,34 +28,26 @@ export const F_HAS_MSGS = 1 << 24;
 /** An ICMP echo request (else a reply). */
 export const F_ECHO_REQUEST = 1 << 25;
 
-const SHIFT = 16;
-const CHUNK = 1 << SHIFT;
-const MASK = CHUNK - 1;
-
 class Chunk {
-  readonly kind = new Uint8Array(CHUNK);
-  readonly stream = new Int32Array(CHUNK).fill(-1);
-  readonly flags = new Uint32Array(CHUNK);
-  readonly relSeq = new Uint32Array(CHUNK);
-  readonly relAck = new Uint32Array(CHUNK);
-  readonly msgs = new Uint16Array(CHUNK);
+  readonly kind = new Uint8Array(CHUNK_FRAMES);
+  readonly stream = new Int32Array(CHUNK_FRAMES).fill(-1);
+  readonly flags = new Uint32Array(CHUNK_FRAMES);
+  readonly relSeq = new Uint32Array(CHUNK_FRAMES);
+  readonly relAck = new Uint32Array(CHUNK_FRAMES);
+  readonly msgs = new Uint16Array(CHUNK_FRAMES);
 }
+// 21 as counted (and asserted by test/ui/ring.test.ts) before the chunks were shared; the columns above take 19.
+const FACT_BYTES_PER_FRAME = 21;
 
 export class FrameFacts {
-  /** null: the chunk's frames were all dropped. */
-  private readonly chunks: (Chunk | null)[] = [];
+  private readonly chunks = new FrameChunks(() => new Chunk(), FACT_BYTES_PER_FRAME);
   /** Highest frame number recorded. */
   frames = 0;
   /** Frames below this were dropped (dropBefore). */
   private low = 0;
-  /** Chunks 0..freed-1 are null. */
-  private freed = 0;
 
   private chunk(frame: number): Chunk {
-    const i = frame >>> SHIFT;
-    // Chunks wholly below the dropped frames are never filled: no need to allocate them.
-    while (this.chunks.length <= i) this.chunks.push((this.chunks.length + 1) * CHUNK <= this.low ? null : new Chunk());
-    return this.chunks[i]!;
+    return this.chunks.fill(frame, this.low);
   }
 
   set(frame: number, kind: number, stream: number, flags: number, relSeq: number, relAck: number, msgs: number): void {
@@ -109,14 +102,11 @@ export class FrameFacts {
   dropBefore(frame: number): void {
     if (frame <= this.low) return;
     this.low = frame;
-    // From the first chunk still held: the dashboard calls this for every frame once its ring is full.
-    for (; (this.freed + 1) * CHUNK <= frame && this.freed < this.chunks.length; this.freed++) this.chunks[this.freed] = null;
+    this.chunks.freeBelow(frame);
   }
 
   /** Bytes held (for memory accounting). */
   bytes(): number {
-    let held = 0;
-    for (const c of this.chunks) if (c !== null) held++;
-    return held * CHUNK * 21;
+    return this.chunks.bytes();
   }
 }

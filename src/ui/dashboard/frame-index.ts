@@ -12,30 +12,24 @@
  *
  * Also the growable list of frame numbers a display filter selects.
  */
-
-const SHIFT = 16;
-const CHUNK = 1 << SHIFT;
-const MASK = CHUNK - 1;
+import { CHUNK_FRAMES, CHUNK_MASK as MASK, FrameChunks } from '../../analysis/frame-chunks';
 
 class IndexChunk {
   /** Byte offset of the frame's record in the file (or the spill file). Float64: files pass 4 GB. */
-  readonly offset = new Float64Array(CHUNK);
+  readonly offset = new Float64Array(CHUNK_FRAMES);
   /** Whole seconds: a double keeps every second a damaged file can carry (wiretap allows negatives). */
-  readonly sec = new Float64Array(CHUNK);
-  readonly nsec = new Int32Array(CHUNK);
+  readonly sec = new Float64Array(CHUNK_FRAMES);
+  readonly nsec = new Int32Array(CHUNK_FRAMES);
   /** frame.len: length on the wire. */
-  readonly len = new Uint32Array(CHUNK);
+  readonly len = new Uint32Array(CHUNK_FRAMES);
   /** RowClass value (row-class.ts). */
-  readonly cls = new Uint8Array(CHUNK);
+  readonly cls = new Uint8Array(CHUNK_FRAMES);
 }
 
 export const INDEX_BYTES_PER_FRAME = 8 + 8 + 4 + 4 + 1;
 
 export class FrameIndex {
-  /** null: a chunk whose frames were all dropped. */
-  private readonly chunks: (IndexChunk | null)[] = [];
-  /** Chunks 0..freed-1 are null. */
-  private freed = 0;
+  private readonly chunks = new FrameChunks(() => new IndexChunk(), INDEX_BYTES_PER_FRAME);
   /** Frames indexed; frame numbers are 1..count. */
   count = 0;
   /** The oldest frame still indexed (frames below it were dropped); frames first..count are kept. */
@@ -51,9 +45,7 @@ export class FrameIndex {
       this.startSec = sec;
       this.startNsec = nsec;
     }
-    const i = n >>> SHIFT;
-    if (i === this.chunks.length) this.chunks.push(new IndexChunk());
-    const c = this.chunks[i]!;
+    const c = this.chunks.fill(n, this.first);
     const j = n & MASK;
     c.offset[j] = offset;
     c.sec[j] = sec;
@@ -66,23 +58,23 @@ export class FrameIndex {
   // A dropped frame reads as zeros: views that name old frames (a connection's
   // stream log) must not fail on them, and never show their values.
   offset(n: number): number {
-    const c = this.chunks[n >>> SHIFT];
+    const c = this.chunks.get(n);
     return c == null ? 0 : c.offset[n & MASK];
   }
   sec(n: number): number {
-    const c = this.chunks[n >>> SHIFT];
+    const c = this.chunks.get(n);
     return c == null ? 0 : c.sec[n & MASK];
   }
   nsec(n: number): number {
-    const c = this.chunks[n >>> SHIFT];
+    const c = this.chunks.get(n);
     return c == null ? 0 : c.nsec[n & MASK];
   }
   len(n: number): number {
-    const c = this.chunks[n >>> SHIFT];
+    const c = this.chunks.get(n);
     return c == null ? 0 : c.len[n & MASK];
   }
   cls(n: number): number {
-    const c = this.chunks[n >>> SHIFT];
+    const c = this.chunks.get(n);
     return c == null ? 0 : c.cls[n & MASK];
   }
 
@@ -109,16 +101,12 @@ export class FrameIndex {
   dropBefore(first: number): void {
     if (first <= this.first) return;
     this.first = Math.min(first, this.count + 1);
-    const below = (this.first - 1) >>> SHIFT;
-    // From the first chunk still held: the ring calls this for every frame once it is full.
-    for (; this.freed < below; this.freed++) this.chunks[this.freed] = null;
+    this.chunks.freeBelow(this.first - 1);
   }
 
   /** Memory held, for the benchmark's accounting. */
   bytes(): number {
-    let held = 0;
-    for (const c of this.chunks) if (c !== null) held++;
-    return held * CHUNK * INDEX_BYTES_PER_FRAME;
+    return this.chunks.bytes();
   }
 }
 
