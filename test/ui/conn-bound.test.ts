@@ -6,20 +6,24 @@
  * exact, the connections pane says how many are no longer listed, and a
  * frame or filter that leads to a dropped stream says so instead of failing.
  */
-import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
+import { createReadStream, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { TcpConnection } from '../../src/analysis/index';
+import { Analyzer, type TcpConnection } from '../../src/analysis/index';
 import { openFile } from '../../src/capture/open';
 import { StreamSource } from '../../src/capture/stream';
-import { describeTcp, type TcpSnapshot } from '../../src/ui/dashboard/conn-snapshot';
+import { decodeFrame } from '../../src/decode/index';
+import { Packet } from '../../src/decode/packet';
+import { describeTcp, snapshotTcp, snapshotUdp, type TcpSnapshot, type UdpSnapshot } from '../../src/ui/dashboard/conn-snapshot';
 import { ConnStore } from '../../src/ui/dashboard/conn-store';
+import type { SnapshotTable } from '../../src/ui/dashboard/snapshot-table';
 import { ConnList, droppedNote } from '../../src/ui/dashboard/conns';
 import { buildDetail, flattenDetail } from '../../src/ui/dashboard/detail';
 import { CaptureModel } from '../../src/ui/dashboard/model';
 import { Dashboard } from '../../src/ui/dashboard/screen';
 import { Conversation, synFlood, tcpFrame, udpFrame, writePcap, type CraftedFrame } from '../analysis/craft';
+import { CAPTURES } from '../helpers/paths';
 import { KEY } from './open';
 import { HeadlessTerm } from './term';
 
@@ -95,52 +99,150 @@ function tally(entries: Iterable<TcpConnection | TcpSnapshot>): { handshakes: Ma
 
 const sorted = (m: ReadonlyMap<string, number>): [string, number][] => [...m].sort((a, b) => a[0].localeCompare(b[0]));
 
+interface Conn {
+  stream: number;
+  firstFrame: number;
+}
+
+/** A table of snapshots as plain objects, counting the rows in use. */
+class ObjectTable implements SnapshotTable<Conn, { kind: 'snap'; stream: number }> {
+  rows: ({ kind: 'snap'; stream: number; firstFrame: number } | null)[] = [];
+  private free_: number[] = [];
+  inUse = 0;
+  put(c: Conn): number {
+    const r = this.free_.pop() ?? this.rows.length;
+    this.rows[r] = { kind: 'snap', stream: c.stream, firstFrame: c.firstFrame };
+    this.inUse++;
+    return r;
+  }
+  get(r: number): { kind: 'snap'; stream: number } {
+    return { kind: 'snap', stream: this.rows[r]!.stream };
+  }
+  firstFrame(r: number): number {
+    return this.rows[r]!.firstFrame;
+  }
+  free(r: number): void {
+    this.rows[r] = null;
+    this.free_.push(r);
+    this.inUse--;
+  }
+}
+
 describe('connection store', () => {
-  const snap = (stream: number): { kind: 'tcp'; stream: number } => ({ kind: 'tcp', stream });
+  const conn = (stream: number): Conn => ({ stream, firstFrame: stream + 1 });
+  const snap = (stream: number): { kind: 'snap'; stream: number } => ({ kind: 'snap', stream });
 
   it('drops the oldest snapshots beyond its cap, never a live entry, and counts them', () => {
-    const s = new ConnStore<{ stream: number }, { kind: 'tcp'; stream: number }>(2);
-    for (let i = 0; i < 6; i++) s.track({ stream: i });
+    const table = new ObjectTable();
+    const s = new ConnStore(table, 2);
+    const c = Array.from({ length: 6 }, (_, i) => conn(i));
+    for (const x of c) s.track(x);
     expect(s.size).toBe(6);
-    s.retire(1, snap(1));
-    s.retire(2, snap(2));
+    s.retire(c[1]);
+    s.retire(c[2]);
     expect(s.dropped).toBe(0);
-    s.retire(3, snap(3));
+    expect(s.get(1)).toEqual(snap(1));
+    s.retire(c[3]);
     // Three snapshots, two allowed: the lowest stream goes; stream 0, live and older, stays.
     expect(s.dropped).toBe(1);
+    expect(table.inUse).toBe(2);
     expect(s.get(1)).toBeNull();
+    expect(s.has(1)).toBe(false);
     expect(s.isDropped(1)).toBe(true);
-    expect(s.get(0)).toEqual({ stream: 0 });
+    expect(s.get(0)).toBe(c[0]);
+    expect(s.firstFrame(0)).toBe(1);
     expect(s.isDropped(0)).toBe(false);
     expect([...s].map((e) => e.stream)).toEqual([0, 2, 3, 4, 5]);
     // Stream 0 finishes: it is older than every snapshot kept, so it goes at once.
-    s.retire(0, snap(0));
+    s.retire(c[0]);
     expect(s.get(0)).toBeNull();
     expect(s.dropped).toBe(2);
     expect(s.retired).toBe(2);
     expect([...s].map((e) => e.stream)).toEqual([2, 3, 4, 5]);
     // Known streams are not tracked again; snapshots stay snapshots.
-    s.track({ stream: 3 });
+    s.track(conn(3));
     expect(s.get(3)).toEqual(snap(3));
+    expect(s.firstFrame(3)).toBe(4);
     expect(s.seen).toBe(6);
   });
 
   it('uses storage for what it keeps, not for every stream ever seen', () => {
-    const s = new ConnStore<{ stream: number }, { kind: 'tcp'; stream: number }>(100);
+    const table = new ObjectTable();
+    const s = new ConnStore(table, 100);
     let peak = 0;
+    const live: Conn[] = [];
     for (let i = 0; i < 200_000; i++) {
-      s.track({ stream: i });
-      if (i >= 10) s.retire(i - 10, snap(i - 10));
+      live.push(conn(i));
+      s.track(live[live.length - 1]);
+      if (live.length > 10) s.retire(live.shift()!);
       peak = Math.max(peak, s.slotCount);
     }
     expect(s.seen).toBe(200_000);
     expect(s.size).toBe(110);
     expect(s.dropped).toBe(200_000 - 110);
-    // The window's dead front is given back once it is half the array (at least 1024 slots).
+    // Table rows are reused; the window's dead front is given back once it is half the array (1024 slots at least).
+    expect(table.rows.length).toBe(101);
     expect(peak).toBeLessThanOrEqual(2 * 1024 + 110);
     expect(s.get(199_000)).toBeNull();
     expect(s.get(199_950)).toEqual(snap(199_950));
-    expect(s.get(199_999)).toEqual({ stream: 199_999 });
+    expect(s.get(199_999)).toBe(live[9]);
+  });
+});
+
+/** IPv4 and IPv6 connections that end every way (closed, refused, reset, half-open), and UDP both ways. */
+function mixedCapture(): string {
+  const frames: CraftedFrame[] = [];
+  for (let i = 0; i < 12; i++) {
+    const v6 = i % 2 === 1;
+    const client = { ip: v6 ? `2001:db8::${i + 1}` : `10.1.0.${i + 1}`, port: 41000 + i };
+    const server = { ip: v6 ? '2001:db8:ffff::1' : '192.0.2.9', port: 443 };
+    const c = new Conversation(client, server, 1_700_000_000 + i);
+    c.tcp('c', { flags: 'S', seq: 1 }).wait(40 + i);
+    const kind = Math.floor(i / 2) % 4;
+    if (kind === 1) c.tcp('s', { flags: 'RA', seq: 0, ack: 2 });
+    else {
+      c.tcp('s', { flags: 'SA', seq: 9, ack: 2 }).wait(30).tcp('c', { flags: 'A', seq: 2, ack: 10 });
+      c.wait(5).tcp('c', { flags: 'PA', seq: 2, ack: 10, data: 'ab\ncd\n' }).wait(5).tcp('s', { flags: 'PA', seq: 10, ack: 8, data: 123 });
+      if (kind === 0) c.tcp('c', { flags: 'FA', seq: 8, ack: 133 }).tcp('s', { flags: 'FA', seq: 133, ack: 9 }).tcp('c', { flags: 'A', seq: 9, ack: 134 });
+      if (kind === 2) c.tcp('s', { flags: 'R', seq: 133 });
+    }
+    frames.push(...c.frames);
+    const u = new Conversation({ ...client, port: 5300 + i }, { ...server, port: 53 }, 1_700_000_000 + i);
+    u.raw(udpFrame(u.client, u.server, 'query')).wait(20).raw(udpFrame(u.server, u.client, 'answer!'));
+    frames.push(...u.frames);
+  }
+  const file = join(DIR, 'mixed.pcap');
+  writePcap(file, frames.sort((x, y) => x.sec - y.sec || x.nsec - y.nsec));
+  return file;
+}
+
+describe('snapshots kept as columns', () => {
+  it('read back as the snapshot analysis had when it let go of each connection, IPv4 and IPv6', async () => {
+    let compared = 0;
+    let v6 = 0;
+    const files = [mixedCapture(), ...readdirSync(CAPTURES).filter((f) => /\.pcap(ng)?$/.test(f)).map((f) => join(CAPTURES, f))];
+    for (const file of files) {
+      const name = basename(file);
+      // One live connection at a time: every other one is evicted into the table.
+      const m = new CaptureModel({ source: openFile(file), maxConnections: 1 });
+      await m.run();
+      const tcp = new Map<number, TcpSnapshot>();
+      const udp = new Map<number, UdpSnapshot>();
+      const a = new Analyzer({ frameFacts: true, maxConnections: 1, maxUdpConversations: 1, recycle: true, onTcpRetire: (c, ev) => ev && tcp.set(c.stream, snapshotTcp(c)), onUdpRetire: (c, ev) => ev && udp.set(c.stream, snapshotUdp(c)) });
+      const pkt = new Packet();
+      let n = 0;
+      await openFile(file).run((f) => {
+        decodeFrame(pkt, f, ++n);
+        a.process(pkt);
+      });
+      for (const [s, want] of tcp) expect(m.connection('tcp', s), `${name} tcp ${s}`).toEqual(want);
+      for (const want of tcp.values()) if (want.client.startsWith('[')) v6++;
+      for (const [s, want] of udp) expect(m.connection('udp', s), `${name} udp ${s}`).toEqual(want);
+      compared += tcp.size + udp.size;
+      m.dispose();
+    }
+    expect(compared).toBeGreaterThanOrEqual(20);
+    expect(v6).toBeGreaterThanOrEqual(5);
   });
 });
 

@@ -7,7 +7,8 @@
  * a million of them. So at most `cap` snapshots are kept, the oldest
  * (lowest stream numbers: numbers are handed out in order of first frame)
  * leave first and are counted. Live objects never leave (analysis bounds
- * them).
+ * them). Snapshots are rows of a SnapshotTable (snapshot-table.ts: columns,
+ * not objects), built into TcpSnapshot / UdpSnapshot objects when asked.
  *
  * Storage is a window of slots from the lowest stream kept (`base`) to the
  * newest, not a slot per stream ever seen: when the oldest snapshots go the
@@ -15,13 +16,14 @@
  * moves to a small map beside it (at most analysis's live bound).
  */
 
+import type { SnapshotTable } from './snapshot-table';
+
 /** Finished connections the dashboard keeps summaries of, TCP and UDP each (the newest). */
 export const KEEP_CONNECTIONS = 100_000;
 
-/** Snapshots carry a `kind`; live analysis objects do not. */
-export class ConnStore<L extends { readonly stream: number }, S extends { readonly kind: string; readonly stream: number }> {
-  /** Streams base .. next-1 at slots[head ..]; null: never tracked (or a gap). */
-  private slots: (L | S | null)[] = [];
+export class ConnStore<L extends { readonly stream: number; readonly firstFrame: number }, S> {
+  /** Streams base .. next-1 at slots[head ..]: a live object, a snapshot's row (a number), or null (never tracked: a gap). */
+  private slots: (L | number | null)[] = [];
   private head = 0;
   private base = 0;
   /** Live entries below `base`, in stream order. */
@@ -37,7 +39,10 @@ export class ConnStore<L extends { readonly stream: number }, S extends { readon
   /** Snapshots dropped to stay within `cap`. */
   dropped = 0;
 
-  constructor(readonly cap: number = KEEP_CONNECTIONS) {}
+  constructor(
+    private readonly table: SnapshotTable<L, S>,
+    readonly cap: number = KEEP_CONNECTIONS,
+  ) {}
 
   /** Entries kept (live and retired). */
   get size(): number {
@@ -76,13 +81,13 @@ export class ConnStore<L extends { readonly stream: number }, S extends { readon
     this.live++;
   }
 
-  /** Analysis let go of stream `s`: keep its snapshot, dropping the oldest beyond `cap`. */
-  retire(s: number, snap: S): void {
+  /** Analysis lets go of `c` (evicted): keep its snapshot, dropping the oldest beyond `cap`. */
+  retire(c: L): void {
+    const s = c.stream;
     if (s >= this.base && s < this.next) {
       const i = this.head + s - this.base;
-      const old = this.slots[i];
-      if (old === null || isSnapshot(old)) return;
-      this.slots[i] = snap;
+      if (this.slots[i] !== c) return;
+      this.slots[i] = this.table.put(c);
       this.live--;
       this.retired++;
       if (this.retired > this.cap) this.trim();
@@ -99,13 +104,12 @@ export class ConnStore<L extends { readonly stream: number }, S extends { readon
     const slots = this.slots;
     while (this.retired > this.cap) {
       const x = slots[this.head];
-      if (x !== null) {
-        if (isSnapshot(x)) {
-          this.retired--;
-          this.dropped++;
-        } else {
-          this.held.set(this.base, x);
-        }
+      if (typeof x === 'number') {
+        this.table.free(x);
+        this.retired--;
+        this.dropped++;
+      } else if (x !== null) {
+        this.held.set(this.base, x);
       }
       slots[this.head++] = null;
       this.base++;
@@ -118,10 +122,26 @@ export class ConnStore<L extends { readonly stream: number }, S extends { readon
     }
   }
 
-  /** The live object or snapshot of stream `s`, or null (never seen, or dropped). */
-  get(s: number): L | S | null {
+  private entry(s: number): L | number | null {
     if (s >= this.base) return s < this.next ? this.slots[this.head + s - this.base] : null;
     return this.held.get(s) ?? null;
+  }
+
+  /** The live object or snapshot (built now) of stream `s`, or null (never seen, or dropped). */
+  get(s: number): L | S | null {
+    const x = this.entry(s);
+    return typeof x === 'number' ? this.table.get(x) : x;
+  }
+
+  /** Whether stream `s` is kept (building nothing). */
+  has(s: number): boolean {
+    return this.entry(s) !== null;
+  }
+
+  /** First frame of stream `s`, or -1 when it is not kept. */
+  firstFrame(s: number): number {
+    const x = this.entry(s);
+    return x === null ? -1 : typeof x === 'number' ? this.table.firstFrame(x) : x.firstFrame;
   }
 
   /** Stream `s` was seen and is no longer kept (dropped to bound memory). */
@@ -129,19 +149,15 @@ export class ConnStore<L extends { readonly stream: number }, S extends { readon
     return s >= 0 && s < this.base && !this.held.has(s);
   }
 
-  /** Every entry kept, in stream order. */
+  /** Every entry kept, in stream order (snapshots built as they come). */
   *[Symbol.iterator](): IterableIterator<L | S> {
     yield* this.held.values();
     const slots = this.slots;
     for (let i = this.head; i < slots.length; i++) {
       const x = slots[i];
-      if (x !== null) yield x;
+      if (x !== null) yield typeof x === 'number' ? this.table.get(x) : x;
     }
   }
-}
-
-function isSnapshot<L, S extends { readonly kind: string }>(x: L | S): x is S {
-  return typeof x === 'object' && x !== null && 'kind' in x;
 }
 
 /**

@@ -55,18 +55,18 @@ export class ConnList {
     let t = this.tcpSeen;
     let u = this.udpSeen;
     while (t < tcp.next || u < udp.next) {
-      const tc = t < tcp.next ? tcp.get(t) : null;
+      const tf = t < tcp.next ? tcp.firstFrame(t) : Infinity;
       // Gaps, and streams dropped before they were ever listed (a flood between two draws).
-      if (tc === null && t < tcp.next) {
+      if (tf < 0) {
         t++;
         continue;
       }
-      const uc = u < udp.next ? udp.get(u) : null;
-      if (uc === null && u < udp.next) {
+      const uf = u < udp.next ? udp.firstFrame(u) : Infinity;
+      if (uf < 0) {
         u++;
         continue;
       }
-      if ((tc?.firstFrame ?? Infinity) <= (uc?.firstFrame ?? Infinity)) this.codes.push(2 * t++);
+      if (tf <= uf) this.codes.push(2 * t++);
       else this.codes.push(2 * u++ + 1);
     }
     this.tcpSeen = t;
@@ -99,7 +99,7 @@ export class ConnList {
       const store = c & 1 ? udp : tcp;
       if (i === keep?.sel) sel = w;
       if (i === keep?.top) top = w;
-      if (store.get(s) === null) continue;
+      if (!store.has(s)) continue;
       if (s >= store.floor) {
         if (c & 1) udpAbove = true;
         else tcpAbove = true;

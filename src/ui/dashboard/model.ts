@@ -41,8 +41,9 @@ import { Spill } from './spill';
 import { compact, RateMeter } from './rates';
 import { rowClass } from './row-class';
 import { ReplayNotes } from './replay-notes';
-import { snapshotTcp, snapshotUdp, type TcpSnapshot, type UdpSnapshot } from './conn-snapshot';
+import type { TcpSnapshot, UdpSnapshot } from './conn-snapshot';
 import { ConnStore, ConnTotals, KEEP_CONNECTIONS } from './conn-store';
+import { TcpSnapshotTable, UdpSnapshotTable } from './snapshot-table';
 
 export type ModelState = 'loading' | 'live' | 'eof' | 'stopped' | 'error';
 
@@ -154,21 +155,24 @@ export class CaptureModel {
     this.maxAppEvents = options.maxAppEvents ?? 100_000;
     this.framing = options.framing ?? 'auto';
     this.state = this.source.kind === 'live' ? 'live' : 'loading';
-    this.tcp = new ConnStore(options.keepConnections ?? KEEP_CONNECTIONS);
-    this.udp = new ConnStore(options.keepConnections ?? KEEP_CONNECTIONS);
+    this.tcp = new ConnStore(new TcpSnapshotTable(), options.keepConnections ?? KEEP_CONNECTIONS);
+    this.udp = new ConnStore(new UdpSnapshotTable(), options.keepConnections ?? KEEP_CONNECTIONS);
     this.analyzer = new Analyzer({
       framing: this.framing,
       frameFacts: true,
+      // Nothing keeps an evicted connection past onTcpRetire (it becomes a snapshot): reusing its
+      // objects spares the garbage of a SYN flood (a million connections, 20 000 live).
+      recycle: true,
       maxConnections: options.maxConnections ?? 20_000,
       maxUdpConversations: options.maxConnections ?? 20_000,
       // Kinds are final here (finish() settles unanswered and aborted handshakes before it retires).
       onTcpRetire: (c, evicted) => {
         this.tcpTotals.add(c.handshake, c.teardown);
-        if (evicted) this.tcp.retire(c.stream, snapshotTcp(c));
+        if (evicted) this.tcp.retire(c);
       },
       onUdpRetire: (c, evicted) => {
         this.udpTotals.add();
-        if (evicted) this.udp.retire(c.stream, snapshotUdp(c));
+        if (evicted) this.udp.retire(c);
       },
     });
     this.keepFrames = options.keepFrames ?? KEEP_FRAMES;
@@ -419,7 +423,7 @@ export class CaptureModel {
     this.flushSpill();
     this.passFrom = this.index.first;
     const pkt = new Packet();
-    const an = new Analyzer({ framing: this.framing, maxConnections: this.options.maxConnections ?? 20_000 });
+    const an = new Analyzer({ framing: this.framing, maxConnections: this.options.maxConnections ?? 20_000, recycle: true });
     const spill = this.spill;
     // A file read in place is one piece; a spill, its files from the one holding the oldest kept frame.
     let file = spill === null ? null : spill.fileOfFrame(this.index.first);
