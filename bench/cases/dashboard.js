@@ -10,11 +10,15 @@
  * - whole process on a real terminal (tmux, read back with capture-pane),
  *   synack against termshark where it is installed: first rows, fully loaded
  *   (termshark: its tshark -T psml has finished), peak memory of the process
- *   tree (termshark with its tshark processes).
+ *   tree (termshark with its tshark processes);
+ * - a SYN flood of a million connections, in-process: peak memory (target
+ *   400 MB): the model keeps 20 000 live connections and the summaries of
+ *   the newest 100 000 finished ones, counting the rest.
  */
 const { execFileSync, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
-const { fixture, have, bestOfAsync, NODE, ROOT } = require('../lib');
+const path = require('node:path');
+const { fixture, have, bestOfAsync, NODE, ROOT, OUT } = require('../lib');
 
 const CLI = `${ROOT}/bin/synack.js`;
 const TMUX = `synack-bench-${process.pid}`;
@@ -26,6 +30,17 @@ function loadInProcess(file) {
   const line = r.stdout.trim().split('\n').pop();
   if (r.status !== 0 || !line) throw new Error(`dashboard-load failed: ${r.stderr.slice(-500)}`);
   return JSON.parse(line);
+}
+
+/** The SYN flood capture (as bench/cases/analysis.js makes it), generated on first use. */
+function synFlood() {
+  const file = path.join(OUT, 'synflood-1m.pcap');
+  if (!fs.existsSync(file)) {
+    process.stderr.write('generating synflood-1m.pcap ...');
+    require('../gen-synflood').generate({ out: file, syns: 1_000_000 });
+    process.stderr.write(' done\n');
+  }
+  return file;
 }
 
 const tmux = (...args) => execFileSync('tmux', ['-L', TMUX, ...args], { encoding: 'utf8' });
@@ -179,6 +194,17 @@ module.exports = {
       higherIsBetter: false,
       baselines: termshark === null ? [] : [{ tool: 'termshark with its tshark processes', value: termshark.peak }],
       target: { text: `under 150 bytes a frame + 100 MB (${budget.toFixed(0)} MB)`, ok: best.maxRssMB <= budget },
+    });
+
+    // A million connections: without a bound the model kept a snapshot of each (1 GB).
+    const flood = loadInProcess(synFlood());
+    rows.push({
+      name: `peak memory, SYN flood of ${flood.frames} connections loaded in-process (${flood.loaded.toFixed(1)} s)`,
+      unit: 'MB',
+      synack: flood.maxRssMB,
+      higherIsBetter: false,
+      baselines: [],
+      target: { text: 'under 400 MB', ok: flood.maxRssMB < 400 },
     });
     return rows;
   },
