@@ -1,7 +1,7 @@
 /**
  * Per-frame analysis facts kept compactly for millions of frames (the
  * dashboard's packet list and ladder read them after the fact): typed arrays
- * in FrameChunks (64 Ki frames each), 21 bytes a frame, allocated as frames arrive.
+ * in FrameChunks (64 Ki frames each), 19 bytes a frame, allocated as frames arrive.
  * A live capture's dashboard keeps only its newest frames: `dropBefore`
  * frees the chunks of frames it dropped, and those read as no facts.
  */
@@ -36,8 +36,8 @@ class Chunk {
   readonly relAck = new Uint32Array(CHUNK_FRAMES);
   readonly msgs = new Uint16Array(CHUNK_FRAMES);
 }
-// 21 as counted (and asserted by test/ui/ring.test.ts) before the chunks were shared; the columns above take 19.
-const FACT_BYTES_PER_FRAME = 21;
+/** The columns above: kind 1, stream 4, flags 4, relSeq 4, relAck 4, msgs 2. */
+const FACT_BYTES_PER_FRAME = 19;
 
 export class FrameFacts {
   private readonly chunks = new FrameChunks(() => new Chunk(), FACT_BYTES_PER_FRAME);
