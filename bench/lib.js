@@ -22,13 +22,15 @@ const FIXTURES = {
   'tcp-2m.pcapng': { frames: 2000000 },
   // Several GB, for the memory claim: whatever the file size, memory stays flat.
   'tcp-4g.pcap': { bytes: 4e9 },
+  // A million half-open connections (bench/gen-synflood.js): memory stays bounded by eviction.
+  'synflood-1m.pcap': { syns: 1_000_000, generator: './gen-synflood' },
 };
 
 /** Path of a fixture, generating it first if missing (or made by an older traffic model). */
 function fixture(name) {
   const spec = FIXTURES[name];
   if (spec === undefined) throw new Error(`unknown fixture ${name}`);
-  const { generate, MODEL_VERSION } = require('./gen-capture');
+  const { generate, MODEL_VERSION = 0 } = require(spec.generator ?? './gen-capture');
   fs.mkdirSync(OUT, { recursive: true });
   const file = path.join(OUT, name);
   const stamp = `${file}.model`;
@@ -36,9 +38,9 @@ function fixture(name) {
   if (!current) {
     process.stderr.write(`generating ${name} ...`);
     const t0 = Date.now();
-    const n = generate({ out: file, frames: spec.frames, bytes: spec.bytes });
+    const n = generate({ out: file, frames: spec.frames, bytes: spec.bytes, syns: spec.syns });
     fs.writeFileSync(stamp, String(MODEL_VERSION));
-    process.stderr.write(` ${n} frames, ${(fs.statSync(file).size / 1e6).toFixed(0)} MB in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+    process.stderr.write(` ${n ?? '?'} frames, ${(fs.statSync(file).size / 1e6).toFixed(0)} MB in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
   }
   return file;
 }

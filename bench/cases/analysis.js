@@ -12,22 +12,9 @@
  *   frames, 180 k connections) with -q -z conn, and with -z conn while every
  *   frame is printed (the rows then wait until the end, capped).
  */
-const fs = require('node:fs');
-const path = require('node:path');
-const { fixture, have, runProcess, bestOf, bestOfAsync, NODE, ROOT, OUT } = require('../lib');
+const { fixture, have, runProcess, bestOf, bestOfAsync, NODE, ROOT } = require('../lib');
 
 const CLI = `${ROOT}/bin/synack.js`;
-
-/** The SYN flood fixture, generated on first use into bench/out/. */
-function synFlood() {
-  const file = path.join(OUT, 'synflood-1m.pcap');
-  if (!fs.existsSync(file)) {
-    process.stderr.write('generating synflood-1m.pcap ...');
-    require('../gen-synflood').generate({ out: file, syns: 1_000_000 });
-    process.stderr.write(' done\n');
-  }
-  return file;
-}
 
 /** Frames per second through capture + decode (+ analysis) in this process (best of 3). */
 async function inProcessRate(file, analyse) {
@@ -102,7 +89,7 @@ module.exports = {
       target: { text: '< 300 MB', ok: conn.rssMB < 300 },
     });
 
-    const flood = synFlood();
+    const flood = fixture('synflood-1m.pcap');
     const f = runProcess(NODE, [CLI, '-r', flood, '-q', '-z', 'conn']);
     const floodOthers = [];
     if (have('tcptrace')) floodOthers.push({ tool: 'tcptrace -n (seconds / MB)', value: runProcess('tcptrace', ['-n', flood]).rssMB });

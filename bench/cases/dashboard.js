@@ -17,8 +17,7 @@
  */
 const { execFileSync, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
-const path = require('node:path');
-const { fixture, have, bestOfAsync, NODE, ROOT, OUT } = require('../lib');
+const { fixture, have, bestOfAsync, NODE, ROOT } = require('../lib');
 
 const CLI = `${ROOT}/bin/synack.js`;
 const TMUX = `synack-bench-${process.pid}`;
@@ -30,17 +29,6 @@ function loadInProcess(file) {
   const line = r.stdout.trim().split('\n').pop();
   if (r.status !== 0 || !line) throw new Error(`dashboard-load failed: ${r.stderr.slice(-500)}`);
   return JSON.parse(line);
-}
-
-/** The SYN flood capture (as bench/cases/analysis.js makes it), generated on first use. */
-function synFlood() {
-  const file = path.join(OUT, 'synflood-1m.pcap');
-  if (!fs.existsSync(file)) {
-    process.stderr.write('generating synflood-1m.pcap ...');
-    require('../gen-synflood').generate({ out: file, syns: 1_000_000 });
-    process.stderr.write(' done\n');
-  }
-  return file;
 }
 
 const tmux = (...args) => execFileSync('tmux', ['-L', TMUX, ...args], { encoding: 'utf8' });
@@ -197,7 +185,7 @@ module.exports = {
     });
 
     // A million connections: without a bound the model kept a snapshot of each (1 GB).
-    const flood = loadInProcess(synFlood());
+    const flood = loadInProcess(fixture('synflood-1m.pcap'));
     rows.push({
       name: `peak memory, SYN flood of ${flood.frames} connections loaded in-process (${flood.loaded.toFixed(1)} s)`,
       unit: 'MB',
