@@ -6,7 +6,7 @@ import { A_DUPLICATE_ACK, A_RETRANSMISSION, A_ZERO_WINDOW } from '../../src/anal
 import { openFile } from '../../src/capture/open';
 import { buildArpView, onLink, parseIpv4, type LinkInfo } from '../../src/ui/dashboard/arpview';
 import { ConnDetail } from '../../src/ui/dashboard/conn-detail';
-import { columnsFor, ConnList, connLine } from '../../src/ui/dashboard/conns';
+import { columnsFor, ConnList, connLine, headerLine } from '../../src/ui/dashboard/conns';
 import { hexLines } from '../../src/ui/dashboard/hex';
 import { arrow, findingNames, flagsShort } from '../../src/ui/dashboard/ladder';
 import { CaptureModel } from '../../src/ui/dashboard/model';
@@ -132,6 +132,20 @@ describe.skipIf(!existsSync(join(CAPTURES, 'split.pcap')))('connection views on 
     expect(cols.reduce((n, c) => n + c.width + 1, 0)).toBeLessThanOrEqual(81);
     expect(cols.map((c) => c.title)).toEqual(expect.arrayContaining(['#', 'Proto', 'Client', 'Server', 'Teardown']));
     expect(connLine(shown[2], cols)).toMatch(/^ +1 TCP +127\.0\.0\.1:\d+ +127\.0\.0\.1:\d+ .*refused/);
+    m.dispose();
+  });
+
+  it('shows stream numbers whole, however many digits', async () => {
+    const m = new CaptureModel({ source: openFile(join(CAPTURES, 'chat-demo.pcapng')) });
+    await m.run();
+    const list = new ConnList(m);
+    list.refresh();
+    const d = list.describe(list.row(0)!)!;
+    const big = { ...d, stream: 1234567 };
+    const cols = columnsFor(80, [d, big]);
+    expect(connLine(big, cols)).toMatch(/^1234567 TCP /);
+    expect(connLine(d, cols)).toMatch(/^ {6}0 TCP /);
+    expect(headerLine(cols)).toMatch(/^ {6}# Proto/);
     m.dispose();
   });
 });

@@ -224,13 +224,18 @@ const COLUMNS: Column[] = [
 
 /**
  * The columns that fit `width` (one space between columns), with the
- * address columns as wide as the addresses on screen need.
+ * stream number and address columns as wide as the rows on screen need.
  */
 export function columnsFor(width: number, shown: readonly (TcpSnapshot | UdpSnapshot)[] = []): Column[] {
   let addr = 12;
-  for (const d of shown) addr = Math.max(addr, (d.kind === 'tcp' ? d.client : d.a).length, (d.kind === 'tcp' ? d.server : d.b).length);
+  // Stream numbers pass 9999 in any large capture: a cut one ("119…") names no connection.
+  let num = 4;
+  for (const d of shown) {
+    addr = Math.max(addr, (d.kind === 'tcp' ? d.client : d.a).length, (d.kind === 'tcp' ? d.server : d.b).length);
+    num = Math.max(num, String(d.stream).length);
+  }
   addr = Math.min(addr, 47);
-  const cols = COLUMNS.map((c) => (c.title === 'Client' || c.title === 'Server' ? { ...c, width: addr } : c));
+  const cols = COLUMNS.map((c) => (c.title === 'Client' || c.title === 'Server' ? { ...c, width: addr } : c.title === '#' ? { ...c, width: num } : c));
   const total = (): number => cols.reduce((s, c) => s + c.width + 1, 0);
   while (total() > width && cols.length > 2) {
     let drop = 0;
