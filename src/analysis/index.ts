@@ -99,6 +99,7 @@ export { DirStream, ChunkLog, ChunkFacts, type StreamLimits } from './stream';
 export { parseFraming, FRAMING_NAMES } from './framing';
 export { CONN_STATE_MEANING } from './zeek';
 export { formatAddress, TIME_BASE } from './flowtable';
+export type { Flow } from './flowtable';
 
 export interface AnalysisOptions {
   /** --framing: auto, lines, length, length1/2/4, fixed:N, none. */

@@ -9,7 +9,7 @@
  * Addresses are kept as words and formatted on demand; texts that repeat
  * (history, handshake and teardown descriptions) are shared.
  */
-import { formatAddress, type TcpConnection, type UdpConversation } from '../../analysis/index';
+import { formatAddress, type Flow, type TcpConnection, type UdpConversation } from '../../analysis/index';
 import { endpointText, snapshotTcp, snapshotUdp, type TcpSnapshot, type UdpSnapshot } from './conn-snapshot';
 
 /** What conn-store.ts needs of a table of snapshots. */
@@ -21,20 +21,8 @@ export interface SnapshotTable<L, S> {
   free(row: number): void;
 }
 
-/** The address words and ports of a flow (analysis's Flow). */
-interface Endpoints {
-  family: number;
-  a0: number;
-  a1: number;
-  a2: number;
-  a3: number;
-  aPort: number;
-  b0: number;
-  b1: number;
-  b2: number;
-  b3: number;
-  bPort: number;
-}
+/** The address words and ports of a flow (TCP connections and UDP conversations are Flows). */
+type Endpoints = Pick<Flow, 'family' | 'a0' | 'a1' | 'a2' | 'a3' | 'aPort' | 'b0' | 'b1' | 'b2' | 'b3' | 'bPort'>;
 
 /** Distinct texts shared, up to this many (RTTs make handshake texts of a real capture all different). */
 const INTERN_MAX = 4096;
