@@ -5,6 +5,7 @@
  * fit the width are dropped, least important first, so the table reads at
  * 80 columns as well as at 200.
  */
+import type { HandshakeKind, TeardownKind } from '../../analysis/index';
 import { byteText } from '../../capture/units';
 import { compact } from './rates';
 import { describeTcp, describeUdp, durationText, type TcpSnapshot, type UdpSnapshot } from './conn-snapshot';
@@ -126,7 +127,8 @@ export class ConnList {
   }
 }
 
-const HANDSHAKE_WORDS: Record<string, string> = {
+/** Typed by the analysis' kinds: a kind added there without words here does not compile (it would be left out of the tally). */
+const HANDSHAKE_WORDS: Record<HandshakeKind, string> = {
   normal: '3-way handshakes',
   'syn-retransmitted': 'handshakes after resent SYNs',
   'simultaneous-open': 'simultaneous opens',
@@ -137,7 +139,8 @@ const HANDSHAKE_WORDS: Record<string, string> = {
   'in-progress': 'unfinished handshakes',
 };
 
-const TEARDOWN_WORDS: Record<string, string> = {
+/** 'open' is not an ending: open connections are counted apart. */
+const TEARDOWN_WORDS: Record<Exclude<TeardownKind, 'open'>, string> = {
   'four-way': '4-way closes',
   'three-way': '3-way closes',
   'half-close': 'half-closes',
@@ -147,7 +150,7 @@ const TEARDOWN_WORDS: Record<string, string> = {
 };
 
 /** "unanswered SYNs 979k, 3-way handshakes 12": the largest first. */
-function tallyText(tally: ReadonlyMap<string, number>, words: Record<string, string>): string[] {
+function tallyText(tally: ReadonlyMap<string, number>, words: Readonly<Record<string, string>>): string[] {
   return [...tally]
     .filter(([k]) => words[k] !== undefined)
     .sort((a, b) => b[1] - a[1])
