@@ -19,7 +19,8 @@ const CLI = `${ROOT}/bin/synack.js`;
 /** Frames per second through capture + decode (+ analysis) in this process (best of 3). */
 async function inProcessRate(file, analyse) {
   const { openFile } = require('../../dist/capture/open');
-  const { decodeFrame, Packet } = require('../../dist/decode/index');
+  const { decodeFrame } = require('../../dist/decode/index');
+  const { Packet } = require('../../dist/decode/packet');
   const { Analyzer } = require('../../dist/analysis/index');
   let n = 0;
   const seconds = await bestOfAsync(3, async () => {

@@ -104,7 +104,8 @@ module.exports = {
 
     // The same file decoded and analysed without any screen, in this process.
     const { openFile } = require('../../dist/capture/open');
-    const { decodeFrame, Packet } = require('../../dist/decode/index');
+    const { decodeFrame } = require('../../dist/decode/index');
+    const { Packet } = require('../../dist/decode/packet');
     const { Analyzer } = require('../../dist/analysis/index');
     const bare = await bestOfAsync(2, async () => {
       const pkt = new Packet();

@@ -31,7 +31,8 @@ module.exports = {
     const rows = [];
     const pcap = fixture('tcp-2m.pcap');
 
-    const { decodeFrame, Packet } = require('../../dist/decode/index');
+    const { decodeFrame } = require('../../dist/decode/index');
+    const { Packet } = require('../../dist/decode/packet');
     const pkt = new Packet();
     const readOnly = await inProcessRate(pcap, () => {});
     const decoded = await inProcessRate(pcap, (f, n) => decodeFrame(pkt, f, n));

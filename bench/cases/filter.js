@@ -36,7 +36,8 @@ module.exports = {
     });
 
     const { openFile } = require('../../dist/capture/open');
-    const { decodeFrame, Packet } = require('../../dist/decode/index');
+    const { decodeFrame } = require('../../dist/decode/index');
+    const { Packet } = require('../../dist/decode/packet');
     const { compileFilter } = require('../../dist/filter/index');
     const compiled = compileFilter(FILTER);
     if (!compiled.ok) throw new Error(compiled.error.message);

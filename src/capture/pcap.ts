@@ -145,6 +145,9 @@ export class PcapParser extends PushParser {
 
   /** Ordinary records only (16-byte headers, lengths in order, no pseudo-header): the fast loop applies. */
   private plain = false;
+  /** A DataView of the last chunk the fast loop read (`viewOf`). */
+  private view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
+  private viewOf: Uint8Array | null = null;
 
   override feed(buf: Uint8Array, start: number, end: number): boolean {
     if (this.stopped) return false;
@@ -165,19 +168,26 @@ export class PcapParser extends PushParser {
    */
   private records(b: Uint8Array, p: number, end: number, base: number): number {
     if (!this.plain) return p;
+    // A record header is four 32-bit words: read through a DataView of the chunk (one bounds check
+    // and a byte swap each), where four checked byte loads a word cost 150 instructions a frame.
+    if (b !== this.viewOf) {
+      this.viewOf = b;
+      this.view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    }
+    const v = this.view;
     const f = this.frame;
     const sink = this.sink;
     const le = this.le;
     const max = this.maxCap;
     const nano = this.nano;
     while (end - p >= RECORD_HEADER) {
-      const capLen = le ? u32le(b, p + 8) : u32be(b, p + 8);
+      const capLen = v.getUint32(p + 8, le);
       if (capLen > max || end - p - RECORD_HEADER < capLen) break;
-      f.tsSec = le ? u32le(b, p) : u32be(b, p);
-      const frac = le ? u32le(b, p + 4) : u32be(b, p + 4);
+      f.tsSec = v.getUint32(p, le);
+      const frac = v.getUint32(p + 4, le);
       f.tsNsec = nano ? frac | 0 : Math.imul(frac, 1000);
       f.capLen = capLen;
-      f.origLen = le ? u32le(b, p + 12) : u32be(b, p + 12);
+      f.origLen = v.getUint32(p + 12, le);
       f.recordOffset = base + p;
       f.data = b;
       f.offset = p + RECORD_HEADER;

@@ -7,7 +7,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { protocolByName, registerField } from '../../src/decode/index';
-import { Packet, decodeFrame } from '../../src/decode/index';
+import { decodeFrame } from '../../src/decode/index';
+import { Packet } from '../../src/decode/packet';
 import { uint } from '../../src/decode/fieldkit';
 import { FieldType, type FieldDef } from '../../src/decode/protocol';
 import { compileFilter, formatFilterError } from '../../src/filter/index';

@@ -4,7 +4,8 @@
  * these; the differential test covers whole captures.
  */
 import { newFrame, type Frame } from '../../src/capture/frame';
-import { decodeFrame, Packet } from '../../src/decode/index';
+import { decodeFrame } from '../../src/decode/index';
+import { Packet } from '../../src/decode/packet';
 
 interface Fixture {
   file: string;
