@@ -648,4 +648,3 @@ const LONG_LINE_LIMIT = 1 << 20;
 /** Facts of chunks delivered late (out of order, or replayed): nobody prints them per frame. */
 const DRAIN_FACTS = new ChunkFacts();
 
-export { AUTO_FRAMING };

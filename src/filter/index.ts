@@ -16,7 +16,6 @@ import { Compiler, type PacketPredicate } from './compile';
 import { FilterError } from './lexer';
 import { parse } from './parser';
 
-export { FilterError };
 export type { PacketPredicate };
 
 export type CompiledFilter =

@@ -9,8 +9,6 @@ import type { Packet } from '../decode/packet';
 import { Base, FieldType, type FieldDef, type FieldValue, type Protocol } from '../decode/protocol';
 import type { OutBuf } from './outbuf';
 
-export { closestNames };
-
 export interface FieldColumn {
   readonly name: string;
   readonly def: FieldDef;

@@ -7,7 +7,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DirStream, parseFraming, TcpConnection } from '../../src/analysis/index';
-import { AUTO_FRAMING, DEFAULT_LIMITS } from '../../src/analysis/stream';
+import { AUTO_FRAMING } from '../../src/analysis/framing';
+import { DEFAULT_LIMITS } from '../../src/analysis/stream';
 import { compileColumns, DEFAULT_FIELDS_OPTIONS, writeRow } from '../../src/output/fields';
 import { connObject } from '../../src/output/conn';
 import { OutBuf } from '../../src/output/outbuf';
