@@ -77,6 +77,9 @@ export class PcapngParser extends PushParser {
   private skipOffset = -1;
   private skipLen = 0;
   private trailerDue = false;
+  /** A DataView of the last chunk the fast loop read (`viewOf`). */
+  private view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
+  private viewOf: Uint8Array | null = null;
   /** Set once any interface has a resolution finer than microseconds. */
   nanosecond = false;
 
@@ -105,30 +108,31 @@ export class PcapngParser extends PushParser {
   private packets(b: Uint8Array, p: number, end: number, base: number): number {
     // Little-endian sections only (every writer today); big-endian ones take the general path.
     if (this.trailerDue || this.sections.length === 0 || !this.le) return p;
+    // Block words through a DataView of the chunk: one bounds check and no shifts a word (see pcap.ts).
+    if (b !== this.viewOf) {
+      this.viewOf = b;
+      this.view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    }
+    const v = this.view;
     const f = this.frame;
     const sink = this.sink;
     const ifaces = this.ifaces;
     while (end - p >= EPB_MIN) {
-      if ((b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) !== EPB) break;
-      const len = (b[p + 4] | (b[p + 5] << 8) | (b[p + 6] << 16) | (b[p + 7] << 24)) >>> 0;
+      if (v.getUint32(p, true) !== EPB) break;
+      const len = v.getUint32(p + 4, true);
       if ((len & 3) !== 0 || len < EPB_MIN || len > end - p) break;
-      const id = (b[p + 8] | (b[p + 9] << 8) | (b[p + 10] << 16) | (b[p + 11] << 24)) >>> 0;
+      const id = v.getUint32(p + 8, true);
       if (id >= ifaces.length) break;
       const ifc = ifaces[id];
-      const capLen = (b[p + 20] | (b[p + 21] << 8) | (b[p + 22] << 16) | (b[p + 23] << 24)) >>> 0;
+      const capLen = v.getUint32(p + 20, true);
       if (capLen > ifc.maxCapLen || len - EPB_MIN < capLen || len - EPB_MIN - pad4(capLen) > MAX_PACKET_OPTIONS) break;
-      const t = p + len - 4;
-      if (ifc.pseudoHeader !== 0 || ((b[t] | (b[t + 1] << 8) | (b[t + 2] << 16) | (b[t + 3] << 24)) >>> 0) !== len) break;
-      toSeconds(
-        (b[p + 12] | (b[p + 13] << 8) | (b[p + 14] << 16) | (b[p + 15] << 24)) >>> 0,
-        (b[p + 16] | (b[p + 17] << 8) | (b[p + 18] << 16) | (b[p + 19] << 24)) >>> 0,
-        ifc.time,
-      );
+      if (ifc.pseudoHeader !== 0 || v.getUint32(p + len - 4, true) !== len) break;
+      toSeconds(v.getUint32(p + 12, true), v.getUint32(p + 16, true), ifc.time);
       f.tsSec = stamp.sec;
       f.tsNsec = stamp.nsec;
       f.hasTime = true;
       f.capLen = capLen;
-      f.origLen = (b[p + 24] | (b[p + 25] << 8) | (b[p + 26] << 16) | (b[p + 27] << 24)) >>> 0;
+      f.origLen = v.getUint32(p + 24, true);
       f.interfaceId = id;
       f.linkType = ifc.linkType;
       f.fcsLen = ifc.fcsLen;
