@@ -28,7 +28,7 @@ function ratio(row, other) {
 
 function print(row) {
   const lines = [`  ${row.name}`, `      synack ${fmt(row.synack, row.unit)}`];
-  for (const b of row.baselines) lines.push(`      ${b.tool.padEnd(30)} ${fmt(b.value, row.unit).padStart(10)}   synack ${ratio(row, b.value)} ${row.higherIsBetter ? 'faster' : row.unit === 'MB' ? 'smaller' : 'faster'}`);
+  for (const b of row.baselines) lines.push(`      ${b.tool.padEnd(30)} ${fmt(b.value, row.unit).padStart(10)}   synack ${ratio(row, b.value)} ${row.higherIsBetter ? 'faster' : row.unit === 'MB' ? 'smaller' : row.unit === 'instructions' ? 'fewer' : 'faster'}`);
   if (row.target !== undefined) lines.push(`      target: ${row.target.text}: ${row.target.ok ? 'met' : 'MISSED'}`);
   process.stdout.write(lines.join('\n') + '\n');
 }
