@@ -60,6 +60,8 @@
  * in `onTcpRetire`).
  */
 import * as arpDecoder from '../decode/arp';
+import * as dataDecoder from '../decode/data';
+import * as ethernetDecoder from '../decode/ethernet';
 import * as icmpDecoder from '../decode/icmp';
 import * as icmpv6Decoder from '../decode/icmpv6';
 import * as ipv4Decoder from '../decode/ipv4';
@@ -81,6 +83,8 @@ import { UdpTracker, type UdpConversation, type UdpNote } from './udp';
 // Module-local bindings for the per-frame code: in the CommonJS output a named import is read
 // from the exporting module's object at every use (see tcp.ts).
 const { arp: arpProto } = arpDecoder;
+const { data: dataProto } = dataDecoder;
+const { ethernet } = ethernetDecoder;
 const { icmp } = icmpDecoder;
 const { icmpv6 } = icmpv6Decoder;
 const { ipv4 } = ipv4Decoder;
@@ -237,7 +241,8 @@ export class Analyzer {
     const n = pkt.layerCount;
     const protos = pkt.layerProto;
     // Protocols compared by identity, the common ones first: this loop runs for every frame.
-    for (let li = 0; li < n; li++) {
+    // Layer 0 is the frame itself (decodeFrame always puts it first).
+    for (let li = 1; li < n; li++) {
       const p = protos[li];
       if (p === tcpProto) {
         if (ipLi >= 0 && fragment < 2) this.tcp.segment(pkt, li, ipLi, family, (icmpLi >= 0 && icmpLi < ipLi) || fragment === 1);
@@ -245,6 +250,8 @@ export class Analyzer {
         ipLi = li;
         family = 4;
         fragment = ipv4Fragment(pkt, li);
+      } else if (p === ethernet || p === dataProto) {
+        // Nothing to analyse, and in nearly every frame: spared the comparisons below.
       } else if (p === ipv6) {
         ipLi = li;
         family = 6;
