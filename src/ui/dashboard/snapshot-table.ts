@@ -109,6 +109,25 @@ class Rows {
   }
 }
 
+/** What both tables do the same way, given their rows and the column holding the first frame. */
+abstract class ColumnTable<L, S> implements SnapshotTable<L, S> {
+  protected constructor(
+    protected readonly rows: Rows,
+    private readonly firstColumn: number,
+  ) {}
+
+  abstract put(c: L): number;
+  abstract get(row: number): S;
+
+  firstFrame(row: number): number {
+    return this.rows.nums[row * this.rows.numCount + this.firstColumn];
+  }
+
+  free(row: number): void {
+    this.rows.free(row);
+  }
+}
+
 // TCP columns.
 const T_STREAM = 0;
 const T_RTT = 1;
@@ -133,8 +152,10 @@ const T_HANDSHAKE_TEXT = 6;
 const T_TEARDOWN_TEXT = 7;
 const T_TEXTS = 8;
 
-export class TcpSnapshotTable implements SnapshotTable<TcpConnection, TcpSnapshot> {
-  private readonly rows = new Rows(T_NUMS, T_TEXTS);
+export class TcpSnapshotTable extends ColumnTable<TcpConnection, TcpSnapshot> {
+  constructor() {
+    super(new Rows(T_NUMS, T_TEXTS), T_FIRST);
+  }
 
   put(c: TcpConnection): number {
     // The snapshot's own arithmetic, then its numbers into columns: a young object, gone at the next scavenge.
@@ -203,14 +224,6 @@ export class TcpSnapshotTable implements SnapshotTable<TcpConnection, TcpSnapsho
       live: false,
     };
   }
-
-  firstFrame(row: number): number {
-    return this.rows.nums[row * T_NUMS + T_FIRST];
-  }
-
-  free(row: number): void {
-    this.rows.free(row);
-  }
 }
 
 // UDP columns.
@@ -223,8 +236,10 @@ const U_FIRST = 5;
 const U_LAST = 6;
 const U_NUMS = 7;
 
-export class UdpSnapshotTable implements SnapshotTable<UdpConversation, UdpSnapshot> {
-  private readonly rows = new Rows(U_NUMS, 0);
+export class UdpSnapshotTable extends ColumnTable<UdpConversation, UdpSnapshot> {
+  constructor() {
+    super(new Rows(U_NUMS, 0), U_FIRST);
+  }
 
   put(c: UdpConversation): number {
     const d = snapshotUdp(c);
@@ -261,13 +276,5 @@ export class UdpSnapshotTable implements SnapshotTable<UdpConversation, UdpSnaps
       lastFrame: n[o + U_LAST],
       live: false,
     };
-  }
-
-  firstFrame(row: number): number {
-    return this.rows.nums[row * U_NUMS + U_FIRST];
-  }
-
-  free(row: number): void {
-    this.rows.free(row);
   }
 }
