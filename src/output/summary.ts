@@ -151,12 +151,12 @@ export class SummaryWriter {
   /** The info column and the problem marker after it. */
   private infoAndMarker(out: OutBuf, pkt: Packet, top: number): void {
     // A transport header cut before its ports: tshark has no info yet (see topLayer).
-    const next = top + 1 < pkt.layerCount ? pkt.layerProto[top + 1].name : '';
-    if (next !== 'tcp' && next !== 'udp') this.info(out, pkt, top);
+    const next = top + 1 < pkt.layerCount ? pkt.layerProto[top + 1] : null;
+    if (next !== tcpProto && next !== udpProto) this.info(out, pkt, top);
     if (pkt.problem === ProblemKind.Malformed) {
       // A UDP length beyond the IP payload: udpInfo already said so in tshark's words, and tshark goes on.
       const li = pkt.problemLayer;
-      if (!(pkt.problemField === 'udp.length' && pkt.layerProto[li].name === 'udp' && pkt.u16(pkt.layerStart[li] + 4) > 8)) out.ascii('[Malformed Packet]');
+      if (!(pkt.problemField === 'udp.length' && pkt.layerProto[li] === udpProto && pkt.u16(pkt.layerStart[li] + 4) > 8)) out.ascii('[Malformed Packet]');
     } else if (pkt.problem === ProblemKind.Truncated) out.ascii('[Packet size limited during capture]');
   }
 
