@@ -647,4 +647,3 @@ const resetStream: Resetter<DirStream> = resetter(new DirStream(0, DEFAULT_LIMIT
 const LONG_LINE_LIMIT = 1 << 20;
 /** Facts of chunks delivered late (out of order, or replayed): nobody prints them per frame. */
 const DRAIN_FACTS = new ChunkFacts();
-

@@ -158,4 +158,3 @@ export function widenPipe(fd: number): void {
     // fstat or spawn refused: the pipe keeps its size.
   }
 }
-
