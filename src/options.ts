@@ -48,6 +48,8 @@ export interface Options {
   keepFrames?: number;
   /** --keep-bytes N: ... and at most N bytes of them in its temporary spill files */
   keepBytes?: number;
+  /** --keep-connections N: the dashboard lists the newest N finished TCP connections (and as many UDP conversations) */
+  keepConnections?: number;
   /** --text: print text even on a terminal (no dashboard) */
   text: boolean;
   help: boolean;
@@ -150,6 +152,12 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     arg: 'N',
     help: 'dashboard, live or standard input: keep at most N bytes of frames in temporary files (default 1 GiB; disk use stays within N plus a quarter)',
     apply: (o, v) => (o.keepBytes = positiveInt('--keep-bytes', v)),
+  },
+  {
+    long: 'keep-connections',
+    arg: 'N',
+    help: 'dashboard: list the newest N finished TCP connections and N UDP conversations (default 100000); older ones leave the list, the totals still count them',
+    apply: (o, v) => (o.keepConnections = positiveInt('--keep-connections', v)),
   },
   { long: 'text', help: 'print text output even when standard output is a terminal', apply: (o) => (o.text = true) },
   { short: 'h', long: 'help', help: 'show this help', apply: (o) => (o.help = true) },

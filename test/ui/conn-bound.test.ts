@@ -24,7 +24,7 @@ import { CaptureModel } from '../../src/ui/dashboard/model';
 import { Dashboard } from '../../src/ui/dashboard/screen';
 import { Conversation, synFlood, tcpFrame, udpFrame, writePcap, type CraftedFrame } from '../analysis/craft';
 import { CAPTURES } from '../helpers/paths';
-import { KEY } from './open';
+import { KEY, openDashboard } from './open';
 import { HeadlessTerm } from './term';
 
 const DIR = mkdtempSync(join(tmpdir(), 'synack-conn-bound-'));
@@ -390,5 +390,13 @@ describe('the connections pane', () => {
     expect(await t.waitFor((x) => x.text().includes('TCP stream 1 is no longer kept')), t.text()).toBe(true);
     dash.quit();
     model.dispose();
+  });
+
+  it('takes its bound from --keep-connections on the command line', async () => {
+    const d = await openDashboard(FILE, 200, 40, { keepConnections: 500, maxConnections: LIVE });
+    expect(d.dash.model.tcp.cap).toBe(500);
+    d.t.type('2');
+    expect(await d.t.waitFor((x) => x.text().includes('(the newest 500 finished are kept)')), d.t.text()).toBe(true);
+    await d.close();
   });
 });

@@ -118,6 +118,7 @@ async function show(source: PacketSource, writer: CaptureWriter | null, opts: Op
     streamBytes: opts.streamBytes,
     keepFrames: opts.keepFrames,
     keepBytes: opts.keepBytes,
+    keepConnections: opts.keepConnections,
   });
   if (opts.displayFilter !== undefined) model.setFilter(opts.displayFilter);
   const trace = session === undefined && opts.read !== undefined && opts.read !== '-' ? traceBeside(opts.read) : null;
