@@ -399,4 +399,14 @@ describe('the connections pane', () => {
     expect(await d.t.waitFor((x) => x.text().includes('(the newest 500 finished are kept)')), d.t.text()).toBe(true);
     await d.close();
   });
+
+  it('wraps its totals onto more lines on a narrow terminal, so the kinds are not cut off', async () => {
+    const d = await openDashboard(FILE, 80, 30, { keepConnections: KEEP, maxConnections: LIVE });
+    d.t.type('2');
+    expect(await d.t.waitFor((x) => x.text().includes('older connections no longer listed')), d.t.text()).toBe(true);
+    const screen = d.t.lines().join(' ').replace(/\s+/g, ' ');
+    expect(screen).toContain(`unanswered SYNs ${LIVE - 1}`);
+    expect(screen).toContain('3-way handshakes 2');
+    await d.close();
+  });
 });

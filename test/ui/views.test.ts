@@ -13,7 +13,7 @@ import { CaptureModel } from '../../src/ui/dashboard/model';
 import { RateMeter, sparkline } from '../../src/ui/dashboard/rates';
 import { Scroller } from '../../src/ui/dashboard/scroll';
 import { buildStreamView, payloadText } from '../../src/ui/dashboard/streamview';
-import { fit, safe, textWidth } from '../../src/ui/dashboard/text';
+import { fit, safe, textWidth, wrap } from '../../src/ui/dashboard/text';
 import { CAPTURES } from '../helpers/paths';
 
 const text = (lines: { spans: { text: string }[] }[]): string[] => lines.map((l) => l.spans.map((s) => s.text).join(''));
@@ -24,6 +24,10 @@ describe('text cells', () => {
     expect(fit('你好吗', 5)).toBe('你好…');
     expect(textWidth(fit('你好吗', 5))).toBe(5);
     expect(fit('ab', 4, true)).toBe('  ab');
+    expect(wrap('one two three four', 9, 3)).toEqual(['one two', 'three', 'four']);
+    expect(wrap('one two three four', 9, 2)).toEqual(['one two', 'three fo…']);
+    expect(wrap('abcdefghijkl mn', 5, 3)).toEqual(['abcde', 'fghij', 'kl mn']);
+    expect(wrap('你好 吗你好', 4, 2)).toEqual(['你好', '吗…']);
   });
 
   it('escapes control characters and blessed tags in captured text', () => {

@@ -33,9 +33,19 @@ import { buildRow, type Row } from './rows';
 import { Scroller } from './scroll';
 import { buildStreamView } from './streamview';
 import { lineText, ROW_STYLE, styled, TONE_STYLE } from './style';
-import { escapeTags, fit, safe } from './text';
+import { escapeTags, fit, safe, wrap } from './text';
 
 export type View = 'packets' | 'conns' | 'conn' | 'arp';
+
+/**
+ * A pane's note under its title: wrapped onto up to three lines when the
+ * pane is tall enough to spare them (the connections pane's totals are
+ * longer than a narrow terminal), else one line cut at the pane's width.
+ */
+function noteLines(note: string | undefined, width: number, height: number): string[] {
+  if (note === undefined) return [];
+  return wrap(note, width, height >= 12 ? 3 : 1);
+}
 type PaneId = 'list' | 'detail' | 'hex' | 'conns' | 'ladder' | 'stream' | 'udp' | 'arp';
 
 /** Minimum time between two draws (20 per second). */
@@ -461,12 +471,13 @@ export class Dashboard {
     const w = b.width as number;
     const focused = this.focusedPane() === p;
     const { title, count, line, note } = this.paneSource(p, w);
-    const h = Math.max(0, (b.height as number) - 1 - (note !== undefined ? 1 : 0));
+    const notes = noteLines(note, w, b.height as number);
+    const h = Math.max(0, (b.height as number) - 1 - notes.length);
     if (p.selectable) p.scroll.clamp(count, h);
     else p.scroll.clampView(count, h);
     const titleStyle = focused ? '{black-fg}{light-cyan-bg}' : '{black-fg}{white-bg}';
     const out: string[] = [`${titleStyle}${escapeTags(fit(title, w))}{/}`];
-    if (note !== undefined) out.push(`{light-yellow-fg}${safe(fit(note, w))}{/}`);
+    for (const n of notes) out.push(`{light-yellow-fg}${safe(n)}{/}`);
     for (let i = 0; i < h; i++) {
       const idx = p.scroll.top + i;
       if (idx >= count) {
@@ -491,7 +502,7 @@ export class Dashboard {
         const list = this.connList;
         // Like the ring's banner for frames: say that older rows went, and why.
         const note = list.dropped > 0 ? droppedNote(this.model) : undefined;
-        const h = Math.max(1, (p.box.height as number) - 1 - (note !== undefined ? 1 : 0));
+        const h = Math.max(1, (p.box.height as number) - 1 - noteLines(note, w, p.box.height as number).length);
         p.scroll.clamp(list.length, h);
         const shown: (TcpSnapshot | UdpSnapshot | null)[] = [];
         for (let i = p.scroll.top; i < Math.min(list.length, p.scroll.top + h); i++) shown.push(list.describe(list.row(i)!));
@@ -1007,7 +1018,7 @@ export class Dashboard {
       const i = ids.indexOf(p.id);
       if (i >= 0) this.focusByView.set(this.view, i);
       const src = this.paneSource(p, b.width as number);
-      const line = data.y - (b.atop as number) - 1 - (src.note !== undefined ? 1 : 0);
+      const line = data.y - (b.atop as number) - 1 - noteLines(src.note, b.width as number, b.height as number).length;
       if (line >= 0 && p.selectable) {
         const count = src.count;
         const idx = p.scroll.top + line;

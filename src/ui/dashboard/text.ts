@@ -45,6 +45,32 @@ export function fit(s: string, width: number, alignRight = false): string {
   return alignRight ? pad + s : s + pad;
 }
 
+/**
+ * `s` wrapped at spaces into at most `lines` lines of `width` cells (a word
+ * longer than the width is cut); the last line is cut with '…' if text is
+ * left over. Lines are not padded.
+ */
+export function wrap(s: string, width: number, lines: number): string[] {
+  const out: string[] = [];
+  let rest = s;
+  while (out.length < lines - 1 && textWidth(rest) > width) {
+    let cut = -1;
+    let used = 0;
+    let i = 0;
+    for (const ch of rest) {
+      used += textWidth(ch);
+      if (used > width) break;
+      if (ch === ' ') cut = i;
+      i += ch.length;
+    }
+    if (cut <= 0) cut = i;
+    out.push(rest.slice(0, cut).trimEnd());
+    rest = rest.slice(cut).trimStart();
+  }
+  out.push(fit(rest, width).trimEnd());
+  return out;
+}
+
 /** Braces escaped for blessed's tag parser. */
 export function escapeTags(s: string): string {
   return s.replace(/[{}]/g, (c) => (c === '{' ? '{open}' : '{close}'));
