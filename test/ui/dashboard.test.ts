@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { escCapture, zeroWindowCapture } from '../helpers/crafted';
 import { CAPTURES, labCapture } from '../helpers/paths';
-import { KEYS } from '../../src/ui/dashboard/help';
+import { KEYS, helpTexts } from '../../src/ui/dashboard/help';
 import { KEY, openDashboard } from './open';
 
 const cap = (name: string): string => join(CAPTURES, name);
@@ -162,7 +162,7 @@ describe.skipIf(!HAVE_CAPTURES)('dashboard on captures/ (headless terminal)', ()
     await o.close();
   });
 
-  it('Tab moves between panes, Space pauses, ? lists every key', async () => {
+  it('Tab moves between panes, Space pauses', async () => {
     const o = await openDashboard(cap('tcp-chat.pcap'), 120, 50);
     const titleBg = (row: number): number => o.t.cell(0, row).bg;
     const detail = o.t.find('Detail of frame');
@@ -173,10 +173,57 @@ describe.skipIf(!HAVE_CAPTURES)('dashboard on captures/ (headless terminal)', ()
     expect(titleBg(2)).toBe(WHITE);
     await o.keys(' ', 'paused');
     await o.keys(' ', (t) => !t.text().includes('paused'));
-    await o.keys('?', 'synack: keys');
-    const text = o.t.text();
-    for (const [k, what] of KEYS) expect(text).toContain(`${k.padEnd(12)} ${what}`.slice(0, 60));
-    await o.keys('x', (t) => !t.text().includes('synack: keys'));
+    await o.close();
+  });
+
+  // The help box, read row by row inside its border; scrolled a page at a time when the terminal is
+  // too short for it (the label says which lines show). Every entry must be there whole, wrapped or not.
+  for (const [cols, rows] of [
+    [80, 24],
+    [120, 40],
+    [60, 15],
+  ] as const) {
+    it(`? shows every help line whole at ${cols}x${rows} (wrapped, scrolled if it must be)`, async () => {
+      const o = await openDashboard(cap('tcp-chat.pcap'), cols, rows);
+      await o.keys('?', 'synack: keys');
+      const seen: string[] = [];
+      let total = 0;
+      for (let page = 0; page < 20; page++) {
+        const lines = o.t.lines();
+        const top = lines.findIndex((l) => l.includes('┌─ synack: keys'));
+        const x0 = lines[top].indexOf('┌');
+        const x1 = lines[top].indexOf('┐');
+        const bottom = lines.findIndex((l, y) => y > top && l[x0] === '└');
+        expect(x1).toBeGreaterThan(x0);
+        expect(bottom).toBeGreaterThan(top);
+        const body = lines.slice(top + 1, bottom);
+        for (const l of body) expect(l[x1], l).toBe('│');
+        const at = /keys (\d+)-(\d+) of (\d+)/.exec(lines[top]);
+        const first = at === null ? 1 : Number(at[1]);
+        total = at === null ? body.length : Number(at[3]);
+        body.forEach((l, i) => (seen[first - 1 + i] = l.slice(x0 + 1, x1)));
+        if (at === null || Number(at[2]) === total) break;
+        const label = lines[top];
+        await o.keys(KEY.pgdn, (t) => !t.text().includes(label));
+      }
+      expect(seen.filter((l) => l !== undefined)).toHaveLength(total);
+      const read = seen.join(' ').replace(/\s+/g, ' ');
+      for (const entry of helpTexts()) expect(read).toContain(entry);
+      for (const [k, what] of KEYS) expect(read).toContain(`${k} ${what}`.replace(/\s+/g, ' '));
+      await o.keys('x', (t) => !t.text().includes('synack: keys'));
+      await o.close();
+    });
+  }
+
+  it('the help scrolls line by line with j/k and closes on any other key', async () => {
+    const o = await openDashboard(cap('tcp-chat.pcap'), 80, 24);
+    await o.keys('?', 'keys 1-22 of');
+    expect(await o.keys('j', 'keys 2-23 of')).toBe(true);
+    expect(await o.keys('G', (t) => /keys (\d+)-(\d+) of \2/.test(t.text()))).toBe(true);
+    expect(await o.keys('k', (t) => /keys \d+-(\d+) of (?!\1)\d+/.test(t.text()))).toBe(true);
+    expect(await o.keys('q', (t) => !t.text().includes('synack: keys'))).toBe(true);
+    // q closed the help, it did not quit: the packet list is back.
+    expect(o.t.find('Detail of frame 1')).toBeGreaterThan(0);
     await o.close();
   });
 

@@ -25,7 +25,7 @@ import type { TcpSnapshot, UdpSnapshot } from './conn-snapshot';
 import { columnsFor, ConnList, connLine, droppedNote, headerLine, noLongerKept, type ConnRef } from './conns';
 import { buildDetail, defaultExpanded, flattenDetail, type DetailLine, type DetailNode } from './detail';
 import { hexBytesPerLine, hexLines } from './hex';
-import { HELP_LINES } from './help';
+import { HELP_WIDTH, helpLines } from './help';
 import { buildLadder, type Line } from './ladder';
 import type { CaptureModel } from './model';
 import { compact, sparkline } from './rates';
@@ -146,6 +146,8 @@ export class Dashboard {
   // Filter bar.
   private editing: { text: string; cursor: number; compiled: CompiledFilter } | null = null;
   private helpShown = false;
+  /** The first help line shown (the help scrolls when the terminal is too short for it). */
+  private helpTop = 0;
   /** Demo: the screen follows the demo's connections until the person takes over. */
   private demoAuto = true;
   private quitResolve: (() => void) | null = null;
@@ -454,10 +456,42 @@ export class Dashboard {
     this.status.setContent(`{gray-fg}${escapeTags(fit(hints, Math.max(0, W - always.length)))}${always}{/}`);
   }
 
+  /**
+   * The help box is as wide as its longest line (wrapped to fit a narrower
+   * terminal) and as tall as its lines; when the terminal is shorter than
+   * that, the movement keys scroll it and the label says where it is.
+   */
   private drawHelp(): void {
-    this.helpBox.hidden = false;
-    this.helpBox.setFront();
-    this.helpBox.setContent(HELP_LINES.join('\n'));
+    const W = this.width();
+    const H = Math.max(5, (this.screen.height as number) || 24);
+    const boxW = Math.max(12, Math.min(W - 2, HELP_WIDTH + 2));
+    const lines = helpLines(boxW - 2);
+    // The whole height if it needs it: the help is modal, nothing under it matters while it shows.
+    const boxH = Math.min(H, lines.length + 2);
+    const rows = boxH - 2;
+    const maxTop = Math.max(0, lines.length - rows);
+    this.helpTop = Math.max(0, Math.min(this.helpTop, maxTop));
+    const b = this.helpBox;
+    b.width = boxW;
+    b.height = boxH;
+    const at = `synack: keys ${this.helpTop + 1}-${this.helpTop + rows} of ${lines.length}`;
+    const how = ': ↑↓ PgUp PgDn scroll, other keys close';
+    b.setLabel(maxTop === 0 ? ' synack: keys (any key closes) ' : ` ${at}${at.length + how.length + 6 <= boxW ? how : ' ↑↓'} `);
+    b.hidden = false;
+    b.setFront();
+    b.setContent(lines.slice(this.helpTop, this.helpTop + rows).join('\n'));
+  }
+
+  /** A key while the help shows: the movement keys scroll it, any other closes it. */
+  private helpKey(name: string, ch: string | undefined): void {
+    const rows = Math.max(1, (this.helpBox.height as number) - 2);
+    const moves: Record<string, number> = { up: -1, k: -1, down: 1, j: 1, pageup: -rows, pagedown: rows, g: -1e9, home: -1e9, end: 1e9, 'S-g': 1e9 };
+    const delta = ch === 'G' ? 1e9 : moves[name];
+    if (delta === undefined) {
+      this.helpShown = false;
+      this.helpBox.hidden = true;
+    } else this.helpTop = Math.max(0, this.helpTop + delta);
+    this.draw();
   }
 
   private focusedPane(): Pane {
@@ -804,11 +838,7 @@ export class Dashboard {
     const name = key?.full ?? key?.name ?? '';
     if (name === 'C-c') return this.quit();
     if (this.editing !== null) return this.editKey(ch, key);
-    if (this.helpShown) {
-      this.helpShown = false;
-      this.helpBox.hidden = true;
-      return this.draw();
-    }
+    if (this.helpShown) return this.helpKey(name, ch);
     if (name === 'return') return;
     if (this.message !== '') this.message = '';
     if (name !== 'space' && name !== '?') this.demoAuto = false;
@@ -821,6 +851,7 @@ export class Dashboard {
       case '?':
       case 'h':
         this.helpShown = true;
+        this.helpTop = 0;
         break;
       case '/':
         this.startEditing();
