@@ -5,6 +5,7 @@
  */
 import { data } from './data';
 import { linkTypes } from './dispatch';
+import { deltaNsecs, deltaSecs } from './nstime';
 import { computed } from './fieldkit';
 import type { Packet } from './packet';
 import { FieldType, type FieldDef, type Protocol, type TreeNode } from './protocol';
@@ -21,12 +22,21 @@ const fields: FieldDef[] = [
     get: (pkt, _li, k) => (pkt.frame.hasTime ? when(pkt, k, pkt.frame.tsSec) : undefined),
     nanos: (pkt) => pkt.frame.tsNsec,
   },
-  computed('frame.time_relative', 'Time since reference or first frame', FieldType.RelTime, (pkt, _li, k) =>
-    when(pkt, k, (pkt.frame.tsSec - pkt.clock.firstSec) * 1e9 + (pkt.frame.tsNsec - pkt.clock.firstNsec)),
-  ),
-  computed('frame.time_delta', 'Time delta from previous captured frame', FieldType.RelTime, (pkt, _li, k) =>
-    when(pkt, k, (pkt.frame.tsSec - pkt.clock.prevSec) * 1e9 + (pkt.frame.tsNsec - pkt.clock.prevNsec)),
-  ),
+  // Seconds and nanoseconds as nstime_delta() leaves them (nstime.ts): exact at any span.
+  {
+    name: 'frame.time_relative',
+    label: 'Time since reference or first frame',
+    type: FieldType.RelTime,
+    get: (pkt, _li, k) => when(pkt, k, deltaSecs(pkt.frame.tsSec, pkt.frame.tsNsec, pkt.clock.firstSec, pkt.clock.firstNsec)),
+    nanos: (pkt) => deltaNsecs(pkt.frame.tsSec, pkt.frame.tsNsec, pkt.clock.firstSec, pkt.clock.firstNsec),
+  },
+  {
+    name: 'frame.time_delta',
+    label: 'Time delta from previous captured frame',
+    type: FieldType.RelTime,
+    get: (pkt, _li, k) => when(pkt, k, deltaSecs(pkt.frame.tsSec, pkt.frame.tsNsec, pkt.clock.prevSec, pkt.clock.prevNsec)),
+    nanos: (pkt) => deltaNsecs(pkt.frame.tsSec, pkt.frame.tsNsec, pkt.clock.prevSec, pkt.clock.prevNsec),
+  },
   computed('frame.len', 'Frame Length', FieldType.Uint, (pkt, _li, k) => when(pkt, k, pkt.frame.origLen)),
   computed('frame.cap_len', 'Capture Length', FieldType.Uint, (pkt, _li, k) => when(pkt, k, pkt.frame.capLen)),
   computed('frame.interface_id', 'Interface id', FieldType.Uint, (pkt, _li, k) =>

@@ -26,7 +26,11 @@ export enum FieldType {
   Bytes = 8,
   /** Value is a JS string (from packet bytes: sanitise before printing). */
   String = 9,
-  /** Value is a signed count of nanoseconds (exact up to 104 days), printed as seconds with 9 decimals. */
+  /**
+   * Value is a signed count of nanoseconds (exact up to 104 days), printed as
+   * seconds with 9 decimals; or, for a field with `nanos()`, whole seconds
+   * with `nanos()` the nanoseconds of the same sign, as Wireshark's nstime.
+   */
   RelTime = 10,
   /** A frame number (tshark FT_FRAMENUM). */
   FrameNum = 11,
@@ -75,7 +79,7 @@ export interface FieldDef {
   span?(pkt: Packet, li: number, k: number): { offset: number; length: number } | undefined;
   /** Byte count of a Bytes value. */
   size?(pkt: Packet, li: number, k: number): number;
-  /** Nanoseconds within the second of an AbsTime value. */
+  /** Nanoseconds within the second of an AbsTime value, or beside the seconds of a RelTime one. */
   nanos?(pkt: Packet, li: number, k: number): number;
 }
 

@@ -495,6 +495,8 @@ function fieldVersusConstant(a: Operand, b: Operand, op: CmpOp, all: boolean): P
     address = true;
     mask = b.out.aux[0] | 0;
   } else if (a.kind !== Kind.Num && a.kind !== Kind.Bool && a.kind !== Kind.Float && a.kind !== Kind.RelTime) return null;
+  // A time offset in seconds and nanos() goes through the operand, which puts them together.
+  if (def.nanos !== undefined) return null;
   const single = def.offset !== undefined;
   if (all) {
     return (pkt) => {

@@ -115,6 +115,10 @@ export class FieldOperand extends Operand {
       case FieldType.AbsTime:
         out.pushNum(v as number, def.nanos === undefined ? 0 : def.nanos(pkt, li, k));
         return;
+      case FieldType.RelTime:
+        // Filters compare time offsets as nanoseconds (exact up to 104 days, as literals are).
+        out.pushNum(def.nanos === undefined ? (v as number) : (v as number) * 1e9 + def.nanos(pkt, li, k));
+        return;
       case FieldType.None:
         out.pushNum(0);
         return;

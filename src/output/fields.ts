@@ -127,7 +127,8 @@ export function writeValue(out: OutBuf, pkt: Packet, def: FieldDef, v: FieldValu
       out.text8(v as string);
       return;
     case FieldType.RelTime:
-      out.nanosAsSeconds(v as number);
+      if (def.nanos === undefined) out.nanosAsSeconds(v as number);
+      else out.secNanos(v as number, def.nanos(pkt, li, k));
       return;
     case FieldType.AbsTime:
       out.secNanos(v as number, def.nanos === undefined ? 0 : def.nanos(pkt, li, k));

@@ -285,8 +285,17 @@ export class OutBuf {
    * negative fraction as a leading sign).
    */
   secNanos(sec: number, nsec: number): void {
-    if (nsec < 0) {
-      nsec = -nsec;
+    this.signedTime(sec, nsec, 9);
+  }
+
+  /**
+   * wsutil's display_signed_time(): seconds, a point and `frac` (a count of
+   * 10^-digits seconds, of the seconds' sign) zero-padded to `digits`, the
+   * sign in front when only the fraction carries it.
+   */
+  signedTime(sec: number, frac: number, digits: number): void {
+    if (frac < 0) {
+      frac = -frac;
       if (sec >= 0) this.byte(0x2d);
     }
     if (sec < 0) {
@@ -295,8 +304,9 @@ export class OutBuf {
     }
     this.uint(sec);
     this.byte(46);
-    if (nsec < 1e9) this.uintPad(nsec, 9);
-    else this.uint(nsec);
+    // A damaged fraction of a whole second or more keeps all its digits, as printf's %09d does.
+    if (frac < 10 ** digits) this.uintPad(frac, digits);
+    else this.uint(frac);
   }
 
   /** A signed nanosecond count as seconds with 9 decimals ("-0.000001000"). */

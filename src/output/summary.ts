@@ -36,6 +36,7 @@ import { icmpv6 as icmpv6Protocol, icmpv6TypeText } from '../decode/icmpv6';
 import { fieldByName } from '../decode/index';
 import { PROTOCOL_NAMES } from '../decode/ipv4';
 import { ProblemKind, type Packet } from '../decode/packet';
+import { deltaNsecs, deltaSecs } from '../decode/nstime';
 import type { FieldDef } from '../decode/protocol';
 import {
   ANY_OPTION,
@@ -160,28 +161,15 @@ export class SummaryWriter {
     } else if (pkt.problem === ProblemKind.Truncated) out.ascii('[Packet size limited during capture]');
   }
 
-  /** Seconds since the first frame, with the capture's precision (tshark's -t r). */
+  /** Seconds since the first frame, with the capture's precision (tshark's -t r), as nstime_delta() and display_signed_time() give them. */
   private time(out: OutBuf, pkt: Packet): void {
     const f = pkt.frame;
     // A pcapng simple packet block has no time: tshark leaves the column blank.
     if (!f.hasTime) return;
-    let sec = f.tsSec - pkt.clock.firstSec;
-    let ns = f.tsNsec - pkt.clock.firstNsec;
-    if (ns < 0) {
-      ns += 1e9;
-      sec -= 1;
-    }
-    if (sec < 0) {
-      // Earlier than the first frame (damaged or reordered captures): "-1.000128".
-      out.byte(0x2d);
-      if (ns > 0) {
-        sec = -sec - 1;
-        ns = 1e9 - ns;
-      } else sec = -sec;
-    }
-    out.uint(sec);
-    out.byte(46);
-    out.uintPad(Math.floor(ns / this.timeDivisor), this.timeDigits);
+    const c = pkt.clock;
+    const ns = deltaNsecs(f.tsSec, f.tsNsec, c.firstSec, c.firstNsec);
+    // C's integer division: toward zero, the fraction keeping its sign.
+    out.signedTime(deltaSecs(f.tsSec, f.tsNsec, c.firstSec, c.firstNsec), Math.trunc(ns / this.timeDivisor), this.timeDigits);
   }
 
   /** Source and destination: the innermost network layer's addresses (not inside an ICMP quote), else the link's. */

@@ -166,28 +166,11 @@ export const EXCEPTIONS: readonly Exception[] = [
     },
   },
   {
-    id: 'invalid-timestamp-fraction',
-    reason:
-      'fuzzed captures whose records hold a fraction of a second of 10^9 or more: tshark prints the delta unnormalised ' +
-      '(10 decimals), synack carries the excess into the seconds',
-    applies: (c) => (c.field === 'frame.time_relative' || c.field === 'frame.time_delta') && /\.\d{10,}$/.test(c.tshark),
-  },
-  {
     id: 'ipv6-bad-version-rejected',
     reason:
       'an IPv6 header whose version is not 6: tshark shows ip.version and ipv6.version, then rejects the layer, so ' +
       'frame.protocols omits ipv6 (and an ethertype parent shows the bytes as data); synack keeps the layer it decoded',
     applies: (c) => c.field === 'frame.protocols' && c.stack.includes('ipv6') && !c.tsharkProtocols.split(':').includes('ipv6') && c.synack.includes('ipv6') && c.badIpv6Version,
-  },
-  {
-    id: 'relative-time-beyond-104-days',
-    reason:
-      'frame.time_relative / time_delta are a double count of nanoseconds in synack, exact up to 104 days; ' +
-      'fuzzed captures whose timestamps jump by decades differ in the last digits',
-    applies: (c) =>
-      (c.field === 'frame.time_relative' || c.field === 'frame.time_delta') &&
-      Math.abs(Number(c.tshark)) > 104 * 86400 &&
-      Math.abs(Number(c.tshark) - Number(c.synack)) < 1e-6,
   },
   {
     id: 'accecn-ace-counter',

@@ -108,6 +108,18 @@ describe.skipIf(!HAVE_TSHARK)('summary lines against tshark 4.0', () => {
   });
 });
 
+describe.skipIf(!HAVE_TSHARK)('the time column on captures with damaged or reordered time stamps', () => {
+  // A fraction of 10^9 or more (wrapped as C's int does), frames earlier than the first, spans of decades.
+  for (const name of ['timestamp_invalid_nano.pcap', 'kday4.pcap', 'smb_data_print-segv.pcap']) {
+    it(`equals tshark's on every frame of ${name}`, { tags: ['corpus'] }, () => {
+      const file = join(CORPUS, 'tcpdump', name);
+      const time = (l: string): string => l.trim().split(/ +/).slice(0, 2).join(' ');
+      const theirs = oracleSummary(file).lines.map(time);
+      expect(synackLines(file).map(time)).toEqual(theirs);
+    });
+  }
+});
+
 describe.skipIf(!HAVE_TSHARK)('summary lines of frames cut by the snapshot length', () => {
   // The demo's own capture always (TCP and UDP), the lab's demo.pcap where the corpus is.
   for (const [what, capture, tags] of [
