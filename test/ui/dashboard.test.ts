@@ -287,6 +287,55 @@ describe.skipIf(!HAVE_CAPTURES)('dashboard details (headless terminal)', () => {
   });
 });
 
+describe.skipIf(!HAVE_CAPTURES)('a key with nothing to open says so on the status line', () => {
+  const status = (o: Awaited<ReturnType<typeof openDashboard>>): string => o.t.lines()[o.t.rows - 1];
+
+  it('on a capture without TCP or UDP (ARP and ping): Enter and 3 in each view', async () => {
+    const o = await openDashboard(cap('arp-ping.pcap'), 80, 24);
+    const none = 'No TCP connection or UDP conversation in the capture yet: nothing to open.';
+    expect(await o.keys(KEY.enter, none)).toBe(true);
+    expect(status(o)).toBe(none);
+    await o.keys('j', (t) => !t.text().includes(none));
+    expect(await o.keys('3', none)).toBe(true);
+    expect(o.t.lines()[1]).toMatch(/ 1 Packets /);
+    expect(o.t.find('Detail of frame 2')).toBeGreaterThan(0);
+    await o.keys('2', (t) => t.text().includes('Server') && !t.text().includes(none));
+    expect(await o.keys(KEY.enter, none)).toBe(true);
+    await o.keys('4', (t) => !t.text().includes(none));
+    expect(await o.keys(KEY.enter, 'ARP has no connection to open: 1 shows the packets, 2 the connections.')).toBe(true);
+    await o.close();
+  });
+
+  it('on an ARP or ICMP frame among TCP ones: names the frame and what to select; 3 too', async () => {
+    // tcp-chat.pcap (14 TCP frames) followed by arp-ping.pcap's records: 15-16 ARP, 17-20 ICMP.
+    const tcp = readFileSync(cap('tcp-chat.pcap'));
+    const arp = readFileSync(cap('arp-ping.pcap'));
+    expect(tcp.readUInt32LE(20)).toBe(arp.readUInt32LE(20));
+    const file = join(mkdtempSync(join(tmpdir(), 'synack-ui-')), 'mixed.pcap');
+    writeFileSync(file, Buffer.concat([tcp, arp.subarray(24)]));
+    const o = await openDashboard(file, 80, 24);
+    for (const [frame, proto] of [
+      [15, 'ARP'],
+      [17, 'ICMP'],
+    ] as const) {
+      o.dash.showFrame(frame);
+      await o.keys('', `Detail of frame ${frame}`);
+      const msg = `Frame ${frame} is ${proto}, not TCP/UDP: select a TCP or UDP packet, or a connection (2).`;
+      expect(await o.keys(KEY.enter, msg)).toBe(true);
+      // Whole on an 80-column status line, and still the packets view.
+      expect(status(o)).toBe(msg);
+      expect(o.t.cell(1, 1).inverse).toBe(true);
+    }
+    await o.keys('k', (t) => !t.text().includes('not TCP/UDP'));
+    expect(await o.keys('3', 'No connection open: select a TCP or UDP packet, or a connection (2), first.')).toBe(true);
+    // A TCP packet then opens its ladder with the same key.
+    o.dash.showFrame(4);
+    await o.keys('', 'Detail of frame 4');
+    expect(await o.keys('3', 'Ladder: TCP stream 0')).toBe(true);
+    await o.close();
+  });
+});
+
 describe.skipIf(!HAVE_CAPTURES)('a damaged capture', () => {
   it('shows every frame before the damage and says what and where in one line, then exits with 2', async () => {
     const whole = readFileSync(cap('tcp-chat.pcap'));

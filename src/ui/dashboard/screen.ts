@@ -90,6 +90,8 @@ interface Pane {
   selectable: boolean;
 }
 
+const NO_CONNS = 'No TCP connection or UDP conversation in the capture yet: nothing to open.';
+
 const VIEW_NAMES: [View, string][] = [
   ['packets', '1 Packets'],
   ['conns', '2 Connections'],
@@ -795,7 +797,14 @@ export class Dashboard {
       // Open the connection of the selected packet, or of the table's selection.
       const ref = this.view === 'packets' ? this.refOfFrame(this.selectedFrame()) : this.connList.row(this.panes.get('conns')!.scroll.sel);
       if (ref === null || ref === undefined) {
-        this.flash('No connection selected: pick a TCP or UDP packet or a row of the connections table first.');
+        // Short enough for an 80-column status line: the what-to-do part must not be cut off.
+        this.flash(
+          this.connList.length === 0
+            ? NO_CONNS
+            : this.view === 'packets'
+              ? 'No connection open: select a TCP or UDP packet, or a connection (2), first.'
+              : 'No connection open: select a row of the connections table (2) first.',
+        );
         return;
       }
       this.openConnection(ref);
@@ -950,12 +959,17 @@ export class Dashboard {
     }
     if (name !== 'enter' && name !== 'linefeed') return;
     if (p.id === 'list') {
-      const ref = this.refOfFrame(this.selectedFrame());
-      if (ref === null) this.flash('This frame belongs to no TCP connection or UDP conversation.');
-      else this.openConnection(ref);
+      const n = this.selectedFrame();
+      const ref = this.refOfFrame(n);
+      if (ref !== null) this.openConnection(ref);
+      else if (n === 0 || this.connList.length === 0) this.flash(NO_CONNS);
+      else this.flash(`Frame ${n} is ${this.row(n).proto}, not TCP/UDP: select a TCP or UDP packet, or a connection (2).`);
     } else if (p.id === 'conns') {
       const ref = this.connList.row(p.scroll.sel);
       if (ref !== undefined) this.openConnection(ref);
+      else this.flash(NO_CONNS);
+    } else if (p.id === 'arp') {
+      this.flash('ARP has no connection to open: 1 shows the packets, 2 the connections.');
     } else if (p.id === 'ladder') {
       const lines = this.view === 'conn' ? this.ladderCache.lines : this.previewCache.lines;
       const frame = lines[p.scroll.sel]?.frame;
