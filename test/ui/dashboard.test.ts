@@ -90,6 +90,8 @@ describe.skipIf(!HAVE_CAPTURES)('dashboard on captures/ (headless terminal)', ()
     await r.close();
     const f = await openDashboard(cap('refused.pcap'), 100, 30);
     await f.keys('2', 'Client');
+    // Both sides' states, as -z conn prints them (client/server).
+    expect(f.t.lines().find((l) => /^ +0 TCP /.test(l))).toMatch(/ CLOSED\/CLOSED +refused/);
     await f.keys(KEY.enter, 'Ladder: TCP stream 0');
     expect(f.t.text()).toContain('╭─ connection refused: the SYN was answered with a RST');
     expect(f.t.lines().some((l) => /^╰ +#2 │◀─+ RST,ACK seq=1 ack=1 len=0 ─+│/.test(l))).toBe(true);

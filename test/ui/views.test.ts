@@ -14,7 +14,10 @@ import { RateMeter, sparkline } from '../../src/ui/dashboard/rates';
 import { Scroller } from '../../src/ui/dashboard/scroll';
 import { buildStreamView, payloadText } from '../../src/ui/dashboard/streamview';
 import { fit, safe, textWidth, wrap } from '../../src/ui/dashboard/text';
-import { CAPTURES } from '../helpers/paths';
+import { ConnReport } from '../../src/output/conn';
+import { OutBuf } from '../../src/output/outbuf';
+import { analyseFile } from '../analysis/run';
+import { CAPTURES, ownCaptureFiles } from '../helpers/paths';
 
 const text = (lines: { spans: { text: string }[] }[]): string[] => lines.map((l) => l.spans.map((s) => s.text).join(''));
 
@@ -137,6 +140,36 @@ describe.skipIf(!existsSync(join(CAPTURES, 'split.pcap')))('connection views on 
     expect(cols.map((c) => c.title)).toEqual(expect.arrayContaining(['#', 'Proto', 'Client', 'Server', 'Teardown']));
     expect(connLine(shown[2], cols)).toMatch(/^ +1 TCP +127\.0\.0\.1:\d+ +127\.0\.0\.1:\d+ .*refused/);
     m.dispose();
+  });
+
+  it("shows each side's state as -z conn does (client/server, CLOSED/CLOSED for a refused one), on every capture in captures/", async () => {
+    let compared = 0;
+    for (const file of ownCaptureFiles()) {
+      // -z conn's states column, by stream, as `synack -r FILE -q -z conn` prints it.
+      const report = new ConnReport(false, null);
+      await analyseFile(file, { onTcpRetire: (c, evicted) => report.retire(c, evicted) });
+      const out = new OutBuf(-1);
+      report.finish(out, { streams: 0, evicted: 0, reused: 0 });
+      const theirs = new Map<number, string>();
+      for (const l of out.text().split('\n')) {
+        const cells = l.split(' | ');
+        if (cells.length > 6 && /^ *\d+ /.test(l)) theirs.set(Number(cells[0].trim().split(' ')[0]), cells[6]);
+      }
+      const m = new CaptureModel({ source: openFile(file) });
+      await m.run();
+      const list = new ConnList(m);
+      list.refresh();
+      const shown = Array.from({ length: list.length }, (_, i) => list.describe(list.row(i)!)!).filter((d) => d.kind === 'tcp');
+      const cols = columnsFor(200, shown);
+      const at = cols.findIndex((c) => c.title === 'State');
+      const x = cols.slice(0, at).reduce((n, c) => n + c.width + 1, 0);
+      const ours = new Map(shown.map((d) => [d.stream, connLine(d, cols).slice(x, x + cols[at].width).trim()]));
+      expect(ours, file).toEqual(theirs);
+      compared += ours.size;
+      m.dispose();
+    }
+    // refused.pcap, reset.pcap, the chats and the demo's four: not an empty comparison.
+    expect(compared).toBeGreaterThanOrEqual(15);
   });
 
   it('shows stream numbers whole, however many digits', async () => {

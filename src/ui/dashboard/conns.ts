@@ -204,8 +204,13 @@ function teardownCell(d: TcpSnapshot): string {
   return SHORT_TEARDOWN[d.teardown] ?? d.teardown;
 }
 
+/**
+ * Both sides' states, client/server, always both as `-z conn` prints them: a
+ * refused connection is CLOSED/CLOSED there, and a lone "CLOSED" here read
+ * as if only one side were meant.
+ */
 function stateCell(d: TcpSnapshot): string {
-  return d.clientState === d.serverState ? d.clientState : `${d.clientState}/${d.serverState}`;
+  return `${d.clientState}/${d.serverState}`;
 }
 
 const COLUMNS: Column[] = [
@@ -213,7 +218,7 @@ const COLUMNS: Column[] = [
   { title: 'Proto', width: 5, priority: 9, value: (d) => (d.kind === 'tcp' ? 'TCP' : 'UDP') },
   { title: 'Client', width: 21, priority: 10, value: (d) => (d.kind === 'tcp' ? d.client : d.a) },
   { title: 'Server', width: 21, priority: 10, value: (d) => (d.kind === 'tcp' ? d.server : d.b) },
-  { title: 'State', width: 16, priority: 7, value: (d) => (d.kind === 'tcp' ? stateCell(d) : '') },
+  { title: 'State', width: 13, priority: 7, value: (d) => (d.kind === 'tcp' ? stateCell(d) : '') },
   { title: 'Teardown', width: 12, priority: 8, value: (d) => (d.kind === 'tcp' ? teardownCell(d) : '') },
   { title: 'History', width: 9, priority: 3, value: (d) => (d.kind === 'tcp' ? d.history : '') },
   { title: 'Conn', width: 6, priority: 2, value: (d) => (d.kind === 'tcp' ? d.connState : '') },
@@ -233,12 +238,16 @@ export function columnsFor(width: number, shown: readonly (TcpSnapshot | UdpSnap
   let addr = 12;
   // Stream numbers pass 9999 in any large capture: a cut one ("119…") names no connection.
   let num = 4;
+  // CLOSED/CLOSED at least; ESTABLISHED/ESTABLISHED (23) is the longest pair.
+  let state = 13;
   for (const d of shown) {
     addr = Math.max(addr, (d.kind === 'tcp' ? d.client : d.a).length, (d.kind === 'tcp' ? d.server : d.b).length);
     num = Math.max(num, String(d.stream).length);
+    if (d.kind === 'tcp') state = Math.max(state, stateCell(d).length);
   }
   addr = Math.min(addr, 47);
-  const cols = COLUMNS.map((c) => (c.title === 'Client' || c.title === 'Server' ? { ...c, width: addr } : c.title === '#' ? { ...c, width: num } : c));
+  const widths: Record<string, number> = { Client: addr, Server: addr, '#': num, State: state };
+  const cols = COLUMNS.map((c) => (widths[c.title] !== undefined ? { ...c, width: widths[c.title] } : c));
   const total = (): number => cols.reduce((s, c) => s + c.width + 1, 0);
   while (total() > width && cols.length > 2) {
     let drop = 0;
