@@ -213,6 +213,16 @@ if wanted udp-chat; then
   cap_stop
 fi
 
+if wanted udp-closed; then
+  # Nothing listens on the port: the kernel answers each datagram with an ICMP
+  # port unreachable that quotes it (UDP has no RST to refuse with).
+  cap_start $NS lo "$HERE/udp-closed.pcap"
+  # The client stops at the error it is told of (ECONNREFUSED), so the second line may meet a closed pipe.
+  lines 0.3 'hello' 'anyone?' | client $NS --port $CLOSED --udp || true
+  grep -q 'refused the datagram' "$WORK/client.log" || die "udp-closed: the client did not report the refusal: $(cat "$WORK/client.log")"
+  cap_stop
+fi
+
 if wanted arp-ping; then
   # The lessons' LAN: 192.168.1.12/24 and 192.168.1.13/24 on one link. A ping
   # to a neighbour needs its MAC first (ARP); a ping to an address in the

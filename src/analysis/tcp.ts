@@ -271,6 +271,8 @@ export class TcpNote {
   tapped = false;
   /** Sequence analysis ran (tshark: the segment length is known: not an IP fragment, not inside an ICMP error). */
   analyzed = false;
+  /** Quoted inside an ICMP error: it has a tcp.stream, but is not one of the connection's segments. */
+  inError = false;
   /** The header length field is below 20: tshark stops after tcp.seq (no ack, no analysis tree). */
   bogusHeader = false;
   /** tshark prints the tcp.analysis tree (it does not when the options were cut by the snapshot length). */
@@ -503,6 +505,7 @@ export class TcpTracker {
     const reported = pkt.layerEnd[li] - start;
     const analysed = !inError && reported >= hlen;
     note.analyzed = analysed;
+    note.inError = inError;
     note.bogusHeader = hlen < 20;
     note.printed = false;
     note.tapped = false;

@@ -43,6 +43,8 @@ export class UdpNote {
   conv: UdpConversation | null = null;
   stream = -1;
   fromA = true;
+  /** Quoted inside an ICMP error: it has a udp.stream, but is not one of the conversation's datagrams (tshark taps none). */
+  inError = false;
   /** tshark times a datagram only when it carries a payload and is not quoted in an ICMP error. */
   timed = false;
   timeRelNs = 0;
@@ -89,6 +91,7 @@ export class UdpTracker {
     n.message = 0;
     const payload = pkt.layerEnd[li] - pkt.layerPayload[li];
     n.payload = payload > 0 ? payload : 0;
+    n.inError = inError;
     n.timed = !inError && n.payload > 0;
     if (n.timed) {
       n.timeRelNs = nsBetween(sec, nsec, c.firstSec, c.firstNsec);

@@ -10,6 +10,7 @@
  * analysis does not lose its row.
  */
 import { formatAddress } from '../analysis/index';
+import { deltaNsecs, deltaSecs, toSeconds } from '../decode/nstime';
 import type { Packet } from '../decode/packet';
 import type { OutBuf } from './outbuf';
 
@@ -22,8 +23,11 @@ export class ConvTable {
   private txBytes: Float64Array = new Float64Array(64);
   private rxFrames: Float64Array = new Float64Array(64);
   private rxBytes: Float64Array = new Float64Array(64);
-  private startNs: Float64Array = new Float64Array(64);
-  private stopNs: Float64Array = new Float64Array(64);
+  /** Earliest and latest frame times relative to the first frame, as nstime (seconds, nanoseconds). */
+  private startSec: Float64Array = new Float64Array(64);
+  private startNsec: Int32Array = new Int32Array(64);
+  private stopSec: Float64Array = new Float64Array(64);
+  private stopNsec: Int32Array = new Int32Array(64);
   /** Whether row i's A is the flow's A (the analysis side A), or its B. */
   private aIsFlowA: Uint8Array = new Uint8Array(64);
   private seen: Uint8Array = new Uint8Array(64);
@@ -40,22 +44,27 @@ export class ConvTable {
     const fa = pkt.notes.analysis;
     if (fa === undefined || fa.frame !== pkt.number) return;
     if (this.filter !== null && !this.filter(pkt)) return;
-    const rel = (pkt.frame.tsSec - pkt.clock.firstSec) * 1e9 + (pkt.frame.tsNsec - pkt.clock.firstNsec);
+    const f = pkt.frame;
+    const c = pkt.clock;
+    const sec = deltaSecs(f.tsSec, f.tsNsec, c.firstSec, c.firstNsec);
+    const nsec = deltaNsecs(f.tsSec, f.tsNsec, c.firstSec, c.firstNsec);
     if (this.kind === 'TCP') {
       for (let i = 0; i < fa.tcpCount; i++) {
         const n = fa.tcp[i];
-        if (n.conn === null || !n.tapped) continue;
+        // A segment quoted in an ICMP error was not sent again: tshark's TCP tap skips it.
+        if (n.conn === null || !n.tapped || n.inError) continue;
         const c = n.conn;
-        this.count(n.stream, n.fromA, c.family, c.a0, c.a1, c.a2, c.a3, c.aPort, c.b0, c.b1, c.b2, c.b3, c.bPort, pkt.frame.origLen, rel);
+        this.count(n.stream, n.fromA, c.family, c.a0, c.a1, c.a2, c.a3, c.aPort, c.b0, c.b1, c.b2, c.b3, c.bPort, pkt.frame.origLen, sec, nsec);
       }
-    } else if (fa.udp !== null && fa.udp.conv !== null) {
+    } else if (fa.udp !== null && fa.udp.conv !== null && !fa.udp.inError) {
+      // A datagram quoted in an ICMP error was not sent again: tshark's UDP tap skips it.
       const u = fa.udp;
       const c = u.conv!;
-      this.count(u.stream, u.fromA, c.family, c.a0, c.a1, c.a2, c.a3, c.aPort, c.b0, c.b1, c.b2, c.b3, c.bPort, pkt.frame.origLen, rel);
+      this.count(u.stream, u.fromA, c.family, c.a0, c.a1, c.a2, c.a3, c.aPort, c.b0, c.b1, c.b2, c.b3, c.bPort, pkt.frame.origLen, sec, nsec);
     }
   }
 
-  private count(stream: number, fromA: boolean, family: number, a0: number, a1: number, a2: number, a3: number, ap: number, b0: number, b1: number, b2: number, b3: number, bp: number, len: number, rel: number): void {
+  private count(stream: number, fromA: boolean, family: number, a0: number, a1: number, a2: number, a3: number, ap: number, b0: number, b1: number, b2: number, b3: number, bp: number, len: number, sec: number, nsec: number): void {
     if (stream >= this.seen.length) this.grow(stream + 1);
     if (this.seen[stream] === 0) {
       this.seen[stream] = 1;
@@ -72,7 +81,8 @@ export class ConvTable {
       }
       this.aIsFlowA[stream] = fromA ? 1 : 0;
       this.family[stream] = family;
-      this.startNs[stream] = rel;
+      this.startSec[stream] = this.stopSec[stream] = sec;
+      this.startNsec[stream] = this.stopNsec[stream] = nsec;
     }
     if (fromA === (this.aIsFlowA[stream] === 1)) {
       this.txFrames[stream]++;
@@ -81,7 +91,14 @@ export class ConvTable {
       this.rxFrames[stream]++;
       this.rxBytes[stream] += len;
     }
-    this.stopNs[stream] = rel;
+    // tshark keeps the latest time as the stop and the earliest as the start: frames may be out of order.
+    if (sec > this.stopSec[stream] || (sec === this.stopSec[stream] && nsec > this.stopNsec[stream])) {
+      this.stopSec[stream] = sec;
+      this.stopNsec[stream] = nsec;
+    } else if (sec < this.startSec[stream] || (sec === this.startSec[stream] && nsec < this.startNsec[stream])) {
+      this.startSec[stream] = sec;
+      this.startNsec[stream] = nsec;
+    }
   }
 
   private grow(n: number): void {
@@ -89,6 +106,11 @@ export class ConvTable {
     while (size < n) size *= 2;
     const f64 = (a: Float64Array): Float64Array => {
       const b = new Float64Array(size);
+      b.set(a);
+      return b;
+    };
+    const i32 = (a: Int32Array): Int32Array => {
+      const b = new Int32Array(size);
       b.set(a);
       return b;
     };
@@ -107,8 +129,10 @@ export class ConvTable {
     this.txBytes = f64(this.txBytes);
     this.rxFrames = f64(this.rxFrames);
     this.rxBytes = f64(this.rxBytes);
-    this.startNs = f64(this.startNs);
-    this.stopNs = f64(this.stopNs);
+    this.startSec = f64(this.startSec);
+    this.startNsec = i32(this.startNsec);
+    this.stopSec = f64(this.stopSec);
+    this.stopNsec = i32(this.stopNsec);
   }
 
   /** The table as tshark prints it. */
@@ -136,8 +160,9 @@ export class ConvTable {
       line += `${String(rxF).padStart(6)} ${formatSize(this.rxBytes[i]).padEnd(9)}`;
       line += `  ${String(txF).padStart(6)} ${formatSize(this.txBytes[i]).padEnd(9)}`;
       line += `  ${String(rxF + txF).padStart(6)} ${formatSize(this.rxBytes[i] + this.txBytes[i]).padEnd(9)}  `;
-      const start = this.startNs[i] / 1e9;
-      const stop = this.stopNs[i] / 1e9;
+      // nstime_to_sec() of each, then their difference, in doubles as tshark prints them.
+      const start = toSeconds(this.startSec[i], this.startNsec[i]);
+      const stop = toSeconds(this.stopSec[i], this.stopNsec[i]);
       line += `${fixed(start, 9).padStart(14)}   ${fixed(stop - start, 4).padStart(12)}\n`;
       out.ascii(line);
     }

@@ -11,14 +11,14 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CAPTURES, CLI, HAVE_CORPUS, labCapture, ROOT } from '../helpers/paths';
+import { CAPTURES, CLI, CORPUS, HAVE_CORPUS, labCapture, ROOT } from '../helpers/paths';
 import type { TcpConnection } from '../../src/analysis/index';
 import { ConnReport } from '../../src/output/conn';
 import { writeFollow } from '../../src/output/follow';
 import { OutBuf } from '../../src/output/outbuf';
 import { HAVE_TSHARK, oracleText } from '../oracle/tshark';
 import { chaosCapture } from './chaos';
-import { Conversation, writePcap } from './craft';
+import { Conversation, ipFrame, tcpFrame, writePcap } from './craft';
 import { analyseFile } from './run';
 
 function synack(args: string[]): { status: number; stdout: string; stderr: string } {
@@ -44,6 +44,41 @@ const files = (): string[] =>
     ...['tcp-chat.pcap', 'chat-demo.pcapng', 'burst-cork-length.pcap', 'udp-chat.pcap', 'split.pcap', 'half-close.pcap'].map((f) => join(CAPTURES, f)),
   ].filter(existsSync);
 
+/**
+ * For the conversation tables only: a datagram answered by ICMP port
+ * unreachable (the quoted copy is not a second datagram), frames out of time
+ * order (the start is the earliest), and a crafted SYN refused by ICMP twice,
+ * its times chosen so the duration's fourth decimal is a tie in decimal.
+ */
+const convFiles = (): string[] =>
+  [
+    ...files(),
+    join(CAPTURES, 'udp-closed.pcap'),
+    ...(HAVE_CORPUS ? [join(CORPUS, 'tcpdump', 'kday4.pcap')] : []),
+    icmpRefusedSyn(),
+  ].filter(existsSync);
+
+function icmpRefusedSyn(): string {
+  const dir = join(ROOT, 'node_modules', '.cache', 'synack-chaos');
+  mkdirSync(dir, { recursive: true });
+  const f = join(dir, 'cli-icmp-refused-syn.pcap');
+  const c = { ip: '127.0.0.1', port: 40000 };
+  const s = { ip: '127.0.0.2', port: 9999 };
+  const syn = tcpFrame(c, s, { flags: 'S', seq: 1000 });
+  // ICMP destination unreachable (port) from the server's host, quoting the whole SYN as Linux does.
+  const quoted = [...syn.subarray(14)];
+  const icmp = ipFrame(s.ip, c.ip, 1, [3, 3, 0, 0, 0, 0, 0, 0, ...quoted]);
+  const base = 1_700_000_000;
+  writePcap(f, [
+    { sec: base, nsec: 0, bytes: tcpFrame({ ip: '127.0.0.3', port: 5 }, { ip: '127.0.0.4', port: 6 }, { flags: 'S', seq: 1 }) },
+    { sec: base + 3, nsec: 334_627_000, bytes: syn },
+    { sec: base + 3, nsec: 334_700_000, bytes: icmp },
+    { sec: base + 3, nsec: 655_077_000, bytes: syn },
+    { sec: base + 3, nsec: 655_100_000, bytes: icmp },
+  ]);
+  return f;
+}
+
 describe.skipIf(!HAVE_TSHARK)('against tshark 4.0', () => {
   it('summary lines: analysis labels and relative numbers on the chaos captures', () => {
     for (const seed of [1, 2, 3]) {
@@ -62,7 +97,7 @@ describe.skipIf(!HAVE_TSHARK)('against tshark 4.0', () => {
   });
 
   // One test per capture (several CLI runs each), so a loaded 2-core CI machine stays within the time limit.
-  it.each([...files(), 'chaos'].map((f) => [basename(f), f]))('-z conv,tcp and -z conv,udp are tshark\'s tables: %s', (_name, f) => {
+  it.each([...convFiles(), 'chaos'].map((f) => [basename(f), f]))('-z conv,tcp and -z conv,udp are tshark\'s tables: %s', (_name, f) => {
     const file = f === 'chaos' ? chaos(1) : f;
     for (const z of ['conv,tcp', 'conv,udp']) {
       expect(synack(['-r', file, '-q', '-z', z]).stdout, `${file} ${z}`).toBe(tshark(file, ['-q', '-z', z]));
