@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readDemoEvents } from '../../src/demo/replay';
 import type { TraceEvent } from '../../src/demo/trace';
+import { CLIENT, SERVER } from '../../src/analysis/index';
 import { CAPTURES } from '../helpers/paths';
 import { HAVE_TSHARK, oracle } from '../oracle/tshark';
 import { analyse } from './pipeline';
@@ -50,6 +51,16 @@ describe.skipIf(!HAVE_TSHARK)('captures/README.md, the wire (tshark 4.0)', () =>
     expect(wire('tcp-chat-v6.pcap', 1, 'tcp.options.mss_val')).toBe('65476');
     expect(flags('tcp-chat-v6.pcap', 12, 13, 14)).toEqual(['AF', 'AF', 'A']);
     expect(wire('tcp-chat-v6.pcap', 12, 'tcp.srcport')).toBe('8080');
+  });
+
+  it('tcp-chat-ns and tcp-chat-any: the same conversation, but the server\'s FIN first in 12 (it ACKs "bye")', () => {
+    for (const name of ['tcp-chat-ns.pcap', 'tcp-chat-any.pcap']) {
+      expect(Buffer.from(wire(name, 11, 'tcp.payload').replace(/:/g, ''), 'hex').toString()).toBe('bye\n');
+      expect(flags(name, 12, 13, 14)).toEqual(['AF', 'AF', 'A']);
+      expect([12, 13, 14].map((n) => wire(name, n, 'tcp.srcport'))).toEqual(['8080', wire(name, 1, 'tcp.srcport'), '8080']);
+      expect(wire(name, 12, 'tcp.ack')).toBe('24');
+    }
+    expect([wire('tcp-chat-any.pcap', 1, 'sll.ifindex'), wire('tcp-chat-any.pcap', 1, 'sll.hatype')]).toEqual(['1', '772']);
   });
 
   it('tcp-chat-ns is a nanosecond pcap, tcp-chat-any is Linux cooked v2, chat-demo is pcapng', () => {
@@ -102,6 +113,8 @@ describe.skipIf(!HAVE_TSHARK)('captures/README.md, the wire (tshark 4.0)', () =>
     expect([18, 19, 20].map((n) => wire(d, n, 'tcp.len'))).toEqual(['4', '4', '6']);
     expect([34, 35].map((n) => wire(d, n, 'udp.length'))).toEqual(['8', '8']);
     expect(flags(d, 36, 37, 40, 41, 50, 58, 59)).toEqual(['AP', 'AF', 'S', 'AR', 'AR', 'AF', 'AP']);
+    // The refused connection goes to the port the demo found closed, not to 8081.
+    expect(wire(d, 40, 'tcp.dstport')).toBe('36873');
   });
 });
 
@@ -140,6 +153,22 @@ describe('captures/README.md, the streams (synack analysis)', () => {
     expect(demo.connections.slice(1).map((c) => `${c.handshake}/${c.teardown}`)).toEqual(['refused/reset', 'normal/reset', 'normal/half-close']);
     expect(demo.rows[10].get('synack.msgs_in_segment')).toBe('3');
     expect(demo.rows[58].get('synack.after_fin')).toBe('1');
+  });
+
+  it('who closed first, as -z conn says: the client in tcp-chat, the server in -v6, -ns and -any', async () => {
+    const closer = async (name: string): Promise<string> => {
+      const c = (await analyse(file(name), MSG_FIELDS, 'lines')).connections[0];
+      return c.activeCloser === CLIENT ? 'client' : c.activeCloser === SERVER ? 'server' : 'none';
+    };
+    expect(await closer('tcp-chat.pcap')).toBe('client');
+    for (const name of ['tcp-chat-v6.pcap', 'tcp-chat-ns.pcap', 'tcp-chat-any.pcap']) expect(await closer(name), name).toBe('server');
+  });
+
+  it('the bursts\' servers ran without --echo: nothing flows to the client', async () => {
+    for (const name of ['burst-cork.pcap', 'burst-cork-length.pcap', 'burst-plain.pcap', 'burst-slow-reader.pcap', 'split.pcap']) {
+      const a = await analyse(file(name), MSG_FIELDS, 'lines');
+      expect(a.rows.filter((r) => r.get('tcp.srcport') === '8080' && r.get('tcp.len') !== '0'), name).toHaveLength(0);
+    }
   });
 
   it('the chats end in three segments: the passive closer\'s FIN carries the ACK of the first FIN', async () => {
