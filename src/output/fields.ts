@@ -62,28 +62,48 @@ export function writeRow(out: OutBuf, pkt: Packet, cols: readonly FieldColumn[],
   out.byte(10);
 }
 
+/**
+ * tshark's format_field_values() and FORMAT_CSV: the quotes go around the
+ * column (every occurrence and the aggregators between them), not around each
+ * value, and a column with no occurrence gets no quotes at all.
+ */
 function writeColumn(out: OutBuf, pkt: Packet, col: FieldColumn, opts: FieldsOptions): void {
   const { def, proto } = col;
   const quote = opts.quote === 'd' ? 34 : opts.quote === 's' ? 39 : 0;
+  if (opts.occurrence === 'l') {
+    // Found first, then written: rewinding over earlier values would fail when the buffer flushed in between.
+    let lastLi = -1;
+    let lastK = 0;
+    for (let li = 0; li < pkt.layerCount; li++) {
+      if (pkt.layerProto[li] !== proto) continue;
+      for (let k = 0; def.get(pkt, li, k) !== undefined; k++) {
+        lastLi = li;
+        lastK = k;
+      }
+    }
+    if (lastLi < 0) return;
+    if (quote !== 0) out.byte(quote);
+    writeValue(out, pkt, def, def.get(pkt, lastLi, lastK)!, lastLi, lastK);
+    if (quote !== 0) out.byte(quote);
+    return;
+  }
   let written = 0;
-  let lastStart = -1;
   for (let li = 0; li < pkt.layerCount; li++) {
     if (pkt.layerProto[li] !== proto) continue;
     for (let k = 0; ; k++) {
       const v = def.get(pkt, li, k);
       if (v === undefined) break;
-      if (opts.occurrence === 'f' && written > 0) return;
-      if (opts.occurrence === 'l') {
-        // Keep only the last: rewind over what the previous occurrence wrote.
-        if (lastStart >= 0) out.pos = lastStart;
-        lastStart = out.pos;
-      } else if (written > 0) out.ascii(opts.aggregator);
-      if (quote !== 0) out.byte(quote);
+      if (written === 0) {
+        if (quote !== 0) out.byte(quote);
+      } else if (opts.occurrence === 'f') {
+        if (quote !== 0) out.byte(quote);
+        return;
+      } else out.ascii(opts.aggregator);
       writeValue(out, pkt, def, v, li, k);
-      if (quote !== 0) out.byte(quote);
       written++;
     }
   }
+  if (written > 0 && quote !== 0) out.byte(quote);
 }
 
 /** One value as tshark 4.0 prints it in -T fields. */
