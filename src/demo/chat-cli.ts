@@ -19,7 +19,7 @@ import {
 } from './chat';
 import { ArgReader, DemoUsage, LineOut, onSignal, synackCommand, wholeNumber } from './cli-kit';
 import { FRAMINGS, type Framing } from './framing';
-import type { TraceEvent } from './trace';
+import { endpoint, type TraceEvent } from './trace';
 
 type Role = 'server' | 'client';
 
@@ -237,7 +237,7 @@ async function runClient(
   if (o.udp) {
     const client = new UdpChatClient(o, hooks);
     await client.connect();
-    say(`-- sending datagrams to ${o.host}:${o.port} (udp); type lines, an empty line is an empty datagram, 'bye' ends`);
+    say(`-- sending datagrams to ${endpoint(o.host, o.port)} (udp); type lines, an empty line is an empty datagram, 'bye' ends`);
     if (o.burst > 0) {
       say(`-- burst: ${o.burst} datagrams in one loop; each stays a datagram of its own and one recvfrom() at the server`);
       client.burst(burstMessages(o.burst));

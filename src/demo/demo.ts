@@ -30,7 +30,7 @@ import {
   type ChatOptions,
   type TcpConversation,
 } from './chat';
-import { now, type TraceEvent } from './trace';
+import { endpoint, now, type TraceEvent } from './trace';
 
 export type DemoStepName =
   | 'listen'
@@ -134,7 +134,7 @@ export class ChatDemo {
 
   /** Step fields for a connection about to be made: the server's end is known, the client's is not yet. */
   private serverSide(proto: 'tcp' | 'udp' = 'tcp'): Partial<DemoStep> {
-    return { proto, server: `${this.opts.host}:${this.port}` };
+    return { proto, server: endpoint(this.opts.host, this.port) };
   }
 
   private step(step: DemoStepName, text: string, extra: Partial<DemoStep> = {}): void {
@@ -169,7 +169,7 @@ export class ChatDemo {
   async run(): Promise<void> {
     if (this.tcpServer === undefined) await this.listen();
     const p = this.opts.pace;
-    const where = `${this.opts.host}:${this.port}`;
+    const where = endpoint(this.opts.host, this.port);
     this.step('listen', `A chat server listens on ${where} (TCP) and a UDP one on the same port number, as in the lessons.`);
     await this.pause(Math.min(p, 200));
     if (!this.stopped) await this.conversation();
@@ -298,7 +298,7 @@ export class ChatDemo {
   private async refused(): Promise<void> {
     this.step('refused', `A client connects to port ${this.closedPort}, where nothing listens: the SYN is answered by RST/ACK, and connect() fails with ECONNREFUSED.`, {
       proto: 'tcp',
-      server: `${this.opts.host}:${this.closedPort}`,
+      server: endpoint(this.opts.host, this.closedPort),
     });
     try {
       await new TcpChatClient(this.chatOptions({ port: this.closedPort }), { trace: (e) => this.emit(e) }).connect();

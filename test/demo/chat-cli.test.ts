@@ -130,6 +130,25 @@ describe('synack chat', () => {
     expect(cli.out()).toContain('-- socket closed; nothing goes on the wire for that: UDP has no connection to tear down');
   });
 
+  it('over IPv6 every host:port it prints is bracketed: [::1]:port (UDP and TCP)', async () => {
+    for (const udp of [['--udp'], []]) {
+      const srv = start(['server', '--host', '::1', '--port', '0', '--echo', 'upper', ...udp]);
+      srv.child.stdin!.end();
+      await until('the server to listen', () => /listening on \[::1\]:\d+ /.test(srv.out()));
+      const port = Number(/listening on \[::1\]:(\d+)/.exec(srv.out())![1]);
+      const cli = start(['client', '--host', '::1', '--port', String(port), ...udp]);
+      cli.child.stdin!.end('hello\nbye\n');
+      expect(await cli.exit).toBe(0);
+      await until('the server', () => srv.out().includes('said bye'));
+      if (udp.length > 0) expect(cli.out()).toContain(`-- sending datagrams to [::1]:${port} (udp);`);
+      else expect(cli.out()).toMatch(new RegExp(`-- connected to \\[::1\\]:${port} from \\[::1\\]:\\d+ \\(tcp`));
+      // No unbracketed IPv6 endpoint anywhere ("::1:8080" reads as an address, not a port).
+      for (const text of [cli.out(), srv.out()]) expect(text).not.toMatch(/(^|[^[\w:])::1:\d/m);
+      srv.child.kill('SIGTERM');
+      await srv.exit;
+    }
+  });
+
   it('--burst under --cork: the server says its one recv() held every message, before showing them', async () => {
     const { run: srv, port } = await server();
     const cli = start(['client', '--port', String(port), '--burst', '5', '--cork']);

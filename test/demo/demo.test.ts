@@ -103,6 +103,23 @@ describe('ChatDemo', () => {
     expect(lastWords).toBeGreaterThan(shutdown);
   });
 
+  it('over IPv6 names its endpoints as [::1]:port, in the narration and in each step\'s server', async () => {
+    const demo = new ChatDemo({ host: '::1', pace: 20, once: true });
+    const events: DemoEvent[] = [];
+    demo.onEvent((e) => events.push(e));
+    await demo.listen();
+    await demo.run();
+    await demo.stop();
+    expect(demo.failures).toEqual([]);
+    const steps = events.filter(isStep);
+    expect(steps.find((s) => s.step === 'listen')!.text).toContain(`listens on [::1]:${demo.port} (TCP)`);
+    const servers = new Set(steps.filter((s) => s.server !== undefined).map((s) => s.server));
+    expect(servers).toEqual(new Set([`[::1]:${demo.port}`, `[::1]:${demo.closedPort}`]));
+    // The same spelling as the programs' own trace events.
+    const accept = events.find((e) => !isStep(e) && e.op === 'accept') as TraceEvent;
+    expect(accept.local).toBe(`[::1]:${demo.port}`);
+  });
+
   it('stop() ends an endless demo at once and closes its ports', async () => {
     const demo = new ChatDemo({ pace: 20, interval: 60_000 });
     const steps: string[] = [];
