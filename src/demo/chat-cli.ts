@@ -18,7 +18,7 @@ import {
   type ChatOptions,
 } from './chat';
 import { ArgReader, DemoUsage, LineOut, onSignal, synackCommand, wholeNumber } from './cli-kit';
-import { FRAMINGS, type Framing } from './framing';
+import { parseFraming } from './framing';
 import { endpoint, type TraceEvent } from './trace';
 
 type Role = 'server' | 'client';
@@ -58,13 +58,14 @@ const FLAGS: readonly Flag[] = [
   { name: 'multi', role: 'server', tcp: true, help: 'talk to every client at once (default: one after another, the rest wait)', apply: (o) => (o.multi = true) },
   {
     name: 'framing',
-    arg: 'lines|length|raw',
+    arg: 'lines|length|none',
     role: 'both',
     tcp: true,
-    help: "how messages are delimited: '\\n' after each (default), a 2-byte length before each, or none (what one recv() returns)",
+    help: "how messages are delimited: '\\n' after each (default), a 2-byte length before each, or none: what one recv() returns is one message (raw is the same)",
     apply: (o, v) => {
-      if (!FRAMINGS.includes(v as Framing)) throw new DemoUsage(`--framing ${v}: use lines, length or raw`);
-      o.framing = v as Framing;
+      const f = parseFraming(v);
+      if (f === null) throw new DemoUsage(`--framing ${v}: use lines, length or none`);
+      o.framing = f;
     },
   },
   { name: 'burst', arg: 'N', role: 'client', help: 'on connecting, send N short messages in one tight loop', apply: (o, v) => (o.burst = wholeNumber('--burst', v, 1, 10000)) },

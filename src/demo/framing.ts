@@ -7,13 +7,21 @@
  * - `lines`: each message ends with '\n' (what a person types).
  * - `length`: a 2-byte big-endian length, then the message (at most 65535
  *   bytes). synack's analysis recognises both (`--framing lines|length2`).
- * - `raw`: no framing, as in the lessons: whatever one recv() returned is
- *   shown as one message, so a burst shows up stuck together.
+ * - `none`: no framing, as in the lessons: whatever one recv() returned is
+ *   shown as one message, so a burst shows up stuck together. The same word
+ *   as the inspector's `--framing none`; `raw`, its first name here, is
+ *   still taken.
  */
 
-export type Framing = 'lines' | 'length' | 'raw';
+export type Framing = 'lines' | 'length' | 'none';
 
-export const FRAMINGS: readonly Framing[] = ['lines', 'length', 'raw'];
+export const FRAMINGS: readonly Framing[] = ['lines', 'length', 'none'];
+
+/** The framing a `--framing` word names (`raw` is `none`), or null. */
+export function parseFraming(word: string): Framing | null {
+  if (word === 'raw') return 'none';
+  return (FRAMINGS as readonly string[]).includes(word) ? (word as Framing) : null;
+}
 
 /**
  * The longest message either framing carries. `length` cannot say more in its
@@ -30,7 +38,7 @@ function isPrintable(b: number): boolean {
 
 /** Why `text` cannot be sent with this framing, or null when it can. */
 export function cannotFrame(framing: Framing, data: Uint8Array): string | null {
-  if (framing === 'raw') return null;
+  if (framing === 'none') return null;
   if (data.length > MAX_MESSAGE) {
     const why = framing === 'length' ? 'its 2-byte length prefix' : 'the line limit the reader enforces';
     return `a message of ${data.length} bytes is longer than --framing ${framing} allows (${MAX_MESSAGE} bytes: ${why}); not sent`;
@@ -41,7 +49,7 @@ export function cannotFrame(framing: Framing, data: Uint8Array): string | null {
 
 /** The bytes that go on the wire for one message (check `cannotFrame` first). */
 export function frameMessage(framing: Framing, data: Uint8Array): Buffer {
-  if (framing === 'raw') return Buffer.from(data);
+  if (framing === 'none') return Buffer.from(data);
   if (framing === 'lines') {
     const out = Buffer.allocUnsafe(data.length + 1);
     out.set(data, 0);
@@ -91,7 +99,7 @@ export class MessageReader {
   }
 
   push(chunk: Buffer): ReadResult {
-    if (this.framing === 'raw') return { messages: chunk.length > 0 ? [chunk] : [] };
+    if (this.framing === 'none') return { messages: chunk.length > 0 ? [chunk] : [] };
     const buf = this.held.length === 0 ? chunk : Buffer.concat([this.held, chunk]);
     const messages: Buffer[] = [];
     let at = 0;

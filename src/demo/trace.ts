@@ -57,7 +57,7 @@ export interface TraceEvent {
   bytes?: number;
   /** The bytes as UTF-8 (first TEXT_LIMIT bytes). Captured text: sanitise before showing it. */
   text?: string;
-  /** recv: whole messages this read completed (with `--framing raw`, 1 per read). */
+  /** recv: whole messages this read completed (with `--framing none`, 1 per read). */
   messages?: number;
   /** send: this write waited in a cork and left in one writev with its neighbours. */
   corked?: boolean;

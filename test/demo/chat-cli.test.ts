@@ -66,7 +66,7 @@ describe('synack chat', () => {
     [['server', '--burst', '3'], 'synack: chat: --burst is an option of the client'],
     [['client', '--udp', '--cork'], 'synack: chat: --cork applies to TCP only: UDP keeps each datagram a message, with no stream to manage'],
     [['client', '--port', '70000'], "synack: chat: --port needs a whole number from 0 to 65535, not '70000'"],
-    [['client', '--framing', 'json'], 'synack: chat: --framing json: use lines, length or raw'],
+    [['client', '--framing', 'json'], 'synack: chat: --framing json: use lines, length or none'],
     [['client', '--rst', '--half-close'], 'synack: chat: --rst and --half-close are two different ways to end: choose one'],
     [['client', '--colour'], "synack: chat: unknown option '--colour' (see synack chat --help)"],
     [['client', '--port=70000'], "synack: chat: --port needs a whole number from 0 to 65535, not '70000'"],
@@ -144,6 +144,22 @@ describe('synack chat', () => {
       else expect(cli.out()).toMatch(new RegExp(`-- connected to \\[::1\\]:${port} from \\[::1\\]:\\d+ \\(tcp`));
       // No unbracketed IPv6 endpoint anywhere ("::1:8080" reads as an address, not a port).
       for (const text of [cli.out(), srv.out()]) expect(text).not.toMatch(/(^|[^[\w:])::1:\d/m);
+      srv.child.kill('SIGTERM');
+      await srv.exit;
+    }
+  });
+
+  it('--framing none: what one recv() returns is one message; raw, its old name, still works', async () => {
+    const help = spawnSync(process.execPath, [CLI, 'chat', '--help'], { encoding: 'utf8' }).stdout;
+    expect(help).toMatch(/--framing lines\|length\|none +\(tcp\) .*or none: what one recv\(\) returns is one message \(raw is the same\)/);
+    for (const word of ['none', 'raw']) {
+      const { run: srv, port } = await server(['--framing', word, '--slow-reader', '300']);
+      expect(srv.out()).toContain('(tcp, framing none, one client after another)');
+      const cli = start(['client', '--port', String(port), '--framing', word, '--burst', '3', '--cork']);
+      // No framing: the three corked sends come out of one recv() as one message, no separator added.
+      await until('the burst to arrive', () => /\] msg 1msg 2msg 3\n/.test(srv.out()));
+      cli.child.stdin!.end();
+      await cli.exit;
       srv.child.kill('SIGTERM');
       await srv.exit;
     }

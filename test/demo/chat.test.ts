@@ -130,8 +130,8 @@ describe('tcp chat', () => {
   });
 
   it('raw framing, as in the lessons: the burst arrives stuck together as one message', async () => {
-    const { port, seen: s } = await tcpServer({ readDelay: 200, framing: 'raw' });
-    const { conv } = await tcpClient(port, { framing: 'raw' });
+    const { port, seen: s } = await tcpServer({ readDelay: 200, framing: 'none' });
+    const { conv } = await tcpClient(port, { framing: 'none' });
     conv.burst(['one', 'two', 'three']);
     await until('one read', () => s.messages.length === 1);
     expect(s.messages).toEqual(['onetwothree']);

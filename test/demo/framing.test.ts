@@ -31,7 +31,7 @@ describe('framing', () => {
   });
 
   it('raw: each read is one message, as recv() returns it', () => {
-    const r = new MessageReader('raw');
+    const r = new MessageReader('none');
     expect(text(r.push(Buffer.from('onetwo')).messages)).toEqual(['onetwo']);
     expect(r.push(Buffer.alloc(0)).messages).toEqual([]);
   });
@@ -43,7 +43,7 @@ describe('framing', () => {
     );
     expect(cannotFrame('lines', big)).toMatch(/longer than --framing lines allows/);
     expect(cannotFrame('length', Buffer.alloc(MAX_MESSAGE))).toBeNull();
-    expect(cannotFrame('raw', big)).toBeNull();
+    expect(cannotFrame('none', big)).toBeNull();
     expect(cannotFrame('lines', Buffer.from('a\nb'))).toBe('a message for --framing lines cannot contain a newline; not sent');
   });
 
