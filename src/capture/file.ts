@@ -40,6 +40,10 @@ export class FileSource implements PacketSource {
     return this.parser !== null && this.parser.nanosecond;
   }
 
+  get snapLen(): number {
+    return this.parser === null ? 0 : this.parser.snapLen;
+  }
+
   progress(): Progress {
     return { bytes: this.parser === null ? 0 : this.parser.consumed, total: this.size };
   }

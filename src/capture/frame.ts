@@ -108,6 +108,8 @@ export interface PacketSource {
   readonly linkType: number;
   /** True once the input is known to carry nanosecond time stamps (nanosecond pcap, pcapng finer than 1 us). */
   readonly nanosecond: boolean;
+  /** The snapshot length the input declares (pcap header, first pcapng interface), once known; 0 when unknown or not set. */
+  readonly snapLen?: number;
 }
 
 export interface Progress {

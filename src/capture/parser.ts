@@ -46,6 +46,13 @@ export class CaptureParser {
     return -1;
   }
 
+  get snapLen(): number {
+    const p = this.inner;
+    if (p instanceof PcapParser) return p.info === null ? 0 : p.info.snapLen;
+    if (p instanceof PcapngParser) return p.firstSnapLen;
+    return 0;
+  }
+
   get nanosecond(): boolean {
     const p = this.inner;
     if (p instanceof PcapParser) return p.info !== null && p.info.nanosecond;

@@ -381,6 +381,12 @@ export class PcapngParser extends PushParser {
     this.trailerDue = false;
   }
 
+  /** Snapshot length of the first interface described (0: not set, or none yet). */
+  get firstSnapLen(): number {
+    for (const s of this.sections) if (s.interfaces.length > 0) return s.interfaces[0].snapLen;
+    return 0;
+  }
+
   /** Link type of the first interface described, or -1. */
   get firstLinkType(): number {
     for (const s of this.sections) if (s.interfaces.length > 0) return s.interfaces[0].linkType;

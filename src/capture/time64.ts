@@ -107,21 +107,28 @@ function convertSlow(hi: number, lo: number, tb: TimeBase): void {
 }
 
 /**
- * The inverse for writers: `sec` seconds and `nsec` nanoseconds as a 64-bit
- * count of nanoseconds, split into halves (into `converted`: sec = high, nsec = low).
+ * The inverse for writers: `sec` seconds and `ticks` of 1/`perSecond` of a
+ * second as one 64-bit count of ticks, split into halves (into `converted`:
+ * sec = high, nsec = low). Exact in doubles: computed in 16-bit limbs.
  */
-export function nanosHiLo(sec: number, nsec: number): void {
-  // sec * 10^9 + nsec in 16-bit limbs: 10^9 = 15258 * 65536 + 51712.
+export function ticksHiLo(sec: number, ticks: number, perSecond: number): void {
+  const pHi = Math.floor(perSecond / 65536);
+  const pLo = perSecond % 65536;
   const s0 = sec % 65536;
   const s1 = Math.floor(sec / 65536) % 65536;
   const s2 = Math.floor(sec / TWO32);
-  let l0 = s0 * 51712 + nsec;
+  let l0 = s0 * pLo + ticks;
   let carry = Math.floor(l0 / 65536);
   l0 -= carry * 65536;
-  let l1 = s0 * 15258 + s1 * 51712 + carry;
+  let l1 = s0 * pHi + s1 * pLo + carry;
   carry = Math.floor(l1 / 65536);
   l1 -= carry * 65536;
-  const high = s1 * 15258 + s2 * 51712 + carry + s2 * 15258 * 65536;
+  const high = s1 * pHi + s2 * pLo + carry + s2 * pHi * 65536;
   converted.sec = high >>> 0;
   converted.nsec = (l1 * 65536 + l0) >>> 0;
+}
+
+/** ticksHiLo() in nanoseconds. */
+export function nanosHiLo(sec: number, nsec: number): void {
+  ticksHiLo(sec, nsec, 1e9);
 }

@@ -13,7 +13,7 @@ import { CaptureError, type Frame } from './frame';
 import { maxSnapLen } from './limits';
 import { PCAP_HEADER_LEN, PCAP_RECORD_HEADER_LEN, writePcapHeader } from './pcap';
 import { BLOCK_EPB, BLOCK_IDB, BLOCK_SHB, BYTE_ORDER_MAGIC } from './pcapng';
-import { converted, nanosHiLo } from './time64';
+import { converted, ticksHiLo } from './time64';
 
 export type CaptureFormat = 'pcap' | 'pcapng';
 
@@ -21,6 +21,8 @@ export type CaptureFormat = 'pcap' | 'pcapng';
 export interface WriterSourceHints {
   readonly linkType: number;
   readonly nanosecond: boolean;
+  /** Kept in the saved file's header, as tshark keeps it; 0 or absent: the largest for the link type. */
+  readonly snapLen?: number;
   readonly kind?: string;
   readonly name?: string;
 }
@@ -30,7 +32,7 @@ export interface WriterOptions {
   format?: CaptureFormat;
   /** Write every frame through to the file at once. */
   flushEach?: boolean;
-  /** pcap: nanosecond time stamps; default: when the source has them. */
+  /** Nanosecond time stamps (else microseconds); default: when the source has them (no source: pcapng only). */
   nanosecond?: boolean;
   source?: WriterSourceHints;
 }
@@ -116,11 +118,12 @@ export class CaptureWriter {
 
   private start(linkType: number, fcsLen: number): void {
     this.started = true;
-    this.nano = this.options.nanosecond ?? this.options.source?.nanosecond ?? false;
+    // Unknown precision: pcap writes libpcap's microseconds, pcapng nanoseconds (nothing lost).
+    this.nano = this.options.nanosecond ?? this.options.source?.nanosecond ?? this.format === 'pcapng';
     if (this.format === 'pcap') {
       this.pcapLinkType = linkType;
       this.room(PCAP_HEADER_LEN);
-      this.advance(writePcapHeader(this.buf, this.pos, this.nano, maxSnapLen(linkType), pcapLinkTypeField(linkType, fcsLen)));
+      this.advance(writePcapHeader(this.buf, this.pos, this.nano, this.snapLen(linkType), pcapLinkTypeField(linkType, fcsLen)));
     } else {
       this.room(28);
       const b = this.buf;
@@ -181,7 +184,8 @@ export class CaptureWriter {
     const len = 32 + pad4(n);
     this.room(len);
     this.time(f);
-    nanosHiLo(converted.sec, converted.nsec);
+    if (this.nano) ticksHiLo(converted.sec, converted.nsec, 1e9);
+    else ticksHiLo(converted.sec, Math.floor(converted.nsec / 1000), 1e6);
     const b = this.buf;
     let p = this.pos;
     p = b.writeUInt32LE(BLOCK_EPB, p);
@@ -225,11 +229,12 @@ export class CaptureWriter {
     p = b.writeUInt32LE(len, p);
     p = b.writeUInt16LE(f.linkType & 0xffff, p);
     p = b.writeUInt16LE(0, p);
-    p = b.writeUInt32LE(maxSnapLen(f.linkType), p);
-    // if_tsresol = 9: time stamps in nanoseconds, so no precision is lost.
+    p = b.writeUInt32LE(this.snapLen(f.linkType), p);
+    // if_tsresol: nanoseconds when the source has them, else microseconds (the default, written
+    // anyway), as wiretap keeps the source's precision: a microsecond capture saved is not shown finer.
     p = b.writeUInt16LE(OPT_IF_TSRESOL, p);
     p = b.writeUInt16LE(1, p);
-    p = b.writeUInt32LE(9, p);
+    p = b.writeUInt32LE(this.nano ? 9 : 6, p);
     if (name !== null) {
       p = b.writeUInt16LE(OPT_IF_NAME, p);
       p = b.writeUInt16LE(name.length, p);
@@ -245,6 +250,11 @@ export class CaptureWriter {
     p = b.writeUInt32LE(0, p);
     p = b.writeUInt32LE(len, p);
     this.advance(p);
+  }
+
+  private snapLen(linkType: number): number {
+    const s = this.options.source?.snapLen ?? 0;
+    return s > 0 ? s : maxSnapLen(linkType);
   }
 
   private room(n: number): void {

@@ -15,7 +15,7 @@ import { openWriter } from '../../src/capture/writer';
 import { CLI, CORPUS, HAVE_CORPUS, ownCapture } from '../helpers/paths';
 import { FRAME_FIELDS } from '../oracle/fields';
 import { HAVE_TSHARK, oracle } from '../oracle/tshark';
-import { concat, epb, ethFrame, idb, save, shb, usec } from './craft';
+import { concat, epb, ethFrame, idb, pcapHeader, pcapRecord, save, shb, usec } from './craft';
 import { readFile } from './helpers';
 
 const T = 1700000000;
@@ -46,7 +46,7 @@ describe('-w round trips', () => {
 
   it('pcapng: the same, with interface and nanosecond times kept', async () => {
     const original = await readFile(ownCapture('chat-demo.pcapng'));
-    const path = write('rt.pcapng', original.frames);
+    const path = write('rt.pcapng', original.frames, { linkType: 1, nanosecond: true });
     const back = await readFile(path);
     expect(back.lines).toEqual(original.lines);
     expect(back.frames.map(hex)).toEqual(original.frames.map(hex));
@@ -98,6 +98,38 @@ describe('-w round trips', () => {
     const again = spawnSync(process.execPath, [CLI, '-r', back, '-T', 'fields', '-e', 'frame.number', '-e', 'frame.time_epoch', '-e', 'frame.len'], { encoding: 'utf8' });
     const direct = spawnSync(process.execPath, [CLI, '-r', ownCapture('tcp-chat.pcap'), '-T', 'fields', '-e', 'frame.number', '-e', 'frame.time_epoch', '-e', 'frame.len'], { encoding: 'utf8' });
     expect(again.stdout).toBe(direct.stdout);
+  });
+});
+
+describe.skipIf(!HAVE_TSHARK)('-w keeps what tshark -w keeps', () => {
+  const tsharkWrite = (src: string, out: string, format: string): Buffer => {
+    const r = spawnSync('tshark', ['-r', src, '-F', format, '-w', out], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    return readFileSync(out);
+  };
+  const synackWrite = (src: string, out: string): Buffer => {
+    const r = spawnSync(process.execPath, [CLI, '-r', src, '-q', '-w', out], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    return readFileSync(out);
+  };
+
+  it('a pcap saved as pcap keeps the header\'s snapshot length (here 96, frames cut to it)', () => {
+    const src = save('snap96.pcap', concat(pcapHeader({ snapLen: 96 }), pcapRecord(T, 5, ethFrame(1).subarray(0, 60), { origLen: 1514 })));
+    const ours = synackWrite(src, save('snap96-synack.pcap', new Uint8Array(0)));
+    const theirs = tsharkWrite(src, save('snap96-tshark.pcap', new Uint8Array(0)), 'pcap');
+    expect(ours.readUInt32LE(16)).toBe(96);
+    expect(ours.subarray(0, 24)).toEqual(theirs.subarray(0, 24));
+  });
+
+  it('a microsecond capture saved as pcapng stays microsecond (if_tsresol 6): tshark shows the same times', () => {
+    const src = ownCapture('tcp-chat.pcap');
+    const ours = save('usec-synack.pcapng', synackWrite(src, save('usec-synack.pcapng', new Uint8Array(0))));
+    const theirs = save('usec-tshark.pcapng', tsharkWrite(src, save('usec-tshark.pcapng', new Uint8Array(0)), 'pcapng'));
+    const times = (f: string): string => spawnSync('tshark', ['-r', f, '-T', 'fields', '-e', 'frame.time_epoch', '-e', 'frame.time_relative'], { encoding: 'utf8' }).stdout;
+    expect(times(ours)).toBe(times(theirs));
+    const summary = (f: string): string => spawnSync('tshark', ['-r', f], { encoding: 'utf8' }).stdout;
+    expect(summary(ours)).toBe(summary(theirs));
+    expect(summary(ours)).toMatch(/^ +1 +0\.000000 /);
   });
 });
 
