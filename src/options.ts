@@ -34,6 +34,10 @@ export interface Options {
   stats: string[];
   /** -q */
   quiet: boolean;
+  /** -P: with -w, print the frames too (tshark's -P; -w alone prints none, as tshark and tcpdump do) */
+  printWithWrite?: boolean;
+  /** -l: flush standard output after every frame (tshark and tcpdump's -l), for a pipe read live */
+  lineBuffered?: boolean;
   /** -D */
   listInterfaces: boolean;
   /** -Z USER */
@@ -73,32 +77,51 @@ function positiveInt(flag: string, v: string): number {
   return Number(v);
 }
 
+const FIELDS_OPTION_KEYS = ['header', 'separator', 'occurrence', 'aggregator', 'quote', 'bom'];
+
+/**
+ * -E as tshark 4.0 reads it (epan/print.c, output_fields_set_option): the
+ * name up to the first '=', a value that is not empty, and of the value only
+ * its first character: header=yes is header=y, separator=,, is ',', and '/'
+ * followed by t or s names a tab or a space (any other '/x' is a backslash,
+ * as tshark has it; aggregator knows /s only). tshark takes lower-case y and n
+ * only, and refuses anything else; so does synack, in one line.
+ */
 function applyFieldsOption(o: Options, v: string): void {
   const eq = v.indexOf('=');
-  if (eq < 0) throw new UsageError(`-E needs key=value, not '${v}'`);
-  const key = v.slice(0, eq);
-  const val = v.slice(eq + 1);
+  const key = eq < 0 ? v : v.slice(0, eq);
+  const val = eq < 0 ? '' : v.slice(eq + 1);
+  const first = val.length === 0 ? '' : String.fromCodePoint(val.codePointAt(0)!);
   const f = o.fieldsOptions;
+  const refuse = (what: string): never => {
+    throw new UsageError(`-E ${v}: ${what}`);
+  };
+  const yesNo = (): boolean => (first === 'y' ? true : first === 'n' ? false : refuse(`${key} takes y or n`));
+  const slash = (tab: boolean): string => (val[1] === 's' ? ' ' : tab && val[1] === 't' ? '\t' : '\\');
+  if (eq < 0) refuse('needs KEY=VALUE');
+  if (!FIELDS_OPTION_KEYS.includes(key)) refuse(`'${key}' is not an option of -E; use ${FIELDS_OPTION_KEYS.join(', ')}`);
+  if (val === '') refuse(`${key} needs a value`);
   switch (key) {
     case 'header':
-      f.header = val === 'y';
+      f.header = yesNo();
+      return;
+    case 'bom':
+      f.bom = yesNo();
       return;
     case 'separator':
-      f.separator = val === '/t' ? '\t' : val === '/s' ? ' ' : val;
+      f.separator = first === '/' ? slash(true) : first;
       return;
     case 'aggregator':
-      f.aggregator = val === '/t' ? '\t' : val === '/s' ? ' ' : val;
+      f.aggregator = first === '/' ? slash(false) : first;
       return;
     case 'occurrence':
-      if (val !== 'a' && val !== 'f' && val !== 'l') throw new UsageError(`-E occurrence=${val}: use a, f or l`);
-      f.occurrence = val;
+      if (first !== 'a' && first !== 'f' && first !== 'l') return refuse('occurrence takes a (all), f (first) or l (last)');
+      f.occurrence = first;
       return;
     case 'quote':
-      if (val !== 'd' && val !== 's' && val !== 'n') throw new UsageError(`-E quote=${val}: use d, s or n`);
-      f.quote = val;
+      if (first !== 'd' && first !== 's' && first !== 'n') return refuse('quote takes d (double), s (single) or n (none)');
+      f.quote = first;
       return;
-    default:
-      throw new UsageError(`-E ${key}: unknown; use header, separator, aggregator, occurrence or quote`);
   }
 }
 
@@ -121,11 +144,15 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     },
   },
   { short: 'e', long: 'field', arg: 'NAME', help: 'a field to print with -T fields (Wireshark names: ip.src, tcp.flags.syn, ...)', apply: (o, v) => o.fields.push(v) },
-  { short: 'E', long: 'fields-option', arg: 'KEY=VALUE', help: 'header=y, separator=, (or /t /s), aggregator=, occurrence=a|f|l, quote=d|s|n', apply: applyFieldsOption },
+  { short: 'E', long: 'fields-option', arg: 'KEY=VALUE', help: 'header=y|n, separator=/t|/s|C, occurrence=a|f|l, aggregator=,|/s|C, quote=d|s|n, bom=y|n (as tshark)', apply: applyFieldsOption },
   { short: 'x', long: 'hex', help: 'hex and ASCII dump of each frame', apply: (o) => (o.hexDump = true) },
   { short: 'V', long: 'verbose', help: 'print the detail tree of each frame', apply: (o) => (o.verbose = true) },
   { short: 'z', long: 'statistics', arg: 'STAT', help: 'conn, conv,tcp, conv,udp, follow,tcp,ascii,N, follow,tcp,hex,N, arp', apply: (o, v) => o.stats.push(v) },
-  { short: 'q', long: 'quiet', help: 'no per-frame output (with -z or -w)', apply: (o) => (o.quiet = true) },
+  { short: 'q', long: 'quiet', help: 'no per-frame output (with -z)', apply: (o) => (o.quiet = true) },
+  { short: 'P', long: 'print', help: 'with -w, print the frames as well (-w alone prints none, as in tshark and tcpdump)', apply: (o) => (o.printWithWrite = true) },
+  { short: 'l', long: 'line-buffered', help: 'flush the output after every frame (for a pipe read while capturing)', apply: (o) => (o.lineBuffered = true) },
+  // tshark's and tcpdump's -n: synack never resolves names, so it is accepted and changes nothing.
+  { short: 'n', long: 'no-resolve', help: 'no name resolution (always the case: accepted for tshark and tcpdump habits)', apply: () => undefined },
   { short: 'D', long: 'list-interfaces', help: 'list capture interfaces with their addresses', apply: (o) => (o.listInterfaces = true) },
   { short: 'Z', long: 'user', arg: 'USER', help: 'after opening the capture, run as USER instead of root', apply: (o, v) => (o.dropUser = v) },
   { long: 'framing', arg: 'KIND', help: 'message framing: auto, lines, length (1/2/4-byte prefix: length1..4), fixed:N, none', apply: (o, v) => (o.framing = v) },

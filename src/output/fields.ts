@@ -24,9 +24,11 @@ export interface FieldsOptions {
   /** 'a' all, 'f' first, 'l' last. */
   occurrence: 'a' | 'f' | 'l';
   quote: 'n' | 'd' | 's';
+  /** A UTF-8 byte order mark before the first line (for spreadsheets that need it to read UTF-8). */
+  bom: boolean;
 }
 
-export const DEFAULT_FIELDS_OPTIONS: FieldsOptions = { header: false, separator: '\t', aggregator: ',', occurrence: 'a', quote: 'n' };
+export const DEFAULT_FIELDS_OPTIONS: FieldsOptions = { header: false, separator: '\t', aggregator: ',', occurrence: 'a', quote: 'n', bom: false };
 
 export class UnknownFieldError extends Error {
   constructor(readonly field: string, readonly suggestions: string[]) {
@@ -43,6 +45,16 @@ export function compileColumns(names: readonly string[]): FieldColumn[] {
     if (def === undefined) throw new UnknownFieldError(name, closestNames(name, allFieldNames()));
     return { name, def, proto: fieldProtocol(def) };
   });
+}
+
+/** What comes before the first row, as tshark's write_fields_preamble(): the BOM if asked for, then the header if asked for. */
+export function writePreamble(out: OutBuf, cols: readonly FieldColumn[], opts: FieldsOptions): void {
+  if (opts.bom) {
+    out.byte(0xef);
+    out.byte(0xbb);
+    out.byte(0xbf);
+  }
+  if (opts.header) writeHeader(out, cols, opts);
 }
 
 export function writeHeader(out: OutBuf, cols: readonly FieldColumn[], opts: FieldsOptions): void {

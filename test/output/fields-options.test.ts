@@ -15,6 +15,7 @@ import { compileColumns, DEFAULT_FIELDS_OPTIONS, writeRow } from '../../src/outp
 import { OutBuf } from '../../src/output/outbuf';
 import { ownCapture } from '../helpers/paths';
 import { HAVE_TSHARK, oracleText } from '../oracle/tshark';
+import { parseOptions, UsageError } from '../../src/options';
 import { runFields } from './run-fields';
 
 const FIELDS = ['ip.addr', 'tcp.port', 'tcp.option_kind', 'frame.number', 'dns.a', 'tcp.analysis.acks_frame'].flatMap((f) => ['-e', f]);
@@ -44,6 +45,59 @@ describe.skipIf(!HAVE_TSHARK)('-T fields -E against tshark 4.0', () => {
       });
     }
   }
+});
+
+/**
+ * -E values as tshark's output_fields_set_option() reads them: the first
+ * character of the value counts, '/t' and '/s' name a tab and a space, any
+ * other '/x' is a backslash (aggregator has no '/t'), bom=y writes a BOM.
+ */
+const ACCEPTED = [
+  ['header=yes'],
+  ['header=nope'],
+  ['separator=/x'],
+  ['separator=,,'],
+  ['separator=/s'],
+  ['aggregator=/t'],
+  ['aggregator=/s'],
+  ['aggregator=;;'],
+  ['quote=double', 'occurrence=first'],
+  ['occurrence=last'],
+  ['bom=y', 'header=y', 'separator=,'],
+  ['bom=n'],
+];
+
+/** What tshark refuses ("... is not a valid field output option=value pair", exit 1): upper case, unknown letters and names, empty values. */
+const REFUSED = ['header=Y', 'header=', 'header', 'bom=Y', 'bom=x', 'quote=x', 'occurrence=x', 'occurrence=', 'foo=y', '=y', ''];
+
+describe.skipIf(!HAVE_TSHARK)('-E parsing against tshark 4.0', () => {
+  const file = ownCapture('tcp-chat.pcap');
+  for (const e of ACCEPTED) {
+    const args = ['-T', 'fields', '-e', 'ip.addr', '-e', 'tcp.port', '-e', 'frame.number', ...e.flatMap((o) => ['-E', o])];
+    it(`accepts ${e.map((o) => `-E ${o}`).join(' ')} and prints what tshark prints`, async () => {
+      const theirs = oracleText(file, args);
+      expect(theirs.status).toBe(0);
+      expect(await runFields(file, args)).toBe(theirs.stdout);
+    });
+  }
+  for (const e of REFUSED) {
+    it(`refuses -E '${e}' as tshark does, in one line naming it`, () => {
+      const theirs = oracleText(file, ['-T', 'fields', '-e', 'ip.addr', '-E', e]);
+      expect(theirs.status).not.toBe(0);
+      expect(theirs.stderr).toContain('is not a valid field output option=value pair');
+      expect(() => parseOptions(['-E', e])).toThrow(UsageError);
+      try {
+        parseOptions(['-E', e]);
+      } catch (err) {
+        expect((err as Error).message).toMatch(new RegExp(`^-E ${e.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `));
+        expect((err as Error).message).not.toContain('\n');
+      }
+    });
+  }
+  it('bom=y puts the UTF-8 byte order mark before the header, as tshark', async () => {
+    const out = await runFields(file, ['-T', 'fields', '-e', 'frame.number', '-E', 'bom=y', '-E', 'header=y']);
+    expect(out.startsWith('\ufeffframe.number\n1\n')).toBe(true);
+  });
 });
 
 describe('-E occurrence=l', () => {

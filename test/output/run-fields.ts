@@ -8,7 +8,7 @@ import { openFile } from '../../src/capture/open';
 import { decodeFrame } from '../../src/decode/index';
 import { Packet } from '../../src/decode/packet';
 import { compileFilter } from '../../src/filter/index';
-import { compileColumns, writeHeader, writeRow } from '../../src/output/fields';
+import { compileColumns, writePreamble, writeRow } from '../../src/output/fields';
 import { OutBuf } from '../../src/output/outbuf';
 import '../../src/output/tcp-prefix';
 import { parseOptions } from '../../src/options';
@@ -22,7 +22,7 @@ export async function runFields(file: string, args: readonly string[]): Promise<
   const analyzer = new Analyzer({});
   const pkt = new Packet();
   const out = new OutBuf(-1);
-  if (opts.fieldsOptions.header) writeHeader(out, cols, opts.fieldsOptions);
+  writePreamble(out, cols, opts.fieldsOptions);
   let n = 0;
   await openFile(file).run((frame) => {
     n++;
