@@ -2,7 +2,7 @@
  * Argument parsing and mode selection only. Each mode lives in its own
  * module, loaded on demand so `synack --version` stays fast.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { helpText, parseOptions, UsageError, type Options } from './options';
 
@@ -12,6 +12,14 @@ export function version(): string {
 }
 
 /** One line to stderr and a non-zero exit: what the user did wrong, no stack trace. */
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
 export function fail(message: string, code = 2): never {
   process.stderr.write(`synack: ${message}\n`);
   process.exit(code);
@@ -44,6 +52,8 @@ export async function main(argv: string[]): Promise<void> {
     process.exitCode = await listInterfaces();
     return;
   }
+  // termshark's habit: `synack capture.pcap` opens the file (a word naming an existing file, nothing else to read).
+  if (opts.read === undefined && opts.iface === undefined && opts.rest.length === 1 && isFile(opts.rest[0])) opts.read = opts.rest.pop();
   // tcpdump takes the capture filter as trailing words.
   if (opts.rest.length > 0) {
     if (opts.captureFilter !== undefined) fail(`capture filter given twice: -f '${opts.captureFilter}' and '${opts.rest.join(' ')}'`);

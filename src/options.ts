@@ -241,7 +241,20 @@ export function parseOptions(argv: readonly string[]): Options {
       spec.apply(o, '');
     }
   }
+  if (!o.help && !o.version) checkFieldsOutput(o);
   return o;
+}
+
+/**
+ * tshark refuses -e without an output that prints fields, and -T fields
+ * without a field to print, rather than ignoring either: a script that
+ * forgot one would otherwise get summary lines or empty lines.
+ */
+function checkFieldsOutput(o: Options): void {
+  if (o.fields.length > 0 && o.outputType !== 'fields' && o.outputType !== 'json') {
+    throw new UsageError(`-e ${o.fields[0]}: fields are printed by -T fields or -T json${o.outputType === undefined ? ', and neither was given' : `, not -T ${o.outputType}`}`);
+  }
+  if (o.outputType === 'fields' && o.fields.length === 0) throw new UsageError('-T fields needs at least one -e FIELD');
 }
 
 export function helpText(version: string): string {

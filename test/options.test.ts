@@ -16,6 +16,12 @@ describe('parseOptions', () => {
     expect(o.rest).toEqual(['tcp', 'port', '8080']);
   });
 
+  it('takes tshark\'s -P, -l and -n (-n changes nothing: synack never resolves names)', () => {
+    const o = parseOptions(['-r', 'x.pcap', '-w', 'y.pcap', '-P', '-l', '-n']);
+    expect([o.printWithWrite, o.lineBuffered]).toEqual([true, true]);
+    expect(parseOptions(['-r', 'x.pcap', '-n'])).toEqual(parseOptions(['-r', 'x.pcap']));
+  });
+
   it('rejects unknown options and bad counts with a usage error', () => {
     expect(() => parseOptions(['--nope'])).toThrow(UsageError);
     expect(() => parseOptions(['-c', '0'])).toThrow(/positive/);

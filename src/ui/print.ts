@@ -34,7 +34,9 @@ export async function printCapture(opts: Options, opened?: OpenedCapture): Promi
   if (!filter.ok) return complain(`-Y: ${formatFilterError(filter.text, filter.error)}`);
   const selected = filter.active ? filter.match : null;
   // -z and --framing are checked before the capture is opened too.
-  const stats = Stats.plan(opts.stats, opts.outputType === 'json', opts.quiet || opts.write === '-');
+  // -w saves and prints nothing more, as tshark and tcpdump do, unless -P asks for the frames too.
+  const quiet = opts.quiet || (opts.write !== undefined && opts.printWithWrite !== true);
+  const stats = Stats.plan(opts.stats, opts.outputType === 'json', quiet || opts.write === '-');
   if (typeof stats === 'string') return complain(stats);
   let analyzer: Analyzer;
   try {
@@ -68,7 +70,8 @@ export async function printCapture(opts: Options, opened?: OpenedCapture): Promi
   stats.terminal = process.stdout.isTTY === true;
   const pkt = new Packet();
   if (printing && cols !== null && opts.fieldsOptions.header) writeHeader(out, cols, opts.fieldsOptions);
-  const show = printing && !opts.quiet ? frameWriter(opts, cols, source) : null;
+  const show = printing && !quiet ? frameWriter(opts, cols, source) : null;
+  const eachFrame = opts.lineBuffered === true;
   // Analysis costs several times what decoding does: -T fields of decoder
   // fields alone, with no -z and a -Y of decoder fields alone, skip it, as
   // their values cannot depend on it (tcp.seq, tcp.stream, tcp.analysis.* and
@@ -120,7 +123,10 @@ export async function printCapture(opts: Options, opened?: OpenedCapture): Promi
       }
     }
     try {
-      if (show !== null) show(out, pkt);
+      if (show !== null) {
+        show(out, pkt);
+        if (eachFrame) out.flush();
+      }
     } catch (e) {
       if (!(e instanceof OutputClosed)) throw e;
       closed = true;

@@ -133,6 +133,29 @@ describe.skipIf(!HAVE_TSHARK)('-w keeps what tshark -w keeps', () => {
   });
 });
 
+describe('-w on the command line prints as tshark -w does', () => {
+  const run = (args: string[]): string => {
+    const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    return r.stdout;
+  };
+
+  it('-w alone prints no frames; -P prints them as without -w; -z still prints its table', () => {
+    const src = ownCapture('tcp-chat.pcap');
+    const out = save('cli-quiet.pcap', new Uint8Array(0));
+    expect(run(['-r', src, '-w', out])).toBe('');
+    expect(readFileSync(out).length).toBe(readFileSync(src).length);
+    expect(run(['-r', src, '-w', out, '-P'])).toBe(run(['-r', src]));
+    expect(run(['-r', src, '-w', out, '-z', 'conv,tcp'])).toBe(run(['-r', src, '-q', '-z', 'conv,tcp']));
+  });
+
+  it('a capture named without -r is opened, as termshark does', () => {
+    const src = ownCapture('tcp-chat.pcap');
+    expect(run([src])).toBe(run(['-r', src]));
+  });
+});
+
 describe('-w refuses what would do harm', () => {
   it('the file being read is not overwritten (one line, the file intact)', () => {
     const path = save('same.pcap', readFileSync(ownCapture('tcp-chat.pcap')));
