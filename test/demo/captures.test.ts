@@ -99,6 +99,14 @@ describe.skipIf(!HAVE_TSHARK)('captures/README.md, the wire (tshark 4.0)', () =>
     expect([9, 10, 11].map((n) => wire('udp-chat.pcap', n, 'udp.length'))).toEqual(['8', '8', '11']);
   });
 
+  it('udp-closed: the datagram "hello" to port 8081 in 1, answered by ICMP port unreachable quoting it in 2', () => {
+    expect(oracle(file('udp-closed.pcap')).rows).toHaveLength(2);
+    expect(Buffer.from(wire('udp-closed.pcap', 1, 'udp.payload').replace(/:/g, ''), 'hex').toString()).toBe('hello');
+    expect(wire('udp-closed.pcap', 1, 'udp.dstport')).toBe('8081');
+    expect([wire('udp-closed.pcap', 2, 'icmp.type'), wire('udp-closed.pcap', 2, 'icmp.code')]).toEqual(['3', '3']);
+    expect(wire('udp-closed.pcap', 2, 'udp.dstport')).toBe('8081');
+  });
+
   it('arp-ping: ARP request and reply, two pings, three unanswered requests for .99', () => {
     expect([1, 2].map((n) => wire('arp-ping.pcap', n, 'arp.opcode'))).toEqual(['1', '2']);
     expect(wire('arp-ping.pcap', 1, 'eth.dst')).toBe('ff:ff:ff:ff:ff:ff');
