@@ -10,11 +10,14 @@
  * analysis (tcp.stream, tcp.analysis.*) are included like decoder fields.
  * Strings are escaped for JSON and for the terminal: every control
  * character, C1 control and bidi override becomes a \u escape.
+ *
+ * With -e, as tshark's `-T json -e`, the object holds only those fields, in
+ * the order given, each present in the frame (a field given twice once).
  */
 import { allFieldNames, fieldByName, fieldProtocol } from '../decode/index';
 import type { Packet } from '../decode/packet';
 import { Base, FieldType, type FieldDef, type FieldValue, type Protocol } from '../decode/protocol';
-import { writeValue } from './fields';
+import { writeValue, type FieldColumn } from './fields';
 import type { OutBuf } from './outbuf';
 import { isUnsafe } from './sanitize';
 
@@ -26,7 +29,16 @@ export class JsonWriter {
   /** Each field's key as written, `"tcp.srcport":` (names are ASCII: escaped once, here). */
   private readonly keys = new Map<FieldDef, string>();
 
-  constructor() {
+  /** The -e fields, when given: only these are written. */
+  private readonly chosen: readonly { def: FieldDef; proto: Protocol; key: string }[] | null;
+
+  constructor(columns?: readonly FieldColumn[]) {
+    if (columns !== undefined && columns.length > 0) {
+      const seen = new Set<FieldDef>();
+      this.chosen = columns.filter((c) => !seen.has(c.def) && seen.add(c.def)).map((c) => ({ def: c.def, proto: c.proto, key: JSON.stringify(c.name) + ':' }));
+      return;
+    }
+    this.chosen = null;
     for (const name of allFieldNames()) {
       const def = fieldByName(name)!;
       if (def.type === FieldType.None) continue;
@@ -40,6 +52,10 @@ export class JsonWriter {
 
   /** Writes the frame's object and a newline. */
   write(out: OutBuf, pkt: Packet): void {
+    if (this.chosen !== null) {
+      this.writeChosen(out, pkt, this.chosen);
+      return;
+    }
     out.byte(123);
     let first = true;
     for (let li = 0; li < pkt.layerCount; li++) {
@@ -54,23 +70,45 @@ export class JsonWriter {
         if (!first) out.byte(44);
         first = false;
         out.ascii(this.keys.get(def)!);
-        if (count > 1) out.byte(91);
-        let written = 0;
-        for (let l = li; l < pkt.layerCount; l++) {
-          if (pkt.layerProto[l] !== proto) continue;
-          for (let k = 0; ; k++) {
-            const v = def.get(pkt, l, k);
-            if (v === undefined) break;
-            if (written++ > 0) out.byte(44);
-            jsonValue(out, pkt, def, v, l, k);
-          }
-        }
-        if (count > 1) out.byte(93);
+        writeValues(out, pkt, proto, def, li, count);
       }
     }
     out.byte(125);
     out.byte(10);
   }
+
+  private writeChosen(out: OutBuf, pkt: Packet, chosen: readonly { def: FieldDef; proto: Protocol; key: string }[]): void {
+    out.byte(123);
+    let first = true;
+    for (const { def, proto, key } of chosen) {
+      const from = pkt.find(proto);
+      if (from < 0) continue;
+      const count = occurrences(pkt, proto, def, from);
+      if (count === 0) continue;
+      if (!first) out.byte(44);
+      first = false;
+      out.ascii(key);
+      writeValues(out, pkt, proto, def, from, count);
+    }
+    out.byte(125);
+    out.byte(10);
+  }
+}
+
+/** One value, or an array of the `count` values, of `def` in the layers of `proto` from layer `from` on. */
+function writeValues(out: OutBuf, pkt: Packet, proto: Protocol, def: FieldDef, from: number, count: number): void {
+  if (count > 1) out.byte(91);
+  let written = 0;
+  for (let l = from; l < pkt.layerCount; l++) {
+    if (pkt.layerProto[l] !== proto) continue;
+    for (let k = 0; ; k++) {
+      const v = def.get(pkt, l, k);
+      if (v === undefined) break;
+      if (written++ > 0) out.byte(44);
+      jsonValue(out, pkt, def, v, l, k);
+    }
+  }
+  if (count > 1) out.byte(93);
 }
 
 function occurrences(pkt: Packet, proto: Protocol, def: FieldDef, from: number): number {
