@@ -8,7 +8,7 @@ import { buildArpView, onLink, parseIpv4, type LinkInfo } from '../../src/ui/das
 import { ConnDetail } from '../../src/ui/dashboard/conn-detail';
 import { columnsFor, ConnList, connLine, headerLine } from '../../src/ui/dashboard/conns';
 import { hexLines } from '../../src/ui/dashboard/hex';
-import { arrow, findingNames, flagsShort } from '../../src/ui/dashboard/ladder';
+import { arrow, buildLadder, findingNames, flagsShort } from '../../src/ui/dashboard/ladder';
 import { CaptureModel } from '../../src/ui/dashboard/model';
 import { RateMeter, sparkline } from '../../src/ui/dashboard/rates';
 import { Scroller } from '../../src/ui/dashboard/scroll';
@@ -124,6 +124,21 @@ describe.skipIf(!existsSync(join(CAPTURES, 'split.pcap')))('connection views on 
     const lines = text(buildStreamView(m, d, 100));
     const parts = lines.filter((l) => /^#\d+ client → server \d+ bytes: part of message 1 \(spread over 7 segments: #4\.\.#16\)$/.test(l));
     expect(parts).toHaveLength(7);
+    m.dispose();
+  });
+
+  it('draws an ICMP error as the network\'s answer, not as the datagram again (captures/udp-closed.pcap)', async () => {
+    const m = new CaptureModel({ source: openFile(join(CAPTURES, 'udp-closed.pcap')) });
+    await m.run();
+    const d = new ConnDetail(m, 'udp', 0, 1);
+    while (d.behind) d.update(5);
+    const ladder = text(buildLadder(d, 100));
+    expect(ladder.filter((l) => l.includes('datagram len='))).toHaveLength(1);
+    // Frame 2 goes back to the sender (the arrow points left), named for what it is.
+    expect(ladder.find((l) => l.includes('#2'))).toMatch(/#2 │◀─* ?ICMP Destination unreachable \(Port unreachable\)/);
+    const stream = text(buildStreamView(m, d, 120));
+    expect(stream.filter((l) => l.includes('datagram of'))).toHaveLength(1);
+    expect(stream.find((l) => l.startsWith('#2 '))).toMatch(/^#2 ICMP Destination unreachable \(Port unreachable\) to 127\.0\.0\.1:\d+: the datagram was not delivered/);
     m.dispose();
   });
 

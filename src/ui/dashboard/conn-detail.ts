@@ -12,6 +12,8 @@
 import { Analyzer, type TcpConnection, type UdpConversation } from '../../analysis/index';
 import { KIND_TCP, KIND_UDP } from '../../analysis/facts';
 import { CaptureError } from '../../capture/frame';
+import { icmp, icmpTypeText } from '../../decode/icmp';
+import { icmpv6, icmpv6TypeText } from '../../decode/icmpv6';
 import { Packet } from '../../decode/packet';
 import { tcpFlags } from '../../decode/tcp';
 import type { CaptureModel } from './model';
@@ -47,6 +49,12 @@ export interface Segment {
   nagleHoldNs: number;
   /** UDP: the datagram's first bytes (UDP analysis keeps no stream). */
   payload?: Uint8Array;
+  /**
+   * An ICMP error quoting one of this connection's segments (a port
+   * unreachable answering a datagram): its type in words. `fromClient` is the
+   * direction of the ICMP message, back to the quoted segment's sender.
+   */
+  icmpError?: string;
 }
 
 /** Bytes of a datagram kept for the stream view. */
@@ -165,6 +173,10 @@ export class ConnDetail {
     if (this.kind === 'tcp') {
       const t = fa.tcpCount > 0 ? fa.tcp[0] : null;
       if (t === null) return;
+      if (t.inError) {
+        this.segments.push(icmpErrorSegment(p, n, !t.fromClient, dtNs));
+        return;
+      }
       const c = t.chunk;
       this.segments.push({
         frame: n,
@@ -186,6 +198,10 @@ export class ConnDetail {
     } else {
       const u = fa.udp;
       if (u === null) return;
+      if (u.inError) {
+        this.segments.push(icmpErrorSegment(p, n, !u.fromA, dtNs));
+        return;
+      }
       const from = p.layerPayload[u.layer];
       const to = Math.min(p.capLen, from + Math.min(u.payload, DATAGRAM_BYTES));
       this.segments.push({
@@ -209,4 +225,34 @@ export class ConnDetail {
       });
     }
   }
+}
+
+/** The ICMP error frame `n` (an ICMP layer over the quoted segment), as a ladder entry going back to its sender. */
+function icmpErrorSegment(p: Packet, n: number, fromClient: boolean, dtNs: number): Segment {
+  let text = 'ICMP error';
+  for (let li = 1; li < p.layerCount; li++) {
+    const proto = p.layerProto[li];
+    if (proto !== icmp && proto !== icmpv6) continue;
+    const at = p.layerStart[li];
+    if (p.capLen - at >= 2) text = proto === icmp ? `ICMP ${icmpTypeText(p.u8(at), p.u8(at + 1))}` : `ICMPv6 ${icmpv6TypeText(p.u8(at), p.u8(at + 1))}`;
+    break;
+  }
+  return {
+    frame: n,
+    fromClient,
+    flags: 0,
+    relSeq: 0,
+    relAck: 0,
+    len: 0,
+    dtNs,
+    analysis: 0,
+    msgs: 0,
+    continues: false,
+    continued: false,
+    firstMsg: -1,
+    newBytes: 0,
+    afterPeerFin: false,
+    nagleHoldNs: 0,
+    icmpError: text,
+  };
 }

@@ -69,6 +69,7 @@ export function arrow(label: string, width: number, right: boolean): string {
 }
 
 function segmentLabel(s: Segment, room: number, tcp: boolean): string {
+  if (s.icmpError !== undefined) return s.icmpError.length + 2 <= room ? s.icmpError : s.icmpError.slice(0, Math.max(4, room - 3)) + '…';
   if (!tcp) return `datagram len=${s.len}`;
   const f = flagsShort(s.flags);
   const full = `${f} seq=${s.relSeq}${s.flags & FLAG_ACK ? ` ack=${s.relAck}` : ''} len=${s.len}`;
@@ -149,7 +150,7 @@ export function buildLadder(detail: ConnDetail, width: number): Line[] {
     const num = `#${s.frame}`.padStart(6) + ' ';
     const rst = (s.flags & FLAG_RST) !== 0;
     const findings = s.analysis & ANALYSIS_MASK;
-    const tone: Tone = rst ? 'rst' : findings !== 0 && findingNames(findings).some((f) => f !== 'Window Update') ? 'finding' : s.flags & (FLAG_SYN | FLAG_FIN) ? 'synfin' : s.fromClient ? 'c2s' : 's2c';
+    const tone: Tone = rst || s.icmpError !== undefined ? 'rst' : findings !== 0 && findingNames(findings).some((f) => f !== 'Window Update') ? 'finding' : s.flags & (FLAG_SYN | FLAG_FIN) ? 'synfin' : s.fromClient ? 'c2s' : 's2c';
     const label = segmentLabel(s, arrowW - 1, tcp);
     const spans: Span[] = [
       { text: brk, tone: brTone },

@@ -250,6 +250,17 @@ function udpView(model: CaptureModel, detail: ConnDetail, width: number): Line[]
   const cursor = { i: 0 };
   for (const s of detail.segments) {
     flushEvents(lines, events, cursor, model.index.sec(s.frame) * 1e9 + model.index.nsec(s.frame), width);
+    if (s.icmpError !== undefined) {
+      // Not a datagram: the network's answer to the one before, quoting it.
+      lines.push({
+        frame: s.frame,
+        spans: [
+          { text: `#${s.frame} `, tone: 'dim' },
+          { text: `${s.icmpError} to ${s.fromClient ? d.b : d.a}: the datagram was not delivered (the message quotes it; it is not sent again)`, tone: 'rst' },
+        ],
+      });
+      continue;
+    }
     lines.push({
       frame: s.frame,
       spans: [
