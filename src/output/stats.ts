@@ -107,7 +107,9 @@ export class Stats {
 
   /** After `analyzer.finish()`: every report, in the order asked. */
   write(out: OutBuf, a: Analyzer): void {
-    for (const r of this.reports) {
+    // Last given, first printed: tshark prints its -z statistics in that order (each new tap goes to the front).
+    for (let i = this.reports.length - 1; i >= 0; i--) {
+      const r = this.reports[i];
       switch (r.kind) {
         case 'conn':
           r.report.finish(out, { streams: a.tcp.streams, evicted: a.tcp.evicted, reused: a.tcp.reused });

@@ -104,6 +104,12 @@ describe.skipIf(!HAVE_TSHARK)('against tshark 4.0', () => {
     }
   });
 
+  it('several -z print in tshark\'s order: the last given first', () => {
+    const file = join(CAPTURES, 'chat-demo.pcapng');
+    const z = ['-z', 'conv,tcp', '-z', 'follow,tcp,ascii,1', '-z', 'conv,udp'];
+    expect(synack(['-r', file, '-q', '--framing', 'none', ...z]).stdout).toBe(tshark(file, ['-q', ...z]));
+  });
+
   it.each(files().map((f) => [basename(f), f]))('-z follow,tcp,ascii|hex,N is tshark\'s output (--framing none): %s', (_name, file) => {
     for (const stream of [0, 1, 3]) {
       for (const mode of ['ascii', 'hex']) {
