@@ -138,7 +138,7 @@ describe.skipIf(!CAN_CAPTURE)('live capture on lo', () => {
 
   it('SIGINT ends a live capture with a complete -w file holding every frame shown', async () => {
     const out = save('live-sigint.pcapng', new Uint8Array(0));
-    const r = await capture(['-i', 'lo', '-w', out, '-f', `tcp port ${port}`, '-T', 'fields', '-e', 'frame.number'], { stop: (s) => s.split('\n').length > 8 });
+    const r = await capture(['-i', 'lo', '-w', out, '-P', '-f', `tcp port ${port}`, '-T', 'fields', '-e', 'frame.number'], { stop: (s) => s.split('\n').length > 8 });
     expect(r.code).toBe(0);
     const saved = await readFile(out);
     expect(saved.error).toBeNull();
@@ -151,7 +151,7 @@ describe.skipIf(!CAN_CAPTURE)('live capture on lo', () => {
     const out = save('live-z.pcap', new Uint8Array(0));
     let status = '';
     let childStatus = '';
-    const r = await capture(['-i', 'lo', '-Z', 'nobody', '-w', out, '-f', `tcp port ${port}`, '-T', 'fields', '-e', 'frame.number'], {
+    const r = await capture(['-i', 'lo', '-Z', 'nobody', '-w', out, '-P', '-f', `tcp port ${port}`, '-T', 'fields', '-e', 'frame.number'], {
       stop: (s, pid) => {
         if (status === '' && s.length > 0) {
           status = readFileSync(`/proc/${pid}/status`, 'utf8');

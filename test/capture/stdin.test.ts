@@ -114,7 +114,7 @@ describe('standard input', () => {
     for (const ext of ['pcap', 'pcapng']) {
       it(`${signal} leaves a complete ${ext} file with every frame shown`, async () => {
         const out = save(`signal-${signal}.${ext}`, new Uint8Array(0));
-        const r = run(['-r', '-', '-w', out, '-T', 'fields', '-e', 'frame.number']);
+        const r = run(['-r', '-', '-w', out, '-P', '-T', 'fields', '-e', 'frame.number']);
         r.child.stdin.write(concat(pcapHeader(), pcapRecord(T, 1, ethFrame(1)), pcapRecord(T, 2, ethFrame(2)), pcapRecord(T, 3, ethFrame(3))));
         await r.waitFor('3\n');
         r.child.kill(signal);
