@@ -171,11 +171,13 @@ export class PcapngParser extends PushParser {
         this.fail(offset, `pcapng section header has no byte-order magic (0x${bom.toString(16).padStart(8, '0')}): not a pcapng file, or damaged`);
         return FAILED;
       }
-      const len = this.u32(b, p + 4);
+      const len = pad4(this.u32(b, p + 4));
       if (!this.lengthOk(len, SHB_MIN, PCAPNG_MAX_METADATA_BLOCK, 'section header block', offset)) return FAILED;
       return len;
     }
-    const len = this.u32(b, p + 4);
+    // A length that is not a multiple of 4 is rounded up and read on, as wiretap 4.0 does ("some example
+    // files don't count the padding"); the trailer must repeat it, as written or rounded up.
+    const len = pad4(this.u32(b, p + 4));
     switch (type) {
       case BLOCK_EPB:
       case BLOCK_PB: {
@@ -206,9 +208,9 @@ export class PcapngParser extends PushParser {
     }
   }
 
+  /** Checks a block's length, already rounded up to a multiple of 4. */
   private lengthOk(len: number, min: number, max: number, what: string, offset: number): boolean {
-    if (len % 4 !== 0) this.fail(offset, `pcapng ${what} length ${len} is not a multiple of 4`);
-    else if (len < min) this.fail(offset, `pcapng ${what} length ${len} is shorter than the ${min} bytes it needs`);
+    if (len < min) this.fail(offset, `pcapng ${what} length ${len} is shorter than the ${min} bytes it needs`);
     else if (len > max) this.fail(offset, `pcapng ${what} length ${len} is larger than any such block can be (${max})`);
     else return true;
     return false;
@@ -237,20 +239,22 @@ export class PcapngParser extends PushParser {
     if (this.trailerDue) {
       this.trailerDue = false;
       const trailer = this.u32(b, p);
-      if (trailer !== this.skipLen) this.disagree(this.skipOffset, this.skipLen, trailer);
+      if (trailer !== this.skipLen && trailer !== pad4(this.skipLen)) this.disagree(this.skipOffset, this.skipLen, trailer);
       return;
     }
     const type = this.sections.length === 0 ? BLOCK_SHB : this.u32(b, p);
     if (type !== BLOCK_SHB && type !== BLOCK_EPB && type !== BLOCK_SPB && type !== BLOCK_PB && type !== BLOCK_IDB) {
       this.skipOffset = offset;
       this.skipLen = this.u32(b, p + 4);
-      this.skipBytes = this.skipLen - 12;
+      this.skipBytes = pad4(this.skipLen) - 12;
       this.trailerDue = true;
       return;
     }
     const trailer = this.u32(b, p + len - 4);
-    if (trailer !== len) {
-      this.disagree(offset, len, trailer);
+    const written = this.u32(b, p + 4);
+    // tshark 4.0 takes the trailer as the length written or as it rounds it up (both seen in damaged files).
+    if (trailer !== written && trailer !== len) {
+      this.disagree(offset, written, trailer);
       return;
     }
     switch (type) {

@@ -95,10 +95,32 @@ describe('damaged pcapng files', () => {
     await check('cut-skip.pcapng', concat(goodNg, nrb.subarray(0, 30)), 1, 'byte offset 140, frame 2: the file ends in the middle of a pcapng block (30 of its 52 bytes)');
   });
 
-  it('a block length that is not a multiple of 4', async () => {
-    const b = Buffer.from(epb(0, usec(T, 2), ethFrame(2)));
+  it('a block length that is not a multiple of 4 is rounded up and read on, as tshark 4.0 reads it', async () => {
+    /** `block` with its leading and trailing lengths rewritten. */
+    const lengths = (block: Uint8Array, lead: number, trail: number): Uint8Array => {
+      const b = Buffer.from(block);
+      b.writeUInt32LE(lead, 4);
+      b.writeUInt32LE(trail, b.length - 4);
+      return b;
+    };
+    const e2 = epb(0, usec(T, 2), ethFrame(2));
+    const e3 = epb(0, usec(T, 3), ethFrame(3));
+    const n = e2.length;
+    const variants: [string, Uint8Array, number][] = [
+      // The trailer as written, or as rounded up: tshark takes either.
+      ['odd-epb.pcapng', concat(goodNg, lengths(e2, n - 2, n - 2), e3), 3],
+      ['odd-epb-padded-trailer.pcapng', concat(goodNg, lengths(e2, n - 3, n), e3), 3],
+      ['odd-shb.pcapng', concat(lengths(shb(), 26, 28), idb(1), e2), 1],
+      ['odd-idb.pcapng', concat(shb(), lengths(idb(1), 18, 18), e2, e3), 2],
+    ];
+    for (const [name, bytes, frames] of variants) {
+      const path = await check(name, bytes, frames, null);
+      if (HAVE_TSHARK) expect((await readFile(path)).lines, name).toEqual(oracle(path).rows.map((row) => FRAME_FIELDS.map((f) => row.get(f) ?? '').join('\t')));
+    }
+    // Rounded up, still too short for the frame: stopped there, as tshark stops.
+    const b = Buffer.from(e2);
     b.writeUInt32LE(33, 4);
-    await check('odd.pcapng', concat(goodNg, b), 1, 'byte offset 140, frame 2: pcapng enhanced packet block length 33 is not a multiple of 4');
+    await check('odd.pcapng', concat(goodNg, b), 1, 'byte offset 140, frame 2: enhanced packet block of 36 bytes is too short for its 60 captured bytes');
   });
 
   it('a block length larger than any block can be stops at once', async () => {
