@@ -3,7 +3,8 @@
  */
 import { computed } from './fieldkit';
 import type { Packet } from './packet';
-import { FieldType, type FieldDef, type Protocol } from './protocol';
+import { FieldType, type FieldDef, type Protocol, type TreeNode } from './protocol';
+import { fieldNodes } from './treekit';
 
 function payloadEnd(pkt: Packet, li: number): number {
   return Math.min(pkt.layerEnd[li], pkt.capLen);
@@ -18,13 +19,19 @@ const bytes: FieldDef = {
   span: (pkt, li) => ({ offset: pkt.layerStart[li], length: payloadEnd(pkt, li) - pkt.layerStart[li] }),
 };
 
+const length = computed('data.len', 'Length', FieldType.Uint, (pkt, li, k) => (k === 0 ? pkt.layerEnd[li] - pkt.layerStart[li] : undefined));
+
 export const data: Protocol = {
   name: 'data',
   label: 'Data',
-  fields: [
-    bytes,
-    computed('data.len', 'Length', FieldType.Uint, (pkt, li, k) => (k === 0 ? pkt.layerEnd[li] - pkt.layerStart[li] : undefined)),
-  ],
+  fields: [bytes, length],
+  tree(pkt: Packet, li: number): TreeNode[] {
+    // data.len is computed, not read from the bytes: tshark shows such a field in brackets.
+    const out = fieldNodes(pkt, li, [bytes]);
+    const n = length.get(pkt, li, 0);
+    if (n !== undefined) out.push({ text: `[Length: ${n}]`, field: 'data.len', offset: pkt.layerStart[li], length: 0 });
+    return out;
+  },
   decode(pkt: Packet): Protocol | null {
     const start = pkt.cursor;
     if (pkt.limit <= start) return null;

@@ -140,6 +140,21 @@ export function icmpChecksumStatus(pkt: Packet, li: number): number {
   return onesSum(pkt, start, end - start) === 0xffff ? 1 : 0;
 }
 
+/** The checksum the message should carry: its ones' complement sum without the checksum field, complemented. */
+function shouldBe(pkt: Packet, li: number, carried: number): number {
+  const start = pkt.layerStart[li];
+  let x = onesSum(pkt, start, pkt.layerEnd[li] - start) + (~carried & 0xffff);
+  x = (x & 0xffff) + (x >>> 16);
+  x = (x & 0xffff) + (x >>> 16);
+  return ~x & 0xffff;
+}
+
+function hexBytes(pkt: Packet, at: number, n: number): string {
+  let s = '';
+  for (let i = 0; i < n; i++) s += pkt.u8(at + i).toString(16).padStart(2, '0');
+  return s;
+}
+
 const type = fixed(uint('icmp.type', 'Type', 0, 1, { names: TYPE_NAMES }));
 const code = fixed(uint('icmp.code', 'Code', 1, 1));
 const checksum = fixed(uint('icmp.checksum', 'Checksum', 2, 2, { base: Base.Hex }));
@@ -205,9 +220,14 @@ export const icmp: Protocol = {
     }
     const c = checksum.get(pkt, li, 0);
     if (c !== undefined) {
-      out.push({ text: `Checksum: ${hex0x(c as number, 4)}`, field: 'icmp.checksum', offset: start + 2, length: 2 });
       const s = icmpChecksumStatus(pkt, li);
+      const verdict = s === 1 ? ' [correct]' : s === 0 ? ` [incorrect, should be ${hex0x(shouldBe(pkt, li, c as number), 4)}]` : '';
+      out.push({ text: `Checksum: ${hex0x(c as number, 4)}${verdict}`, field: 'icmp.checksum', offset: start + 2, length: 2 });
       out.push({ text: `[Checksum Status: ${s === 1 ? 'Good' : s === 0 ? 'Bad' : 'Unverified'}]`, field: 'icmp.checksum.status', offset: start + 2, length: 2 });
+    }
+    // Errors whose second word is unused show it, as tshark does (fragmentation needed has the MTU there instead).
+    if ((t === 3 && pkt.u8(start + 1) !== 4) || t === 4 || t === 11) {
+      if (captured(pkt, li, 8)) out.push({ text: `Unused: ${hexBytes(pkt, start + 4, 4)}`, offset: start + 4, length: 4 });
     }
     for (const f of [ident, identLe, seq, seqLe, mtuField, redirGw, pointer]) add(out, fieldNode(pkt, li, f));
     const bodyStart = start + HEADER_LEN;

@@ -47,6 +47,35 @@ const AUX_TSO = 4;
  */
 const AUX_HANDED_OVER = 8;
 
+/**
+ * DSCP and ECN as Wireshark names them (dscp_vals, dscp_short_vals, ecn_vals,
+ * ecn_short_vals), read off tshark 4.0's tree for all 64 code points; a code
+ * point with no name is "Unknown", as tshark prints it. IPv6's traffic class
+ * carries the same two fields.
+ */
+const DSCP_KNOWN: readonly (readonly [number, string, string])[] = [
+  [0, 'Default', 'CS0'], [1, 'Lower Effort', 'LE'], [8, 'Class Selector 1', 'CS1'], [10, 'Assured Forwarding 11', 'AF11'],
+  [12, 'Assured Forwarding 12', 'AF12'], [14, 'Assured Forwarding 13', 'AF13'], [16, 'Class Selector 2', 'CS2'], [18, 'Assured Forwarding 21', 'AF21'],
+  [20, 'Assured Forwarding 22', 'AF22'], [22, 'Assured Forwarding 23', 'AF23'], [24, 'Class Selector 3', 'CS3'], [26, 'Assured Forwarding 31', 'AF31'],
+  [28, 'Assured Forwarding 32', 'AF32'], [30, 'Assured Forwarding 33', 'AF33'], [32, 'Class Selector 4', 'CS4'], [34, 'Assured Forwarding 41', 'AF41'],
+  [36, 'Assured Forwarding 42', 'AF42'], [38, 'Assured Forwarding 43', 'AF43'], [40, 'Class Selector 5', 'CS5'], [44, 'Voice Admit', 'VOICE-ADMIT'],
+  [46, 'Expedited Forwarding', 'EF PHB'], [48, 'Class Selector 6', 'CS6'], [56, 'Class Selector 7', 'CS7'],
+];
+export const DSCP_NAMES: ReadonlyMap<number, string> = new Map(Array.from({ length: 64 }, (_, i) => [i, DSCP_KNOWN.find((d) => d[0] === i)?.[1] ?? 'Unknown']));
+const DSCP_SHORT: readonly string[] = Array.from({ length: 64 }, (_, i) => DSCP_KNOWN.find((d) => d[0] === i)?.[2] ?? 'Unknown');
+export const ECN_NAMES: ReadonlyMap<number, string> = new Map([
+  [0, 'Not ECN-Capable Transport'],
+  [1, "ECN-Capable Transport codepoint '01'"],
+  [2, "ECN-Capable Transport codepoint '10'"],
+  [3, 'Congestion Experienced'],
+]);
+const ECN_SHORT: readonly string[] = ['Not-ECT', 'ECT(1)', 'ECT(0)', 'CE'];
+
+/** "(DSCP: CS0, ECN: Not-ECT)" of a DS field / traffic class byte, as tshark's title line ends. */
+export function dsSummary(ds: number): string {
+  return `(DSCP: ${DSCP_SHORT[(ds >> 2) & 63]}, ECN: ${ECN_SHORT[ds & 3]})`;
+}
+
 export const PROTOCOL_NAMES: ReadonlyMap<number, string> = new Map([
   [0, 'IPv6 Hop-by-Hop Option'],
   [1, 'ICMP'],
@@ -163,8 +192,8 @@ const hdrLen: FieldDef = {
   length: 1,
 };
 const dsfield = gated(uint('ip.dsfield', 'Differentiated Services Field', 1, 1, { base: Base.Hex }), STAGE_LEN);
-const dscp = gated(uint('ip.dsfield.dscp', 'Differentiated Services Codepoint', 1, 1, { mask: 0xfc }), STAGE_LEN);
-const ecn = gated(uint('ip.dsfield.ecn', 'Explicit Congestion Notification', 1, 1, { mask: 0x03 }), STAGE_LEN);
+const dscp = gated(uint('ip.dsfield.dscp', 'Differentiated Services Codepoint', 1, 1, { mask: 0xfc, names: DSCP_NAMES }), STAGE_LEN);
+const ecn = gated(uint('ip.dsfield.ecn', 'Explicit Congestion Notification', 1, 1, { mask: 0x03, names: ECN_NAMES }), STAGE_LEN);
 const rawLen = uint('ip.len', 'Total Length', 2, 2);
 /** With segmentation offload (total length 0) Wireshark shows the length it used: the rest of the frame. */
 const len: FieldDef = {
@@ -309,7 +338,7 @@ export const ipv4: Protocol = {
     const ds = dsfield.get(pkt, li, 0);
     if (ds !== undefined) {
       out.push({
-        text: `Differentiated Services Field: ${hex0x(ds as number, 2)} (DSCP: ${(ds as number) >> 2}, ECN: ${(ds as number) & 3})`,
+        text: `Differentiated Services Field: ${hex0x(ds as number, 2)} ${dsSummary(ds as number)}`,
         field: 'ip.dsfield',
         offset: start + 1,
         length: 1,

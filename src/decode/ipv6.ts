@@ -21,8 +21,8 @@ import { address, computed, either, uint } from './fieldkit';
 import { locatedUint } from './optionkit';
 import type { Packet } from './packet';
 import { Base, FieldType, type FieldDef, type Protocol, type TreeNode } from './protocol';
-import { PROTOCOL_NAMES } from './ipv4';
-import { add, fieldNode, hex0x } from './treekit';
+import { dsSummary, DSCP_NAMES, ECN_NAMES, PROTOCOL_NAMES } from './ipv4';
+import { add, bitPicture, fieldNode, hex0x } from './treekit';
 
 export const HEADER_LEN = 40;
 const NEXT_HOPOPTS = 0;
@@ -45,8 +45,8 @@ function gated(f: FieldDef): FieldDef {
 
 const version = uint('ipv6.version', 'Version', 0, 1, { mask: 0xf0 });
 const tclass = gated(uint('ipv6.tclass', 'Traffic Class', 0, 4, { mask: 0x0ff00000, base: Base.Hex, width: 8 }));
-const dscp = gated(uint('ipv6.tclass.dscp', 'Differentiated Services Codepoint', 0, 4, { mask: 0x0fc00000 }));
-const ecn = gated(uint('ipv6.tclass.ecn', 'Explicit Congestion Notification', 0, 4, { mask: 0x00300000 }));
+const dscp = gated(uint('ipv6.tclass.dscp', 'Differentiated Services Codepoint', 0, 4, { mask: 0x0fc00000, names: DSCP_NAMES }));
+const ecn = gated(uint('ipv6.tclass.ecn', 'Explicit Congestion Notification', 0, 4, { mask: 0x00300000, names: ECN_NAMES }));
 const flow = gated(uint('ipv6.flow', 'Flow Label', 0, 4, { mask: 0x000fffff, base: Base.Hex, width: 6 }));
 const plen = gated(uint('ipv6.plen', 'Payload Length', 4, 2));
 const nxt = gated(uint('ipv6.nxt', 'Next Header', 6, 1, { names: PROTOCOL_NAMES }));
@@ -150,14 +150,19 @@ export const ipv6: Protocol = {
     if (tc !== undefined) {
       const t = tc as number;
       out.push({
-        text: `Traffic Class: ${hex0x(t, 2)} (DSCP: ${t >> 2}, ECN: ${t & 3})`,
+        text: `${bitPicture(pkt.u32(start), 0x0ff00000, 32)} = Traffic Class: ${hex0x(t, 2)} ${dsSummary(t)}`,
         field: 'ipv6.tclass',
         offset: start,
         length: 4,
         children: [fieldNode(pkt, li, dscp), fieldNode(pkt, li, ecn)].filter((n): n is TreeNode => n !== null),
       });
     }
-    add(out, fieldNode(pkt, li, flow));
+    const fl = flow.get(pkt, li, 0);
+    if (fl !== undefined) {
+      // Drawn over the last three bytes, with as many hex digits as its 20 bits need, as tshark's tree does.
+      const raw = (pkt.u8(start + 1) << 16) | pkt.u16(start + 2);
+      out.push({ text: `${bitPicture(raw, 0x0fffff, 24)} = Flow Label: ${hex0x(fl as number, 5)}`, field: 'ipv6.flow', offset: start + 1, length: 3 });
+    }
     const p = plen.get(pkt, li, 0);
     if (p !== undefined) {
       const jumbo = (pkt.layerAux[li] & AUX_JUMBO) !== 0;

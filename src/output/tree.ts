@@ -135,7 +135,9 @@ export function problemLine(pkt: Packet): string | null {
 
 /** Every layer as a node: the title, then the protocol's tree (or its fields). */
 export function frameTree(pkt: Packet): TreeNode[] {
-  const out: TreeNode[] = [];
+  const top: TreeNode[] = [];
+  // The packet an ICMP error quotes is drawn inside the ICMP node, as tshark draws it; its payload is not.
+  let out = top;
   for (let li = 0; li < pkt.layerCount; li++) {
     const proto = pkt.layerProto[li];
     let children: TreeNode[];
@@ -149,12 +151,16 @@ export function frameTree(pkt: Packet): TreeNode[] {
     else if (proto.name === 'udp') addUdpAnalysisLines(pkt, li, children);
     const start = pkt.layerStart[li];
     const end = li === 0 ? pkt.capLen : Math.min(pkt.layerEnd[li], pkt.capLen);
+    if (proto.name === 'data') out = top;
     out.push({ text: layerTitle(pkt, li), field: proto.name, offset: start, length: Math.max(0, end - start), children });
+    if ((proto.name === 'icmp' || proto.name === 'icmpv6') && li + 1 < pkt.layerCount && isIp(pkt.layerProto[li + 1].name)) out = children;
   }
   const problem = problemLine(pkt);
-  if (problem !== null) out.push({ text: problem, offset: pkt.capLen, length: 0 });
-  return out;
+  if (problem !== null) top.push({ text: problem, offset: pkt.capLen, length: 0 });
+  return top;
 }
+
+const isIp = (name: string): boolean => name === 'ip' || name === 'ipv6';
 
 /** Writes the tree of one frame as tshark -V does, then a blank line. */
 export function writeTree(out: OutBuf, pkt: Packet): void {
