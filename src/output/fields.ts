@@ -7,6 +7,8 @@ import { fieldByName, fieldProtocol, allFieldNames } from '../decode/index';
 import { closestNames } from '../decode/suggest';
 import type { Packet } from '../decode/packet';
 import { Base, FieldType, type FieldDef, type FieldValue, type Protocol } from '../decode/protocol';
+import { FRAME_TIME, markDisplayed } from './frame-fields';
+import { localTimeText } from './localtime';
 import type { OutBuf } from './outbuf';
 
 export interface FieldColumn {
@@ -72,6 +74,8 @@ export function writeRow(out: OutBuf, pkt: Packet, cols: readonly FieldColumn[],
     writeColumn(out, pkt, cols[c], opts);
   }
   out.byte(10);
+  // After the row: its own frame.time_delta_displayed counts from the frame shown before it.
+  markDisplayed(pkt);
 }
 
 /**
@@ -163,7 +167,9 @@ export function writeValue(out: OutBuf, pkt: Packet, def: FieldDef, v: FieldValu
       else out.secNanos(v as number, def.nanos(pkt, li, k));
       return;
     case FieldType.AbsTime:
-      out.secNanos(v as number, def.nanos === undefined ? 0 : def.nanos(pkt, li, k));
+      // frame.time is frame.time_epoch's value shown as local time, as tshark's hf_frame_arrival_time.
+      if (def === FRAME_TIME) out.ascii(localTimeText(v as number, def.nanos!(pkt, li, k)));
+      else out.secNanos(v as number, def.nanos === undefined ? 0 : def.nanos(pkt, li, k));
       return;
     case FieldType.Double:
       out.ascii(String(v));

@@ -18,6 +18,7 @@ import { allFieldNames, fieldByName, fieldProtocol } from '../decode/index';
 import type { Packet } from '../decode/packet';
 import { Base, FieldType, type FieldDef, type FieldValue, type Protocol } from '../decode/protocol';
 import { writeValue, type FieldColumn } from './fields';
+import { markDisplayed } from './frame-fields';
 import type { OutBuf } from './outbuf';
 import { isUnsafe } from './sanitize';
 
@@ -41,7 +42,8 @@ export class JsonWriter {
     this.chosen = null;
     for (const name of allFieldNames()) {
       const def = fieldByName(name)!;
-      if (def.type === FieldType.None) continue;
+      // The summary's columns (_ws.col.*) are written only when asked for with -e, as tshark's.
+      if (def.type === FieldType.None || name.startsWith('_ws.col.')) continue;
       const proto = fieldProtocol(def);
       let list = this.byProtocol.get(proto);
       if (list === undefined) this.byProtocol.set(proto, (list = []));
@@ -75,6 +77,7 @@ export class JsonWriter {
     }
     out.byte(125);
     out.byte(10);
+    markDisplayed(pkt);
   }
 
   private writeChosen(out: OutBuf, pkt: Packet, chosen: readonly { def: FieldDef; proto: Protocol; key: string }[]): void {
@@ -92,6 +95,7 @@ export class JsonWriter {
     }
     out.byte(125);
     out.byte(10);
+    markDisplayed(pkt);
   }
 }
 

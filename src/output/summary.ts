@@ -92,6 +92,17 @@ export const summaryHooks: {
   infoSuffix: ((out: OutBuf, pkt: Packet, li: number) => void) | null;
 } = { tcpPrefix: null, infoSuffix: null };
 
+/** The summary line's columns, as tshark names them in its _ws.col.* fields. */
+export enum SummaryColumn {
+  No = 1,
+  Time,
+  Source,
+  Destination,
+  Protocol,
+  Length,
+  Info,
+}
+
 /** Writes one summary line per frame. Resolves the analysis fields once, when created. */
 export class SummaryWriter {
   private readonly seq: FieldDef | undefined;
@@ -149,6 +160,22 @@ export class SummaryWriter {
     this.infoAndMarker(out, pkt, top);
   }
 
+  /** One column alone and unpadded, as the line has it (tshark's _ws.col.No., _ws.col.Time ...). */
+  writeColumn(out: OutBuf, pkt: Packet, c: SummaryColumn): void {
+    if (c === SummaryColumn.No) out.uint(pkt.number);
+    else if (c === SummaryColumn.Time) this.time(out, pkt);
+    else if (c === SummaryColumn.Length) out.uint(pkt.frame.origLen);
+    else {
+      const top = topLayer(pkt);
+      const bogus = bogusNetwork(pkt);
+      if (c === SummaryColumn.Protocol) protocolColumn(out, pkt, top);
+      else if (c === SummaryColumn.Info) {
+        if (bogus !== null) out.ascii(bogus);
+        else this.infoAndMarker(out, pkt, top);
+      } else this.addresses(out, pkt, bogus === null ? top : pkt.problemLayer - 1, c);
+    }
+  }
+
   /** The info column and the problem marker after it. */
   private infoAndMarker(out: OutBuf, pkt: Packet, top: number): void {
     // A transport header cut before its ports: tshark has no info yet (see topLayer).
@@ -172,8 +199,11 @@ export class SummaryWriter {
     out.signedTime(deltaSecs(f.tsSec, f.tsNsec, c.firstSec, c.firstNsec), Math.trunc(ns / this.timeDivisor), this.timeDigits);
   }
 
-  /** Source and destination: the innermost network layer's addresses (not inside an ICMP quote), else the link's. */
-  private addresses(out: OutBuf, pkt: Packet, top: number): void {
+  /**
+   * Source and destination: the innermost network layer's addresses (not
+   * inside an ICMP quote), else the link's. Both padded, or `only` one of them.
+   */
+  private addresses(out: OutBuf, pkt: Packet, top: number, only?: SummaryColumn.Source | SummaryColumn.Destination): void {
     let net = -1;
     let link = -1;
     for (let li = 1; li <= top; li++) {
@@ -182,8 +212,6 @@ export class SummaryWriter {
       if (name === 'ip' || name === 'ipv6') net = li;
       else if (name === 'eth' || name === 'sll') link = li;
     }
-    const d = pkt.data;
-    const b = pkt.base;
     let src = -1;
     let dst = -1;
     let kind = 0; // 4 IPv4, 6 IPv6, 1 MAC (6 bytes)
@@ -217,20 +245,16 @@ export class SummaryWriter {
         src = s + 6;
       }
     }
-    const start = out.pos;
-    if (src >= 0) {
-      if (kind === 4) out.ipv4(d, b + src);
-      else if (kind === 6) out.ipv6(d, b + src);
-      else out.colonHex(d, b + src, 6);
+    if (only !== undefined) {
+      writeAddress(out, pkt, kind, only === SummaryColumn.Source ? src : dst);
+      return;
     }
+    const start = out.pos;
+    writeAddress(out, pkt, kind, src);
     padLeftInPlace(out, start, 12);
     appendArrow(out);
     const dStart = out.pos;
-    if (dst >= 0) {
-      if (kind === 4) out.ipv4(d, b + dst);
-      else if (kind === 6) out.ipv6(d, b + dst);
-      else out.colonHex(d, b + dst, 6);
-    }
+    writeAddress(out, pkt, kind, dst);
     padTo(out, dStart, 12);
   }
 
@@ -360,6 +384,14 @@ export class SummaryWriter {
  * whose list is in reverse order; RFC 6275 6.4 for type 2): frame-relative
  * offset of that address, or -1.
  */
+/** The address at frame offset `p` (nothing when -1): kind 4 IPv4, 6 IPv6, 1 MAC. */
+function writeAddress(out: OutBuf, pkt: Packet, kind: number, p: number): void {
+  if (p < 0) return;
+  if (kind === 4) out.ipv4(pkt.data, pkt.base + p);
+  else if (kind === 6) out.ipv6(pkt.data, pkt.base + p);
+  else out.colonHex(pkt.data, pkt.base + p, 6);
+}
+
 function routedDestination(pkt: Packet, ipv6Layer: number): number {
   for (let li = ipv6Layer + 1; li < pkt.layerCount; li++) {
     const name = pkt.layerProto[li].name;

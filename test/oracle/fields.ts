@@ -78,6 +78,18 @@ export const ANALYSIS_FIELDS: string[] = [
 ];
 
 /**
+ * The output's fields (src/output/frame-fields.ts): the summary columns and
+ * the time since the previous displayed frame. Asked of tshark apart from
+ * ORACLE_FIELDS, on the captures whose summaries synack writes, so the
+ * one-run-per-capture warm-up need not build every frame's columns;
+ * frame.time depends on TZ and is compared zone by zone instead.
+ */
+export const OUTPUT_FIELDS: readonly string[] = [
+  '_ws.col.No.', '_ws.col.Time', '_ws.col.Source', '_ws.col.Destination', '_ws.col.Protocol', '_ws.col.Length', '_ws.col.Info',
+  'frame.time_delta_displayed',
+];
+
+/**
  * tshark's own verdicts, not fields synack has: the differential test reads
  * them to explain differences (a frame tshark calls [Malformed Packet] is
  * one where its dissector threw and stopped).

@@ -9,6 +9,7 @@ import { decodeFrame } from '../../src/decode/index';
 import { Packet } from '../../src/decode/packet';
 import { compileFilter } from '../../src/filter/index';
 import { compileColumns, writePreamble, writeRow } from '../../src/output/fields';
+import { setColumnTimeDigits } from '../../src/output/frame-fields';
 import { OutBuf } from '../../src/output/outbuf';
 import '../../src/output/tcp-prefix';
 import { parseOptions } from '../../src/options';
@@ -24,7 +25,10 @@ export async function runFields(file: string, args: readonly string[]): Promise<
   const out = new OutBuf(-1);
   writePreamble(out, cols, opts.fieldsOptions);
   let n = 0;
-  await openFile(file).run((frame) => {
+  const source = openFile(file);
+  await source.run((frame) => {
+    // As the summary line: the capture's precision, known once its header is read.
+    if (n === 0) setColumnTimeDigits(source.nanosecond ? 9 : 6);
     n++;
     decodeFrame(pkt, frame, n);
     analyzer.process(pkt);
