@@ -38,7 +38,7 @@ describe('icmp', () => {
       expect(icmp.tree!(pkt, 3).map((n) => n.text)).toEqual([
         'Type: 8 (Echo (ping) request)',
         'Code: 0',
-        'Checksum: 0xb7db',
+        'Checksum: 0xb7db [correct]',
         '[Checksum Status: Good]',
         'Identifier (BE): 16420 (0x4024)',
         'Identifier (LE): 9280 (0x2440)',
