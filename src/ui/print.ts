@@ -9,7 +9,8 @@ import { decodeFrame, fieldProtocol } from '../decode/index';
 import { Packet } from '../decode/packet';
 import type { FieldDef } from '../decode/protocol';
 import { compileFilter, formatFilterError } from '../filter/index';
-import { compileColumns, UnknownFieldError, writeHeader, writeRow, type FieldColumn } from '../output/fields';
+import { compileColumns, UnknownFieldError, writePreamble, writeRow, type FieldColumn } from '../output/fields';
+import { markDisplayed, setColumnTimeDigits } from '../output/frame-fields';
 import { writeHexDump } from '../output/hexdump';
 import { JsonWriter } from '../output/json';
 import { SummaryWriter } from '../output/summary';
@@ -23,7 +24,8 @@ import type { Options } from '../options';
 export async function printCapture(opts: Options, opened?: OpenedCapture): Promise<number> {
   let cols;
   try {
-    cols = opts.outputType === 'fields' ? compileColumns(opts.fields) : null;
+    // -e columns: the rows of -T fields, or the only fields -T json writes (as tshark's -T json -e).
+    cols = opts.fields.length > 0 ? compileColumns(opts.fields) : null;
   } catch (e) {
     if (e instanceof UnknownFieldError) return complain(`-e: ${e.message}`);
     throw e;
@@ -69,7 +71,7 @@ export async function printCapture(opts: Options, opened?: OpenedCapture): Promi
   stats.setOutput(out);
   stats.terminal = process.stdout.isTTY === true;
   const pkt = new Packet();
-  if (printing && cols !== null && opts.fieldsOptions.header) writeHeader(out, cols, opts.fieldsOptions);
+  if (printing && cols !== null && opts.outputType === 'fields') writePreamble(out, cols, opts.fieldsOptions);
   const show = printing && !quiet ? frameWriter(opts, cols, source) : null;
   const eachFrame = opts.lineBuffered === true;
   // Analysis costs several times what decoding does: -T fields of decoder
@@ -103,6 +105,8 @@ export async function printCapture(opts: Options, opened?: OpenedCapture): Promi
   process.once('SIGTERM', stop);
   const end = await source.run((frame) => {
     n++;
+    // _ws.col.Time has the capture's precision, known once its header is read.
+    if (n === 1) setColumnTimeDigits(source.nanosecond ? 9 : 6);
     decodeFrame(pkt, frame, n);
     if (analyze) analyzer.process(pkt);
     stats.frame(pkt);
@@ -127,6 +131,8 @@ export async function printCapture(opts: Options, opened?: OpenedCapture): Promi
         show(out, pkt);
         if (eachFrame) out.flush();
       }
+      // frame.time_delta_displayed of later frames counts from this one (shown, or selected under -q).
+      markDisplayed(pkt);
     } catch (e) {
       if (!(e instanceof OutputClosed)) throw e;
       closed = true;
@@ -171,9 +177,9 @@ export async function printCapture(opts: Options, opened?: OpenedCapture): Promi
  * tshark prints -V -x.
  */
 function frameWriter(opts: Options, cols: FieldColumn[] | null, source: PacketSource): (out: OutBuf, pkt: Packet) => void {
-  if (cols !== null) return (out, pkt) => writeRow(out, pkt, cols, opts.fieldsOptions);
+  if (cols !== null && opts.outputType === 'fields') return (out, pkt) => writeRow(out, pkt, cols, opts.fieldsOptions);
   if (opts.outputType === 'json') {
-    const json = new JsonWriter();
+    const json = new JsonWriter(cols ?? undefined);
     return (out, pkt) => json.write(out, pkt);
   }
   const hex = (out: OutBuf, pkt: Packet): void => writeHexDump(out, pkt.data, pkt.base, pkt.capLen);

@@ -36,4 +36,23 @@ describe.skipIf(!HAVE_TSHARK)('synack -T fields on the command line, against tsh
     expect(ours.stdout).toBe(theirs.stdout);
     expect(ours.stdout).toContain('"127.0.0.1,127.0.0.1" "Nov 21, 2026 09:23:27.111448000 UTC" "127.0.0.1" "TCP" "56784 → 8080 [SYN]');
   });
+
+  it('-E bom=y writes the BOM before the header, and _ws.col.Time has a nanosecond capture\'s 9 decimals, as tshark', () => {
+    const ns = ownCapture('tcp-chat-ns.pcap');
+    const args = ['-r', ns, '-T', 'fields', '-E', 'bom=y', '-E', 'header=y', '-e', '_ws.col.Time', '-e', 'frame.number'];
+    const theirs = run('tshark', args);
+    expect(theirs.status).toBe(0);
+    const ours = run('synack', args);
+    expect(ours.stdout).toBe(theirs.stdout);
+    expect(ours.stdout.startsWith('\ufeff_ws.col.Time\tframe.number\n0.000000000\t1\n')).toBe(true);
+  });
+
+  it('-T json -e writes only those fields, in -e order, one object per frame', () => {
+    const ours = run('synack', ['-r', FILE, '-c', '3', '-T', 'json', '-e', 'tcp.srcport', '-e', 'ip.src', '-e', '_ws.col.Protocol']);
+    expect(ours.stderr).toBe('');
+    const objects = ours.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(objects).toHaveLength(3);
+    for (const o of objects) expect(Object.keys(o)).toEqual(['tcp.srcport', 'ip.src', '_ws.col.Protocol']);
+    expect(objects[0]).toEqual({ 'tcp.srcport': 56784, 'ip.src': '127.0.0.1', '_ws.col.Protocol': 'TCP' });
+  });
 });
