@@ -217,6 +217,15 @@ describe('output modes', () => {
       },
     );
 
+    it.skipIf(!HAVE_TSHARK).each(['tcp-chat.pcap', 'tcp-chat-ns.pcap'])('-V: the frame\'s arrival time, time shift, deltas and marks as tshark -V shows them (%s)', (name) => {
+      const file = ownCapture(name);
+      // tshark's frame.protocols differs where its heuristics claim a payload (the differential test lists why).
+      const skip = /Protocols in frame/;
+      const ours = sections(synack('-r', file, '-V'), /^Frame \d+:/, skip);
+      expect(ours.filter((l) => l.includes('Arrival Time: '))).toHaveLength(14);
+      expect(ours).toEqual(sections(oracleText(file, ['-V']).stdout, /^Frame \d+:/, skip));
+    });
+
     it.skipIf(!HAVE_TSHARK)('-V: an ICMP error holds the packet it quotes, as tshark -V nests it (captures/udp-closed.pcap)', () => {
       const file = ownCapture('udp-closed.pcap');
       // The ICMP checksum is checked by both; the quoted headers' are not checked by tshark.
