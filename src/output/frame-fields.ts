@@ -77,16 +77,25 @@ export const FRAME_TIME_DELTA_DISPLAYED: FieldDef = {
  * demo-ns.pcap) and a damaged microsecond record's fraction would fool it.
  */
 let timeDigits = 6;
+/** Asked when a column is written (the source knows its precision only once its header is read). */
+let precisionOf: (() => boolean) | null = null;
 
 /** The capture's time precision, as its source reports it (`source.nanosecond ? 9 : 6`). */
 export function setColumnTimeDigits(digits: 6 | 9): void {
   timeDigits = digits;
+  precisionOf = null;
+}
+
+/** Takes the precision from `source.nanosecond` whenever a column is written: nothing to do per frame. */
+export function columnTimeFrom(source: { readonly nanosecond: boolean }): void {
+  precisionOf = () => source.nanosecond;
 }
 
 const scratch = new OutBuf(-1, 1 << 10);
 const writers = new Map<number, SummaryWriter>();
 
 function columnText(pkt: Packet, c: SummaryColumn): string {
+  if (precisionOf !== null) timeDigits = precisionOf() ? 9 : 6;
   let w = writers.get(timeDigits);
   // Created at first use: the writer looks up the analysis' fields (tcp.seq ...), registered by then.
   if (w === undefined) writers.set(timeDigits, (w = new SummaryWriter({ timeDigits })));

@@ -10,7 +10,7 @@ import { Packet } from '../decode/packet';
 import type { FieldDef } from '../decode/protocol';
 import { compileFilter, formatFilterError } from '../filter/index';
 import { compileColumns, UnknownFieldError, writePreamble, writeRow, type FieldColumn } from '../output/fields';
-import { markDisplayed, setColumnTimeDigits } from '../output/frame-fields';
+import { columnTimeFrom, FRAME_TIME_DELTA_DISPLAYED, markDisplayed } from '../output/frame-fields';
 import { writeHexDump } from '../output/hexdump';
 import { JsonWriter } from '../output/json';
 import { SummaryWriter } from '../output/summary';
@@ -72,8 +72,19 @@ export async function printCapture(opts: Options, opened?: OpenedCapture): Promi
   stats.terminal = process.stdout.isTTY === true;
   const pkt = new Packet();
   if (printing && cols !== null && opts.outputType === 'fields') writePreamble(out, cols, opts.fieldsOptions);
-  const show = printing && !quiet ? frameWriter(opts, cols, source) : null;
+  let show = printing && !quiet ? frameWriter(opts, cols, source) : null;
+  // frame.time_delta_displayed counts from the last frame shown (or selected, under -q). Only what
+  // shows that field keeps track, inside `show`: the per-frame path of everything else is unchanged.
+  if (opts.verbose || filter.fields.includes(FRAME_TIME_DELTA_DISPLAYED) || (cols !== null && cols.some((c) => c.def === FRAME_TIME_DELTA_DISPLAYED))) {
+    const write = show;
+    show = (o, p) => {
+      if (write !== null) write(o, p);
+      markDisplayed(p);
+    };
+  }
   const eachFrame = opts.lineBuffered === true;
+  // _ws.col.Time has the capture's precision, which the source knows once its header is read.
+  columnTimeFrom(source);
   // Analysis costs several times what decoding does: -T fields of decoder
   // fields alone, with no -z and a -Y of decoder fields alone, skip it, as
   // their values cannot depend on it (tcp.seq, tcp.stream, tcp.analysis.* and
@@ -105,8 +116,6 @@ export async function printCapture(opts: Options, opened?: OpenedCapture): Promi
   process.once('SIGTERM', stop);
   const end = await source.run((frame) => {
     n++;
-    // _ws.col.Time has the capture's precision, known once its header is read.
-    if (n === 1) setColumnTimeDigits(source.nanosecond ? 9 : 6);
     decodeFrame(pkt, frame, n);
     if (analyze) analyzer.process(pkt);
     stats.frame(pkt);
@@ -131,8 +140,6 @@ export async function printCapture(opts: Options, opened?: OpenedCapture): Promi
         show(out, pkt);
         if (eachFrame) out.flush();
       }
-      // frame.time_delta_displayed of later frames counts from this one (shown, or selected under -q).
-      markDisplayed(pkt);
     } catch (e) {
       if (!(e instanceof OutputClosed)) throw e;
       closed = true;
