@@ -7,7 +7,7 @@ import { fieldByName, fieldProtocol, allFieldNames } from '../decode/index';
 import { closestNames } from '../decode/suggest';
 import type { Packet } from '../decode/packet';
 import { Base, FieldType, type FieldDef, type FieldValue, type Protocol } from '../decode/protocol';
-import { FRAME_TIME, markDisplayed } from './frame-fields';
+import { FRAME_TIME } from './frame-fields';
 import { localTimeText } from './localtime';
 import type { OutBuf } from './outbuf';
 
@@ -74,8 +74,6 @@ export function writeRow(out: OutBuf, pkt: Packet, cols: readonly FieldColumn[],
     writeColumn(out, pkt, cols[c], opts);
   }
   out.byte(10);
-  // After the row: its own frame.time_delta_displayed counts from the frame shown before it.
-  markDisplayed(pkt);
 }
 
 /**

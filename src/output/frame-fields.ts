@@ -39,8 +39,8 @@ const shown = { pkt: null as Packet | null, number: 0, sec: 0, nsec: 0, firstSec
 
 /**
  * Records `pkt` as shown: frame.time_delta_displayed of later frames counts
- * from it. -T fields and -T json call it after each row; the caller of a
- * filter calls it for a frame that passed, so the field works in -Y too.
+ * from it. The printer calls it after each frame shown (or selected under
+ * -q), and only when the field is printed or filtered on (ui/print.ts).
  */
 export function markDisplayed(pkt: Packet): void {
   shown.pkt = pkt;
@@ -71,31 +71,23 @@ export const FRAME_TIME_DELTA_DISPLAYED: FieldDef = {
 
 /**
  * Decimals of _ws.col.Time: the capture's precision (6, or 9 for nanosecond
- * files), which the source knows and the frame does not; the reader says
- * which at the first frame, as it does for the summary line. Not guessed
+ * files), which the source knows and the frame does not, as for the
+ * summary line's time column. Not guessed
  * from the frames' times: a nanosecond file of whole microseconds (lab's
  * demo-ns.pcap) and a damaged microsecond record's fraction would fool it.
  */
-let timeDigits = 6;
-/** Asked when a column is written (the source knows its precision only once its header is read). */
-let precisionOf: (() => boolean) | null = null;
+let timeSource: { readonly nanosecond: boolean } | null = null;
 
-/** The capture's time precision, as its source reports it (`source.nanosecond ? 9 : 6`). */
-export function setColumnTimeDigits(digits: 6 | 9): void {
-  timeDigits = digits;
-  precisionOf = null;
-}
-
-/** Takes the precision from `source.nanosecond` whenever a column is written: nothing to do per frame. */
+/** The source whose precision _ws.col.Time takes, asked whenever a column is written: nothing to do per frame. */
 export function columnTimeFrom(source: { readonly nanosecond: boolean }): void {
-  precisionOf = () => source.nanosecond;
+  timeSource = source;
 }
 
 const scratch = new OutBuf(-1, 1 << 10);
 const writers = new Map<number, SummaryWriter>();
 
 function columnText(pkt: Packet, c: SummaryColumn): string {
-  if (precisionOf !== null) timeDigits = precisionOf() ? 9 : 6;
+  const timeDigits = timeSource !== null && timeSource.nanosecond ? 9 : 6;
   let w = writers.get(timeDigits);
   // Created at first use: the writer looks up the analysis' fields (tcp.seq ...), registered by then.
   if (w === undefined) writers.set(timeDigits, (w = new SummaryWriter({ timeDigits })));

@@ -18,7 +18,6 @@ import { allFieldNames, fieldByName, fieldProtocol } from '../decode/index';
 import type { Packet } from '../decode/packet';
 import { Base, FieldType, type FieldDef, type FieldValue, type Protocol } from '../decode/protocol';
 import { writeValue, type FieldColumn } from './fields';
-import { markDisplayed } from './frame-fields';
 import type { OutBuf } from './outbuf';
 import { isUnsafe } from './sanitize';
 
@@ -77,7 +76,6 @@ export class JsonWriter {
     }
     out.byte(125);
     out.byte(10);
-    markDisplayed(pkt);
   }
 
   private writeChosen(out: OutBuf, pkt: Packet, chosen: readonly { def: FieldDef; proto: Protocol; key: string }[]): void {
@@ -95,7 +93,6 @@ export class JsonWriter {
     }
     out.byte(125);
     out.byte(10);
-    markDisplayed(pkt);
   }
 }
 

@@ -75,7 +75,8 @@ export async function printCapture(opts: Options, opened?: OpenedCapture): Promi
   let show = printing && !quiet ? frameWriter(opts, cols, source) : null;
   // frame.time_delta_displayed counts from the last frame shown (or selected, under -q). Only what
   // shows that field keeps track, inside `show`: the per-frame path of everything else is unchanged.
-  if (opts.verbose || filter.fields.includes(FRAME_TIME_DELTA_DISPLAYED) || (cols !== null && cols.some((c) => c.def === FRAME_TIME_DELTA_DISPLAYED))) {
+  const printsDisplayedDelta = cols === null ? opts.verbose || opts.outputType === 'json' : cols.some((c) => c.def === FRAME_TIME_DELTA_DISPLAYED);
+  if (printsDisplayedDelta || filter.fields.includes(FRAME_TIME_DELTA_DISPLAYED)) {
     const write = show;
     show = (o, p) => {
       if (write !== null) write(o, p);

@@ -55,4 +55,14 @@ describe.skipIf(!HAVE_TSHARK)('synack -T fields on the command line, against tsh
     for (const o of objects) expect(Object.keys(o)).toEqual(['tcp.srcport', 'ip.src', '_ws.col.Protocol']);
     expect(objects[0]).toEqual({ 'tcp.srcport': 56784, 'ip.src': '127.0.0.1', '_ws.col.Protocol': 'TCP' });
   });
+
+  it('frame.time_delta_displayed counts from the previous frame shown, in -T json (every field) as in -T fields', () => {
+    const sel = ['-Y', 'tcp.srcport == 8080 || frame.number == 1'];
+    const theirs = run('tshark', ['-r', FILE, ...sel, '-T', 'fields', '-e', 'frame.time_delta_displayed']).stdout.trim().split('\n');
+    expect(theirs.length).toBeGreaterThan(3);
+    expect(theirs.some((t) => t !== '0.000000000' && t !== theirs[0])).toBe(true);
+    const json = run('synack', ['-r', FILE, ...sel, '-T', 'json']).stdout.trim().split('\n');
+    expect(json.map((l) => (JSON.parse(l) as Record<string, string>)['frame.time_delta_displayed'])).toEqual(theirs);
+    expect(run('synack', ['-r', FILE, ...sel, '-T', 'fields', '-e', 'frame.time_delta_displayed']).stdout.trim().split('\n')).toEqual(theirs);
+  });
 });

@@ -9,7 +9,7 @@ import { decodeFrame } from '../../src/decode/index';
 import { Packet } from '../../src/decode/packet';
 import { compileFilter } from '../../src/filter/index';
 import { compileColumns, writePreamble, writeRow } from '../../src/output/fields';
-import { setColumnTimeDigits } from '../../src/output/frame-fields';
+import { columnTimeFrom, markDisplayed } from '../../src/output/frame-fields';
 import { OutBuf } from '../../src/output/outbuf';
 import '../../src/output/tcp-prefix';
 import { parseOptions } from '../../src/options';
@@ -26,14 +26,15 @@ export async function runFields(file: string, args: readonly string[]): Promise<
   writePreamble(out, cols, opts.fieldsOptions);
   let n = 0;
   const source = openFile(file);
+  // As the summary line: the capture's precision, known once its header is read.
+  columnTimeFrom(source);
   await source.run((frame) => {
-    // As the summary line: the capture's precision, known once its header is read.
-    if (n === 0) setColumnTimeDigits(source.nanosecond ? 9 : 6);
     n++;
     decodeFrame(pkt, frame, n);
     analyzer.process(pkt);
     if (filter.active && !filter.match(pkt)) return;
     writeRow(out, pkt, cols, opts.fieldsOptions);
+    markDisplayed(pkt);
   });
   analyzer.finish();
   return out.text();
