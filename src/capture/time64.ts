@@ -127,8 +127,3 @@ export function ticksHiLo(sec: number, ticks: number, perSecond: number): void {
   converted.sec = high >>> 0;
   converted.nsec = (l1 * 65536 + l0) >>> 0;
 }
-
-/** ticksHiLo() in nanoseconds. */
-export function nanosHiLo(sec: number, nsec: number): void {
-  ticksHiLo(sec, nsec, 1e9);
-}

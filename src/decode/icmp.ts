@@ -20,7 +20,7 @@ import { etherTypes, fallback } from './dispatch';
 import { address, computed, uint } from './fieldkit';
 import type { Packet } from './packet';
 import { Base, FieldType, type FieldDef, type Protocol, type TreeNode } from './protocol';
-import { add, fieldNode, hex0x } from './treekit';
+import { add, fieldNode, hex0x, hexText } from './treekit';
 
 export const HEADER_LEN = 8;
 /** Minimum Wireshark needs to show type, code and checksum. */
@@ -149,12 +149,6 @@ function shouldBe(pkt: Packet, li: number, carried: number): number {
   return ~x & 0xffff;
 }
 
-function hexBytes(pkt: Packet, at: number, n: number): string {
-  let s = '';
-  for (let i = 0; i < n; i++) s += pkt.u8(at + i).toString(16).padStart(2, '0');
-  return s;
-}
-
 const type = fixed(uint('icmp.type', 'Type', 0, 1, { names: TYPE_NAMES }));
 const code = fixed(uint('icmp.code', 'Code', 1, 1));
 const checksum = fixed(uint('icmp.checksum', 'Checksum', 2, 2, { base: Base.Hex }));
@@ -227,7 +221,7 @@ export const icmp: Protocol = {
     }
     // Errors whose second word is unused show it, as tshark does (fragmentation needed has the MTU there instead).
     if ((t === 3 && pkt.u8(start + 1) !== 4) || t === 4 || t === 11) {
-      if (captured(pkt, li, 8)) out.push({ text: `Unused: ${hexBytes(pkt, start + 4, 4)}`, offset: start + 4, length: 4 });
+      if (captured(pkt, li, 8)) out.push({ text: `Unused: ${hexText(pkt, start + 4, 4)}`, offset: start + 4, length: 4 });
     }
     for (const f of [ident, identLe, seq, seqLe, mtuField, redirGw, pointer]) add(out, fieldNode(pkt, li, f));
     const bodyStart = start + HEADER_LEN;

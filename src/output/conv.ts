@@ -45,9 +45,9 @@ export class ConvTable {
     if (fa === undefined || fa.frame !== pkt.number) return;
     if (this.filter !== null && !this.filter(pkt)) return;
     const f = pkt.frame;
-    const c = pkt.clock;
-    const sec = deltaSecs(f.tsSec, f.tsNsec, c.firstSec, c.firstNsec);
-    const nsec = deltaNsecs(f.tsSec, f.tsNsec, c.firstSec, c.firstNsec);
+    const clock = pkt.clock;
+    const sec = deltaSecs(f.tsSec, f.tsNsec, clock.firstSec, clock.firstNsec);
+    const nsec = deltaNsecs(f.tsSec, f.tsNsec, clock.firstSec, clock.firstNsec);
     if (this.kind === 'TCP') {
       for (let i = 0; i < fa.tcpCount; i++) {
         const n = fa.tcp[i];

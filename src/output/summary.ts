@@ -378,12 +378,6 @@ export class SummaryWriter {
   }
 }
 
-/**
- * With a routing header that still has segments to visit, the destination
- * tshark shows is the last one (RFC 8200 4.4; RFC 8754 for segment routing,
- * whose list is in reverse order; RFC 6275 6.4 for type 2): frame-relative
- * offset of that address, or -1.
- */
 /** The address at frame offset `p` (nothing when -1): kind 4 IPv4, 6 IPv6, 1 MAC. */
 function writeAddress(out: OutBuf, pkt: Packet, kind: number, p: number): void {
   if (p < 0) return;
@@ -392,6 +386,12 @@ function writeAddress(out: OutBuf, pkt: Packet, kind: number, p: number): void {
   else out.colonHex(pkt.data, pkt.base + p, 6);
 }
 
+/**
+ * With a routing header that still has segments to visit, the destination
+ * tshark shows is the last one (RFC 8200 4.4; RFC 8754 for segment routing,
+ * whose list is in reverse order; RFC 6275 6.4 for type 2): frame-relative
+ * offset of that address, or -1.
+ */
 function routedDestination(pkt: Packet, ipv6Layer: number): number {
   for (let li = ipv6Layer + 1; li < pkt.layerCount; li++) {
     const name = pkt.layerProto[li].name;

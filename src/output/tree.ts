@@ -15,10 +15,8 @@ import { ProblemKind, type Packet } from '../decode/packet';
 import type { TreeNode } from '../decode/protocol';
 import { FLAG_ACK, tcpFlags, tcpSegmentLength } from '../decode/tcp';
 import { fieldNodes, ipv4Text, ipv6Text, macText } from '../decode/treekit';
-import { deltaNsecs, deltaSecs } from '../decode/nstime';
-import { FRAME_TIME_DELTA_DISPLAYED } from './frame-fields';
-import { localTimeText } from './localtime';
-import type { OutBuf } from './outbuf';
+import { writeValue } from './fields';
+import { OutBuf } from './outbuf';
 
 /** The title line of layer `li`, as Wireshark's protocol item text. */
 export function layerTitle(pkt: Packet, li: number): string {
@@ -173,32 +171,36 @@ const isIp = (name: string): boolean => name === 'ip' || name === 'ipv6';
  * the marked and ignored flags (synack marks and ignores nothing).
  */
 function addFrameTimeLines(pkt: Packet, children: TreeNode[]): void {
-  const f = pkt.frame;
   const at = (field: string): number => children.findIndex((n) => n.field === field);
   const line = (text: string, field: string): TreeNode => ({ text, field, offset: 0, length: 0 });
   const len = at('frame.cap_len');
   if (len >= 0) children.splice(len + 1, 0, line('[Frame is marked: False]', 'frame.marked'), line('[Frame is ignored: False]', 'frame.ignored'));
-  if (!f.hasTime) return;
-  const c = pkt.clock;
-  const rel = (secs: number, nsecs: number): string => {
-    // display_signed_time(): the sign in front when only the fraction carries it.
-    const neg = nsecs < 0 && secs >= 0 ? '-' : '';
-    const frac = Math.abs(nsecs);
-    return `${neg}${secs}.${frac < 1e9 ? String(frac).padStart(9, '0') : frac}`;
-  };
+  if (!pkt.frame.hasTime) return;
+  // The fields' own values, as -T fields prints them: one computation and one format for both.
+  const seconds = (name: string, label: string): TreeNode => line(`[${label}: ${frameFieldText(pkt, name)} seconds]`, name);
   const epoch = at('frame.time_epoch');
   if (epoch >= 0) {
-    const shown = FRAME_TIME_DELTA_DISPLAYED.get(pkt, 0, 0) as number;
     children.splice(
       epoch + 1,
       0,
-      line(`[Time delta from previous captured frame: ${rel(deltaSecs(f.tsSec, f.tsNsec, c.prevSec, c.prevNsec), deltaNsecs(f.tsSec, f.tsNsec, c.prevSec, c.prevNsec))} seconds]`, 'frame.time_delta'),
-      line(`[Time delta from previous displayed frame: ${rel(shown, FRAME_TIME_DELTA_DISPLAYED.nanos!(pkt, 0, 0))} seconds]`, 'frame.time_delta_displayed'),
-      line(`[Time since reference or first frame: ${rel(deltaSecs(f.tsSec, f.tsNsec, c.firstSec, c.firstNsec), deltaNsecs(f.tsSec, f.tsNsec, c.firstSec, c.firstNsec))} seconds]`, 'frame.time_relative'),
+      seconds('frame.time_delta', 'Time delta from previous captured frame'),
+      seconds('frame.time_delta_displayed', 'Time delta from previous displayed frame'),
+      seconds('frame.time_relative', 'Time since reference or first frame'),
     );
   }
   const encap = at('frame.encap_type');
-  children.splice(encap + 1, 0, line(`Arrival Time: ${localTimeText(f.tsSec, f.tsNsec)}`, 'frame.time'), line('[Time shift for this packet: 0.000000000 seconds]', 'frame.time_shift'));
+  children.splice(encap + 1, 0, line(`Arrival Time: ${frameFieldText(pkt, 'frame.time')}`, 'frame.time'), line('[Time shift for this packet: 0.000000000 seconds]', 'frame.time_shift'));
+}
+
+const fieldScratch = new OutBuf(-1, 256);
+
+/** The frame layer's field `name` as -T fields writes it. */
+function frameFieldText(pkt: Packet, name: string): string {
+  const def = fieldByName(name)!;
+  const v = def.get(pkt, 0, 0);
+  fieldScratch.clear();
+  if (v !== undefined) writeValue(fieldScratch, pkt, def, v, 0, 0);
+  return fieldScratch.text();
 }
 
 /** Writes the tree of one frame as tshark -V does, then a blank line. */

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { convert, converted, nanosHiLo, timeBase } from '../../src/capture/time64';
+import { convert, converted, ticksHiLo, timeBase } from '../../src/capture/time64';
 
 /** wiretap 4.0: secs = ts / units; nsecs = (int)((uint64)((ts % units) * 1e9) / units); secs += offset. */
 function wiretap(ts: bigint, units: bigint, offset: number): [number, number] {
@@ -61,10 +61,10 @@ describe('pcapng time stamps', () => {
     expect(timeBase(0x80 | 20).fastUnits).toBe(0);
   });
 
-  it('nanosHiLo is the writer inverse: seconds and nanoseconds as a 64-bit nanosecond count', () => {
+  it('ticksHiLo in nanoseconds is the writer inverse: seconds and nanoseconds as a 64-bit nanosecond count', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 2 ** 34 }), fc.integer({ min: 0, max: 999999999 }), (sec, nsec) => {
-        nanosHiLo(sec, nsec);
+        ticksHiLo(sec, nsec, 1e9);
         const v = BigInt(sec) * 1000000000n + BigInt(nsec);
         expect([converted.sec, converted.nsec]).toEqual([Number(v >> 32n), Number(v & 0xffffffffn)]);
       }),
