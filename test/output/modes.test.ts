@@ -4,6 +4,7 @@
  * -V's shape, -c, and terminal safety of every mode.
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { allFieldNames } from '../../src/decode/index';
 import { compileColumns, DEFAULT_FIELDS_OPTIONS, writeRow } from '../../src/output/fields';
@@ -224,6 +225,17 @@ describe('output modes', () => {
       const ours = sections(synack('-r', file, '-V'), /^Frame \d+:/, skip);
       expect(ours.filter((l) => l.includes('Arrival Time: '))).toHaveLength(14);
       expect(ours).toEqual(sections(oracleText(file, ['-V']).stdout, /^Frame \d+:/, skip));
+    });
+
+    it.skipIf(!HAVE_TSHARK)('-V: a bad ICMP checksum names the value it should have, the one tshark names', () => {
+      const bytes = Buffer.from(readFileSync(ownCapture('udp-closed.pcap')));
+      // Frame 2's ICMP checksum: file header 24, record 16 + 47, record header 16, Ethernet 14, IPv4 20, then type, code.
+      bytes.writeUInt16BE(0x1234, 24 + 16 + 47 + 16 + 14 + 20 + 2);
+      const file = save('bad-icmp-checksum.pcap', bytes);
+      const should = (text: string): string | undefined => /Checksum: 0x1234 \[?incorrect, should be (0x[0-9a-f]{4})/.exec(text)?.[1];
+      const theirs = should(oracleText(file, ['-V']).stdout);
+      expect(theirs).toBe('0x11f8');
+      expect(should(synack('-r', file, '-V'))).toBe(theirs);
     });
 
     it.skipIf(!HAVE_TSHARK)('-V: an ICMP error holds the packet it quotes, as tshark -V nests it (captures/udp-closed.pcap)', () => {
