@@ -30,7 +30,7 @@ import {
   A_ZERO_WINDOW_PROBE,
   A_ZERO_WINDOW_PROBE_ACK,
 } from './seq';
-import { TCP_STATE_NAMES, type TcpNote } from './tcp';
+import { FIN_ACTIVE, FIN_PASSIVE, TCP_STATE_NAMES, type TcpNote } from './tcp';
 import type { UdpNote } from './udp';
 import type { ArpNote } from './arp';
 
@@ -96,6 +96,8 @@ export const ANALYSIS_FIELDS: readonly FieldDef[] = [
   T('tcp.analysis.push_bytes_sent', 'Bytes sent since last PSH flag', FieldType.Uint, (n) => (shown(n) && n.seq.bytesInFlight !== 0 ? n.seq.pushBytesSent : undefined)),
   // tshark adds the expert item "retransmission" to fast and spurious retransmissions too.
   flag('tcp.analysis.retransmission', 'This frame is a (suspected) retransmission', A_RETRANSMISSION | A_FAST_RETRANSMISSION | A_SPURIOUS_RETRANSMISSION),
+  T('tcp.analysis.rto', 'The RTO for this segment was', FieldType.RelTime, (n) => (n.printed && n.seq.flags & A_RETRANSMISSION && n.seq.rtoNs !== 0 ? n.seq.rtoNs : undefined)),
+  T('tcp.analysis.rto_frame', 'RTO based on delta from frame', FieldType.FrameNum, (n) => (n.printed && n.seq.flags & A_RETRANSMISSION && n.seq.rtoNs !== 0 ? n.seq.rtoFrame : undefined)),
   flag('tcp.analysis.fast_retransmission', 'This frame is a (suspected) fast retransmission', A_FAST_RETRANSMISSION),
   flag('tcp.analysis.spurious_retransmission', 'This frame is a (suspected) spurious retransmission', A_SPURIOUS_RETRANSMISSION),
   flag('tcp.analysis.out_of_order', 'This frame is a (suspected) out-of-order segment', A_OUT_OF_ORDER),
@@ -112,6 +114,8 @@ export const ANALYSIS_FIELDS: readonly FieldDef[] = [
   // The field and the expert item share the name: tshark prints it twice.
   T('tcp.analysis.duplicate_ack', 'Duplicate ACK', FieldType.Bool, (n) => (n.printed && n.seq.flags & A_DUPLICATE_ACK && n.seq.dupAckNum !== 0 ? 1 : undefined), 2),
   T('tcp.analysis.duplicate_ack_num', 'Duplicate ACK #', FieldType.Uint, (n) => (n.printed && n.seq.dupAckNum !== 0 ? n.seq.dupAckNum : undefined)),
+  T('tcp.connection.fin_active', 'This frame initiates the connection closing', FieldType.Bool, (n) => (n.finRole === FIN_ACTIVE ? 1 : undefined)),
+  T('tcp.connection.fin_passive', 'This frame undergoes the connection closing', FieldType.Bool, (n) => (n.finRole === FIN_PASSIVE ? 1 : undefined)),
   T('tcp.analysis.duplicate_ack_frame', 'Duplicate to the ACK in frame', FieldType.FrameNum, (n) => (n.printed && n.seq.dupAckNum !== 0 ? n.seq.dupAckFrame : undefined)),
 
   // What Wireshark lacks: application messages against segments, Nagle, states.

@@ -185,6 +185,8 @@ export class SeqFlow {
   validBif = true;
   pushBytesSent = 0;
   pushSetLast = false;
+  /** This side sent a FIN before the peer did (tshark's closing_initiator). */
+  closingInitiator = false;
   lastSegmentFlags = 0;
   nextSeq = 0;
   nextSeqFrame = 0;
@@ -240,6 +242,10 @@ export class SeqResult {
   ackRttNs = 0;
   bytesInFlight = 0;
   pushBytesSent = 0;
+  /** A retransmission's RTO: ns since the segment it most likely repeats was first sent (0: none). */
+  rtoNs = 0;
+  /** The frame that RTO is measured from. */
+  rtoFrame = 0;
 
   reset(): void {
     this.exists = false;
@@ -250,7 +256,28 @@ export class SeqResult {
     this.ackRttNs = 0;
     this.bytesInFlight = 0;
     this.pushBytesSent = 0;
+    this.rtoNs = 0;
+    this.rtoFrame = 0;
   }
+}
+
+/**
+ * The RTO of a plain retransmission, as tshark measures it: from the eldest
+ * segment this side still has unacknowledged (the one most likely sent
+ * again; its list is newest first), else from the segment that last moved
+ * nextseq. Off the fast path: only retransmissions come here.
+ */
+function retransmissionTimeout(pool: SegmentPool, fwd: SeqFlow, s: TcpSegment, r: SeqResult): void {
+  let sec = fwd.nextSeqSec;
+  let nsec = fwd.nextSeqNsec;
+  let frame = fwd.nextSeqFrame;
+  for (let u = fwd.segHead; u >= 0; u = pool.link[u]) {
+    sec = pool.sec[u];
+    nsec = pool.nsec[u];
+    frame = pool.frame[u];
+  }
+  r.rtoNs = nsBetween(s.sec, s.nsec, sec, nsec);
+  r.rtoFrame = frame;
 }
 
 /**
@@ -371,7 +398,10 @@ export function analyzeSequence(pool: SegmentPool, fwd: SeqFlow, rev: SeqFlow, f
         f |= A_OUT_OF_ORDER;
         break retrans;
       }
-      if (seqNotAdvanced) f |= A_RETRANSMISSION;
+      if (seqNotAdvanced) {
+        f |= A_RETRANSMISSION;
+        retransmissionTimeout(pool, fwd, s, r);
+      }
     }
   }
   if (f !== 0) exists = true;

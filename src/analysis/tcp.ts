@@ -92,6 +92,10 @@ export type TeardownKind =
 
 const CLIENT = 0;
 const SERVER = 1;
+
+/** TcpNote.finRole: the FIN's side closes first, or after the peer's FIN. */
+export const FIN_ACTIVE = 1;
+export const FIN_PASSIVE = 2;
 export { CLIENT, SERVER };
 
 /**
@@ -300,6 +304,8 @@ export class TcpNote {
   nagleHoldNs = 0;
   /** Payload sent after the peer's FIN. */
   afterPeerFin = false;
+  /** A FIN: 1 this side closes first (tshark: "initiates the connection closing"), 2 after the peer (0: no FIN). */
+  finRole = 0;
   /**
    * A zero-window probe Linux-style: no data, sequence number one below the next (tcp_xmit_probe_skb),
    * sent while the peer advertises a zero window. tshark's rules call it a keep-alive.
@@ -515,6 +521,7 @@ export class TcpTracker {
     note.framing = -1;
     note.nagleHoldNs = 0;
     note.afterPeerFin = false;
+    note.finRole = 0;
     note.zeroWindowProbe = false;
     note.zeroWindowProbeAck = false;
     const seglen = analysed ? reported - hlen : 0;
@@ -597,6 +604,14 @@ export class TcpTracker {
     }
     if (flags & FLAG_SYN) fwd.isFirstAck = true;
     else if (flags & FLAG_ACK) fwd.isFirstAck = false;
+    // Who closes first: a FIN before any from the peer (a repeated one of this side's counts again).
+    if (flags & FLAG_FIN) {
+      if (rev.closingInitiator) note.finRole = FIN_PASSIVE;
+      else {
+        fwd.closingInitiator = true;
+        note.finRole = FIN_ACTIVE;
+      }
+    }
 
     // Options: window scale (any segment, as tshark), SACK blocks for bytes in flight, and the SYN's offers.
     // Options cut by the snapshot length stop tshark's dissection before it prints the analysis.
