@@ -24,7 +24,7 @@ import { computed, either, flag, uint } from './fieldkit';
 import { kindLengthOption, locatedUint, nthKept, type Locate } from './optionkit';
 import type { Packet } from './packet';
 import { Base, FieldType, type FieldDef, type Protocol, type TreeNode } from './protocol';
-import { add, fieldNode, flagNode, hex0x } from './treekit';
+import { add, attach, expertNode, fieldNode, flagNode, hex0x } from './treekit';
 
 export const MIN_HEADER_LEN = 20;
 
@@ -188,6 +188,31 @@ function relativeToAck(raw: number, pkt: Packet, li: number): number {
 function sackEdge(name: string, label: string, edge: 0 | 4): FieldDef {
   return locatedUint(name, label, (pkt, li, k) => sackEdgeOffset(pkt, li, k, edge), 0, 4, { map: relativeToAck });
 }
+
+/**
+ * The first SACK block when it reports a duplicate (RFC 2883 section 4, as
+ * tshark's dissect_tcpopt_sack tests it: at or below the acknowledgment
+ * number, or inside the second block), as its frame offset; else -1.
+ * Serial-number comparisons: the same whether the numbers are raw or relative.
+ */
+function dsackBlock(pkt: Packet, li: number): number {
+  const first = sackEdgeOffset(pkt, li, 0, 0);
+  if (first < 0) return -1;
+  const start = pkt.layerStart[li];
+  const rawAck = pkt.u32(start + 8);
+  // tshark's th_ack is relative only when the ACK flag is set.
+  const ack = tcpFlags(pkt, li) & FLAG_ACK ? relativeToAck(rawAck, pkt, li) : rawAck;
+  const re0 = relativeToAck(pkt.u32(first + 4), pkt, li);
+  if (((re0 - ack) | 0) <= 0) return first;
+  const second = sackEdgeOffset(pkt, li, 1, 0);
+  if (second < 0) return -1;
+  const le1 = relativeToAck(pkt.u32(second), pkt, li);
+  const re1 = relativeToAck(pkt.u32(second + 4), pkt, li);
+  return ((le1 - re0) | 0) < 0 && ((re1 - re0) | 0) >= 0 ? first : -1;
+}
+
+const dsackEdge = (name: string, label: string, edge: 0 | 4): FieldDef =>
+  locatedUint(name, label, (pkt, li, k) => (k === 0 && dsackBlock(pkt, li) >= 0 ? dsackBlock(pkt, li) + edge : -1), 0, 4, { map: relativeToAck });
 
 /** Wireshark's one-glance picture of the 12 flag bits ("··········S·"); cached per value. */
 const FLAG_LETTERS = 'RRRACEUAPRSF';
@@ -413,6 +438,104 @@ const ackRaw = needsFixed(uint('tcp.ack_raw', 'Acknowledgment number (raw)', 8, 
 const window = needsFixed(uint('tcp.window_size_value', 'Window', 14, 2));
 const urgent = uint('tcp.urgent_pointer', 'Urgent Pointer', 18, 2);
 
+
+// ---- expert items ----
+
+/**
+ * The expert items a TCP header raises by itself, without its connection
+ * (Wireshark's dissect_tcp and tcp_dissect_options), as EX_* bits. tshark
+ * reads the header through the window before anything else and gives up on a
+ * header length below 20; the option notes need the whole option walk.
+ */
+export const EX_SYN = 1;
+export const EX_SYNACK = 2;
+export const EX_FIN = 4;
+export const EX_RST = 8;
+export const EX_ACK_NONZERO = 16;
+export const EX_URGENT_NONZERO = 32;
+export const EX_NOP = 64;
+export const EX_MSS_ABSENT = 128;
+export const EX_MSS_PRESENT = 256;
+
+export function tcpExperts(pkt: Packet, li: number): number {
+  const start = pkt.layerStart[li];
+  if (start + FIXED_READ > pkt.capLen || tcpHeaderLength(pkt, li) < MIN_HEADER_LEN) return 0;
+  const f = tcpFlags(pkt, li);
+  let x = 0;
+  if (f & FLAG_SYN) x |= f & FLAG_ACK ? EX_SYNACK : EX_SYN;
+  if (f & FLAG_FIN) x |= EX_FIN;
+  if (f & FLAG_RST) x |= EX_RST;
+  if ((f & FLAG_ACK) === 0 && pkt.u32(start + 8) !== 0) x |= EX_ACK_NONZERO;
+  if (start + MIN_HEADER_LEN <= pkt.capLen && (f & FLAG_URG) === 0 && pkt.u16(start + 18) !== 0) x |= EX_URGENT_NONZERO;
+  if (nopRunOption(pkt, li) >= 0) x |= EX_NOP;
+  return x | mssNote(pkt, li, f);
+}
+
+/**
+ * Index of the option before which tshark notes "4 NOP in a row", or -1.
+ * Its count (tcp_dissect_options) restarts only at a NOP on a 4-byte boundary
+ * after other NOPs: the options between NOPs do not reset it.
+ */
+function nopRunOption(pkt: Packet, li: number): number {
+  const start = pkt.layerStart[li];
+  let nops = 0;
+  for (let i = 0; ; i++) {
+    const o = tcpOption(pkt, li, ANY_OPTION, i);
+    if (o < 0) return -1;
+    if (pkt.u8(o) !== OPT_NOP) continue;
+    if (nops === 0 || (o - start) % 4 !== 0) {
+      if (++nops === 4) return i;
+    } else {
+      nops = 0;
+    }
+  }
+}
+
+/**
+ * The MSS notes: a SYN without the option (after a walk that reached the end:
+ * a bad length or the snapshot length stops tshark first), or another
+ * segment with one (noted as the option is dissected).
+ */
+function mssNote(pkt: Packet, li: number, flags: number): number {
+  if ((flags & FLAG_SYN) === 0) return tcpOption(pkt, li, OPT_MSS, 0) >= 0 ? EX_MSS_PRESENT : 0;
+  const start = pkt.layerStart[li];
+  const hdrEnd = pkt.layerPayload[li];
+  if (!headerValid(pkt, li) || hdrEnd === start + MIN_HEADER_LEN || hdrEnd > pkt.capLen) return 0;
+  let at = start + MIN_HEADER_LEN;
+  let afterEol = false;
+  for (let i = 0; ; i++) {
+    const o = tcpOption(pkt, li, ANY_OPTION, i);
+    if (o < 0) break;
+    if (pkt.u8(o) === OPT_MSS) return 0;
+    at = o + tcpOptionLength(pkt, o);
+    afterEol = pkt.u8(o) === OPT_EOL;
+  }
+  return optionWalkProblem(pkt, li, at, afterEol) === null ? EX_MSS_ABSENT : 0;
+}
+
+const expertField = (name: string, label: string, bit: number): FieldDef =>
+  computed(name, label, FieldType.Bool, (pkt, li, k) => (k === 0 && (tcpExperts(pkt, li) & bit) !== 0 ? 1 : undefined));
+
+const expertFields = [
+  expertField('tcp.connection.syn', 'Connection establish request (SYN)', EX_SYN),
+  expertField('tcp.connection.synack', 'Connection establish acknowledge (SYN+ACK)', EX_SYNACK),
+  expertField('tcp.connection.fin', 'Connection finish (FIN)', EX_FIN),
+  expertField('tcp.connection.rst', 'Connection reset (RST)', EX_RST),
+  expertField('tcp.ack.nonzero', 'The acknowledgment number field is nonzero while the ACK flag is not set', EX_ACK_NONZERO),
+  expertField('tcp.urgent_pointer.non_zero', 'The urgent pointer field is nonzero while the URG flag is not set', EX_URGENT_NONZERO),
+  expertField('tcp.nop', '4 NOP in a row - a router may have removed some options', EX_NOP),
+  expertField('tcp.options.mss.absent', 'The SYN packet does not contain a MSS option', EX_MSS_ABSENT),
+  expertField('tcp.options.mss.present', 'The non-SYN packet does contain a MSS option', EX_MSS_PRESENT),
+  dsackEdge('tcp.options.sack.dsack_le', 'D-SACK Left Edge', 0),
+  dsackEdge('tcp.options.sack.dsack_re', 'D-SACK Right Edge', 4),
+  computed('tcp.options.sack.dsack', 'D-SACK Sequence', FieldType.Bool, (pkt, li, k) => (k === 0 && dsackBlock(pkt, li) >= 0 ? 1 : undefined)),
+];
+
+/** The note on "Acknowledgment Number" (drawn by output/tree.ts, which adds that line from the analysis). */
+export function ackNonzeroNode(): TreeNode {
+  return expertNode('Note', 'Protocol', 'The acknowledgment number field is nonzero while the ACK flag is not set', 'tcp.ack.nonzero');
+}
+
 const fields: FieldDef[] = [
   srcport,
   dstport,
@@ -451,6 +574,7 @@ const fields: FieldDef[] = [
   tsecr,
   payload,
   resetCause,
+  ...expertFields,
 ];
 
 // ---- detail tree ----
@@ -496,7 +620,7 @@ export function tcpOptionName(kind: number): string {
   return OPTION_NAMES.get(kind) ?? `Unknown (kind ${kind})`;
 }
 
-function optionNode(pkt: Packet, o: number): TreeNode {
+function optionNode(pkt: Packet, li: number, o: number): TreeNode {
   const kd = pkt.u8(o);
   const len = tcpOptionLength(pkt, o);
   const children: TreeNode[] = [{ text: `Kind: ${KIND_NAMES.get(kd) ?? 'Unknown'} (${kd})`, field: 'tcp.option_kind', offset: o, length: 1 }];
@@ -524,13 +648,22 @@ function optionNode(pkt: Packet, o: number): TreeNode {
     children.push({ text: `Timestamp value: ${v}`, field: 'tcp.options.timestamp.tsval', offset: o + 2, length: 4 });
     children.push({ text: `Timestamp echo reply: ${e}`, field: 'tcp.options.timestamp.tsecr', offset: o + 6, length: 4 });
   } else if (kd === OPT_SACK) {
+    // Edges relative to the peer's first sequence number once the analysis knows it, as tshark shows them.
+    const relative = relativeAck.base !== null && relativeAck.base(pkt, li) !== undefined;
+    const edge = (at: number): string => `${relativeToAck(pkt.u32(at), pkt, li)}${relative ? ' (relative)' : ' (raw)'}`;
     const blocks = (len - 2) >> 3;
     for (let b = 0; b < blocks; b++) {
       const at = o + 2 + b * 8;
-      children.push({ text: `left edge = ${pkt.u32(at)} (raw)`, field: 'tcp.options.sack_le', offset: at, length: 4 });
-      children.push({ text: `right edge = ${pkt.u32(at + 4)} (raw)`, field: 'tcp.options.sack_re', offset: at + 4, length: 4 });
+      children.push({ text: `left edge = ${edge(at)}`, field: 'tcp.options.sack_le', offset: at, length: 4 });
+      children.push({ text: `right edge = ${edge(at + 4)}`, field: 'tcp.options.sack_re', offset: at + 4, length: 4 });
+      text += ` ${relativeToAck(pkt.u32(at), pkt, li)}-${relativeToAck(pkt.u32(at + 4), pkt, li)}`;
     }
     children.push({ text: `[TCP SACK Count: ${blocks}]`, field: 'tcp.options.sack.count', offset: o, length: len });
+    if (dsackBlock(pkt, li) === o + 2) {
+      children.push({ text: `[D-SACK Left Edge = ${edge(o + 2)}]`, field: 'tcp.options.sack.dsack_le', offset: o + 2, length: 4 });
+      children.push({ text: `[D-SACK Right Edge = ${edge(o + 6)}]`, field: 'tcp.options.sack.dsack_re', offset: o + 6, length: 4 });
+      children.push({ text: 'D-SACK Sequence', offset: o + 2, length: 8, children: [expertNode('Warning', 'Sequence', 'D-SACK Sequence', 'tcp.options.sack.dsack')] });
+    }
   } else if (kd === OPT_TFO) {
     text += len === 2 ? ': Cookie request' : `: Cookie (${len - 2} bytes)`;
   } else if (len > 2 && !OPTION_NAMES.has(kd)) {
@@ -539,13 +672,16 @@ function optionNode(pkt: Packet, o: number): TreeNode {
   return { text, field: OPTION_FIELDS.get(kd), offset: o, length: len, children };
 }
 
+/** RFC 9293 3.1: the header is padded with zeros after EOL. */
+const NON_ZERO_PADDING = 'Non-zero header padding';
+
 /** Why the option walk stopped early, for the tree (Wireshark's "length invalid" notes). */
 function optionWalkProblem(pkt: Packet, li: number, at: number, afterEol: boolean): string | null {
   const hdrEnd = pkt.layerPayload[li];
   if (at >= hdrEnd || at >= pkt.capLen) return null;
   const kd = pkt.u8(at);
   if (kd === OPT_EOL) return null;
-  if (afterEol) return 'Non-zero header padding (RFC 9293 3.1: the header is padded with zeros after EOL)';
+  if (afterEol) return NON_ZERO_PADDING;
   if (at + 1 >= hdrEnd) return `${tcpOptionName(kd)} (length byte past end of options)`;
   if (at + 1 >= pkt.capLen) return null;
   const len = pkt.u8(at + 1);
@@ -559,6 +695,7 @@ const CHECKSUM_WORDS = ['incorrect', 'correct', 'unverified'];
 function tree(pkt: Packet, li: number): TreeNode[] {
   const out: TreeNode[] = [];
   const start = pkt.layerStart[li];
+  const x = tcpExperts(pkt, li);
   add(out, fieldNode(pkt, li, srcport));
   add(out, fieldNode(pkt, li, dstport));
   const n = tcpSegmentLength(pkt, li);
@@ -575,6 +712,11 @@ function tree(pkt: Packet, li: number): TreeNode[] {
     const children: TreeNode[] = [];
     for (const d of flagFields) add(children, flagNode(pkt, li, d));
     for (const c of children) c.text = c.text.replace(/^.... /, ''); // 12 bits shown, as Wireshark does
+    const bit = (field: string): TreeNode | undefined => children.find((c) => c.field === field);
+    if (x & EX_SYN) attach(bit('tcp.flags.syn'), expertNode('Chat', 'Sequence', `Connection establish request (SYN): server port ${pkt.u16(start + 2)}`, 'tcp.connection.syn'));
+    if (x & EX_SYNACK) attach(bit('tcp.flags.syn'), expertNode('Chat', 'Sequence', `Connection establish acknowledge (SYN+ACK): server port ${pkt.u16(start)}`, 'tcp.connection.synack'));
+    if (x & EX_FIN) attach(bit('tcp.flags.fin'), expertNode('Chat', 'Sequence', 'Connection finish (FIN)', 'tcp.connection.fin'));
+    if (x & EX_RST) attach(bit('tcp.flags.reset'), expertNode('Warning', 'Sequence', 'Connection reset (RST)', 'tcp.connection.rst'));
     children.push({ text: `[TCP Flags: ${tcpFlagsPicture(f)}]`, field: 'tcp.flags.str', offset: start + 12, length: 2 });
     out.push({ text: `Flags: ${hex0x(f, 3)} (${tcpFlagsText(f)})`, field: 'tcp.flags', offset: start + 12, length: 2, children });
   }
@@ -588,7 +730,9 @@ function tree(pkt: Packet, li: number): TreeNode[] {
     out.push({ text, field: 'tcp.checksum', offset: start + 16, length: 2 });
     out.push({ text: `[Checksum Status (synack): ${['Bad', 'Good', 'Unverified'][status]}]`, field: 'synack.tcp.checksum.status', offset: start + 16, length: 2 });
   }
-  add(out, fieldNode(pkt, li, urgent));
+  const urgentNode = fieldNode(pkt, li, urgent);
+  if (urgentNode !== null && x & EX_URGENT_NONZERO) attach(urgentNode, expertNode('Note', 'Protocol', 'The urgent pointer field is nonzero while the URG flag is not set', 'tcp.urgent_pointer.non_zero'));
+  add(out, urgentNode);
   const optLen = pkt.layerPayload[li] - start - MIN_HEADER_LEN;
   if (headerValid(pkt, li) && optLen > 0) {
     const children: TreeNode[] = [];
@@ -598,13 +742,26 @@ function tree(pkt: Packet, li: number): TreeNode[] {
     for (let i = 0; ; i++) {
       const o = tcpOption(pkt, li, ANY_OPTION, i);
       if (o < 0) break;
-      children.push(optionNode(pkt, o));
+      children.push(optionNode(pkt, li, o));
       names.push(tcpOptionName(pkt.u8(o)));
       at = o + tcpOptionLength(pkt, o);
       afterEol = pkt.u8(o) === OPT_EOL;
     }
     const problem = optionWalkProblem(pkt, li, at, afterEol);
-    if (problem !== null) children.push({ text: problem, offset: at, length: pkt.layerPayload[li] - at });
+    if (problem !== null) {
+      // tshark's expert items: zeros must follow EOL; an option length that does not fit ends the walk.
+      const padding = problem === NON_ZERO_PADDING;
+      const expert = padding ? expertNode('Error', 'Protocol', problem, 'tcp.non_zero_bytes_after_eol') : expertNode('Note', 'Sequence', problem, 'tcp.option.len.invalid');
+      children.push({ text: problem, offset: at, length: pkt.layerPayload[li] - at, children: [expert] });
+    }
+    // tshark notes a NOP run before the fourth NOP's line, and the MSS notes after the last option.
+    if (x & EX_NOP) children.splice(nopRunOption(pkt, li), 0, expertNode('Warning', 'Protocol', '4 NOP in a row - a router may have removed some options', 'tcp.nop'));
+    if (x & EX_MSS_ABSENT) children.push(expertNode('Note', 'Protocol', 'The SYN packet does not contain a MSS option', 'tcp.options.mss.absent'));
+    if (x & EX_MSS_PRESENT) {
+      // The MSS option's own dissector notes it, first under the option's line.
+      const mss = children.find((c) => c.field === 'tcp.options.mss');
+      mss?.children?.unshift(expertNode('Warning', 'Protocol', 'The non-SYN packet does contain a MSS option', 'tcp.options.mss.present'));
+    }
     out.push({
       text: `Options: (${optLen} bytes)` + (names.length > 0 ? ', ' + names.join(', ') : ''),
       field: 'tcp.options',
@@ -613,7 +770,9 @@ function tree(pkt: Packet, li: number): TreeNode[] {
       children,
     });
   }
-  if (n > 0) out.push({ text: `TCP payload (${n} byte${n === 1 ? '' : 's'})`, field: 'tcp.payload', offset: pkt.layerPayload[li], length: n });
+  // tshark's payload line comes after a header it could read whole; a RST's bytes are its reset cause.
+  if (n > 0 && resetWithCause(pkt, li)) add(out, fieldNode(pkt, li, resetCause));
+  else if (n > 0 && pkt.layerPayload[li] <= pkt.capLen) out.push({ text: `TCP payload (${n} byte${n === 1 ? '' : 's'})`, field: 'tcp.payload', offset: pkt.layerPayload[li], length: n });
   return out;
 }
 

@@ -216,3 +216,31 @@ export function fieldNodes(pkt: Packet, li: number, defs: readonly FieldDef[]): 
 export function add(out: TreeNode[], n: TreeNode | null): void {
   if (n !== null) out.push(n);
 }
+
+/** Wireshark's expert severities, as -V names them. */
+export type ExpertSeverity = 'Chat' | 'Note' | 'Warning' | 'Error';
+
+/**
+ * An expert item as tshark -V draws it under the line it is about:
+ * "[Expert Info (Note/Sequence): message]" over the message, the severity
+ * and the group. `field` is the expert's own filter name (tcp.connection.syn).
+ */
+export function expertNode(severity: ExpertSeverity, group: string, message: string, field: string): TreeNode {
+  return {
+    text: `[Expert Info (${severity}/${group}): ${message}]`,
+    field: '_ws.expert',
+    offset: 0,
+    length: 0,
+    children: [
+      { text: `[${message}]`, field, offset: 0, length: 0 },
+      { text: `[Severity level: ${severity}]`, field: '_ws.expert.severity', offset: 0, length: 0 },
+      { text: `[Group: ${group}]`, field: '_ws.expert.group', offset: 0, length: 0 },
+    ],
+  };
+}
+
+/** Appends `child` to `node`'s children (an expert item under the line it is about). */
+export function attach(node: TreeNode | undefined, child: TreeNode): void {
+  if (node === undefined) return;
+  (node.children ??= []).push(child);
+}
