@@ -13,8 +13,8 @@ import { dhcpMessageType, DHCP_MESSAGE_TYPES } from '../decode/dhcp';
 import { fieldByName } from '../decode/index';
 import { ProblemKind, type Packet } from '../decode/packet';
 import type { TreeNode } from '../decode/protocol';
-import { FLAG_ACK, tcpFlags, tcpSegmentLength } from '../decode/tcp';
-import { fieldNodes, ipv4Text, ipv6Text, macText } from '../decode/treekit';
+import { ackNonzeroNode, EX_ACK_NONZERO, FLAG_ACK, tcpExperts, tcpFlags, tcpSegmentLength } from '../decode/tcp';
+import { attach, expertNode, fieldNodes, ipv4Text, ipv6Text, macText, type ExpertSeverity } from '../decode/treekit';
 import { writeValue } from './fields';
 import { OutBuf } from './outbuf';
 
@@ -71,21 +71,29 @@ function numberOf(pkt: Packet, li: number, name: string, raw: number): number {
 }
 
 /**
- * The lines tshark's TCP tree gets from its conversation (stream index,
- * relative sequence numbers, the scaled window), put where tshark puts them.
- * The decoder sees one frame and cannot know them; analysis registers them as
- * fields, absent when analysis did not see the frame (then nothing is added).
+ * The lines tshark's TCP tree gets from its conversation, put where tshark
+ * puts them: the stream index and completeness, relative sequence numbers,
+ * the scaled window, who closes first, the [Timestamps] and [SEQ/ACK
+ * analysis] subtrees with their expert items. The decoder sees one frame and
+ * cannot know them; analysis registers them as fields, absent when analysis
+ * did not see the frame (then nothing is added). Each line reads its field,
+ * so the tree shows exactly what -T fields and the filters see.
  */
 function addTcpAnalysisLines(pkt: Packet, li: number, children: TreeNode[]): void {
   const value = (name: string): number | null => analysisNumber(pkt, li, name);
   const at = (field: string): number => children.findIndex((c) => c.field === field);
   // A relative number covers the bytes of the raw one it is computed from (the hex view highlights them).
-  const insert = (i: number, text: string, field: string, bytesOf?: TreeNode): void => {
-    if (i >= 0) children.splice(i, 0, { text, field, offset: bytesOf?.offset ?? 0, length: bytesOf?.length ?? 0 });
+  const insert = (i: number, text: string, field: string, bytesOf?: TreeNode): TreeNode | undefined => {
+    if (i < 0) return undefined;
+    const node = { text, field, offset: bytesOf?.offset ?? 0, length: bytesOf?.length ?? 0 };
+    children.splice(i, 0, node);
+    return node;
   };
   const stream = value('tcp.stream');
   if (stream === null) return;
   insert(at('tcp.dstport') + 1, `[Stream index: ${stream}]`, 'tcp.stream');
+  const completeness = value('tcp.completeness');
+  if (completeness !== null) insert(at('tcp.stream') + 1, `[Conversation completeness: ${completenessText(completeness)} (${completeness})]`, 'tcp.completeness');
   const seq = value('tcp.seq');
   if (seq !== null) insert(at('tcp.seq_raw'), `Sequence Number: ${seq}    (relative sequence number)`, 'tcp.seq', children[at('tcp.seq_raw')]);
   const next = value('tcp.nxtseq');
@@ -93,7 +101,8 @@ function addTcpAnalysisLines(pkt: Packet, li: number, children: TreeNode[]): voi
   const ack = value('tcp.ack');
   if (ack !== null) {
     const acked = (tcpFlags(pkt, li) & FLAG_ACK) !== 0;
-    insert(at('tcp.ack_raw'), acked ? `Acknowledgment Number: ${ack}    (relative ack number)` : `Acknowledgment Number: ${ack}`, 'tcp.ack', children[at('tcp.ack_raw')]);
+    const line = insert(at('tcp.ack_raw'), acked ? `Acknowledgment Number: ${ack}    (relative ack number)` : `Acknowledgment Number: ${ack}`, 'tcp.ack', children[at('tcp.ack_raw')]);
+    if (tcpExperts(pkt, li) & EX_ACK_NONZERO) attach(line, ackNonzeroNode());
   }
   const win = value('tcp.window_size');
   const afterWindow = at('tcp.window_size_value') + 1;
@@ -102,6 +111,122 @@ function addTcpAnalysisLines(pkt: Packet, li: number, children: TreeNode[]): voi
     if (scale !== null) insert(afterWindow, `[Window size scaling factor: ${scale}${SCALE_WORDS.get(scale) ?? ''}]`, 'tcp.window_size_scalefactor');
     insert(afterWindow, `[Calculated window size: ${win}]`, 'tcp.window_size', children[afterWindow - 1]);
   }
+  const flagsStr = children[at('tcp.flags')]?.children?.find((c) => c.field === 'tcp.flags.str');
+  if (value('tcp.connection.fin_active') !== null) attach(flagsStr, expertNode('Note', 'Sequence', 'This frame initiates the connection closing', 'tcp.connection.fin_active'));
+  if (value('tcp.connection.fin_passive') !== null) attach(flagsStr, expertNode('Note', 'Sequence', 'This frame undergoes the connection closing', 'tcp.connection.fin_passive'));
+  // After the header's lines (the options), before the payload, as tshark adds them.
+  let end = children.findIndex((c) => c.field === 'tcp.payload' || c.field === 'tcp.reset_cause');
+  if (end < 0) end = children.length;
+  const seqAck = seqAckNode(pkt, li);
+  if (seqAck !== null) children.splice(end, 0, seqAck);
+  const rel = fieldText(pkt, li, 'tcp.time_relative');
+  const delta = fieldText(pkt, li, 'tcp.time_delta');
+  if (rel !== null && delta !== null) {
+    children.splice(end, 0, {
+      text: '[Timestamps]',
+      offset: 0,
+      length: 0,
+      children: [generated(`Time since first frame in this TCP stream: ${rel} seconds`, 'tcp.time_relative'), generated(`Time since previous frame in this TCP stream: ${delta} seconds`, 'tcp.time_delta')],
+    });
+  }
+}
+
+/** tshark's conversation_completeness_fill(): the named combinations of the bits, else "Incomplete". */
+function completenessText(v: number): string {
+  switch (v) {
+    case 1:
+      return 'Incomplete, SYN_SENT';
+    case 3:
+      return 'Incomplete, CLIENT_ESTABLISHED';
+    case 7:
+      return 'Incomplete, ESTABLISHED';
+    case 15:
+      return 'Incomplete, DATA';
+    case 31:
+    case 47:
+    case 63:
+      return 'Complete, WITH_DATA';
+    case 23:
+    case 39:
+    case 55:
+      return 'Complete, NO_DATA';
+    default:
+      return 'Incomplete';
+  }
+}
+
+const generated = (text: string, field: string): TreeNode => ({ text: `[${text}]`, field, offset: 0, length: 0 });
+
+/**
+ * The [SEQ/ACK analysis] subtree as tcp_print_sequence_number_analysis()
+ * draws it: what this segment acknowledges, the iRTT, bytes in flight, then
+ * [TCP Analysis Flags] with an expert item per finding in tshark's order
+ * (a fast or spurious retransmission also carries the plain one), the RTO of
+ * a retransmission, and the duplicate ACK's number and frame.
+ */
+function seqAckNode(pkt: Packet, li: number): TreeNode | null {
+  if (analysisNumber(pkt, li, 'tcp.analysis') === null) return null;
+  const num = (name: string): number | null => analysisNumber(pkt, li, name);
+  const text = (name: string): string | null => fieldText(pkt, li, name);
+  const has = (name: string): boolean => num(name) !== null;
+  const kids: TreeNode[] = [];
+  const acks = num('tcp.analysis.acks_frame');
+  if (acks !== null) kids.push(generated(`This is an ACK to the segment in frame: ${acks}`, 'tcp.analysis.acks_frame'));
+  const rtt = text('tcp.analysis.ack_rtt');
+  if (rtt !== null) kids.push(generated(`The RTT to ACK the segment was: ${rtt} seconds`, 'tcp.analysis.ack_rtt'));
+  const irtt = text('tcp.analysis.initial_rtt');
+  if (irtt !== null) kids.push(generated(`iRTT: ${irtt} seconds`, 'tcp.analysis.initial_rtt'));
+  const inFlight = num('tcp.analysis.bytes_in_flight');
+  if (inFlight !== null) {
+    kids.push(generated(`Bytes in flight: ${inFlight}`, 'tcp.analysis.bytes_in_flight'));
+    kids.push(generated(`Bytes sent since last PSH flag: ${num('tcp.analysis.push_bytes_sent') ?? 0}`, 'tcp.analysis.push_bytes_sent'));
+  }
+  if (has('tcp.analysis.flags')) {
+    const flags: TreeNode[] = [];
+    const expert = (name: string, severity: ExpertSeverity, message = fieldByName(name)!.label): void => {
+      flags.push(expertNode(severity, 'Sequence', message, name));
+    };
+    if (has('tcp.analysis.reused_ports')) expert('tcp.analysis.reused_ports', 'Note');
+    const fast = has('tcp.analysis.fast_retransmission');
+    const spurious = has('tcp.analysis.spurious_retransmission');
+    if (has('tcp.analysis.retransmission') && !fast && !spurious) {
+      expert('tcp.analysis.retransmission', 'Note');
+      const rto = text('tcp.analysis.rto');
+      if (rto !== null) {
+        flags.push(generated(`The RTO for this segment was: ${rto} seconds`, 'tcp.analysis.rto'));
+        flags.push(generated(`RTO based on delta from frame: ${num('tcp.analysis.rto_frame')}`, 'tcp.analysis.rto_frame'));
+      }
+    }
+    if (fast) {
+      expert('tcp.analysis.fast_retransmission', 'Note');
+      expert('tcp.analysis.retransmission', 'Note');
+    }
+    if (spurious) {
+      expert('tcp.analysis.spurious_retransmission', 'Note');
+      expert('tcp.analysis.retransmission', 'Note');
+    }
+    if (has('tcp.analysis.out_of_order')) expert('tcp.analysis.out_of_order', 'Warning');
+    if (has('tcp.analysis.lost_segment')) expert('tcp.analysis.lost_segment', 'Warning');
+    if (has('tcp.analysis.ack_lost_segment')) expert('tcp.analysis.ack_lost_segment', 'Warning');
+    if (has('tcp.analysis.window_update')) expert('tcp.analysis.window_update', 'Chat');
+    if (has('tcp.analysis.window_full')) expert('tcp.analysis.window_full', 'Warning');
+    if (has('tcp.analysis.keep_alive')) expert('tcp.analysis.keep_alive', 'Note');
+    if (has('tcp.analysis.keep_alive_ack')) expert('tcp.analysis.keep_alive_ack', 'Note');
+    const dupNum = num('tcp.analysis.duplicate_ack_num');
+    if (dupNum !== null && has('tcp.analysis.duplicate_ack')) flags.push(generated('This is a TCP duplicate ack', 'tcp.analysis.duplicate_ack'));
+    if (has('tcp.analysis.zero_window_probe')) expert('tcp.analysis.zero_window_probe', 'Note');
+    if (has('tcp.analysis.zero_window')) expert('tcp.analysis.zero_window', 'Warning');
+    if (has('tcp.analysis.zero_window_probe_ack')) expert('tcp.analysis.zero_window_probe_ack', 'Note');
+    kids.push({ text: '[TCP Analysis Flags]', field: 'tcp.analysis.flags', offset: 0, length: 0, children: flags });
+    if (dupNum !== null) {
+      // The number and the frame go to the analysis tree itself; the expert item hangs on the frame's line.
+      kids.push(generated(`Duplicate ACK #: ${dupNum}`, 'tcp.analysis.duplicate_ack_num'));
+      const frame = generated(`Duplicate to the ACK in frame: ${num('tcp.analysis.duplicate_ack_frame')}`, 'tcp.analysis.duplicate_ack_frame');
+      attach(frame, expertNode('Note', 'Sequence', `Duplicate ACK (#${dupNum})`, 'tcp.analysis.duplicate_ack'));
+      kids.push(frame);
+    }
+  }
+  return { text: '[SEQ/ACK analysis]', field: 'tcp.analysis', offset: 0, length: 0, children: kids };
 }
 
 /** tshark's words for the scale factors that are not factors. */
@@ -122,6 +247,16 @@ function addUdpAnalysisLines(pkt: Packet, li: number, children: TreeNode[]): voi
 function analysisNumber(pkt: Packet, li: number, name: string): number | null {
   const v = fieldByName(name)?.get(pkt, li, 0);
   return typeof v === 'number' ? v : null;
+}
+
+/** Field `name` of layer `li` as -T fields writes it (times as tshark prints them), or null when absent. */
+function fieldText(pkt: Packet, li: number, name: string): string | null {
+  const def = fieldByName(name);
+  const v = def?.get(pkt, li, 0);
+  if (def === undefined || v === undefined) return null;
+  fieldScratch.clear();
+  writeValue(fieldScratch, pkt, def, v, li, 0);
+  return fieldScratch.text();
 }
 
 /** The problem as tshark's closing line says it, or null. */
@@ -177,7 +312,7 @@ function addFrameTimeLines(pkt: Packet, children: TreeNode[]): void {
   if (len >= 0) children.splice(len + 1, 0, line('[Frame is marked: False]', 'frame.marked'), line('[Frame is ignored: False]', 'frame.ignored'));
   if (!pkt.frame.hasTime) return;
   // The fields' own values, as -T fields prints them: one computation and one format for both.
-  const seconds = (name: string, label: string): TreeNode => line(`[${label}: ${frameFieldText(pkt, name)} seconds]`, name);
+  const seconds = (name: string, label: string): TreeNode => line(`[${label}: ${fieldText(pkt, 0, name) ?? ''} seconds]`, name);
   const epoch = at('frame.time_epoch');
   if (epoch >= 0) {
     children.splice(
@@ -189,19 +324,11 @@ function addFrameTimeLines(pkt: Packet, children: TreeNode[]): void {
     );
   }
   const encap = at('frame.encap_type');
-  children.splice(encap + 1, 0, line(`Arrival Time: ${frameFieldText(pkt, 'frame.time')}`, 'frame.time'), line('[Time shift for this packet: 0.000000000 seconds]', 'frame.time_shift'));
+  children.splice(encap + 1, 0, line(`Arrival Time: ${fieldText(pkt, 0, 'frame.time') ?? ''}`, 'frame.time'), line('[Time shift for this packet: 0.000000000 seconds]', 'frame.time_shift'));
 }
 
 const fieldScratch = new OutBuf(-1, 256);
 
-/** The frame layer's field `name` as -T fields writes it. */
-function frameFieldText(pkt: Packet, name: string): string {
-  const def = fieldByName(name)!;
-  const v = def.get(pkt, 0, 0);
-  fieldScratch.clear();
-  if (v !== undefined) writeValue(fieldScratch, pkt, def, v, 0, 0);
-  return fieldScratch.text();
-}
 
 /** Writes the tree of one frame as tshark -V does, then a blank line. */
 export function writeTree(out: OutBuf, pkt: Packet): void {

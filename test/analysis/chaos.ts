@@ -6,7 +6,10 @@
  * seed. Not a TCP implementation: it only has to produce the segment
  * patterns Wireshark's analysis rules look at, so tshark can judge them.
  */
-import { Conversation, type CraftedFrame, type Endpoint, type TcpOpts } from './craft';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from '../helpers/paths';
+import { Conversation, writePcap, type CraftedFrame, type Endpoint, type TcpOpts } from './craft';
 
 export function rng(seed: number): () => number {
   let a = seed >>> 0;
@@ -311,4 +314,17 @@ export function chaosCapture(seed: number, conversations: number): CraftedFrame[
   }
   // Interleave by time; a stable sort keeps each conversation's own order.
   return all.map((f, i) => ({ f, i })).sort((a, b) => a.f.sec - b.f.sec || a.f.nsec - b.f.nsec || a.i - b.i).map((x) => x.f);
+}
+
+/** The eight chaos captures the differential tests read: regenerated deterministically (the oracle caches tshark's view by content). */
+export function chaosFiles(): string[] {
+  const dir = join(ROOT, 'node_modules', '.cache', 'synack-chaos');
+  mkdirSync(dir, { recursive: true });
+  const files: string[] = [];
+  for (let seed = 1; seed <= 8; seed++) {
+    const f = join(dir, `chaos-${seed}.pcap`);
+    if (!existsSync(f)) writePcap(f, chaosCapture(seed, 40));
+    files.push(f);
+  }
+  return files;
 }

@@ -15,14 +15,12 @@
  * Remaining differences must match a rule in EXCEPTIONS (what tshark does
  * that synack deliberately does not copy); every rule must still be needed.
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { allCaptureFiles, ROOT } from '../helpers/paths';
+import { allCaptureFiles } from '../helpers/paths';
 import { ANALYSIS_FIELDS } from '../oracle/fields';
 import { HAVE_TSHARK, oracle } from '../oracle/tshark';
-import { chaosCapture } from './chaos';
-import { writePcap } from './craft';
+import { chaosFiles } from './chaos';
 import { fieldRows } from './run';
 
 interface Cell {
@@ -39,7 +37,7 @@ interface Exception {
   applies(c: Cell): boolean;
 }
 
-const TIME_FIELDS = new Set(['tcp.time_relative', 'tcp.time_delta', 'tcp.analysis.ack_rtt', 'tcp.analysis.initial_rtt', 'udp.time_relative', 'udp.time_delta']);
+const TIME_FIELDS = new Set(['tcp.time_relative', 'tcp.time_delta', 'tcp.analysis.ack_rtt', 'tcp.analysis.initial_rtt', 'tcp.analysis.rto', 'udp.time_relative', 'udp.time_delta']);
 
 export const EXCEPTIONS: readonly Exception[] = [
   {
@@ -62,19 +60,6 @@ const STREAM_FIELDS = ['tcp.stream', 'udp.stream'];
 const COMPARED = ANALYSIS_FIELDS.filter((f) => !STREAM_FIELDS.includes(f));
 /** Decoder fields that show whether each side has a TCP / UDP header in the frame. */
 const PRESENCE = { tcp: 'tcp.srcport', udp: 'udp.srcport' } as const;
-
-/** Chaos captures: regenerated deterministically (the oracle caches tshark's view by content). */
-function chaosFiles(): string[] {
-  const dir = join(ROOT, 'node_modules', '.cache', 'synack-chaos');
-  mkdirSync(dir, { recursive: true });
-  const files: string[] = [];
-  for (let seed = 1; seed <= 8; seed++) {
-    const f = join(dir, `chaos-${seed}.pcap`);
-    if (!existsSync(f)) writePcap(f, chaosCapture(seed, 40));
-    files.push(f);
-  }
-  return files;
-}
 
 interface Totals {
   files: number;

@@ -16,6 +16,8 @@ export const TRANSPORT_FIELDS = [
   'tcp.options.eol', 'tcp.options.mss', 'tcp.options.mss_val', 'tcp.options.wscale', 'tcp.options.wscale.shift',
   'tcp.options.wscale.multiplier', 'tcp.options.sack_perm', 'tcp.options.sack', 'tcp.options.sack.count',
   'tcp.options.timestamp.tsval', 'tcp.options.timestamp.tsecr', 'tcp.payload', 'tcp.reset_cause',
+  'tcp.connection.syn', 'tcp.connection.synack', 'tcp.connection.fin', 'tcp.connection.rst', 'tcp.ack.nonzero',
+  'tcp.urgent_pointer.non_zero', 'tcp.nop', 'tcp.options.mss.absent', 'tcp.options.mss.present',
   'udp.srcport', 'udp.dstport', 'udp.port', 'udp.length', 'udp.checksum', 'udp.checksum.status', 'udp.payload',
   'dns.id', 'dns.flags', 'dns.flags.response', 'dns.flags.opcode', 'dns.flags.authoritative', 'dns.flags.truncated',
   'dns.flags.recdesired', 'dns.flags.recavail', 'dns.flags.z', 'dns.flags.authenticated', 'dns.flags.checkdisable',
@@ -74,6 +76,8 @@ export const ANALYSIS_FIELDS: string[] = [
   'tcp.analysis.window_update', 'tcp.analysis.window_full', 'tcp.analysis.keep_alive', 'tcp.analysis.keep_alive_ack',
   'tcp.analysis.zero_window_probe', 'tcp.analysis.zero_window', 'tcp.analysis.zero_window_probe_ack',
   'tcp.analysis.duplicate_ack', 'tcp.analysis.duplicate_ack_num', 'tcp.analysis.duplicate_ack_frame',
+  'tcp.analysis.rto', 'tcp.analysis.rto_frame', 'tcp.connection.fin_active', 'tcp.connection.fin_passive',
+  'tcp.options.sack.dsack_le', 'tcp.options.sack.dsack_re', 'tcp.options.sack.dsack',
   'udp.stream', 'udp.time_relative', 'udp.time_delta',
 ];
 

@@ -84,7 +84,7 @@ function tcpAnalysis(model: CaptureModel, n: number, parentKey: string): DetailN
   const d: TcpSnapshot | null = conn === null ? null : describeTcp(conn);
   const key = `${parentKey}/analysis`;
   const seqNode: DetailNode = {
-    text: `[SEQ/ACK analysis (synack)]`,
+    text: `[Connection (synack)]`,
     offset: 0,
     length: 0,
     tone: 'plain',
