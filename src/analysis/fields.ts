@@ -12,6 +12,8 @@ import type { Packet } from '../decode/packet';
 import { Base, FieldType, type FieldDef, type FieldValue, type Protocol } from '../decode/protocol';
 import { relativeAck, tcp } from '../decode/tcp';
 import { udp } from '../decode/udp';
+import { icmp } from '../decode/icmp';
+import { icmpv6 } from '../decode/icmpv6';
 import { FRAMING_NAMES } from './framing';
 import {
   A_ACK_LOST_SEGMENT,
@@ -33,6 +35,7 @@ import {
 import { FIN_ACTIVE, FIN_PASSIVE, TCP_STATE_NAMES, type TcpNote } from './tcp';
 import type { UdpNote } from './udp';
 import type { ArpNote } from './arp';
+import type { IcmpNote } from './icmp';
 
 function tcpNote(pkt: Packet, li: number): TcpNote | undefined {
   const fa = pkt.notes.analysis;
@@ -44,6 +47,18 @@ function udpNote(pkt: Packet, li: number): UdpNote | undefined {
   const fa = pkt.notes.analysis;
   if (fa === undefined || fa.frame !== pkt.number || fa.udp === null || fa.udp.layer !== li) return undefined;
   return fa.udp;
+}
+
+function icmpNote(pkt: Packet, li: number): IcmpNote | undefined {
+  const fa = pkt.notes.analysis;
+  if (fa === undefined || fa.frame !== pkt.number || fa.icmp === null || fa.icmp.layer !== li) return undefined;
+  return fa.icmp;
+}
+
+/** An echo reply's time since its request in milliseconds, as tshark's nstime_to_msec computes it. */
+function echoMs(n: IcmpNote): number {
+  const secs = Math.trunc(n.responseNs / 1e9);
+  return secs * 1000 + (n.responseNs - secs * 1e9) / 1e6;
 }
 
 function arpNote(pkt: Packet, li: number): ArpNote | undefined {
@@ -144,6 +159,11 @@ export const ANALYSIS_FIELDS: readonly FieldDef[] = [
   field(udp, udpNote, 'udp.stream', 'Stream index', FieldType.Uint, (n) => n.stream),
   field(udp, udpNote, 'udp.time_relative', 'Time since first frame', FieldType.RelTime, (n) => (n.timed ? n.timeRelNs : undefined)),
   field(udp, udpNote, 'udp.time_delta', 'Time since previous frame', FieldType.RelTime, (n) => (n.timed ? n.timeDeltaNs : undefined)),
+  // An echo reply's request, as tshark's single pass shows it (the request's icmp.resp_in needs a second pass).
+  field(icmp, icmpNote, 'icmp.resp_to', 'Request frame', FieldType.FrameNum, (n) => (n.requestFrame !== 0 ? n.requestFrame : undefined)),
+  field(icmp, icmpNote, 'icmp.resptime', 'Response time', FieldType.Double, (n) => (n.requestFrame !== 0 ? echoMs(n) : undefined)),
+  field(icmpv6, icmpNote, 'icmpv6.resp_to', 'Response To', FieldType.FrameNum, (n) => (n.requestFrame !== 0 ? n.requestFrame : undefined)),
+  field(icmpv6, icmpNote, 'icmpv6.resptime', 'Response Time', FieldType.Double, (n) => (n.requestFrame !== 0 ? echoMs(n) : undefined)),
   field(udp, udpNote, 'synack.udp.message', "This datagram's message number in its direction (each datagram is one message)", FieldType.Uint, (n) => (n.message > 0 ? n.message : undefined)),
 ];
 

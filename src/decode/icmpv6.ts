@@ -99,13 +99,27 @@ function enclosingIpv6(pkt: Packet, li: number): number {
 
 /** 1 good, 0 bad, 2 unverified. */
 export function icmpv6ChecksumStatus(pkt: Packet, li: number): number {
+  const sum = checksumSum(pkt, li);
+  return sum < 0 ? 2 : sum === 0xffff ? 1 : 0;
+}
+
+/** The ones' complement sum over the pseudo-header and message, or -1 when it cannot be verified. */
+function checksumSum(pkt: Packet, li: number): number {
   const start = pkt.layerStart[li];
   const end = pkt.layerEnd[li];
   const ip = enclosingIpv6(pkt, li);
-  if ((pkt.layerAux[li] & AUX_QUOTED) !== 0 || ip < 0 || end > pkt.capLen || pkt.frame.origLen > pkt.capLen) return 2;
+  if ((pkt.layerAux[li] & AUX_QUOTED) !== 0 || ip < 0 || end > pkt.capLen || pkt.frame.origLen > pkt.capLen) return -1;
   const ipStart = pkt.layerStart[ip];
   const pseudo = ipv6PseudoSum(pkt, ipStart + 8, ipv6ChecksumDst(pkt, ip, li), end - start, NEXT_HEADER_ICMPV6);
-  return onesSum(pkt, start, end - start, pseudo) === 0xffff ? 1 : 0;
+  return onesSum(pkt, start, end - start, pseudo);
+}
+
+/** The checksum the message should carry (tshark's in_cksum_shouldbe): the sum without the carried value. */
+function shouldBe(pkt: Packet, li: number, carried: number): number {
+  let x = checksumSum(pkt, li) + (~carried & 0xffff);
+  x = (x & 0xffff) + (x >>> 16);
+  x = (x & 0xffff) + (x >>> 16);
+  return ~x & 0xffff;
 }
 
 const type = declared(uint('icmpv6.type', 'Type', 0, 1, { names: TYPE_NAMES }));
@@ -178,12 +192,14 @@ export const icmpv6: Protocol = {
       out.push({ text: `Type: ${TYPE_NAMES.get(t) ?? 'Unknown'} (${t})`, field: 'icmpv6.type', offset: start, length: 1 });
       const full = icmpv6TypeText(t, c);
       const paren = full.indexOf(' (');
-      out.push({ text: `Code: ${c}${paren > 0 ? full.slice(paren) : ''}`, field: 'icmpv6.code', offset: start + 1, length: 1 });
+      // Only a code's own words (Destination unreachable's "(Port unreachable)"), not a type name's parentheses.
+      out.push({ text: `Code: ${c}${paren > 0 && full !== TYPE_NAMES.get(t) ? full.slice(paren) : ''}`, field: 'icmpv6.code', offset: start + 1, length: 1 });
     }
     const c = checksum.get(pkt, li, 0);
     if (c !== undefined) {
-      out.push({ text: `Checksum: ${hex0x(c as number, 4)}`, field: 'icmpv6.checksum', offset: start + 2, length: 2 });
       const s = icmpv6ChecksumStatus(pkt, li);
+      const verdict = s === 1 ? ' [correct]' : s === 0 ? ` [incorrect, should be ${hex0x(shouldBe(pkt, li, c as number), 4)}]` : '';
+      out.push({ text: `Checksum: ${hex0x(c as number, 4)}${verdict}`, field: 'icmpv6.checksum', offset: start + 2, length: 2 });
       out.push({ text: `[Checksum Status: ${s === 1 ? 'Good' : s === 0 ? 'Bad' : 'Unverified'}]`, field: 'icmpv6.checksum.status', offset: start + 2, length: 2 });
     }
     for (const f of [echoId, echoSeq, mtu, pointer, nsTarget, naTarget]) add(out, fieldNode(pkt, li, f));

@@ -170,10 +170,25 @@ export function writeValue(out: OutBuf, pkt: Packet, def: FieldDef, v: FieldValu
       else out.secNanos(v as number, def.nanos === undefined ? 0 : def.nanos(pkt, li, k));
       return;
     case FieldType.Double:
-      out.ascii(String(v));
+      out.ascii(doubleText(v as number));
       return;
     case FieldType.None:
       out.text8(typeof v === 'string' ? v : def.label);
       return;
   }
+}
+
+/**
+ * A double as Wireshark writes FT_DOUBLE values: C's "%.15g" (15 significant
+ * digits, trailing zeros dropped, an exponent below 1e-4 or from 1e15 on:
+ * "1e-06", where JavaScript would write "0.000001").
+ */
+export function doubleText(v: number): string {
+  if (!Number.isFinite(v)) return Number.isNaN(v) ? 'nan' : v > 0 ? 'inf' : '-inf';
+  if (v === 0) return Object.is(v, -0) ? '-0' : '0';
+  const [mantissa, e] = v.toExponential(14).split('e');
+  const exp = Number(e);
+  const trim = (t: string): string => (t.includes('.') ? t.replace(/0+$/, '').replace(/\.$/, '') : t);
+  if (exp < -4 || exp >= 15) return `${trim(mantissa)}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+  return trim(v.toFixed(14 - exp));
 }

@@ -15,6 +15,12 @@ const HEX_WIDTH = BYTES_PER_LINE * 3;
 
 /** Writes `length` bytes of `data` from `start`, one line per 16, then the blank line tshark leaves after a frame. */
 export function writeHexDump(out: OutBuf, data: Uint8Array, start: number, length: number): void {
+  writeHexLines(out, data, start, length);
+  out.byte(10);
+}
+
+/** The hex lines alone (offsets from 0): -V shows a Data layer's bytes so when -x does not follow. */
+export function writeHexLines(out: OutBuf, data: Uint8Array, start: number, length: number): void {
   // tshark widens the offset column for frames beyond 64 KiB.
   const digits = length > 0xffff ? 8 : 4;
   for (let off = 0; off < length; off += BYTES_PER_LINE) {
@@ -32,5 +38,4 @@ export function writeHexDump(out: OutBuf, data: Uint8Array, start: number, lengt
     for (let i = 0; i < n; i++) out.byte(asciiByte(data[start + off + i]));
     out.byte(10);
   }
-  out.byte(10);
 }

@@ -16,6 +16,7 @@ import type { TreeNode } from '../decode/protocol';
 import { ackNonzeroNode, EX_ACK_NONZERO, FLAG_ACK, tcpExperts, tcpFlags, tcpSegmentLength } from '../decode/tcp';
 import { attach, expertNode, fieldNodes, ipv4Text, ipv6Text, macText, type ExpertSeverity } from '../decode/treekit';
 import { writeValue } from './fields';
+import { writeHexLines } from './hexdump';
 import { OutBuf } from './outbuf';
 
 /** The title line of layer `li`, as Wireshark's protocol item text. */
@@ -241,6 +242,12 @@ function addUdpAnalysisLines(pkt: Packet, li: number, children: TreeNode[]): voi
   if (stream === null) return;
   let i = children.findIndex((c) => c.field === 'udp.payload');
   if (i < 0) i = children.length;
+  const rel = fieldText(pkt, li, 'udp.time_relative');
+  const delta = fieldText(pkt, li, 'udp.time_delta');
+  if (rel !== null && delta !== null) {
+    const timestamps = [generated(`Time since first frame: ${rel} seconds`, 'udp.time_relative'), generated(`Time since previous frame: ${delta} seconds`, 'udp.time_delta')];
+    children.splice(i, 0, { text: '[Timestamps]', offset: 0, length: 0, children: timestamps });
+  }
   children.splice(i, 0, { text: `[Stream index: ${stream}]`, field: 'udp.stream', offset: 0, length: 0 });
 }
 
@@ -259,6 +266,15 @@ function fieldText(pkt: Packet, li: number, name: string): string | null {
   return fieldScratch.text();
 }
 
+/** An echo reply's request and response time, as tshark's ICMP and ICMPv6 trees end (before the echoed data). */
+function addEchoLines(pkt: Packet, li: number, children: TreeNode[], v6: boolean): void {
+  const request = analysisNumber(pkt, li, v6 ? 'icmpv6.resp_to' : 'icmp.resp_to');
+  const ms = analysisNumber(pkt, li, v6 ? 'icmpv6.resptime' : 'icmp.resptime');
+  if (request === null || ms === null) return;
+  children.push(generated(`${v6 ? 'Response To' : 'Request frame'}: ${request}`, v6 ? 'icmpv6.resp_to' : 'icmp.resp_to'));
+  children.push(generated(`${v6 ? 'Response Time' : 'Response time'}: ${ms.toFixed(3)} ms`, v6 ? 'icmpv6.resptime' : 'icmp.resptime'));
+}
+
 /** The problem as tshark's closing line says it, or null. */
 export function problemLine(pkt: Packet): string | null {
   if (pkt.problem === ProblemKind.None) return null;
@@ -274,6 +290,7 @@ export function frameTree(pkt: Packet): TreeNode[] {
   const top: TreeNode[] = [];
   // The packet an ICMP error quotes is drawn inside the ICMP node, as tshark draws it; its payload is not.
   let out = top;
+  let echoData: TreeNode[] | null = null;
   for (let li = 0; li < pkt.layerCount; li++) {
     const proto = pkt.layerProto[li];
     let children: TreeNode[];
@@ -286,11 +303,17 @@ export function frameTree(pkt: Packet): TreeNode[] {
     if (li === 0) addFrameTimeLines(pkt, children);
     if (proto.name === 'tcp') addTcpAnalysisLines(pkt, li, children);
     else if (proto.name === 'udp') addUdpAnalysisLines(pkt, li, children);
+    else if (proto.name === 'icmp' || proto.name === 'icmpv6') addEchoLines(pkt, li, children, proto.name === 'icmpv6');
     const start = pkt.layerStart[li];
     const end = li === 0 ? pkt.capLen : Math.min(pkt.layerEnd[li], pkt.capLen);
-    if (proto.name === 'data') out = top;
+    // An echo's payload is drawn inside its ICMP node; a quoted packet's payload is not, as tshark draws them.
+    if (proto.name === 'data') out = echoData ?? top;
     out.push({ text: layerTitle(pkt, li), field: proto.name, offset: start, length: Math.max(0, end - start), children });
-    if ((proto.name === 'icmp' || proto.name === 'icmpv6') && li + 1 < pkt.layerCount && isIp(pkt.layerProto[li + 1].name)) out = children;
+    if ((proto.name === 'icmp' || proto.name === 'icmpv6') && li + 1 < pkt.layerCount) {
+      const next = pkt.layerProto[li + 1].name;
+      if (isIp(next)) out = children;
+      else if (next === 'data') echoData = children;
+    }
   }
   const problem = problemLine(pkt);
   if (problem !== null) top.push({ text: problem, offset: pkt.capLen, length: 0 });
@@ -330,15 +353,24 @@ function addFrameTimeLines(pkt: Packet, children: TreeNode[]): void {
 const fieldScratch = new OutBuf(-1, 256);
 
 
-/** Writes the tree of one frame as tshark -V does, then a blank line. */
-export function writeTree(out: OutBuf, pkt: Packet): void {
-  for (const n of frameTree(pkt)) writeNode(out, n, 0);
+/**
+ * Writes the tree of one frame as tshark -V does, then a blank line. Unless
+ * the whole frame follows in hex (`-V -x`), a Data layer's bytes are dumped
+ * under its title, as tshark prints uninterpreted data.
+ */
+export function writeTree(out: OutBuf, pkt: Packet, hexFollows = false): void {
+  for (const n of frameTree(pkt)) writeNode(out, n, 0, hexFollows ? null : pkt);
   out.byte(10);
 }
 
-function writeNode(out: OutBuf, n: TreeNode, depth: number): void {
+/** `dataOf`: the frame whose Data layers are dumped in hex (null with -x). */
+function writeNode(out: OutBuf, n: TreeNode, depth: number, dataOf: Packet | null): void {
   for (let i = 0; i < depth; i++) out.ascii('    ');
   out.text8(n.text);
   out.byte(10);
-  if (n.children !== undefined) for (const c of n.children) writeNode(out, c, depth + 1);
+  if (dataOf !== null && n.field === 'data') {
+    out.byte(10);
+    writeHexLines(out, dataOf.data, dataOf.base + n.offset, n.length);
+  }
+  if (n.children !== undefined) for (const c of n.children) writeNode(out, c, depth + 1, dataOf);
 }

@@ -193,7 +193,7 @@ function frameWriter(opts: Options, cols: FieldColumn[] | null, source: PacketSo
   const hex = (out: OutBuf, pkt: Packet): void => writeHexDump(out, pkt.data, pkt.base, pkt.capLen);
   if (opts.verbose && opts.hexDump) {
     return (out, pkt) => {
-      writeTree(out, pkt);
+      writeTree(out, pkt, true);
       hex(out, pkt);
     };
   }
