@@ -60,6 +60,8 @@ const STREAM_FIELDS = ['tcp.stream', 'udp.stream'];
 const COMPARED = ANALYSIS_FIELDS.filter((f) => !STREAM_FIELDS.includes(f));
 /** Decoder fields that show whether each side has a TCP / UDP header in the frame. */
 const PRESENCE = { tcp: 'tcp.srcport', udp: 'udp.srcport' } as const;
+/** The same for ICMP and ICMPv6 (echo pairing): a link type synack does not decode hides them too. */
+const ICMP_PRESENCE = ['icmp.type', 'icmpv6.type'];
 
 interface Totals {
   files: number;
@@ -74,7 +76,7 @@ interface Totals {
 /** Checks one capture; failures are described in `t.failures`. */
 async function compare(file: string, t: Totals): Promise<void> {
   const o = oracle(file);
-  const fields = [...STREAM_FIELDS, PRESENCE.tcp, PRESENCE.udp, ...COMPARED];
+  const fields = [...STREAM_FIELDS, PRESENCE.tcp, PRESENCE.udp, ...ICMP_PRESENCE, ...COMPARED];
   const { rows } = await fieldRows(file, fields);
   const n = Math.min(rows.length, o.rows.length);
   const name = basename(file);
@@ -107,6 +109,7 @@ async function compare(file: string, t: Totals): Promise<void> {
         back.set(y, x);
       });
     }
+    if (ICMP_PRESENCE.some((f) => (ts.get(f) ?? '') !== (sy.get(f) ?? ''))) gap = true;
     if (gap) {
       t.gapFrames++;
       t.gapFiles.add(name);
@@ -141,7 +144,7 @@ function compareAll(): Promise<Totals> {
     console.log(
       `analysis vs tshark 4.0: ${t.cells} cells of ${t.frames} frames in ${t.files} captures agree` +
         `${excused === '' ? '' : ` (excused: ${excused})`}; ${t.gapFrames} frames in ${t.gapFiles.size} captures ` +
-        `not compared: tshark decodes a TCP/UDP header synack's decoders do not reach (${[...t.gapFiles].slice(0, 12).join(', ')}${t.gapFiles.size > 12 ? ', ...' : ''})`,
+        `not compared: tshark decodes a TCP, UDP or ICMP header synack's decoders do not reach (${[...t.gapFiles].slice(0, 12).join(', ')}${t.gapFiles.size > 12 ? ', ...' : ''})`,
     );
     return t;
   })();
