@@ -95,6 +95,19 @@ export class ZeekConn {
     const len = s.seglen;
     const window = s.window;
     const ep = isOrig ? this.orig : this.resp;
+    // Most segments: data or an ACK, no SYN/FIN/RST, a window, not retransmitted, from a side past
+    // INACTIVE. Below, such a segment only adds D or A (once per direction) and its size: no window
+    // or retransmission count moves, and no state changes (updateState acts on SYN/FIN/RST only,
+    // but in INACTIVE).
+    if ((flags & (FLAG_SYN | FLAG_FIN | FLAG_RST)) === 0 && window !== 0 && !rxmit && ep.state !== Z_INACTIVE) {
+      if (len > 0) {
+        if ((this.seen & (isOrig ? H_DATA : H_DATA << 16)) === 0) this.check(isOrig, H_DATA, 'D');
+      } else if ((flags & FLAG_ACK) !== 0 && (this.seen & (isOrig ? H_ACK : H_ACK << 16)) === 0) {
+        this.check(isOrig, H_ACK, 'A');
+      }
+      if (ep.state !== Z_RESET) ep.size += len;
+      return;
+    }
     const peer = isOrig ? this.resp : this.orig;
     const syn = (flags & FLAG_SYN) !== 0;
     const fin = (flags & FLAG_FIN) !== 0;
