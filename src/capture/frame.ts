@@ -36,6 +36,8 @@ export interface Frame {
   linkType: number;
   /** pcapng interface index within its section (as tshark shows it); -1 where the format has no interfaces (classic pcap, live). */
   interfaceId: number;
+  /** The pcapng interface and section the frame came from (null where the format has none). */
+  iface: FrameInterface | null;
   /**
    * Bytes of frame check sequence at the end of `data`, when the capture says
    * (pcap link-type FCS bits, pcapng if_fcslen); -1 when it does not say
@@ -49,6 +51,16 @@ export interface Frame {
 }
 
 /** Receives each frame. The frame (and its buffer) may be reused after the call returns. */
+/** What a pcapng file says about an interface, for the frame tree and frame.interface_* fields. */
+export interface FrameInterface {
+  /** if_name, or null when the block has none. */
+  readonly name: string | null;
+  /** if_description, or null. */
+  readonly description: string | null;
+  /** 1-based number of the section (SHB) that describes the interface. */
+  readonly section: number;
+}
+
 export type FrameSink = (frame: Frame) => void;
 
 /** Why a source stopped delivering frames. */
@@ -129,6 +141,7 @@ export function copyFrame(f: Frame): Frame {
     origLen: f.origLen,
     linkType: f.linkType,
     interfaceId: f.interfaceId,
+    iface: f.iface,
     fcsLen: f.fcsLen,
     recordOffset: f.recordOffset,
     data: bytes,
@@ -146,6 +159,7 @@ export function newFrame(): Frame {
     origLen: 0,
     linkType: 0,
     interfaceId: -1,
+    iface: null,
     fcsLen: -1,
     recordOffset: 0,
     data: EMPTY,

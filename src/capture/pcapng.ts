@@ -9,7 +9,7 @@
  * Every other block (name resolution, statistics, decryption secrets,
  * custom, unknown) is skipped without being buffered.
  */
-import type { FrameSink } from './frame';
+import type { FrameInterface, FrameSink } from './frame';
 import { maxSnapLen, PCAPNG_MAX_BLOCK, PCAPNG_MAX_METADATA_BLOCK, PCAPNG_MAX_PACKET_OPTIONS, pseudoHeaderLen } from './limits';
 import { FAILED, PushParser } from './push';
 import { convert, converted, timeBase, type TimeBase } from './time64';
@@ -29,6 +29,7 @@ export const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
 
 const OPT_END = 0;
 const OPT_IF_NAME = 2;
+const OPT_IF_DESCRIPTION = 3;
 const OPT_IF_TSRESOL = 9;
 const OPT_IF_FCSLEN = 13;
 const OPT_IF_TSOFFSET = 14;
@@ -50,7 +51,8 @@ export interface PcapngInterface {
   snapLen: number;
   fcsLen: number;
   time: TimeBase;
-  name: string;
+  /** Name, description and section, handed to every frame of the interface. */
+  info: FrameInterface;
   /** Pseudo-header bytes at the start of every frame (limits.ts). */
   pseudoHeader: number;
   /** Largest captured length a frame of this link type may have. */
@@ -62,6 +64,11 @@ export interface PcapngSection {
   offset: number;
   littleEndian: boolean;
   interfaces: PcapngInterface[];
+}
+
+/** A UTF-8 option value (pcapng 3.5: not terminated, though some writers add NULs). Printed through the terminal-safe writers. */
+function optionText(b: Uint8Array, v: number, len: number): string {
+  return Buffer.from(b.buffer, b.byteOffset + v, len).toString('utf8').replace(/\0+$/, '');
 }
 
 function pad4(n: number): number {
@@ -134,6 +141,7 @@ export class PcapngParser extends PushParser {
       f.capLen = capLen;
       f.origLen = v.getUint32(p + 24, true);
       f.interfaceId = id;
+      f.iface = ifc.info;
       f.linkType = ifc.linkType;
       f.fcsLen = ifc.fcsLen;
       f.recordOffset = base + p;
@@ -295,6 +303,7 @@ export class PcapngParser extends PushParser {
   private deliver(ifc: PcapngInterface, b: Uint8Array, data: number, offset: number): void {
     const f = this.frame;
     f.linkType = ifc.linkType;
+    f.iface = ifc.info;
     f.fcsLen = ifc.fcsLen;
     f.recordOffset = offset;
     f.data = b;
@@ -340,7 +349,8 @@ export class PcapngParser extends PushParser {
     let tsresol: number | undefined;
     let tsoffset = 0;
     let fcsLen = -1;
-    let name = '';
+    let name: string | null = null;
+    let description: string | null = null;
     let o = p + 16;
     const end = p + len - 4;
     // Options (pcapng 3.5): code, length, value padded to 4. A damaged option
@@ -356,7 +366,8 @@ export class PcapngParser extends PushParser {
         const hi = this.u32(b, this.le ? v + 4 : v);
         const lo = this.u32(b, this.le ? v : v + 4);
         tsoffset = (hi | 0) * 4294967296 + lo;
-      } else if (code === OPT_IF_NAME) name = Buffer.from(b.buffer, b.byteOffset + v, olen).toString('utf8').replace(/\0+$/, '');
+      } else if (code === OPT_IF_NAME) name = optionText(b, v, olen);
+      else if (code === OPT_IF_DESCRIPTION) description = optionText(b, v, olen);
       o = v + pad4(olen);
     }
     const time = timeBase(tsresol, tsoffset);
@@ -367,7 +378,7 @@ export class PcapngParser extends PushParser {
       snapLen: this.u32(b, p + 12),
       fcsLen,
       time,
-      name,
+      info: { name, description, section: this.sections.length },
       pseudoHeader: pseudoHeaderLen(linkType),
       maxCapLen: maxSnapLen(linkType),
     });

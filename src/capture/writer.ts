@@ -42,6 +42,7 @@ const LINKTYPE_ETHERNET = 1;
 const LT_FCS_LENGTH_PRESENT = 0x04000000;
 /** pcapng option codes (pcapng 4.2). */
 const OPT_IF_NAME = 2;
+const OPT_IF_DESCRIPTION = 3;
 const OPT_IF_TSRESOL = 9;
 const OPT_IF_FCSLEN = 13;
 
@@ -204,7 +205,8 @@ export class CaptureWriter {
   }
 
   private interfaceFor(f: Frame): number {
-    const key = (f.interfaceId + 1) * 65536 + f.linkType;
+    // One output interface per source interface (of its own section) and link type.
+    const key = ((f.iface === null ? 0 : f.iface.section) * 65536 + f.interfaceId + 1) * 65536 + f.linkType;
     if (key === this.lastKey) return this.lastId;
     let id = this.ifaceIds.get(key);
     if (id === undefined) {
@@ -219,8 +221,11 @@ export class CaptureWriter {
 
   private idb(f: Frame): void {
     const src = this.options.source;
-    const name = src !== undefined && src.kind === 'live' && src.name !== undefined ? Buffer.from(src.name, 'utf8') : null;
-    const opts = 8 + (name === null ? 0 : 4 + pad4(name.length)) + (f.fcsLen >= 0 ? 8 : 0) + 4;
+    // The live device's name, or what the source file said about its interface (tshark -w keeps both).
+    const nameText = src !== undefined && src.kind === 'live' && src.name !== undefined ? src.name : f.iface?.name ?? null;
+    const name = nameText === null ? null : Buffer.from(nameText, 'utf8');
+    const description = f.iface?.description == null ? null : Buffer.from(f.iface.description, 'utf8');
+    const opts = 8 + (name === null ? 0 : 4 + pad4(name.length)) + (description === null ? 0 : 4 + pad4(description.length)) + (f.fcsLen >= 0 ? 8 : 0) + 4;
     const len = 20 + opts;
     this.room(len);
     const b = this.buf;
@@ -235,13 +240,8 @@ export class CaptureWriter {
     p = b.writeUInt16LE(OPT_IF_TSRESOL, p);
     p = b.writeUInt16LE(1, p);
     p = b.writeUInt32LE(this.nano ? 9 : 6, p);
-    if (name !== null) {
-      p = b.writeUInt16LE(OPT_IF_NAME, p);
-      p = b.writeUInt16LE(name.length, p);
-      b.set(name, p);
-      b.fill(0, p + name.length, p + pad4(name.length));
-      p += pad4(name.length);
-    }
+    if (name !== null) p = this.textOption(OPT_IF_NAME, name, p);
+    if (description !== null) p = this.textOption(OPT_IF_DESCRIPTION, description, p);
     if (f.fcsLen >= 0) {
       p = b.writeUInt16LE(OPT_IF_FCSLEN, p);
       p = b.writeUInt16LE(1, p);
@@ -250,6 +250,16 @@ export class CaptureWriter {
     p = b.writeUInt32LE(0, p);
     p = b.writeUInt32LE(len, p);
     this.advance(p);
+  }
+
+  /** A text option at `p` (room already made): code, length, the bytes padded to 4. */
+  private textOption(code: number, value: Buffer, p: number): number {
+    const b = this.buf;
+    p = b.writeUInt16LE(code, p);
+    p = b.writeUInt16LE(value.length, p);
+    b.set(value, p);
+    b.fill(0, p + value.length, p + pad4(value.length));
+    return p + pad4(value.length);
   }
 
   private snapLen(linkType: number): number {

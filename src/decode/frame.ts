@@ -12,6 +12,12 @@ import { FieldType, type FieldDef, type Protocol, type TreeNode } from './protoc
 
 const when = (_pkt: Packet, k: number, v: number): number | undefined => (k === 0 ? v : undefined);
 
+/** The interface's name as tshark shows it: if_name, else if_description, else "unknown". */
+export function interfaceName(pkt: Packet): string {
+  const i = pkt.frame.iface;
+  return i?.name ?? i?.description ?? 'unknown';
+}
+
 const fields: FieldDef[] = [
   computed('frame.number', 'Frame Number', FieldType.Uint, (pkt, _li, k) => when(pkt, k, pkt.number)),
   {
@@ -42,6 +48,11 @@ const fields: FieldDef[] = [
   computed('frame.interface_id', 'Interface id', FieldType.Uint, (pkt, _li, k) =>
     k === 0 && pkt.frame.interfaceId >= 0 ? pkt.frame.interfaceId : undefined,
   ),
+  computed('frame.interface_name', 'Interface name', FieldType.String, (pkt, _li, k) => (k === 0 && pkt.frame.iface !== null ? interfaceName(pkt) : undefined)),
+  computed('frame.interface_description', 'Interface description', FieldType.String, (pkt, _li, k) =>
+    k === 0 && pkt.frame.iface !== null && pkt.frame.iface.description !== null ? pkt.frame.iface.description : undefined,
+  ),
+  computed('frame.section_number', 'Section number', FieldType.Uint, (pkt, _li, k) => (k === 0 && pkt.frame.iface !== null ? pkt.frame.iface.section : undefined)),
   computed('frame.encap_type', 'Encapsulation type', FieldType.Int, (pkt, _li, k) => {
     const e = k === 0 ? WTAP_ENCAP.get(pkt.frame.linkType) : undefined;
     return e === undefined ? undefined : e[0];
@@ -161,7 +172,15 @@ export const frame: Protocol = {
       line(`Capture Length: ${f.capLen} bytes (${f.capLen * 8} bits)`, 'frame.cap_len'),
       line(`[Protocols in frame: ${protocolsText(pkt)}]`, 'frame.protocols'),
     ];
-    if (f.interfaceId >= 0) out.splice(1, 0, line(`Interface id: ${f.interfaceId}`, 'frame.interface_id'));
+    // pcapng: the section and interface lead the tree, as tshark's; pcap has neither.
+    if (f.iface !== null) {
+      const name = interfaceName(pkt);
+      const ifaceLines = [line(`Interface name: ${name}`, 'frame.interface_name')];
+      if (f.iface.description !== null) ifaceLines.push(line(`Interface description: ${f.iface.description}`, 'frame.interface_description'));
+      out.unshift(line(`Section number: ${f.iface.section}`, 'frame.section_number'), { ...line(`Interface id: ${f.interfaceId} (${name})`, 'frame.interface_id'), children: ifaceLines });
+    } else if (f.interfaceId >= 0) {
+      out.unshift(line(`Interface id: ${f.interfaceId}`, 'frame.interface_id'));
+    }
     return out;
   },
 };

@@ -10,6 +10,7 @@
  * with text8, which escapes every control character.
  */
 import { dhcpMessageType, DHCP_MESSAGE_TYPES } from '../decode/dhcp';
+import { interfaceName } from '../decode/frame';
 import { fieldByName } from '../decode/index';
 import { ProblemKind, type Packet } from '../decode/packet';
 import type { TreeNode } from '../decode/protocol';
@@ -27,7 +28,8 @@ export function layerTitle(pkt: Packet, li: number): string {
   switch (proto.name) {
     case 'frame': {
       const f = pkt.frame;
-      return `Frame ${pkt.number}: ${f.origLen} bytes on wire (${f.origLen * 8} bits), ${f.capLen} bytes captured (${f.capLen * 8} bits)`;
+      const on = f.iface !== null ? ` on interface ${interfaceName(pkt)}, id ${f.interfaceId}` : '';
+      return `Frame ${pkt.number}: ${f.origLen} bytes on wire (${f.origLen * 8} bits), ${f.capLen} bytes captured (${f.capLen * 8} bits)${on}`;
     }
     case 'eth':
       return has(12) ? `Ethernet II, Src: ${macText(pkt, s + 6)}, Dst: ${macText(pkt, s)}` : proto.label;

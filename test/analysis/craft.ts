@@ -212,6 +212,7 @@ export function analyse<T>(frames: readonly CraftedFrame[], opts: Partial<Analys
       origLen: c.origLen ?? c.bytes.length,
       linkType: 1,
       interfaceId: -1,
+      iface: null,
       recordOffset: 0,
       data: c.bytes,
       offset: 0,

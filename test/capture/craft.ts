@@ -132,12 +132,14 @@ export interface IdbOptions {
   tsoffset?: bigint;
   fcsLen?: number;
   name?: string;
+  description?: string;
 }
 
 export function idb(linkType: number, o: IdbOptions = {}): Uint8Array {
   const e = o.e ?? 'le';
   const opts: Uint8Array[] = [];
   if (o.name !== undefined) opts.push(option(2, Buffer.from(o.name), e));
+  if (o.description !== undefined) opts.push(option(3, Buffer.from(o.description), e));
   if (o.tsresol !== undefined) opts.push(option(9, Uint8Array.of(o.tsresol), e));
   if (o.fcsLen !== undefined) opts.push(option(13, Uint8Array.of(o.fcsLen), e));
   if (o.tsoffset !== undefined) opts.push(option(14, new W(e).u64(BigInt.asUintN(64, o.tsoffset)).done(), e));

@@ -53,6 +53,21 @@ describe('-w round trips', () => {
     if (HAVE_TSHARK) expect(tsharkLines(path)).toEqual(tsharkLines(ownCapture('chat-demo.pcapng')));
   });
 
+  it('pcapng: each source interface keeps its name and description, sections kept apart', async () => {
+    const src = save(
+      'named.pcapng',
+      concat(shb(), idb(1, { name: 'eth0', description: 'Ethernet card' }), idb(1), epb(0, usec(T, 1), ethFrame(1)), epb(1, usec(T, 2), ethFrame(2)), shb(), idb(1, { name: 'lo' }), epb(0, usec(T, 3), ethFrame(3))),
+    );
+    const path = write('named-out.pcapng', (await readFile(src)).frames);
+    const back = await readFile(path);
+    expect(back.frames.map((f) => [f.interfaceId, f.iface?.name, f.iface?.description])).toEqual([
+      [0, 'eth0', 'Ethernet card'],
+      [1, null, null],
+      [2, 'lo', null],
+    ]);
+    if (HAVE_TSHARK) expect(oracle(path).rows.map((r) => r.get('frame.interface_name'))).toEqual(['eth0', 'unknown', 'lo']);
+  });
+
   it('nanosecond pcap stays nanosecond', async () => {
     const original = await readFile(ownCapture('tcp-chat-ns.pcap'));
     const path = write('rt-ns.pcap', original.frames, { linkType: 1, nanosecond: true });

@@ -38,6 +38,7 @@ export const TRANSPORT_FIELDS = [
 /** Frame extras, link layers, ARP, IPv4, IPv6 and its extension headers, ICMP, ICMPv6. */
 export const NETWORK_FIELDS = [
   'frame.protocols', 'frame.encap_type', 'frame.time_relative', 'frame.time_delta', 'frame.marked', 'frame.ignored',
+  'frame.interface_name', 'frame.interface_description', 'frame.section_number',
   'eth.dst', 'eth.src', 'eth.addr', 'eth.dst.lg', 'eth.dst.ig', 'eth.src.lg', 'eth.src.ig', 'eth.lg', 'eth.ig',
   'eth.type', 'eth.len', 'eth.invalid_lentype', 'eth.padding', 'eth.trailer', 'eth.fcs', 'eth.fcs.status',
   'llc.dsap', 'llc.ssap', 'llc.control', 'llc.type', 'llc.oui', 'llc.pid', 'vlan.priority', 'vlan.dei', 'vlan.id',

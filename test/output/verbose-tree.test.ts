@@ -18,7 +18,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { chaosFiles } from '../analysis/chaos';
-import { concat, pcapHeader, pcapRecord, save } from '../capture/craft';
+import { concat, ethFrame, epb, idb, pcapHeader, pcapRecord, save, shb, usec } from '../capture/craft';
 import { CLI, CORPUS, ownCapture } from '../helpers/paths';
 import { HAVE_TSHARK, oracleText } from '../oracle/tshark';
 
@@ -204,5 +204,44 @@ describe.skipIf(!HAVE_TSHARK)('-V against tshark -V, whole frames', () => {
     const file = ownCapture('udp-chat.pcap');
     const ours = spawnSync(process.execPath, [CLI, '-r', file, '-V', '-x'], { encoding: 'utf8' }).stdout;
     expect(whole(ours)).toEqual(whole(oracleText(file, ['-V', '-x']).stdout));
+  });
+});
+
+describe.skipIf(!HAVE_TSHARK)('pcapng interfaces in the frame tree and fields', () => {
+  // Section 1: a description only, nothing, a name and a description; section 2: "lo".
+  const file = (): string =>
+    save(
+      'interfaces.pcapng',
+      concat(
+        shb(),
+        idb(1, { description: 'Only a description' }),
+        idb(1),
+        idb(1, { name: 'eth0', description: 'Ethernet card' }),
+        epb(0, usec(1700000000, 1), ethFrame(1)),
+        epb(1, usec(1700000000, 2), ethFrame(2)),
+        epb(2, usec(1700000000, 3), ethFrame(3)),
+        shb(),
+        idb(1, { name: 'lo' }),
+        epb(0, usec(1700000000, 4), ethFrame(4)),
+      ),
+    );
+  const frameLines = (text: string): string[] => text.split('\n').filter((l) => /^Frame |^ {4}(Section number|Interface id)|^ {8}Interface /.test(l));
+  const FIELDS = ['-T', 'fields', '-e', 'frame.section_number', '-e', 'frame.interface_id', '-e', 'frame.interface_name', '-e', 'frame.interface_description'];
+
+  it('the first section: name, else description, else "unknown", as tshark -V and -T fields show them', () => {
+    const f = file();
+    const first = (lines: string[]): string[] => lines.slice(0, lines.findIndex((l) => l.startsWith('Frame 4:')));
+    expect(first(frameLines(synackV(f)))).toEqual(first(frameLines(oracleText(f, ['-V']).stdout)));
+    const rows = spawnSync(process.execPath, [CLI, '-r', f, ...FIELDS], { encoding: 'utf8' }).stdout.split('\n');
+    expect(rows.slice(0, 3)).toEqual(oracleText(f, FIELDS).stdout.split('\n').slice(0, 3));
+    expect(rows[2]).toBe('1\t2\teth0\tEthernet card');
+  });
+
+  it('a later section\'s interface is its own: tshark 4.0 names it after the first section\'s interface of the same id', () => {
+    const f = file();
+    const row = (text: string): string => text.split('\n')[3];
+    expect(row(spawnSync(process.execPath, [CLI, '-r', f, ...FIELDS], { encoding: 'utf8' }).stdout)).toBe('2\t0\tlo\t');
+    // tshark's lookup ignores the section number: frame 4 shows section 1's interface 0.
+    expect(row(oracleText(f, FIELDS).stdout)).toBe('2\t0\tOnly a description\tOnly a description');
   });
 });
