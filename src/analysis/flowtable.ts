@@ -177,7 +177,7 @@ export class FlowTable<F extends Flow> {
   find(h: number, family: number, w: KeyWords): F | null {
     // Packets come in bursts of one conversation: try the last one found first.
     const last = this.last;
-    if (last !== null && last.hash === h && last.current && last.family === family && last.matches(w)) return last;
+    if (last !== null && last.hash === h && last.current === true && last.family === family && last.matches(w)) return last;
     for (let f = this.buckets[h & this.mask]; f !== null; f = f.hashNext as F | null) {
       if (f.family === family && f.matches(w)) {
         this.last = f;
@@ -198,7 +198,7 @@ export class FlowTable<F extends Flow> {
    */
   find4(h: number, a: number, aPort: number, b: number, bPort: number): F | null {
     const last = this.last;
-    if (last !== null && last.hash === h && last.current && last.family === 4) {
+    if (last !== null && last.hash === h && last.current === true && last.family === 4) {
       if (last.a0 === a && last.b0 === b && last.aPort === aPort && last.bPort === bPort) {
         this.foundFromA = true;
         return last;

@@ -184,6 +184,8 @@ export class MessageSplitter {
    * command line's counts): lines are then only counted, not walked one by one.
    */
   feed(b: Uint8Array, p: number, n: number, at: number, sink: MessageSink | null): void {
+    // `inMessage === true`, not a bare test: V8 does not know the field holds only booleans and would
+    // test it as any value (a dozen instructions each time).
     this.started = 0;
     this.ended = 0;
     this.beganInside = this.inMessage;
@@ -196,7 +198,7 @@ export class MessageSplitter {
           // A message starts at the first byte (unless one is open) and after every line feed but a last one.
           const lfs = countLineFeeds(b, p, end);
           const lastIsLf = b[end - 1] === 0x0a;
-          this.started = (this.inMessage ? 0 : 1) + lfs - (lastIsLf ? 1 : 0);
+          this.started = (this.inMessage === true ? 0 : 1) + lfs - (lastIsLf ? 1 : 0);
           this.ended = lfs;
           this.inMessage = !lastIsLf;
           break;
@@ -204,7 +206,7 @@ export class MessageSplitter {
         // indexOf is the native memchr: bulk transfers are scanned at memory speed.
         let i = p;
         while (i < end) {
-          if (!this.inMessage) {
+          if (this.inMessage !== true) {
             this.inMessage = true;
             this.started++;
             sink.messageStart(base + i);
@@ -226,7 +228,7 @@ export class MessageSplitter {
         const w = fixed ? 0 : prefixWidth(this.kind);
         let i = p;
         while (i < end) {
-          if (!this.inMessage) {
+          if (this.inMessage !== true) {
             this.inMessage = true;
             this.started++;
             sink?.messageStart(base + i);

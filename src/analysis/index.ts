@@ -225,7 +225,8 @@ export class Analyzer {
     fa.arp = null;
     fa.icmp = null;
     this.tcp.noteCount = 0;
-    pkt.notes.analysis = fa;
+    // The same object every frame: not stored again (each store of an object runs a write barrier).
+    if (pkt.notes.analysis !== fa) pkt.notes.analysis = fa;
     if (this.frames === 0) {
       this.firstSec = pkt.frame.tsSec;
       this.firstNsec = pkt.frame.tsNsec;

@@ -330,7 +330,7 @@ export function analyzeSequence(pool: SegmentPool, fwd: SeqFlow, rev: SeqFlow, f
       f |= A_WINDOW_UPDATE;
     }
     if (seglen > 0 && rev.winScale !== -1 && noSynFinRst) {
-      const shift = rev.isFirstAck || rev.winScale === -2 ? 0 : rev.winScale;
+      const shift = rev.isFirstAck === true || rev.winScale === -2 ? 0 : rev.winScale;
       // -1 << shift is 0xffffffff << shift in 32 bits, as Wireshark computes with its G_MAXUINT32.
       if (((seq + seglen) | 0) === ((rev.lastAck + ((rev.window << shift) >>> 0)) | 0)) f |= A_WINDOW_FULL;
     }
@@ -357,7 +357,7 @@ export function analyzeSequence(pool: SegmentPool, fwd: SeqFlow, rev: SeqFlow, f
     fwd.dupAckNum = 0;
   }
 
-  let exists = r.exists || f !== 0;
+  let exists = r.exists === true || f !== 0;
 
   // ACKED LOST PACKET: this side acknowledges bytes beyond the highest contiguous byte seen from the
   // peer. tshark 4.0 (established on crafted captures) reports it once per new peer segment: when
@@ -466,7 +466,9 @@ export function analyzeSequence(pool: SegmentPool, fwd: SeqFlow, rev: SeqFlow, f
   }
 
   // Bytes in flight: Wireshark's default, payload-based method.
-  if (seglen !== 0 && fwd.segHead >= 0 && fwd.validBif) {
+  // Boolean fields are tested `=== true`: V8 does not know they hold only booleans and would test
+  // each as any value (a dozen instructions; see stream.ts).
+  if (seglen !== 0 && fwd.segHead >= 0 && fwd.validBif === true) {
     const base = fwd.baseSeq;
     let v = fwd.segHead;
     let first = (pool.seq[v] - base) >>> 0;
@@ -490,12 +492,12 @@ export function analyzeSequence(pool: SegmentPool, fwd: SeqFlow, rev: SeqFlow, f
       r.bytesInFlight = flags & (FLAG_SYN | FLAG_FIN) ? inFlight - 1 : inFlight;
     }
     const psh = (flags & FLAG_PSH) !== 0;
-    if (psh && !fwd.pushSetLast) {
+    if (psh && fwd.pushSetLast !== true) {
       fwd.pushBytesSent = (fwd.pushBytesSent + seglen) >>> 0;
       fwd.pushSetLast = true;
     } else if (psh) {
       fwd.pushBytesSent = seglen;
-    } else if (fwd.pushSetLast) {
+    } else if (fwd.pushSetLast === true) {
       fwd.pushBytesSent = seglen;
       fwd.pushSetLast = false;
     } else {

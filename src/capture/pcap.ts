@@ -189,7 +189,8 @@ export class PcapParser extends PushParser {
       f.capLen = capLen;
       f.origLen = v.getUint32(p + 12, le);
       f.recordOffset = base + p;
-      f.data = b;
+      // Every record of the chunk is in the same array: stored once (an object store runs a write barrier).
+      if (f.data !== b) f.data = b;
       f.offset = p + RECORD_HEADER;
       this.delivered++;
       sink(f);
