@@ -197,8 +197,18 @@ export class FlowTable<F extends Flow> {
    * destination `b`:`bPort`; sets `foundFromA`. An IPv4 flow's other words are 0.
    */
   find4(h: number, a: number, aPort: number, b: number, bPort: number): F | null {
+    const last = this.findLast4(a, aPort, b, bPort);
+    if (last !== null) return last;
+    return this.findBucket4(h, a, aPort, b, bPort);
+  }
+
+  /**
+   * `find4` of the flow found last only (its hash is `f.hash`): packets come in bursts of one
+   * conversation, and then no hash needs computing.
+   */
+  findLast4(a: number, aPort: number, b: number, bPort: number): F | null {
     const last = this.last;
-    if (last !== null && last.hash === h && last.current === true && last.family === 4) {
+    if (last !== null && last.current === true && last.family === 4) {
       if (last.a0 === a && last.b0 === b && last.aPort === aPort && last.bPort === bPort) {
         this.foundFromA = true;
         return last;
@@ -208,6 +218,11 @@ export class FlowTable<F extends Flow> {
         return last;
       }
     }
+    return null;
+  }
+
+  /** `find4` in the bucket of hash `h` (after `findLast4` missed). */
+  findBucket4(h: number, a: number, aPort: number, b: number, bPort: number): F | null {
     for (let f = this.buckets[h & this.mask]; f !== null; f = f.hashNext as F | null) {
       if (f.family !== 4) continue;
       if (f.a0 === a && f.b0 === b && f.aPort === aPort && f.bPort === bPort) {

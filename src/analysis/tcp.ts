@@ -458,8 +458,13 @@ export class TcpTracker {
       const ip = pkt.base + pkt.layerStart[ipLi];
       const src = v.getUint32(ip + 12);
       const dst = v.getUint32(ip + 16);
-      h = hashKey4(src, sport, dst, dport);
-      conn = this.table.find4(h, src, sport, dst, dport);
+      // The previous segment's connection first: its stored hash saves computing this one's.
+      conn = this.table.findLast4(src, sport, dst, dport);
+      if (conn !== null) h = conn.hash;
+      else {
+        h = hashKey4(src, sport, dst, dport);
+        conn = this.table.findBucket4(h, src, sport, dst, dport);
+      }
       if (conn !== null) fromA = this.table.foundFromA === true;
       // The key words are needed only to make a connection.
       if (conn === null || (flags & FLAG_SYN) !== 0) fillKey4(w, src, sport, dst, dport);
