@@ -570,7 +570,14 @@ export class TcpTracker {
     }
 
     this.count(conn, side, pkt, r.flags, seglen, window);
-    this.states(conn, side, peer, sg);
+    // Most segments: data or an ACK between two established sides, before any FIN. Only Zeek's view
+    // moves then (states() returns right after it): its call, and the checks of its arguments, are
+    // saved. The same test as there; Zeek's packet() changes none of what it reads.
+    if ((flags & (FLAG_SYN | FLAG_FIN | FLAG_RST)) === 0 && side.state === ST_ESTABLISHED && peer.state === ST_ESTABLISHED && peer.finFrame === 0 && conn.handshake !== 'in-progress') {
+      conn.zeek.packet(side === conn.client, sg, seglen > 0 && (side.lastSegmentFlags & (A_RETRANSMISSION | A_FAST_RETRANSMISSION | A_SPURIOUS_RETRANSMISSION)) !== 0);
+    } else {
+      this.states(conn, side, peer, sg);
+    }
     if (analysed) this.bytes(conn, side, peer, pkt, li, hlen, sg, note);
     note.fromClient = side === conn.client;
     note.clientState = conn.client.state;
