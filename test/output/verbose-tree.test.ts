@@ -91,7 +91,7 @@ describe.skipIf(!HAVE_TSHARK)('-V TCP tree against tshark -V', () => {
     expect(ours).toEqual(tcpSections(oracleText(file, ['-V']).stdout, keep));
   });
 
-  it('every TCP line but checksums is tshark\'s on the chaos captures: each analysis finding, RTO, duplicate ACK and D-SACK', () => {
+  it('every TCP line but checksums is tshark\'s on the chaos captures: each analysis finding, RTO, duplicate ACK and D-SACK', { timeout: 120_000 }, () => {
     const keep = (l: string): boolean => !NOT_COMPARED.test(l);
     const seen = new Set<string>();
     for (const file of chaosFiles()) {
@@ -105,7 +105,7 @@ describe.skipIf(!HAVE_TSHARK)('-V TCP tree against tshark -V', () => {
     }
   });
 
-  it('the conversation and analysis lines and TCP expert items are tshark\'s on every corpus capture with TCP', { tags: ['corpus'] }, () => {
+  it('the conversation and analysis lines and TCP expert items are tshark\'s on every corpus capture with TCP', { tags: ['corpus'], timeout: 600_000 }, () => {
     const index = readFileSync(join(CORPUS, 'tcpdump-index.tsv'), 'utf8').split('\n');
     const head = index[0].split('\t');
     const nTcp = head.indexOf('n_tcp');
