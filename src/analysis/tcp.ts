@@ -570,12 +570,11 @@ export class TcpTracker {
     }
 
     this.count(conn, side, pkt, r.flags, seglen, window);
-    // Most segments: data or an ACK between two established sides, before any FIN. Only Zeek's view
-    // moves then (states() returns right after it): its call, and the checks of its arguments, are
-    // saved. The same test as there; Zeek's packet() changes none of what it reads.
-    if ((flags & (FLAG_SYN | FLAG_FIN | FLAG_RST)) === 0 && side.state === ST_ESTABLISHED && peer.state === ST_ESTABLISHED && peer.finFrame === 0 && conn.handshake !== 'in-progress') {
-      conn.zeek.packet(side === conn.client, sg, seglen > 0 && (side.lastSegmentFlags & (A_RETRANSMISSION | A_FAST_RETRANSMISSION | A_SPURIOUS_RETRANSMISSION)) !== 0);
-    } else {
+    // Zeek first (its history records the segment as sent), then the states. Most segments are data
+    // or an ACK between two established sides before any FIN: nothing but Zeek's view moves then (no
+    // state, no handshake or teardown step, no event), and states() is not called at all.
+    conn.zeek.packet(side === conn.client, sg, seglen > 0 && (side.lastSegmentFlags & (A_RETRANSMISSION | A_FAST_RETRANSMISSION | A_SPURIOUS_RETRANSMISSION)) !== 0);
+    if ((flags & (FLAG_SYN | FLAG_FIN | FLAG_RST)) !== 0 || side.state !== ST_ESTABLISHED || peer.state !== ST_ESTABLISHED || peer.finFrame !== 0 || conn.handshake === 'in-progress') {
       this.states(conn, side, peer, sg);
     }
     if (analysed) this.bytes(conn, side, peer, pkt, li, hlen, sg, note);
@@ -701,7 +700,7 @@ export class TcpTracker {
     }
   }
 
-  /** Handshake, teardown, each side's RFC 9293 state, and Zeek's view. */
+  /** Handshake, teardown and each side's RFC 9293 state (Zeek's view has taken the segment already). */
   private states(conn: TcpConnection, side: TcpSide, peer: TcpSide, sg: TcpSegment): void {
     const flags = sg.flags;
     const seq = sg.seq;
@@ -719,13 +718,6 @@ export class TcpTracker {
     const rst = (flags & FLAG_RST) !== 0;
     const ackf = (flags & FLAG_ACK) !== 0;
     let ackedPeerFinNow = false;
-
-    // Zeek first (its history records the segment as sent).
-    const rxmit = seglen > 0 && (side.seq.lastSegmentFlags & (A_RETRANSMISSION | A_FAST_RETRANSMISSION | A_SPURIOUS_RETRANSMISSION)) !== 0;
-    conn.zeek.packet(fromClient, sg, rxmit);
-    // Most segments: data or an ACK between two established sides, before any FIN. Nothing below
-    // moves then (no state, no handshake or teardown step, no event).
-    if ((flags & (FLAG_SYN | FLAG_FIN | FLAG_RST)) === 0 && side.state === ST_ESTABLISHED && peer.state === ST_ESTABLISHED && peer.finFrame === 0 && conn.handshake !== 'in-progress') return;
 
     if (syn && !rst) {
       if (!ackf) {
