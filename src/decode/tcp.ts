@@ -24,7 +24,7 @@ import { computed, either, flag, uint } from './fieldkit';
 import { kindLengthOption, locatedUint, nthKept, type Locate } from './optionkit';
 import type { Packet } from './packet';
 import { Base, FieldType, type FieldDef, type Protocol, type TreeNode } from './protocol';
-import { add, attach, expertNode, fieldNode, flagNode, hex0x } from './treekit';
+import { add, attach, expertNode, fieldNode, flagNode, hex0x, type ExpertSeverity } from './treekit';
 
 export const MIN_HEADER_LEN = 20;
 
@@ -457,6 +457,35 @@ export const EX_NOP = 64;
 export const EX_MSS_ABSENT = 128;
 export const EX_MSS_PRESENT = 256;
 
+interface TcpExpert {
+  readonly bit: number;
+  /** The expert's filter name (a presence field). */
+  readonly field: string;
+  readonly severity: ExpertSeverity;
+  readonly group: string;
+  /** Its message (a SYN's tree text adds the server port). */
+  readonly message: string;
+}
+
+/** Severities and groups as tshark 4.0 registers them (compared with tshark -V by test/output/verbose-tree.test.ts). */
+const TCP_EXPERTS: readonly TcpExpert[] = [
+  { bit: EX_SYN, field: 'tcp.connection.syn', severity: 'Chat', group: 'Sequence', message: 'Connection establish request (SYN)' },
+  { bit: EX_SYNACK, field: 'tcp.connection.synack', severity: 'Chat', group: 'Sequence', message: 'Connection establish acknowledge (SYN+ACK)' },
+  { bit: EX_FIN, field: 'tcp.connection.fin', severity: 'Chat', group: 'Sequence', message: 'Connection finish (FIN)' },
+  { bit: EX_RST, field: 'tcp.connection.rst', severity: 'Warning', group: 'Sequence', message: 'Connection reset (RST)' },
+  { bit: EX_ACK_NONZERO, field: 'tcp.ack.nonzero', severity: 'Note', group: 'Protocol', message: 'The acknowledgment number field is nonzero while the ACK flag is not set' },
+  { bit: EX_URGENT_NONZERO, field: 'tcp.urgent_pointer.non_zero', severity: 'Note', group: 'Protocol', message: 'The urgent pointer field is nonzero while the URG flag is not set' },
+  { bit: EX_NOP, field: 'tcp.nop', severity: 'Warning', group: 'Protocol', message: '4 NOP in a row - a router may have removed some options' },
+  { bit: EX_MSS_ABSENT, field: 'tcp.options.mss.absent', severity: 'Note', group: 'Protocol', message: 'The SYN packet does not contain a MSS option' },
+  { bit: EX_MSS_PRESENT, field: 'tcp.options.mss.present', severity: 'Warning', group: 'Protocol', message: 'The non-SYN packet does contain a MSS option' },
+];
+
+/** The tree node of expert `bit`; `detail` follows the message (": server port 8080"). */
+export function tcpExpertNode(bit: number, detail = ''): TreeNode {
+  const e = TCP_EXPERTS.find((x) => x.bit === bit)!;
+  return expertNode(e.severity, e.group, e.message + detail, e.field);
+}
+
 export function tcpExperts(pkt: Packet, li: number): number {
   const start = pkt.layerStart[li];
   if (start + FIXED_READ > pkt.capLen || tcpHeaderLength(pkt, li) < MIN_HEADER_LEN) return 0;
@@ -513,28 +542,12 @@ function mssNote(pkt: Packet, li: number, flags: number): number {
   return optionWalkProblem(pkt, li, at, afterEol) === null ? EX_MSS_ABSENT : 0;
 }
 
-const expertField = (name: string, label: string, bit: number): FieldDef =>
-  computed(name, label, FieldType.Bool, (pkt, li, k) => (k === 0 && (tcpExperts(pkt, li) & bit) !== 0 ? 1 : undefined));
-
 const expertFields = [
-  expertField('tcp.connection.syn', 'Connection establish request (SYN)', EX_SYN),
-  expertField('tcp.connection.synack', 'Connection establish acknowledge (SYN+ACK)', EX_SYNACK),
-  expertField('tcp.connection.fin', 'Connection finish (FIN)', EX_FIN),
-  expertField('tcp.connection.rst', 'Connection reset (RST)', EX_RST),
-  expertField('tcp.ack.nonzero', 'The acknowledgment number field is nonzero while the ACK flag is not set', EX_ACK_NONZERO),
-  expertField('tcp.urgent_pointer.non_zero', 'The urgent pointer field is nonzero while the URG flag is not set', EX_URGENT_NONZERO),
-  expertField('tcp.nop', '4 NOP in a row - a router may have removed some options', EX_NOP),
-  expertField('tcp.options.mss.absent', 'The SYN packet does not contain a MSS option', EX_MSS_ABSENT),
-  expertField('tcp.options.mss.present', 'The non-SYN packet does contain a MSS option', EX_MSS_PRESENT),
+  ...TCP_EXPERTS.map((e) => computed(e.field, e.message, FieldType.Bool, (pkt, li, k) => (k === 0 && (tcpExperts(pkt, li) & e.bit) !== 0 ? 1 : undefined))),
   dsackEdge('tcp.options.sack.dsack_le', 'D-SACK Left Edge', 0),
   dsackEdge('tcp.options.sack.dsack_re', 'D-SACK Right Edge', 4),
   computed('tcp.options.sack.dsack', 'D-SACK Sequence', FieldType.Bool, (pkt, li, k) => (k === 0 && dsackBlock(pkt, li) >= 0 ? 1 : undefined)),
 ];
-
-/** The note on "Acknowledgment Number" (drawn by output/tree.ts, which adds that line from the analysis). */
-export function ackNonzeroNode(): TreeNode {
-  return expertNode('Note', 'Protocol', 'The acknowledgment number field is nonzero while the ACK flag is not set', 'tcp.ack.nonzero');
-}
 
 const fields: FieldDef[] = [
   srcport,
@@ -713,10 +726,10 @@ function tree(pkt: Packet, li: number): TreeNode[] {
     for (const d of flagFields) add(children, flagNode(pkt, li, d));
     for (const c of children) c.text = c.text.replace(/^.... /, ''); // 12 bits shown, as Wireshark does
     const bit = (field: string): TreeNode | undefined => children.find((c) => c.field === field);
-    if (x & EX_SYN) attach(bit('tcp.flags.syn'), expertNode('Chat', 'Sequence', `Connection establish request (SYN): server port ${pkt.u16(start + 2)}`, 'tcp.connection.syn'));
-    if (x & EX_SYNACK) attach(bit('tcp.flags.syn'), expertNode('Chat', 'Sequence', `Connection establish acknowledge (SYN+ACK): server port ${pkt.u16(start)}`, 'tcp.connection.synack'));
-    if (x & EX_FIN) attach(bit('tcp.flags.fin'), expertNode('Chat', 'Sequence', 'Connection finish (FIN)', 'tcp.connection.fin'));
-    if (x & EX_RST) attach(bit('tcp.flags.reset'), expertNode('Warning', 'Sequence', 'Connection reset (RST)', 'tcp.connection.rst'));
+    if (x & EX_SYN) attach(bit('tcp.flags.syn'), tcpExpertNode(EX_SYN, `: server port ${pkt.u16(start + 2)}`));
+    if (x & EX_SYNACK) attach(bit('tcp.flags.syn'), tcpExpertNode(EX_SYNACK, `: server port ${pkt.u16(start)}`));
+    if (x & EX_FIN) attach(bit('tcp.flags.fin'), tcpExpertNode(EX_FIN));
+    if (x & EX_RST) attach(bit('tcp.flags.reset'), tcpExpertNode(EX_RST));
     children.push({ text: `[TCP Flags: ${tcpFlagsPicture(f)}]`, field: 'tcp.flags.str', offset: start + 12, length: 2 });
     out.push({ text: `Flags: ${hex0x(f, 3)} (${tcpFlagsText(f)})`, field: 'tcp.flags', offset: start + 12, length: 2, children });
   }
@@ -731,7 +744,7 @@ function tree(pkt: Packet, li: number): TreeNode[] {
     out.push({ text: `[Checksum Status (synack): ${['Bad', 'Good', 'Unverified'][status]}]`, field: 'synack.tcp.checksum.status', offset: start + 16, length: 2 });
   }
   const urgentNode = fieldNode(pkt, li, urgent);
-  if (urgentNode !== null && x & EX_URGENT_NONZERO) attach(urgentNode, expertNode('Note', 'Protocol', 'The urgent pointer field is nonzero while the URG flag is not set', 'tcp.urgent_pointer.non_zero'));
+  if (urgentNode !== null && x & EX_URGENT_NONZERO) attach(urgentNode, tcpExpertNode(EX_URGENT_NONZERO));
   add(out, urgentNode);
   const optLen = pkt.layerPayload[li] - start - MIN_HEADER_LEN;
   if (headerValid(pkt, li) && optLen > 0) {
@@ -755,12 +768,12 @@ function tree(pkt: Packet, li: number): TreeNode[] {
       children.push({ text: problem, offset: at, length: pkt.layerPayload[li] - at, children: [expert] });
     }
     // tshark notes a NOP run before the fourth NOP's line, and the MSS notes after the last option.
-    if (x & EX_NOP) children.splice(nopRunOption(pkt, li), 0, expertNode('Warning', 'Protocol', '4 NOP in a row - a router may have removed some options', 'tcp.nop'));
-    if (x & EX_MSS_ABSENT) children.push(expertNode('Note', 'Protocol', 'The SYN packet does not contain a MSS option', 'tcp.options.mss.absent'));
+    if (x & EX_NOP) children.splice(nopRunOption(pkt, li), 0, tcpExpertNode(EX_NOP));
+    if (x & EX_MSS_ABSENT) children.push(tcpExpertNode(EX_MSS_ABSENT));
     if (x & EX_MSS_PRESENT) {
       // The MSS option's own dissector notes it, first under the option's line.
       const mss = children.find((c) => c.field === 'tcp.options.mss');
-      mss?.children?.unshift(expertNode('Warning', 'Protocol', 'The non-SYN packet does contain a MSS option', 'tcp.options.mss.present'));
+      mss?.children?.unshift(tcpExpertNode(EX_MSS_PRESENT));
     }
     out.push({
       text: `Options: (${optLen} bytes)` + (names.length > 0 ? ', ' + names.join(', ') : ''),

@@ -14,7 +14,7 @@ import { interfaceName } from '../decode/frame';
 import { fieldByName } from '../decode/index';
 import { ProblemKind, type Packet } from '../decode/packet';
 import type { TreeNode } from '../decode/protocol';
-import { ackNonzeroNode, EX_ACK_NONZERO, FLAG_ACK, tcpExperts, tcpFlags, tcpSegmentLength } from '../decode/tcp';
+import { EX_ACK_NONZERO, FLAG_ACK, tcpExpertNode, tcpExperts, tcpFlags, tcpSegmentLength } from '../decode/tcp';
 import { attach, expertNode, fieldNodes, ipv4Text, ipv6Text, macText, type ExpertSeverity } from '../decode/treekit';
 import { writeValue } from './fields';
 import { writeHexLines } from './hexdump';
@@ -105,7 +105,7 @@ function addTcpAnalysisLines(pkt: Packet, li: number, children: TreeNode[]): voi
   if (ack !== null) {
     const acked = (tcpFlags(pkt, li) & FLAG_ACK) !== 0;
     const line = insert(at('tcp.ack_raw'), acked ? `Acknowledgment Number: ${ack}    (relative ack number)` : `Acknowledgment Number: ${ack}`, 'tcp.ack', children[at('tcp.ack_raw')]);
-    if (tcpExperts(pkt, li) & EX_ACK_NONZERO) attach(line, ackNonzeroNode());
+    if (tcpExperts(pkt, li) & EX_ACK_NONZERO) attach(line, tcpExpertNode(EX_ACK_NONZERO));
   }
   const win = value('tcp.window_size');
   const afterWindow = at('tcp.window_size_value') + 1;
