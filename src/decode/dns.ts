@@ -16,7 +16,8 @@
  */
 import { computed, flag, uint } from './fieldkit';
 import { OccurrenceCursor, OffsetIndex } from './offsets';
-import type { Packet } from './packet';
+import { fallback } from './dispatch';
+import { ProblemKind, type Packet } from './packet';
 import { Base, FieldType, type FieldDef, type Protocol, type TreeNode } from './protocol';
 import { add, fieldNode, flagNode, hex0x, ipv4Text, ipv6Text } from './treekit';
 
@@ -43,6 +44,8 @@ const F_RCODE = 0x000f;
 
 /** Layer aux bit: the message came on the mDNS port (5353): classes carry the QU / cache-flush bit. */
 const AUX_MDNS = 1;
+/** Carried by TCP: a two-byte length precedes the message. */
+const AUX_TCP = 2;
 
 /** Wireshark's short type names (dns_types_vals). */
 export const DNS_TYPE_NAMES = new Map<number, string>([
@@ -307,6 +310,8 @@ function classValue(pkt: Packet, li: number, at: number): number {
 }
 
 const id = uint('dns.id', 'Transaction ID', 0, 2, { base: Base.Hex });
+/** Over TCP: the length before the message (the layer starts after it). */
+const tcpLength = computed('dns.length', 'Length', FieldType.Uint, (pkt, li, k) => (k === 0 && (pkt.layerAux[li] & AUX_TCP) !== 0 ? pkt.u16(pkt.layerStart[li] - 2) : undefined));
 const flagsField = uint('dns.flags', 'Flags', 2, 2, { base: Base.Hex });
 const response = flag('dns.flags.response', 'Response', 2, 2, F_RESPONSE);
 const opcode = uint('dns.flags.opcode', 'Opcode', 2, 2, { mask: 0x7800, names: DNS_OPCODE_NAMES });
@@ -385,6 +390,7 @@ const txt: FieldDef = {
 };
 
 const fields: FieldDef[] = [
+  tcpLength,
   id,
   flagsField,
   response,
@@ -481,6 +487,8 @@ function className(c: number): string {
 function tree(pkt: Packet, li: number): TreeNode[] {
   const out: TreeNode[] = [];
   const start = pkt.layerStart[li];
+  const length = tcpLength.get(pkt, li, 0);
+  if (length !== undefined) out.push({ text: `Length: ${length}`, field: 'dns.length', offset: start - 2, length: 2 });
   add(out, fieldNode(pkt, li, id));
   if (start + 4 <= pkt.capLen) {
     const f = pkt.u16(start + 2);
@@ -567,6 +575,20 @@ export const dns: Protocol = {
   label: 'Domain Name System',
   fields,
   decode(pkt: Packet): Protocol | null {
+    // Over TCP each message follows its two-byte length (RFC 1035 4.2.2), and one segment may carry
+    // several (RFC 7766 pipelining): each is a layer of its own, as tshark shows them. A message that
+    // continues in a later segment is left as data (tshark reassembles it; synack decodes one frame).
+    const below = pkt.layerCount - 1;
+    const overTcp = below >= 0 && (pkt.layerProto[below].name === 'tcp' || (pkt.layerProto[below] === dns && (pkt.layerAux[below] & AUX_TCP) !== 0));
+    const segmentEnd = pkt.limit;
+    if (overTcp) {
+      const at = pkt.cursor;
+      if (at + 2 > pkt.capLen || at + 2 > segmentEnd) return fallback.data;
+      const len = pkt.u16(at);
+      if (len < HEADER_LEN || at + 2 + len > segmentEnd) return fallback.data;
+      pkt.cursor = at + 2;
+      pkt.limit = at + 2 + len;
+    }
     const start = pkt.cursor;
     const declared = pkt.limit - start;
     const li = pkt.push(dns, start, start + HEADER_LEN, pkt.limit);
@@ -577,54 +599,69 @@ export const dns: Protocol = {
       const ps = pkt.layerStart[parent];
       if (pkt.u16(ps) === MDNS_PORT || pkt.u16(ps + 2) === MDNS_PORT) pkt.layerAux[li] = AUX_MDNS;
     }
-    const avail = pkt.avail(start);
-    if (declared < HEADER_LEN) {
-      pkt.malformed('dns', 'fewer than 12 bytes for the DNS header');
-      return null;
-    }
-    if (avail < HEADER_LEN) {
-      pkt.truncated(HEADER_LEN, avail);
-      return null;
-    }
-    // Walk every record once: the first one that does not fit is the problem.
-    const end = pkt.limit;
-    const capEnd = end < pkt.capLen ? end : pkt.capLen;
-    const qd = pkt.u16(start + 4);
-    const total = recordCount(pkt, start);
-    let o = start + HEADER_LEN;
-    for (let i = 0; i < total; i++) {
-      let n = skipName(pkt, o, capEnd);
-      if (n === BAD_LABEL) {
-        pkt.malformed(i < qd ? 'dns.qry.name' : 'dns.resp.name', 'label type 0x40 / 0x80 is undefined (RFC 1035 4.1.4)');
-        return null;
-      }
-      if (n === PAST_END) {
-        // Bytes past the capture cannot be read: when the capture was cut, say so.
-        if (capEnd < end) pkt.truncated(capEnd - start + 1, capEnd - start);
-        else pkt.malformed(i < qd ? 'dns.qry.name' : 'dns.resp.name', 'name runs past the end of the message');
-        return null;
-      }
-      const fixed = i < qd ? 4 : 10;
-      if (n + fixed > end) {
-        pkt.malformed(i < qd ? 'dns.qry.type' : 'dns.resp.type', 'record runs past the end of the message');
-        return null;
-      }
-      if (n + fixed > capEnd) {
-        pkt.truncated(n + fixed - start, capEnd - start);
-        return null;
-      }
-      if (i >= qd) n += pkt.u16(n + 8);
-      o = n + fixed;
-      if (o > end) {
-        pkt.malformed('dns.resp.len', 'record data runs past the end of the message');
-        return null;
-      }
-      if (o > capEnd) {
-        pkt.truncated(o - start, capEnd - start);
-        return null;
-      }
-    }
-    return null;
+    checkMessage(pkt, start, declared);
+    if (!overTcp) return null;
+    pkt.layerAux[li] = AUX_TCP;
+    if (pkt.problem !== ProblemKind.None || pkt.limit >= segmentEnd) return null;
+    // Another message follows in this segment.
+    pkt.cursor = pkt.limit;
+    pkt.limit = segmentEnd;
+    return dns;
   },
   tree,
 };
+
+/**
+ * Checks the message at `start` (`declared` bytes) record by record and
+ * reports on the packet the first one that does not fit (malformed) or was
+ * not captured (truncated).
+ */
+function checkMessage(pkt: Packet, start: number, declared: number): void {
+  const avail = pkt.avail(start);
+  if (declared < HEADER_LEN) {
+    pkt.malformed('dns', 'fewer than 12 bytes for the DNS header');
+    return;
+  }
+  if (avail < HEADER_LEN) {
+    pkt.truncated(HEADER_LEN, avail);
+    return;
+  }
+  // Walk every record once: the first one that does not fit is the problem.
+  const end = pkt.limit;
+  const capEnd = end < pkt.capLen ? end : pkt.capLen;
+  const qd = pkt.u16(start + 4);
+  const total = recordCount(pkt, start);
+  let o = start + HEADER_LEN;
+  for (let i = 0; i < total; i++) {
+    let n = skipName(pkt, o, capEnd);
+    if (n === BAD_LABEL) {
+      pkt.malformed(i < qd ? 'dns.qry.name' : 'dns.resp.name', 'label type 0x40 / 0x80 is undefined (RFC 1035 4.1.4)');
+      return;
+    }
+    if (n === PAST_END) {
+      // Bytes past the capture cannot be read: when the capture was cut, say so.
+      if (capEnd < end) pkt.truncated(capEnd - start + 1, capEnd - start);
+      else pkt.malformed(i < qd ? 'dns.qry.name' : 'dns.resp.name', 'name runs past the end of the message');
+      return;
+    }
+    const fixed = i < qd ? 4 : 10;
+    if (n + fixed > end) {
+      pkt.malformed(i < qd ? 'dns.qry.type' : 'dns.resp.type', 'record runs past the end of the message');
+      return;
+    }
+    if (n + fixed > capEnd) {
+      pkt.truncated(n + fixed - start, capEnd - start);
+      return;
+    }
+    if (i >= qd) n += pkt.u16(n + 8);
+    o = n + fixed;
+    if (o > end) {
+      pkt.malformed('dns.resp.len', 'record data runs past the end of the message');
+      return;
+    }
+    if (o > capEnd) {
+      pkt.truncated(o - start, capEnd - start);
+      return;
+    }
+  }
+}

@@ -118,11 +118,20 @@ export function protocolsText(pkt: Packet): string {
   let s = '';
   for (let i = 1; i < pkt.layerCount; i++) {
     const name = pkt.layerProto[i].name;
+    // Several messages of one TCP segment (DNS over TCP) are listed once, as tshark lists them.
+    if (samePduRun(pkt, i)) continue;
     s += s === '' ? name : ':' + name;
     if ((pkt.layerAux[i] & AUX_ETHERTYPE) !== 0 && SHOWS_ETHERTYPE.has(name)) s += ':ethertype';
     if (name === 'tcp') for (let n = mptcpOptions(pkt, i); n > 0; n--) s += ':mptcp';
   }
   return s;
+}
+
+/** Layer `i` repeats the protocol of the layers before it, which follow a TCP layer (one segment's messages). */
+function samePduRun(pkt: Packet, i: number): boolean {
+  let j = i - 1;
+  while (j > 0 && pkt.layerProto[j] === pkt.layerProto[i]) j--;
+  return j < i - 1 && pkt.layerProto[j].name === 'tcp';
 }
 
 /** TCP option kind 30 (RFC 8684): Wireshark lists each Multipath TCP option as protocol `mptcp`. */

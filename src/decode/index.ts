@@ -5,7 +5,7 @@
  */
 import type { Frame } from '../capture/frame';
 import { data } from './data';
-import { etherTypes, fallback, ipProtocols, linkTypes, udpPorts } from './dispatch';
+import { etherTypes, fallback, ipProtocols, linkTypes, tcpPorts, udpPorts } from './dispatch';
 import { dhcp } from './dhcp';
 import { dns, MDNS_PORT } from './dns';
 import { arp } from './arp';
@@ -89,6 +89,7 @@ ipProtocols[6] = tcp;
 ipProtocols[17] = udp;
 // DNS (RFC 1035 4.2.1) and multicast DNS (RFC 6762); DHCP server and client ports (RFC 2131 4.1).
 udpPorts.set(53, dns);
+tcpPorts.set(53, dns);
 udpPorts.set(MDNS_PORT, dns);
 udpPorts.set(67, dhcp);
 udpPorts.set(68, dhcp);

@@ -1,4 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { concat, pcapHeader, pcapRecord, save } from '../capture/craft';
+import { HAVE_TSHARK, oracleText } from '../oracle/tshark';
+import { CLI } from '../helpers/paths';
+import { spawnSync } from 'node:child_process';
 import { decode, frameOf, layers, patched, problem, readEveryField, value, values } from './frames';
 
 // tcpdump's dns_udp.pcap #1: IP 192.168.1.11.43966 > 209.87.249.18.53: 22836+ [1au] A? www.tcpdump.org. (56)
@@ -144,6 +148,40 @@ describe('dns', () => {
         b.set([0, 8 + 11], 38);
       });
       expect(problem(decode(frameOf(short)))).toEqual({ kind: 'malformed', layer: 'dns', field: 'dns' });
+    });
+  });
+
+  describe('over TCP (RFC 1035 4.2.2: a two-byte length before each message)', () => {
+    const message = QUERY.slice(DNS_AT * 2);
+    const len = (hex: string): string => (hex.length / 2).toString(16).padStart(4, '0');
+    /** Ethernet, IPv4, TCP 50000 -> 53 (PSH, ACK) carrying `payload`; checksums left 0 (tshark does not check them). */
+    const segment = (payload: string): string =>
+      '001122334455001122334466' + '0800' + '4500' + (40 + payload.length / 2).toString(16).padStart(4, '0') + '000100004006' + '0000' + 'c0a8010bd157f912' +
+      'c3500035' + '00000001' + '00000001' + '5018ffff' + '00000000' + payload;
+    const second = '1234' + message.slice(4);
+    const pipelined = segment(len(message) + message + len(second) + second);
+
+    it('two pipelined queries in one segment are two DNS layers, each with its length, as tshark shows them', () => {
+      const pkt = decode(frameOf(pipelined));
+      expect(layers(pkt)).toEqual(['frame', 'eth', 'ip', 'tcp', 'dns', 'dns']);
+      expect(problem(pkt)).toEqual({ kind: 'none' });
+      expect(values(pkt, 'dns.id')).toEqual(['0x5934', '0x1234']);
+      expect(values(pkt, 'dns.length')).toEqual(['56', '56']);
+      expect(values(pkt, 'dns.qry.name')).toEqual(['www.tcpdump.org', 'www.tcpdump.org']);
+    });
+
+    it('a message that continues in the next segment stays data (synack reads one frame; tshark reassembles)', () => {
+      const pkt = decode(frameOf(segment(len(message) + message.slice(0, 40))));
+      expect(layers(pkt)).toEqual(['frame', 'eth', 'ip', 'tcp', 'data']);
+      expect(problem(pkt)).toEqual({ kind: 'none' });
+    });
+
+    it.skipIf(!HAVE_TSHARK)('the pipelined segment\'s fields are tshark\'s', () => {
+      const file = save('dns-tcp-pipelined.pcap', concat(pcapHeader(), pcapRecord(1700000000, 0, Buffer.from(pipelined, 'hex'))));
+      const args = ['-T', 'fields', '-e', 'frame.protocols', '-e', 'dns.length', '-e', 'dns.id', '-e', 'dns.qry.name', '-e', 'dns.flags.recdesired'];
+      const ours = spawnSync(process.execPath, [CLI, '-r', file, ...args], { encoding: 'utf8' }).stdout;
+      expect(ours).toBe('eth:ethertype:ip:tcp:dns\t56,56\t0x5934,0x1234\twww.tcpdump.org,www.tcpdump.org\t1,1\n');
+      expect(ours).toBe(oracleText(file, args).stdout);
     });
   });
 });

@@ -19,7 +19,7 @@ export const TRANSPORT_FIELDS = [
   'tcp.connection.syn', 'tcp.connection.synack', 'tcp.connection.fin', 'tcp.connection.rst', 'tcp.ack.nonzero',
   'tcp.urgent_pointer.non_zero', 'tcp.nop', 'tcp.options.mss.absent', 'tcp.options.mss.present',
   'udp.srcport', 'udp.dstport', 'udp.port', 'udp.length', 'udp.checksum', 'udp.checksum.status', 'udp.payload',
-  'dns.id', 'dns.flags', 'dns.flags.response', 'dns.flags.opcode', 'dns.flags.authoritative', 'dns.flags.truncated',
+  'dns.length', 'dns.id', 'dns.flags', 'dns.flags.response', 'dns.flags.opcode', 'dns.flags.authoritative', 'dns.flags.truncated',
   'dns.flags.recdesired', 'dns.flags.recavail', 'dns.flags.z', 'dns.flags.authenticated', 'dns.flags.checkdisable',
   'dns.flags.rcode', 'dns.count.queries', 'dns.count.answers', 'dns.count.auth_rr', 'dns.count.add_rr', 'dns.qry.name',
   'dns.qry.name.len', 'dns.count.labels', 'dns.qry.type', 'dns.qry.class', 'dns.resp.name', 'dns.resp.type',
