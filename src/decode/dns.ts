@@ -19,7 +19,7 @@ import { OccurrenceCursor, OffsetIndex } from './offsets';
 import { fallback } from './dispatch';
 import { ProblemKind, type Packet } from './packet';
 import { Base, FieldType, type FieldDef, type Protocol, type TreeNode } from './protocol';
-import { add, fieldNode, flagNode, hex0x, ipv4Text, ipv6Text } from './treekit';
+import { add, bitPicture, fieldNode, flagNode, hex0x, ipv4Text, ipv6Text } from './treekit';
 
 export const HEADER_LEN = 12;
 
@@ -78,6 +78,21 @@ export const DNS_RCODE_NAMES = new Map<number, string>([
 /** "A", or "Unknown (507)" as Wireshark writes types it does not know. */
 export function dnsTypeName(t: number): string {
   return DNS_TYPE_NAMES.get(t) ?? `Unknown (${t})`;
+}
+
+/** What tshark's tree adds after a type's name (its dns_types_description_vals, for the types seen in real captures). */
+const DNS_TYPE_WORDS = new Map<number, string>([
+  [1, 'Host Address'], [2, 'authoritative Name Server'], [5, 'Canonical NAME for an alias'], [6, 'Start Of a zone of Authority'],
+  [12, 'domain name PoinTeR'], [15, 'Mail eXchange'], [16, 'Text strings'], [28, 'IPv6 Address'], [44, 'SSH Key Fingerprint'],
+  [46, 'Resource Record Signature'],
+]);
+
+/** A record's "Type:" line as tshark's tree writes it: "A (Host Address) (1)", "Unknown (507)". */
+function typeLine(t: number): string {
+  const name = DNS_TYPE_NAMES.get(t);
+  if (name === undefined) return `Type: Unknown (${t})`;
+  const words = DNS_TYPE_WORDS.get(t);
+  return `Type: ${name}${words === undefined ? '' : ` (${words})`} (${t})`;
 }
 
 export function dnsOpcodeName(op: number): string {
@@ -313,14 +328,20 @@ const id = uint('dns.id', 'Transaction ID', 0, 2, { base: Base.Hex });
 /** Over TCP: the length before the message (the layer starts after it). */
 const tcpLength = computed('dns.length', 'Length', FieldType.Uint, (pkt, li, k) => (k === 0 && (pkt.layerAux[li] & AUX_TCP) !== 0 ? pkt.u16(pkt.layerStart[li] - 2) : undefined));
 const flagsField = uint('dns.flags', 'Flags', 2, 2, { base: Base.Hex });
-const response = flag('dns.flags.response', 'Response', 2, 2, F_RESPONSE);
+/** A flag with the words tshark's DNS tree gives its two values (set, clear). */
+const worded = (def: FieldDef, set: string, clear: string): FieldDef => ({ ...def, flagWords: [set, clear] });
+const response = worded(flag('dns.flags.response', 'Response', 2, 2, F_RESPONSE), 'Message is a response', 'Message is a query');
 const opcode = uint('dns.flags.opcode', 'Opcode', 2, 2, { mask: 0x7800, names: DNS_OPCODE_NAMES });
-const authoritative = responseOnly(flag('dns.flags.authoritative', 'Authoritative', 2, 2, 0x0400));
-const truncated = flag('dns.flags.truncated', 'Truncated', 2, 2, 0x0200);
-const recdesired = flag('dns.flags.recdesired', 'Recursion desired', 2, 2, 0x0100);
-const recavail = responseOnly(flag('dns.flags.recavail', 'Recursion available', 2, 2, 0x0080));
-const z = flag('dns.flags.z', 'Z', 2, 2, 0x0040);
-const authenticatedBit = flag('dns.flags.authenticated', 'Answer authenticated', 2, 2, 0x0020);
+const authoritative = responseOnly(worded(flag('dns.flags.authoritative', 'Authoritative', 2, 2, 0x0400), 'Server is an authority for domain', 'Server is not an authority for domain'));
+const truncated = worded(flag('dns.flags.truncated', 'Truncated', 2, 2, 0x0200), 'Message is truncated', 'Message is not truncated');
+const recdesired = worded(flag('dns.flags.recdesired', 'Recursion desired', 2, 2, 0x0100), 'Do query recursively', "Don't do query recursively");
+const recavail = responseOnly(worded(flag('dns.flags.recavail', 'Recursion available', 2, 2, 0x0080), 'Server can do recursive queries', "Server can't do recursive queries"));
+const z = worded(flag('dns.flags.z', 'Z', 2, 2, 0x0040), 'reserved (1)', 'reserved (0)');
+const authenticatedBit = worded(
+  flag('dns.flags.authenticated', 'Answer authenticated', 2, 2, 0x0020),
+  'Answer/authority portion was authenticated by the server',
+  'Answer/authority portion was not authenticated by the server',
+);
 /** In a query, tshark shows the AD bit (RFC 6840 5.7) only when it is set. */
 const authenticated: FieldDef = {
   ...authenticatedBit,
@@ -329,7 +350,9 @@ const authenticated: FieldDef = {
     return v === 0 && !isResponse(pkt, li) ? undefined : v;
   },
 };
-const checkdisable = flag('dns.flags.checkdisable', 'Non-authenticated data', 2, 2, 0x0010);
+const checkdisable = worded(flag('dns.flags.checkdisable', 'Non-authenticated data', 2, 2, 0x0010), 'Acceptable', 'Unacceptable');
+/** A query's AD bit (RFC 6840 5.7) as tshark's tree names it. */
+const queryAdBit: FieldDef = { ...authenticated, label: 'AD bit', flagWords: undefined };
 const rcode = responseOnly(uint('dns.flags.rcode', 'Reply code', 2, 2, { mask: F_RCODE, names: DNS_RCODE_NAMES }));
 const qdcount = uint('dns.count.queries', 'Questions', 4, 2);
 const ancount = uint('dns.count.answers', 'Answer RRs', 6, 2);
@@ -480,8 +503,22 @@ export function dnsRdataText(pkt: Packet, li: number, f: number): string {
 
 const SECTION_TITLES = ['Queries', 'Answers', 'Authoritative nameservers', 'Additional records'];
 
+/** Seconds as Wireshark's unsigned_time_secs_to_str writes them: "1 day, 22 hours, 45 minutes, 4 seconds", zero parts left out. */
+function durationText(secs: number): string {
+  if (secs === 0) return '0 seconds';
+  const parts: string[] = [];
+  const part = (n: number, unit: string): void => {
+    if (n !== 0) parts.push(`${n} ${unit}${n === 1 ? '' : 's'}`);
+  };
+  part(Math.floor(secs / 86400), 'day');
+  part(Math.floor(secs / 3600) % 24, 'hour');
+  part(Math.floor(secs / 60) % 60, 'minute');
+  part(secs % 60, 'second');
+  return parts.join(', ');
+}
+
 function className(c: number): string {
-  return DNS_CLASS_NAMES.get(c) ?? hex0x(c, 4);
+  return DNS_CLASS_NAMES.get(c) ?? 'Unknown';
 }
 
 function tree(pkt: Packet, li: number): TreeNode[] {
@@ -494,7 +531,7 @@ function tree(pkt: Packet, li: number): TreeNode[] {
     const f = pkt.u16(start + 2);
     const resp = (f & F_RESPONSE) !== 0;
     const children: TreeNode[] = [];
-    for (const d of [response, opcode, authoritative, truncated, recdesired, recavail, z, authenticated, checkdisable, rcode]) {
+    for (const d of [response, opcode, authoritative, truncated, recdesired, recavail, z, resp ? authenticated : queryAdBit, checkdisable, rcode]) {
       if (d.get(pkt, li, 0) === undefined) continue;
       add(children, d.type === FieldType.Bool ? flagNode(pkt, li, d) : fieldNode(pkt, li, d));
     }
@@ -535,9 +572,13 @@ function recordNode(pkt: Packet, li: number, o: number, question: boolean): Tree
     return { text: `${name}: <record cut short>`, offset: o, length: end - o };
   }
   children.push({ text: `Name: ${name}`, field: question ? 'dns.qry.name' : 'dns.resp.name', offset: o, length: f - o });
+  if (question) {
+    children.push({ text: `[Name Length: ${nameTextLength(name)}]`, field: 'dns.qry.name.len', offset: o, length: f - o });
+    children.push({ text: `[Label Count: ${labelCount(name)}]`, field: 'dns.count.labels', offset: o, length: f - o });
+  }
   const type = pkt.u16(f);
   const cls = classValue(pkt, li, f + 2);
-  children.push({ text: `Type: ${dnsTypeName(type)} (${type})`, field: question ? 'dns.qry.type' : 'dns.resp.type', offset: f, length: 2 });
+  children.push({ text: typeLine(type), field: question ? 'dns.qry.type' : 'dns.resp.type', offset: f, length: 2 });
   if (question) {
     children.push({ text: `Class: ${className(cls)} (${hex0x(cls, 4)})`, field: 'dns.qry.class', offset: f + 2, length: 2 });
     return { text: `${name}: type ${dnsTypeName(type)}, class ${className(cls)}`, offset: o, length: f + 4 - o, children };
@@ -547,10 +588,21 @@ function recordNode(pkt: Packet, li: number, o: number, question: boolean): Tree
     children.push({ text: `UDP payload size: ${pkt.u16(f + 2)}`, offset: f + 2, length: 2 });
     children.push({ text: `Higher bits in extended RCODE: ${hex0x(pkt.u8(f + 4), 2)}`, offset: f + 4, length: 1 });
     children.push({ text: `EDNS0 version: ${pkt.u8(f + 5)}`, offset: f + 5, length: 1 });
-    children.push({ text: `Z: ${hex0x(pkt.u16(f + 6), 4)}`, offset: f + 6, length: 2 });
+    // RFC 6891 6.1.4: the top bit is DO (RFC 3225), the rest must be zero.
+    const zf = pkt.u16(f + 6);
+    children.push({
+      text: `Z: ${hex0x(zf, 4)}`,
+      offset: f + 6,
+      length: 2,
+      children: [
+        { text: `${bitPicture(zf, 0x8000, 16)} = DO bit: ${zf & 0x8000 ? 'Accepts DNSSEC security RRs' : 'Cannot handle DNSSEC security RRs'}`, offset: f + 6, length: 2 },
+        { text: `${bitPicture(zf, 0x7fff, 16)} = Reserved: ${hex0x(zf & 0x7fff, 4)}`, offset: f + 6, length: 2 },
+      ],
+    });
   } else {
     children.push({ text: `Class: ${className(cls)} (${hex0x(cls, 4)})`, field: 'dns.resp.class', offset: f + 2, length: 2 });
-    children.push({ text: `Time to live: ${pkt.u32(f + 4)}`, field: 'dns.resp.ttl', offset: f + 4, length: 4 });
+    const ttl = pkt.u32(f + 4);
+    children.push({ text: `Time to live: ${ttl} (${durationText(ttl)})`, field: 'dns.resp.ttl', offset: f + 4, length: 4 });
   }
   children.push({ text: `Data length: ${rdlen}`, field: 'dns.resp.len', offset: f + 8, length: 2 });
   const data = dnsRdataText(pkt, li, f);

@@ -68,6 +68,8 @@ export interface FieldDef {
   readonly length?: number;
   /** For bit fields: the mask within `length` bytes (Wireshark's bitmask). */
   readonly mask?: number;
+  /** A flag's words in the tree, set then clear (Wireshark's true_false_string); "Set" / "Not set" without. */
+  readonly flagWords?: readonly [string, string];
   /**
    * Value of occurrence `k` (0, 1, ...) of this field in layer `li`, or
    * undefined when there is no such occurrence (absent, beyond the capture).

@@ -182,13 +182,15 @@ export function fieldNode(pkt: Packet, li: number, def: FieldDef, k = 0, childre
 }
 
 /** A flag as Wireshark shows it: `.1.. .... = Don't fragment: Set`. */
+const SET_NOT_SET = ['Set', 'Not set'] as const;
+
 export function flagNode(pkt: Packet, li: number, def: FieldDef): TreeNode | null {
   const v = def.get(pkt, li, 0);
   if (v === undefined || def.mask === undefined || def.length === undefined) return null;
   const { offset, length } = fieldSpan(pkt, li, def);
   const raw = rawAt(pkt, offset, def.length) ?? 0;
   return {
-    text: `${bitPicture(raw, def.mask, def.length * 8)} = ${def.label}: ${(v as number) !== 0 ? 'Set' : 'Not set'}`,
+    text: `${bitPicture(raw, def.mask, def.length * 8)} = ${def.label}: ${(def.flagWords ?? SET_NOT_SET)[(v as number) !== 0 ? 0 : 1]}`,
     field: def.name,
     offset,
     length,

@@ -245,3 +245,39 @@ describe.skipIf(!HAVE_TSHARK)('pcapng interfaces in the frame tree and fields', 
     expect(row(oracleText(f, FIELDS).stdout)).toBe('2\t0\tOnly a description\tOnly a description');
   });
 });
+
+describe.skipIf(!HAVE_TSHARK)('-V DNS tree against tshark -V', () => {
+  /**
+   * The DNS sections, without what synack does not show: EDNS options' contents, and the request /
+   * response pairing tshark adds ([Request In], [Time]).
+   */
+  const dnsLines = (text: string): string[] => {
+    const out: string[] = [];
+    let inside = false;
+    let skipBelow = -1;
+    for (const l of text.split('\n')) {
+      if (!l.startsWith(' ')) inside = l.startsWith('Domain Name System');
+      if (!inside || l.trim() === '') continue;
+      const depth = l.length - l.trimStart().length;
+      if (skipBelow >= 0 && depth > skipBelow) continue;
+      skipBelow = -1;
+      if (/^ +Option: /.test(l)) {
+        skipBelow = depth;
+        continue;
+      }
+      if (/^ +\[(Request In|Response In|Time): /.test(l)) continue;
+      out.push(l);
+    }
+    return out;
+  };
+  it.each(['dns_udp.pcap', 'dns_tcp.pcap'])(
+    'flags in words, name length and label count, types with their descriptions, TTLs as durations, the DO bit (%s)',
+    { tags: ['corpus'] },
+    (name) => {
+      const file = join(CORPUS, 'tcpdump', name);
+      const ours = dnsLines(synackV(file));
+      expect(ours.length).toBeGreaterThan(10);
+      expect(ours).toEqual(dnsLines(oracleText(file, ['-V']).stdout));
+    },
+  );
+});
