@@ -14,6 +14,7 @@ import { relativeAck, tcp } from '../decode/tcp';
 import { udp } from '../decode/udp';
 import { icmp } from '../decode/icmp';
 import { icmpv6 } from '../decode/icmpv6';
+import { dns } from '../decode/dns';
 import { FRAMING_NAMES } from './framing';
 import {
   A_ACK_LOST_SEGMENT,
@@ -36,6 +37,7 @@ import { FIN_ACTIVE, FIN_PASSIVE, TCP_STATE_NAMES, type TcpNote } from './tcp';
 import type { UdpNote } from './udp';
 import type { ArpNote } from './arp';
 import type { IcmpNote } from './icmp';
+import type { DnsNote } from './dns';
 
 function tcpNote(pkt: Packet, li: number): TcpNote | undefined {
   const fa = pkt.notes.analysis;
@@ -53,6 +55,12 @@ function icmpNote(pkt: Packet, li: number): IcmpNote | undefined {
   const fa = pkt.notes.analysis;
   if (fa === undefined || fa.frame !== pkt.number || fa.icmp === null || fa.icmp.layer !== li) return undefined;
   return fa.icmp;
+}
+
+function dnsNote(pkt: Packet, li: number): DnsNote | undefined {
+  const fa = pkt.notes.analysis;
+  if (fa === undefined || fa.frame !== pkt.number || fa.dns === null || fa.dns.layer !== li) return undefined;
+  return fa.dns;
 }
 
 /** An echo reply's time since its request in milliseconds, as tshark's nstime_to_msec computes it. */
@@ -164,6 +172,9 @@ export const ANALYSIS_FIELDS: readonly FieldDef[] = [
   field(icmp, icmpNote, 'icmp.resptime', 'Response time', FieldType.Double, (n) => (n.requestFrame !== 0 ? echoMs(n) : undefined)),
   field(icmpv6, icmpNote, 'icmpv6.resp_to', 'Response To', FieldType.FrameNum, (n) => (n.requestFrame !== 0 ? n.requestFrame : undefined)),
   field(icmpv6, icmpNote, 'icmpv6.resptime', 'Response Time', FieldType.Double, (n) => (n.requestFrame !== 0 ? echoMs(n) : undefined)),
+  // A DNS response's query, as tshark's single pass shows it (the query's dns.response_in needs a second pass).
+  field(dns, dnsNote, 'dns.response_to', 'Request In', FieldType.FrameNum, (n) => (n.requestFrame !== 0 ? n.requestFrame : undefined)),
+  field(dns, dnsNote, 'dns.time', 'Time', FieldType.RelTime, (n) => (n.requestFrame !== 0 ? n.responseNs : undefined)),
   field(udp, udpNote, 'synack.udp.message', "This datagram's message number in its direction (each datagram is one message)", FieldType.Uint, (n) => (n.message > 0 ? n.message : undefined)),
 ];
 

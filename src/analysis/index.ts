@@ -61,6 +61,7 @@
  */
 import * as arpDecoder from '../decode/arp';
 import * as dataDecoder from '../decode/data';
+import * as dnsDecoder from '../decode/dns';
 import * as ethernetDecoder from '../decode/ethernet';
 import * as icmpDecoder from '../decode/icmp';
 import * as icmpv6Decoder from '../decode/icmpv6';
@@ -73,6 +74,7 @@ import { ArpTracker, type ArpConflict, type ArpNote } from './arp';
 import { registerArpFields } from './fields';
 import * as frameFacts from './facts';
 import { FrameFacts } from './facts';
+import { DnsTracker, type DnsNote } from './dns';
 import { EchoTracker, type IcmpNote } from './icmp';
 import { AUTO_FRAMING, parseFraming, type FramingChoice } from './framing';
 import { ANALYSIS_RULES } from './seq';
@@ -84,6 +86,7 @@ import { UdpTracker, type UdpConversation, type UdpNote } from './udp';
 // from the exporting module's object at every use (see tcp.ts).
 const { arp: arpProto } = arpDecoder;
 const { data: dataProto } = dataDecoder;
+const { dns: dnsProto } = dnsDecoder;
 const { ethernet } = ethernetDecoder;
 const { icmp } = icmpDecoder;
 const { icmpv6 } = icmpv6Decoder;
@@ -166,6 +169,8 @@ export class FrameAnalysis {
   arp: ArpNote | null = null;
   /** The echo request or reply of the frame's first ICMP layer (not one quoted in an error). */
   icmp: IcmpNote | null = null;
+  /** The frame's first DNS message, paired with its query when a response. */
+  dns: DnsNote | null = null;
 
   /** The note of TCP layer `li`, if it was analysed. */
   tcpAt(li: number): TcpNote | undefined {
@@ -187,6 +192,7 @@ export class Analyzer {
   readonly udp: UdpTracker;
   readonly arp = new ArpTracker();
   readonly echo = new EchoTracker();
+  readonly dns = new DnsTracker();
   readonly facts: FrameFacts | null;
   readonly framing: FramingChoice;
   /** Frames processed. */
@@ -224,6 +230,7 @@ export class Analyzer {
     fa.udp = null;
     fa.arp = null;
     fa.icmp = null;
+    fa.dns = null;
     this.tcp.noteCount = 0;
     // The same object every frame: not stored again (each store of an object runs a write barrier).
     if (pkt.notes.analysis !== fa) pkt.notes.analysis = fa;
@@ -268,6 +275,9 @@ export class Analyzer {
         if (fa.arp !== null && fa.arp.conflictFrame !== 0 && this.options.onEvent !== null) {
           this.options.onEvent({ type: 'arp-conflict', conflict: this.arp.conflicts[this.arp.conflicts.length - 1] });
         }
+      } else if (p === dnsProto) {
+        // The transport layer is the one below the first DNS message (TCP may carry several).
+        if (fa.dns === null && ipLi >= 0 && li >= 2 && !(icmpLi >= 0 && icmpLi < ipLi)) fa.dns = this.dns.message(pkt, li, li - 1, ipLi, family);
       } else if (p === fraghdr) {
         const s = pkt.layerStart[li];
         if (pkt.avail(s) >= 4) fragment = (pkt.u16(s + 2) & 0xfff8) !== 0 ? 2 : (pkt.u8(s + 3) & 1) !== 0 ? 1 : fragment;

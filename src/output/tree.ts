@@ -277,6 +277,14 @@ function addEchoLines(pkt: Packet, li: number, children: TreeNode[], v6: boolean
   children.push(generated(`${v6 ? 'Response Time' : 'Response time'}: ${ms.toFixed(3)} ms`, v6 ? 'icmpv6.resptime' : 'icmp.resptime'));
 }
 
+/** A DNS response's query and the time since it, at the end of its tree as tshark puts them. */
+function addDnsPairLines(pkt: Packet, li: number, children: TreeNode[]): void {
+  const request = analysisNumber(pkt, li, 'dns.response_to');
+  const time = fieldText(pkt, li, 'dns.time');
+  if (request === null || time === null) return;
+  children.push(generated(`Request In: ${request}`, 'dns.response_to'), generated(`Time: ${time} seconds`, 'dns.time'));
+}
+
 /** The problem as tshark's closing line says it, or null. */
 export function problemLine(pkt: Packet): string | null {
   if (pkt.problem === ProblemKind.None) return null;
@@ -306,6 +314,7 @@ export function frameTree(pkt: Packet): TreeNode[] {
     if (proto.name === 'tcp') addTcpAnalysisLines(pkt, li, children);
     else if (proto.name === 'udp') addUdpAnalysisLines(pkt, li, children);
     else if (proto.name === 'icmp' || proto.name === 'icmpv6') addEchoLines(pkt, li, children, proto.name === 'icmpv6');
+    else if (proto.name === 'dns') addDnsPairLines(pkt, li, children);
     const start = pkt.layerStart[li];
     const end = li === 0 ? pkt.capLen : Math.min(pkt.layerEnd[li], pkt.capLen);
     // An echo's payload is drawn inside its ICMP node; a quoted packet's payload is not, as tshark draws them.

@@ -1,0 +1,79 @@
+/**
+ * DNS queries paired with their responses, as tshark pairs them in one pass:
+ * a response names the latest query with its transaction ID in the same
+ * conversation (addresses and ports, either way) and the time since it.
+ * (tshark's second pass also names a query's response: synack reads once.)
+ * Keys are strings: DNS messages are rare next to the segments analysis
+ * counts, and the table is bounded.
+ */
+import { ProblemKind, type Packet } from '../decode/packet';
+import { nsBetween } from './seq';
+
+/** Queries remembered; beyond that the table starts again (old queries lose their pairing). */
+export const MAX_DNS_QUERIES = 65536;
+
+export class DnsNote {
+  frame = 0;
+  layer = -1;
+  /** A response: the frame of its query (0: none seen). */
+  requestFrame = 0;
+  /** Time since that query (ns). */
+  responseNs = 0;
+}
+
+export class DnsTracker {
+  private readonly note = new DnsNote();
+  private readonly queries = new Map<string, number>();
+  private readonly frames: number[] = [];
+  private readonly secs: number[] = [];
+  private readonly nsecs: number[] = [];
+  /** Responses paired with a query. */
+  paired = 0;
+
+  /**
+   * DNS layer `li` carried by transport layer `transportLi` over the network
+   * layer `ipLi` (IPv4 or IPv6: `family`); null when its header was not captured.
+   */
+  message(pkt: Packet, li: number, transportLi: number, ipLi: number, family: number): DnsNote | null {
+    const s = pkt.layerStart[li];
+    if (s + 4 > pkt.capLen) return null;
+    const ip = pkt.layerStart[ipLi];
+    const at = family === 6 ? ip + 8 : ip + 12;
+    const n = family === 6 ? 16 : 4;
+    const t = pkt.layerStart[transportLi];
+    if (at + 2 * n > pkt.capLen || t + 4 > pkt.capLen) return null;
+    const src = `${endpoint(pkt, at, n)}.${pkt.u16(t)}`;
+    const dst = `${endpoint(pkt, at + n, n)}.${pkt.u16(t + 2)}`;
+    const key = `${family} ${src < dst ? src : dst}-${src < dst ? dst : src}/${pkt.u16(s)}`;
+    const note = this.note;
+    note.frame = pkt.number;
+    note.layer = li;
+    note.requestFrame = 0;
+    note.responseNs = 0;
+    if ((pkt.u16(s + 2) & 0x8000) === 0) {
+      if (this.frames.length >= MAX_DNS_QUERIES) {
+        this.queries.clear();
+        this.frames.length = this.secs.length = this.nsecs.length = 0;
+      }
+      this.queries.set(key, this.frames.length);
+      this.frames.push(pkt.number);
+      this.secs.push(pkt.frame.tsSec);
+      this.nsecs.push(pkt.frame.tsNsec);
+      return note;
+    }
+    const i = this.queries.get(key);
+    // tshark names the query at the end of a response's tree: not when the message is damaged before.
+    if (i !== undefined && (pkt.problem === ProblemKind.None || pkt.problemLayer < li)) {
+      note.requestFrame = this.frames[i];
+      note.responseNs = nsBetween(pkt.frame.tsSec, pkt.frame.tsNsec, this.secs[i], this.nsecs[i]);
+      this.paired++;
+    }
+    return note;
+  }
+}
+
+function endpoint(pkt: Packet, at: number, n: number): string {
+  let t = '';
+  for (let i = 0; i < n; i += 4) t += pkt.u32(at + i).toString(16) + ':';
+  return t;
+}
