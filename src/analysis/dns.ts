@@ -7,7 +7,7 @@
  * counts, and the table is bounded.
  */
 import { ProblemKind, type Packet } from '../decode/packet';
-import { nsBetween } from './seq';
+import { addressKey, RequestLog } from './requests';
 
 /** Queries remembered; beyond that the table starts again (old queries lose their pairing). */
 export const MAX_DNS_QUERIES = 65536;
@@ -23,12 +23,13 @@ export class DnsNote {
 
 export class DnsTracker {
   private readonly note = new DnsNote();
-  private readonly queries = new Map<string, number>();
-  private readonly frames: number[] = [];
-  private readonly secs: number[] = [];
-  private readonly nsecs: number[] = [];
+  /** Queries under "family lower-endpoint-higher-endpoint/id". */
+  private readonly log = new RequestLog(MAX_DNS_QUERIES);
+
   /** Responses paired with a query. */
-  paired = 0;
+  get paired(): number {
+    return this.log.paired;
+  }
 
   /**
    * DNS layer `li` carried by transport layer `transportLi` over the network
@@ -42,38 +43,17 @@ export class DnsTracker {
     const n = family === 6 ? 16 : 4;
     const t = pkt.layerStart[transportLi];
     if (at + 2 * n > pkt.capLen || t + 4 > pkt.capLen) return null;
-    const src = `${endpoint(pkt, at, n)}.${pkt.u16(t)}`;
-    const dst = `${endpoint(pkt, at + n, n)}.${pkt.u16(t + 2)}`;
+    const src = `${addressKey(pkt, at, n)}.${pkt.u16(t)}`;
+    const dst = `${addressKey(pkt, at + n, n)}.${pkt.u16(t + 2)}`;
     const key = `${family} ${src < dst ? src : dst}-${src < dst ? dst : src}/${pkt.u16(s)}`;
     const note = this.note;
     note.frame = pkt.number;
     note.layer = li;
     note.requestFrame = 0;
     note.responseNs = 0;
-    if ((pkt.u16(s + 2) & 0x8000) === 0) {
-      if (this.frames.length >= MAX_DNS_QUERIES) {
-        this.queries.clear();
-        this.frames.length = this.secs.length = this.nsecs.length = 0;
-      }
-      this.queries.set(key, this.frames.length);
-      this.frames.push(pkt.number);
-      this.secs.push(pkt.frame.tsSec);
-      this.nsecs.push(pkt.frame.tsNsec);
-      return note;
-    }
-    const i = this.queries.get(key);
+    if ((pkt.u16(s + 2) & 0x8000) === 0) this.log.request(key, pkt);
     // tshark names the query at the end of a response's tree: not when the message is damaged before.
-    if (i !== undefined && (pkt.problem === ProblemKind.None || pkt.problemLayer < li)) {
-      note.requestFrame = this.frames[i];
-      note.responseNs = nsBetween(pkt.frame.tsSec, pkt.frame.tsNsec, this.secs[i], this.nsecs[i]);
-      this.paired++;
-    }
+    else if (pkt.problem === ProblemKind.None || pkt.problemLayer < li) this.log.answer(key, pkt, note);
     return note;
   }
-}
-
-function endpoint(pkt: Packet, at: number, n: number): string {
-  let t = '';
-  for (let i = 0; i < n; i += 4) t += pkt.u32(at + i).toString(16) + ':';
-  return t;
 }

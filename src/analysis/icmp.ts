@@ -10,7 +10,7 @@
  * at most MAX_ECHO_REQUESTS of them (a ping flood forgets the oldest batch).
  */
 import type { Packet } from '../decode/packet';
-import { nsBetween } from './seq';
+import { addressKey, RequestLog } from './requests';
 
 /** Echo requests remembered at most. */
 export const MAX_ECHO_REQUESTS = 65536;
@@ -31,13 +31,13 @@ export class IcmpNote {
 
 export class EchoTracker {
   private readonly note = new IcmpNote();
-  /** Index into the arrays below by "family src>dst/id/seq". */
-  private readonly requests = new Map<string, number>();
-  private readonly frames: number[] = [];
-  private readonly secs: number[] = [];
-  private readonly nsecs: number[] = [];
+  /** Requests under "family src>dst/id/seq". */
+  private readonly log = new RequestLog(MAX_ECHO_REQUESTS);
+
   /** Replies paired with a request. */
-  paired = 0;
+  get paired(): number {
+    return this.log.paired;
+  }
 
   /**
    * ICMP layer `li` (ICMPv6 when `v6`) whose network layer is `ipLi` (IPv4 or
@@ -63,30 +63,8 @@ export class EchoTracker {
     note.responseNs = 0;
     note.replyFrame = 0;
     const idSeq = `/${pkt.u16(s + 4)}/${pkt.u16(s + 6)}`;
-    if (note.request) {
-      if (this.frames.length >= MAX_ECHO_REQUESTS) {
-        this.requests.clear();
-        this.frames.length = this.secs.length = this.nsecs.length = 0;
-      }
-      this.requests.set(`${family} ${address(pkt, at, n)}>${address(pkt, at + n, n)}${idSeq}`, this.frames.length);
-      this.frames.push(pkt.number);
-      this.secs.push(pkt.frame.tsSec);
-      this.nsecs.push(pkt.frame.tsNsec);
-      return note;
-    }
-    const i = this.requests.get(`${family} ${address(pkt, at + n, n)}>${address(pkt, at, n)}${idSeq}`);
-    if (i !== undefined) {
-      note.requestFrame = this.frames[i];
-      note.responseNs = nsBetween(pkt.frame.tsSec, pkt.frame.tsNsec, this.secs[i], this.nsecs[i]);
-      this.paired++;
-    }
+    if (note.request) this.log.request(`${family} ${addressKey(pkt, at, n)}>${addressKey(pkt, at + n, n)}${idSeq}`, pkt);
+    else this.log.answer(`${family} ${addressKey(pkt, at + n, n)}>${addressKey(pkt, at, n)}${idSeq}`, pkt, note);
     return note;
   }
-}
-
-function address(pkt: Packet, at: number, n: number): string {
-  if (n === 4) return String(pkt.u32(at));
-  let t = '';
-  for (let i = 0; i < n; i += 4) t += pkt.u32(at + i).toString(16) + ':';
-  return t;
 }
