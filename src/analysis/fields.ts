@@ -34,10 +34,9 @@ import {
   A_ZERO_WINDOW_PROBE_ACK,
 } from './seq';
 import { FIN_ACTIVE, FIN_PASSIVE, TCP_STATE_NAMES, type TcpNote } from './tcp';
-import type { UdpNote } from './udp';
 import type { ArpNote } from './arp';
 import type { IcmpNote } from './icmp';
-import type { DnsNote } from './dns';
+import type { FrameAnalysis } from './index';
 
 function tcpNote(pkt: Packet, li: number): TcpNote | undefined {
   const fa = pkt.notes.analysis;
@@ -45,34 +44,25 @@ function tcpNote(pkt: Packet, li: number): TcpNote | undefined {
   return fa.tcpAt(li);
 }
 
-function udpNote(pkt: Packet, li: number): UdpNote | undefined {
-  const fa = pkt.notes.analysis;
-  if (fa === undefined || fa.frame !== pkt.number || fa.udp === null || fa.udp.layer !== li) return undefined;
-  return fa.udp;
+/** The frame's note of kind `key` (one per frame: UDP, ARP, ICMP echo, DNS), when it belongs to layer `li`. */
+function layerNote<K extends 'udp' | 'arp' | 'icmp' | 'dns'>(key: K): (pkt: Packet, li: number) => NonNullable<FrameAnalysis[K]> | undefined {
+  return (pkt, li) => {
+    const fa = pkt.notes.analysis;
+    if (fa === undefined || fa.frame !== pkt.number) return undefined;
+    const n = fa[key];
+    return n === null || n.layer !== li ? undefined : (n as NonNullable<FrameAnalysis[K]>);
+  };
 }
 
-function icmpNote(pkt: Packet, li: number): IcmpNote | undefined {
-  const fa = pkt.notes.analysis;
-  if (fa === undefined || fa.frame !== pkt.number || fa.icmp === null || fa.icmp.layer !== li) return undefined;
-  return fa.icmp;
-}
-
-function dnsNote(pkt: Packet, li: number): DnsNote | undefined {
-  const fa = pkt.notes.analysis;
-  if (fa === undefined || fa.frame !== pkt.number || fa.dns === null || fa.dns.layer !== li) return undefined;
-  return fa.dns;
-}
+const udpNote = layerNote('udp');
+const arpNote = layerNote('arp');
+const icmpNote = layerNote('icmp');
+const dnsNote = layerNote('dns');
 
 /** An echo reply's time since its request in milliseconds, as tshark's nstime_to_msec computes it. */
 function echoMs(n: IcmpNote): number {
   const secs = Math.trunc(n.responseNs / 1e9);
   return secs * 1000 + (n.responseNs - secs * 1e9) / 1e6;
-}
-
-function arpNote(pkt: Packet, li: number): ArpNote | undefined {
-  const fa = pkt.notes.analysis;
-  if (fa === undefined || fa.frame !== pkt.number || fa.arp === null || fa.arp.layer !== li) return undefined;
-  return fa.arp;
 }
 
 type Getter<N> = (n: N) => FieldValue | undefined;
