@@ -141,7 +141,8 @@ export class PcapngParser extends PushParser {
       f.capLen = capLen;
       f.origLen = v.getUint32(p + 24, true);
       f.interfaceId = id;
-      f.iface = ifc.info;
+      // The same interface frame after frame: not stored again (an object store runs the write barrier).
+      if (f.iface !== ifc.info) f.iface = ifc.info;
       f.linkType = ifc.linkType;
       f.fcsLen = ifc.fcsLen;
       f.recordOffset = base + p;
@@ -303,7 +304,7 @@ export class PcapngParser extends PushParser {
   private deliver(ifc: PcapngInterface, b: Uint8Array, data: number, offset: number): void {
     const f = this.frame;
     f.linkType = ifc.linkType;
-    f.iface = ifc.info;
+    if (f.iface !== ifc.info) f.iface = ifc.info;
     f.fcsLen = ifc.fcsLen;
     f.recordOffset = offset;
     f.data = b;
