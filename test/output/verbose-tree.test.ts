@@ -237,6 +237,16 @@ describe.skipIf(!HAVE_TSHARK)('pcapng interfaces in the frame tree and fields', 
     expect(rows[2]).toBe('1\t2\teth0\tEthernet card');
   });
 
+  it('interface names and descriptions from the file reach the terminal escaped (-V, -T fields, -T json)', () => {
+    const f = save('hostile-interface.pcapng', concat(shb(), idb(1, { name: 'ev\x1b[31mil\x07', description: 'd\x1b]0;pwned\x07' }), epb(0, usec(1700000000, 1), ethFrame(1))));
+    // Text outputs write \xNN; JSON its own \u escapes.
+    for (const [args, shown] of [[['-V'], 'ev\\x1b[31mil\\x07'], [FIELDS, 'ev\\x1b[31mil\\x07'], [['-T', 'json'], 'ev\\u001b[31mil\\u0007']] as const) {
+      const out = spawnSync(process.execPath, [CLI, '-r', f, ...args], { encoding: 'utf8' }).stdout;
+      expect(out).toContain(shown);
+      expect(out).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);
+    }
+  });
+
   it('a later section\'s interface is its own: tshark 4.0 names it after the first section\'s interface of the same id', () => {
     const f = file();
     const row = (text: string): string => text.split('\n')[3];
