@@ -172,6 +172,7 @@ const opcode = uint('arp.opcode', 'Opcode', 6, 2, { names: OPCODE_NAMES });
 export const arp: Protocol = {
   name: 'arp',
   label: 'Address Resolution Protocol',
+  short: 'ARP/RARP',
   fields: [hwType, protoType, hwSize, protoSize, opcode, isGratuitous, isProbe, isAnnouncement, srcHwMac, srcHw, srcIpv4, srcProto, dstHwMac, dstHw, dstIpv4, dstProto],
   decode(pkt: Packet): Protocol | null {
     const start = pkt.cursor;

@@ -24,6 +24,7 @@ const length = computed('data.len', 'Length', FieldType.Uint, (pkt, li, k) => (k
 export const data: Protocol = {
   name: 'data',
   label: 'Data',
+  short: 'Data',
   fields: [bytes, length],
   tree(pkt: Packet, li: number): TreeNode[] {
     // data.len is computed, not read from the bytes: tshark shows such a field in brackets.

@@ -427,6 +427,7 @@ function tree(pkt: Packet, li: number): TreeNode[] {
 export const dhcp: Protocol = {
   name: 'dhcp',
   label: 'Dynamic Host Configuration Protocol',
+  short: 'DHCP',
   fields,
   decode(pkt: Packet): Protocol | null {
     const start = pkt.cursor;

@@ -625,6 +625,7 @@ export const MDNS_PORT = 5353;
 export const dns: Protocol = {
   name: 'dns',
   label: 'Domain Name System',
+  short: 'DNS',
   fields,
   decode(pkt: Packet): Protocol | null {
     // Over TCP each message follows its two-byte length (RFC 1035 4.2.2), and one segment may carry

@@ -312,6 +312,7 @@ function addressNode(pkt: Packet, li: number, def: FieldDef, lg: FieldDef, ig: F
 export const ethernet: Protocol = {
   name: 'eth',
   label: 'Ethernet II',
+  short: 'Ethernet',
   fields,
   decode(pkt: Packet): Protocol | null {
     const start = pkt.cursor;

@@ -162,6 +162,7 @@ function mptcpOptions(pkt: Packet, li: number): number {
 export const frame: Protocol = {
   name: 'frame',
   label: 'Frame',
+  short: 'Frame',
   fields,
   decode(pkt: Packet): Protocol | null {
     pkt.push(frame, 0, 0, pkt.capLen);

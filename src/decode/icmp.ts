@@ -174,6 +174,7 @@ const pointer = when(uint('icmp.pointer', 'Pointer', 4, 1), (t) => t === 12);
 export const icmp: Protocol = {
   name: 'icmp',
   label: 'Internet Control Message Protocol',
+  short: 'ICMP',
   fields: [type, code, checksum, checksumStatus, ident, identLe, seq, seqLe, mtuField, redirGw, pointer],
   decode(pkt: Packet): Protocol | null {
     const start = pkt.cursor;

@@ -145,6 +145,7 @@ const naTarget = when(address('icmpv6.nd.na.target_address', 'Target Address', F
 export const icmpv6: Protocol = {
   name: 'icmpv6',
   label: 'Internet Control Message Protocol v6',
+  short: 'ICMPv6',
   fields: [type, code, checksum, checksumStatus, echoId, echoSeq, mtu, pointer, nsTarget, naTarget],
   decode(pkt: Packet): Protocol | null {
     const start = pkt.cursor;

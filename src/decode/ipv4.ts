@@ -242,6 +242,7 @@ const optLen = locatedUint('ip.opt.len', 'Length', (pkt, li, k) => nthKept(pkt, 
 export const ipv4: Protocol = {
   name: 'ip',
   label: 'Internet Protocol Version 4',
+  short: 'IPv4',
   // ip.version is registered under the frame layer (ipVersionAnyLayer).
   fields: [
     hdrLen,

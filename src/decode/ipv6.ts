@@ -90,6 +90,7 @@ const optionLength = locatedUint('ipv6.opt.length', 'Length', (pkt, li, k) => ch
 export const ipv6: Protocol = {
   name: 'ipv6',
   label: 'Internet Protocol Version 6',
+  short: 'IPv6',
   fields: [
     version,
     tclass,
@@ -283,7 +284,7 @@ function inPayload(f: FieldDef): FieldDef {
   return { ...f, get: (pkt, li, k) => (pkt.layerStart[li] + 2 <= pkt.layerEnd[li] ? get(pkt, li, k) : undefined) };
 }
 
-function optionsHeader(name: 'ipv6.hopopts' | 'ipv6.dstopts', label: string): Protocol {
+function optionsHeader(name: 'ipv6.hopopts' | 'ipv6.dstopts', label: string, short: string): Protocol {
   const lenField = `${name}.len`;
   const fields = [
     uint(`${name}.nxt`, 'Next Header', 0, 1, { names: PROTOCOL_NAMES }),
@@ -293,6 +294,7 @@ function optionsHeader(name: 'ipv6.hopopts' | 'ipv6.dstopts', label: string): Pr
   const proto: Protocol = {
     name,
     label,
+    short,
     fields,
     decode: (pkt) => decodeExtension(pkt, proto, 0, lenField),
     tree(pkt, li) {
@@ -306,8 +308,8 @@ function optionsHeader(name: 'ipv6.hopopts' | 'ipv6.dstopts', label: string): Pr
 }
 
 // Both option headers report their options under the same names (ipv6.opt.*); Wireshark does the same.
-export const hopopts = optionsHeader('ipv6.hopopts', 'IPv6 Hop-by-Hop Option');
-export const dstopts = optionsHeader('ipv6.dstopts', 'Destination Options for IPv6');
+export const hopopts = optionsHeader('ipv6.hopopts', 'IPv6 Hop-by-Hop Option', 'IPv6 Hop-by-Hop');
+export const dstopts = optionsHeader('ipv6.dstopts', 'Destination Options for IPv6', 'IPv6 Destination');
 
 const ROUTING_NAMES: ReadonlyMap<number, string> = new Map([
   [0, 'Source Route'],
@@ -327,6 +329,7 @@ const routingFields = [
 export const routing: Protocol = {
   name: 'ipv6.routing',
   label: 'Routing Header for IPv6',
+  short: 'IPv6 Routing',
   fields: routingFields,
   decode: (pkt) => decodeExtension(pkt, routing, 0, 'ipv6.routing.len'),
   tree(pkt, li) {
@@ -360,6 +363,7 @@ const fragFields = [
 export const fraghdr: Protocol = {
   name: 'ipv6.fraghdr',
   label: 'Fragment Header for IPv6',
+  short: 'IPv6 Fragment',
   fields: fragFields,
   decode: (pkt) => decodeExtension(pkt, fraghdr, 8, 'ipv6.fraghdr'),
   tree(pkt, li) {

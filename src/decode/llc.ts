@@ -100,6 +100,7 @@ function snapSpan(pkt: Packet, li: number, rel: number, n: number): { offset: nu
 export const llc: Protocol = {
   name: 'llc',
   label: 'Logical-Link Control',
+  short: 'LLC',
   fields: [
     dsap,
     ssap,

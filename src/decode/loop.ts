@@ -12,6 +12,7 @@ const networkOrder = (pkt: Packet, off: number): number => pkt.u32(off);
 export const loop: Protocol = {
   name: 'null',
   label: 'Null/Loopback',
+  short: 'NULL',
   fields: [],
   decode(pkt: Packet): Protocol | null {
     return decodeFamily(pkt, networkOrder);

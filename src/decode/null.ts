@@ -90,6 +90,7 @@ const type = {
 export const nullLink: Protocol = {
   name: 'null',
   label: 'Null/Loopback',
+  short: 'NULL',
   fields: [family, type],
   decode(pkt: Packet): Protocol | null {
     return decodeFamily(pkt, nullHeaderValue);

@@ -95,11 +95,27 @@ export interface TreeNode {
   offset: number;
   length: number;
   children?: TreeNode[];
+  /** Set on an expert item's line (`_ws.expert`): what -z expert counts. */
+  expert?: ExpertInfo;
+}
+
+/** Wireshark's expert severities (PI_CHAT ... PI_ERROR), as its tree writes them. */
+export type ExpertSeverity = 'Chat' | 'Note' | 'Warning' | 'Error';
+
+/** One expert item: severity, group ('Sequence', 'Malformed', ...) and message, as Wireshark's. */
+export interface ExpertInfo {
+  readonly severity: ExpertSeverity;
+  readonly group: string;
+  readonly message: string;
+  /** The protocol it is counted under, when not the layer drawing it (a frame's closing Malformed line). */
+  readonly protocol?: string;
 }
 
 export interface Protocol {
   /** Wireshark filter name: 'eth', 'ip', 'tcp'. Also a field of its own (presence). */
   readonly name: string;
+  /** Wireshark's short name: 'TCP', 'IPv4', 'ARP/RARP' (the Protocol column of -z expert). */
+  readonly short: string;
   /** 'Transmission Control Protocol' */
   readonly label: string;
   readonly fields: readonly FieldDef[];

@@ -13,6 +13,7 @@ import type { Protocol, TreeNode } from './protocol';
 export const rawip: Protocol = {
   name: 'raw',
   label: 'Raw packet data',
+  short: 'Raw',
   fields: [],
   decode(pkt: Packet): Protocol | null {
     const start = pkt.cursor;

@@ -201,6 +201,7 @@ export function decodeCooked(pkt: Packet, v2: boolean): Protocol | null {
 export const sll: Protocol = {
   name: 'sll',
   label: 'Linux cooked capture',
+  short: 'SLL',
   fields: [pkttype, hatype, halen, srcEth, srcIpv4, srcOther, unused, etype, ltype, gretype, ifindex, sllTrailer],
   decode(pkt: Packet): Protocol | null {
     return decodeCooked(pkt, false);

@@ -9,6 +9,7 @@ import { decodeCooked, sll } from './sll';
 export const sll2: Protocol = {
   name: 'sll',
   label: 'Linux cooked capture v2',
+  short: 'SLL',
   fields: [],
   decode(pkt: Packet): Protocol | null {
     return decodeCooked(pkt, true);

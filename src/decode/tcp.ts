@@ -24,7 +24,7 @@ import { computed, either, flag, uint } from './fieldkit';
 import { kindLengthOption, locatedUint, nthKept, type Locate } from './optionkit';
 import type { Packet } from './packet';
 import { Base, FieldType, type FieldDef, type Protocol, type TreeNode } from './protocol';
-import { add, attach, expertNode, fieldNode, flagNode, hex0x, type ExpertSeverity } from './treekit';
+import { add, attach, expertNode, fieldNode, flagNode, hex0x, hexText, type ExpertSeverity } from './treekit';
 
 export const MIN_HEADER_LEN = 20;
 
@@ -679,10 +679,42 @@ function optionNode(pkt: Packet, li: number, o: number): TreeNode {
     }
   } else if (kd === OPT_TFO) {
     text += len === 2 ? ': Cookie request' : `: Cookie (${len - 2} bytes)`;
+    if (len > 2) tfoCookie(pkt, li, o + 2, len - 2, children);
   } else if (len > 2 && !OPTION_NAMES.has(kd)) {
     text += ` (${len} bytes)`;
+    // RFC 7413's cookie before it had a kind: experiment 254 with identifier 0xf989 (Wireshark reads it too).
+    if (kd === OPT_EXPERIMENT_2 && len > 4 && pkt.u16(o + 2) === TFO_EXID) tfoCookie(pkt, li, o + 4, len - 4, children);
   }
   return { text, field: OPTION_FIELDS.get(kd), offset: o, length: len, children };
+}
+
+/**
+ * Wireshark's check of a string field (detect_trailing_stray_characters):
+ * something other than NUL after the first NUL, within the field's length,
+ * counted in the decoded text, where each byte above 0x7f became U+FFFD
+ * (three bytes of UTF-8): the check sees those positions, so do we.
+ */
+function strayAfterNul(pkt: Packet, p: number, end: number): boolean {
+  const len = end - p;
+  let pos = 0;
+  let nul = false;
+  for (let i = p; i < end && pos < len; i++) {
+    const b = pkt.u8(i);
+    if (nul && b !== 0) return true;
+    if (b === 0) nul = true;
+    pos += b < 0x80 ? 1 : 3;
+  }
+  return false;
+}
+
+const OPT_EXPERIMENT_2 = 254;
+const TFO_EXID = 0xf989;
+
+/** A Fast Open cookie; in a first SYN, Wireshark's note that data may ride on it. */
+function tfoCookie(pkt: Packet, li: number, at: number, n: number, children: TreeNode[]): void {
+  const cookie: TreeNode = { text: `Fast Open Cookie: ${hexText(pkt, at, n)}`, field: 'tcp.options.tfo.cookie', offset: at, length: n };
+  if ((tcpFlags(pkt, li) & (FLAG_SYN | FLAG_ACK)) === FLAG_SYN) attach(cookie, expertNode('Note', 'Sequence', 'TCP SYN with TFO Cookie', 'tcp.analysis.tfo_syn'));
+  children.push(cookie);
 }
 
 /** RFC 9293 3.1: the header is padded with zeros after EOL. */
@@ -784,7 +816,13 @@ function tree(pkt: Packet, li: number): TreeNode[] {
     });
   }
   // tshark's payload line comes after a header it could read whole; a RST's bytes are its reset cause.
-  if (n > 0 && resetWithCause(pkt, li)) add(out, fieldNode(pkt, li, resetCause));
+  if (n > 0 && resetWithCause(pkt, li)) {
+    const cause = fieldNode(pkt, li, resetCause);
+    if (strayAfterNul(pkt, pkt.layerPayload[li], Math.min(pkt.layerEnd[li], pkt.capLen))) {
+      attach(cause ?? undefined, expertNode('Warning', 'Undecoded', 'Trailing stray characters', '_ws.string.trailing_stray_characters'));
+    }
+    add(out, cause);
+  }
   else if (n > 0 && pkt.layerPayload[li] <= pkt.capLen) out.push({ text: `TCP payload (${n} byte${n === 1 ? '' : 's'})`, field: 'tcp.payload', offset: pkt.layerPayload[li], length: n });
   return out;
 }
@@ -792,6 +830,7 @@ function tree(pkt: Packet, li: number): TreeNode[] {
 export const tcp: Protocol = {
   name: 'tcp',
   label: 'Transmission Control Protocol',
+  short: 'TCP',
   fields,
   decode(pkt: Packet): Protocol | null {
     const start = pkt.cursor;

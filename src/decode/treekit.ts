@@ -5,7 +5,7 @@
  * (decode/ cannot use output/, which sits below it in the pipeline.)
  */
 import type { Packet } from './packet';
-import { Base, FieldType, type FieldDef, type TreeNode } from './protocol';
+import { Base, FieldType, type ExpertSeverity, type FieldDef, type TreeNode } from './protocol';
 
 const HEXDIGITS = '0123456789abcdef';
 
@@ -219,8 +219,7 @@ export function add(out: TreeNode[], n: TreeNode | null): void {
   if (n !== null) out.push(n);
 }
 
-/** Wireshark's expert severities, as -V names them. */
-export type ExpertSeverity = 'Chat' | 'Note' | 'Warning' | 'Error';
+export type { ExpertSeverity } from './protocol';
 
 /**
  * An expert item as tshark -V draws it under the line it is about:
@@ -233,6 +232,7 @@ export function expertNode(severity: ExpertSeverity, group: string, message: str
     field: '_ws.expert',
     offset: 0,
     length: 0,
+    expert: { severity, group, message },
     children: [
       { text: `[${message}]`, field, offset: 0, length: 0 },
       { text: `[Severity level: ${severity}]`, field: '_ws.expert.severity', offset: 0, length: 0 },

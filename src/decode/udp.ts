@@ -137,6 +137,7 @@ function tree(pkt: Packet, li: number): TreeNode[] {
 export const udp: Protocol = {
   name: 'udp',
   label: 'User Datagram Protocol',
+  short: 'UDP',
   fields,
   decode(pkt: Packet): Protocol | null {
     const start = pkt.cursor;

@@ -74,6 +74,7 @@ const vlanTrailer = trailerField('vlan.trailer');
 export const vlan: Protocol = {
   name: 'vlan',
   label: '802.1Q Virtual LAN',
+  short: 'VLAN',
   fields: [priority, dei, id, etype, len, vlanTrailer],
   decode(pkt: Packet): Protocol | null {
     return decodeTag(pkt, vlan, 'vlan.len');
@@ -94,6 +95,7 @@ const adEtype = typeOrLength('ieee8021ah.etype', 'Type', true);
 export const ieee8021ad: Protocol = {
   name: 'ieee8021ad',
   label: 'IEEE 802.1ad',
+  short: 'IEEE 802.1AD',
   fields: [adPriority, adDei, adId, adEtype],
   decode(pkt: Packet): Protocol | null {
     return decodeTag(pkt, ieee8021ad, 'ieee8021ad.len');

@@ -327,7 +327,16 @@ export function frameTree(pkt: Packet): TreeNode[] {
     }
   }
   const problem = problemLine(pkt);
-  if (problem !== null) top.push({ text: problem, offset: pkt.capLen, length: 0 });
+  if (problem !== null) {
+    const line: TreeNode = { text: problem, offset: pkt.capLen, length: 0 };
+    // tshark's closing line of a malformed frame carries its Error, counted under the protocol that failed.
+    if (pkt.problem === ProblemKind.Malformed) {
+      const e = expertNode('Error', 'Malformed', 'Malformed Packet (Exception occurred)', '_ws.malformed.expert');
+      e.expert = { ...e.expert!, protocol: pkt.layerProto[pkt.problemLayer].short };
+      attach(line, e);
+    }
+    top.push(line);
+  }
   return top;
 }
 
