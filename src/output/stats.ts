@@ -8,6 +8,7 @@
  *   conv,udp[,FILTER]         tshark's UDP conversation table
  *   follow,tcp,ascii|hex,N    tshark's follow output, message boundaries marked
  *   arp                       requests and replies, the IP-to-MAC table, conflicts
+ *   expert[,LEVEL][,FILTER]   tshark's Expert Information summary
  */
 import type { AnalysisOptions, Analyzer, TcpConnection } from '../analysis/index';
 import type { Packet } from '../decode/packet';
@@ -15,22 +16,25 @@ import { compileFilter, formatFilterError } from '../filter/index';
 import { writeArpReport } from './arp-report';
 import { ConnReport } from './conn';
 import { ConvTable } from './conv';
+import { ExpertReport, parseExpertArgs } from './expert';
 import { writeFollow, type FollowMode } from './follow';
 import type { OutBuf } from './outbuf';
 
-export const STATS_HELP = 'conn, conv,tcp, conv,udp, follow,tcp,ascii,N, follow,tcp,hex,N, arp';
+export const STATS_HELP = 'conn, conv,tcp, conv,udp, follow,tcp,ascii,N, follow,tcp,hex,N, arp, expert[,error|warn|note|chat][,FILTER]';
 
 type Report =
   | { kind: 'conn'; report: ConnReport }
   | { kind: 'conv'; table: ConvTable }
   | { kind: 'follow'; mode: FollowMode; stream: number; conn: TcpConnection | null }
-  | { kind: 'arp' };
+  | { kind: 'arp' }
+  | { kind: 'expert'; report: ExpertReport };
 
 export class Stats {
   private readonly reports: Report[] = [];
   private readonly convTables: ConvTable[] = [];
   private readonly follows: Extract<Report, { kind: 'follow' }>[] = [];
   private readonly conns: ConnReport[] = [];
+  private readonly experts: ExpertReport[] = [];
   /** Standard output is a terminal (follow then shows carriage returns as dots). */
   terminal = false;
 
@@ -72,6 +76,17 @@ export class Stats {
         return `-z ${z}: use follow,tcp,ascii,N or follow,tcp,hex,N (N: a tcp.stream number)`;
       } else if (z === 'arp') {
         s.reports.push({ kind: 'arp' });
+      } else if (parts[0] === 'expert') {
+        const { lowest, filter: text } = parseExpertArgs(z.slice('expert'.length));
+        let filter: ((pkt: Packet) => boolean) | null = null;
+        if (text !== null && text !== '') {
+          const f = compileFilter(text);
+          if (!f.ok) return `-z ${z}: ${formatFilterError(f.text, f.error)}`;
+          filter = f.active ? f.match : null;
+        }
+        const report = new ExpertReport(lowest, filter, json);
+        s.reports.push({ kind: 'expert', report });
+        s.experts.push(report);
       } else {
         return `-z ${z}: unknown statistic; use ${STATS_HELP}`;
       }
@@ -103,6 +118,7 @@ export class Stats {
   /** Per frame, after analysis. */
   frame(pkt: Packet): void {
     for (const t of this.convTables) t.observe(pkt);
+    for (const e of this.experts) e.observe(pkt);
   }
 
   /** After `analyzer.finish()`: every report, in the order asked. */
@@ -122,6 +138,9 @@ export class Stats {
           break;
         case 'arp':
           writeArpReport(out, a.arp, this.json);
+          break;
+        case 'expert':
+          r.report.write(out);
           break;
       }
     }

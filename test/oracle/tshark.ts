@@ -18,6 +18,8 @@ export interface OracleResult {
   /** One row per frame; cells by field name. */
   rows: Map<string, string>[];
   fields: readonly string[];
+  /** What tshark's `-z expert` printed after the rows ('' when no frame had an expert item). */
+  expert: string;
 }
 
 const CACHE = join(ROOT, 'node_modules', '.cache', 'synack-tshark');
@@ -54,15 +56,18 @@ export const ORACLE_PREFS: readonly string[] = [
   '-o', 'tcp.no_subdissector_on_error:FALSE',
 ];
 
+/** -z expert rides along with every field run: its summary follows the rows (one tshark start per capture). */
+const ALONGSIDE: readonly string[] = ['-z', 'expert'];
+
 function cacheKey(file: string, fields: readonly string[], extra: readonly string[]): string {
   const h = createHash('sha256');
   h.update(readFileSync(file));
-  h.update('\0' + fields.join(',') + '\0' + ORACLE_PREFS.join(' ') + '\0' + extra.join(' ') + '\0' + String(tsharkVersion()));
+  h.update('\0' + fields.join(',') + '\0' + ORACLE_PREFS.join(' ') + '\0' + ALONGSIDE.join(' ') + '\0' + extra.join(' ') + '\0' + String(tsharkVersion()));
   return h.digest('hex').slice(0, 32);
 }
 
 function tsharkArgs(file: string, fields: readonly string[], extra: readonly string[]): string[] {
-  const args = ['-r', file, '-n', ...ORACLE_PREFS, '-T', 'fields', '-E', 'header=n', '-E', 'occurrence=a', '-E', 'separator=\t', ...extra];
+  const args = ['-r', file, '-n', ...ORACLE_PREFS, '-T', 'fields', '-E', 'header=n', '-E', 'occurrence=a', '-E', 'separator=\t', ...ALONGSIDE, ...extra];
   for (const f of fields) args.push('-e', f);
   return args;
 }
@@ -83,9 +88,14 @@ function cachePath(file: string, fields: readonly string[], extra: readonly stri
   return join(CACHE, cacheKey(file, fields, extra) + '.json');
 }
 
+/** The first heading of tshark's -z expert summary (no field row holds one: rows are tab-separated cells). */
+const EXPERT_HEADING = /\n(?:Errors|Warns|Notes|Chats|Comments) \(\d+\)\n=============\n   Frequency      Group           Protocol  Summary\n/;
+
 function load(path: string, fields: readonly string[]): OracleResult {
   const raw = JSON.parse(readFileSync(path, 'utf8')) as { status: number; stderr: string; stdout: string };
-  return { status: raw.status, stderr: raw.stderr, rows: parse(raw.stdout, fields), fields };
+  const m = EXPERT_HEADING.exec(raw.stdout);
+  const end = m === null ? raw.stdout.length : m.index;
+  return { status: raw.status, stderr: raw.stderr, rows: parse(raw.stdout.slice(0, end), fields), fields, expert: raw.stdout.slice(end) };
 }
 
 function store(path: string, status: number, stdout: string, stderr: string): void {
