@@ -16,7 +16,7 @@ import { etherTypes, fallback } from './dispatch';
 import { address, either, flag, uint } from './fieldkit';
 import type { Packet } from './packet';
 import { Base, FieldType, type FieldDef, type Protocol, type TreeNode } from './protocol';
-import { add, fieldNode, hexText, macText } from './treekit';
+import { add, attach, expertNode, fieldNode, hexText, macText } from './treekit';
 
 export const HEADER_LEN = 14;
 /** Type values up to 1500 are 802.3 lengths (IEEE 802.3 clause 3.2.6). */
@@ -347,7 +347,12 @@ export const ethernet: Protocol = {
   tree(pkt: Packet, li: number): TreeNode[] {
     const out: TreeNode[] = [];
     add(out, addressNode(pkt, li, dst, dstLg, dstIg, 'Destination'));
-    add(out, addressNode(pkt, li, src, srcLg, srcIg, 'Source'));
+    const source = addressNode(pkt, li, src, srcLg, srcIg, 'Source');
+    // A frame is sent by one station: a group (multicast) bit on the sender is a bug or a forgery.
+    if (source !== null && (pkt.u8(source.offset) & 1) !== 0) {
+      attach(source, expertNode('Warning', 'Protocol', 'Source MAC must not be a group address: IEEE 802.3-2002, Section 3.2.3(b)', 'eth.src_not_group'));
+    }
+    add(out, source);
     add(out, fieldNode(pkt, li, type));
     add(out, fieldNode(pkt, li, len));
     add(out, fieldNode(pkt, li, invalidLentype));

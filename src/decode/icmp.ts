@@ -20,7 +20,7 @@ import { etherTypes, fallback } from './dispatch';
 import { address, computed, uint } from './fieldkit';
 import type { Packet } from './packet';
 import { Base, FieldType, type FieldDef, type Protocol, type TreeNode } from './protocol';
-import { add, fieldNode, hex0x, hexText } from './treekit';
+import { add, attach, expertNode, fieldNode, hex0x, hexText } from './treekit';
 
 export const HEADER_LEN = 8;
 /** Minimum Wireshark needs to show type, code and checksum. */
@@ -217,7 +217,9 @@ export const icmp: Protocol = {
     if (c !== undefined) {
       const s = icmpChecksumStatus(pkt, li);
       const verdict = s === 1 ? ' [correct]' : s === 0 ? ` [incorrect, should be ${hex0x(shouldBe(pkt, li, c as number), 4)}]` : '';
-      out.push({ text: `Checksum: ${hex0x(c as number, 4)}${verdict}`, field: 'icmp.checksum', offset: start + 2, length: 2 });
+      const line: TreeNode = { text: `Checksum: ${hex0x(c as number, 4)}${verdict}`, field: 'icmp.checksum', offset: start + 2, length: 2 };
+      if (s === 0) attach(line, expertNode('Warning', 'Checksum', `Bad checksum [should be ${hex0x(shouldBe(pkt, li, c as number), 4)}]`, 'icmp.checksum_bad.expert'));
+      out.push(line);
       out.push({ text: `[Checksum Status: ${s === 1 ? 'Good' : s === 0 ? 'Bad' : 'Unverified'}]`, field: 'icmp.checksum.status', offset: start + 2, length: 2 });
     }
     // Errors whose second word is unused show it, as tshark does (fragmentation needed has the MTU there instead).

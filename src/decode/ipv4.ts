@@ -28,7 +28,7 @@ import { address, computed, either, flag, uint } from './fieldkit';
 import { kindLengthOption, locatedUint, nthKept } from './optionkit';
 import type { Packet } from './packet';
 import { Base, FieldType, type FieldDef, type Protocol, type TreeNode } from './protocol';
-import { add, bitPicture, fieldNode, flagNode, hex0x } from './treekit';
+import { add, attach, bitPicture, expertNode, fieldNode, flagNode, hex0x } from './treekit';
 
 export const MIN_HEADER_LEN = 20;
 
@@ -239,6 +239,21 @@ const optType = locatedUint('ip.opt.type', 'Type', knownOptionAt, 0, 1, { names:
 const hasLengthByte = (pkt: Packet, o: number): boolean => pkt.u8(o) > 1;
 const optLen = locatedUint('ip.opt.len', 'Length', (pkt, li, k) => nthKept(pkt, li, k, knownOptionAt, hasLengthByte), 1, 1);
 
+/**
+ * Wireshark's TTL notes: a packet to the Local Network Control Block
+ * (224.0.0.0/24) is never routed, so its TTL is 1 (RFC 3171), except where a
+ * protocol fixes 255 (VRRP 224.0.0.18, GLBP/HSRPv2 224.0.0.102) or any goes
+ * (mDNS 224.0.0.251); a unicast packet about to run out of hops (not PIM or
+ * OSPF, which send to neighbours with TTL 1).
+ */
+function ttlNote(ttl: number, dst: number, protocol: number): string | null {
+  if (dst >>> 8 === 0xe00000) {
+    const want = dst === 0xe00000fb ? -1 : dst === 0xe0000012 || dst === 0xe0000066 ? 255 : 1;
+    return want >= 0 && ttl !== want ? `"Time To Live" != ${want} for a packet sent to the Local Network Control Block (see RFC 3171)` : null;
+  }
+  return dst >>> 28 !== 0xe && ttl < 5 && protocol !== 103 && protocol !== 89 ? `"Time To Live" only ${ttl}` : null;
+}
+
 export const ipv4: Protocol = {
   name: 'ip',
   label: 'Internet Protocol Version 4',
@@ -368,7 +383,12 @@ export const ipv4: Protocol = {
     if (fo !== undefined) {
       out.push({ text: `${bitPicture(pkt.u16(start + 6), 0x1fff, 16)} = Fragment Offset: ${(fo as number) * 8}`, field: 'ip.frag_offset', offset: start + 6, length: 2 });
     }
-    add(out, fieldNode(pkt, li, ttl));
+    const ttlNode = fieldNode(pkt, li, ttl);
+    if (ttlNode !== null && pkt.avail(start) >= MIN_HEADER_LEN) {
+      const note = ttlNote(pkt.u8(start + 8), pkt.u32(start + 16), pkt.u8(start + 9));
+      if (note !== null) attach(ttlNode, expertNode('Note', 'Sequence', note, 'ip.ttl.note'));
+    }
+    add(out, ttlNode);
     add(out, fieldNode(pkt, li, proto));
     const c = checksum.get(pkt, li, 0);
     if (c !== undefined) {

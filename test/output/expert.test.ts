@@ -22,8 +22,26 @@ import { OutBuf } from '../../src/output/outbuf';
 import { allCaptureFiles, CLI, ownCapture } from '../helpers/paths';
 import { HAVE_TSHARK, oracle, oracleText } from '../oracle/tshark';
 
-/** Protocols whose expert items synack raises (tshark's short name -> its frame.protocols name). */
-const COVERED: ReadonlyMap<string, string> = new Map([['TCP', 'tcp']]);
+/**
+ * The expert items synack raises, as tshark's protocol column names them, the
+ * frame.protocols name that shows the protocol's layers, and which of
+ * tshark's rows of that protocol are synack's to match: every TCP item; of
+ * the others the ones named here (tshark raises more for them, such as
+ * IPv4's and UDP's length errors, which synack reports as its own malformed
+ * problem).
+ */
+const COVERED: readonly { protocol: string; layer: string; rows: RegExp }[] = [
+  { protocol: 'TCP', layer: 'tcp', rows: /./ },
+  { protocol: 'IPv4', layer: 'ip', rows: /^"Time To Live"/ },
+  { protocol: 'Ethernet', layer: 'eth', rows: /^Source MAC must not be a group address/ },
+  { protocol: 'ICMP', layer: 'icmp', rows: /^Bad checksum/ },
+];
+
+/** Differences that are not synack's to match, each with its reason (each must still be needed). */
+const EXCUSED: readonly { file: string; protocol: string; reason: string }[] = [
+  { file: 'icmp-rfc8335.pcap', protocol: 'ICMP', reason: "the bad checksums are of RFC 4884 extension structures, which synack's ICMP decoder does not read" },
+  { file: 'icmp_ext_oob_poc.pcap', protocol: 'ICMP', reason: "the bad checksum is of an RFC 4884 extension structure, which synack's ICMP decoder does not read" },
+];
 
 interface Row {
   severity: string;
@@ -51,19 +69,19 @@ function parseRows(text: string): Row[] {
 }
 
 /** synack's -z expert of `file`, in-process, and each frame's decoded protocol names. */
-async function synackExpert(file: string): Promise<{ text: string; layers: Set<string>[] }> {
+async function synackExpert(file: string): Promise<{ text: string; layers: string[][] }> {
   const analyzer = new Analyzer({});
   const report = new ExpertReport(4, null, false);
   const pkt = new Packet();
-  const layers: Set<string>[] = [];
+  const layers: string[][] = [];
   let n = 0;
   await openFile(file).run((frame) => {
     n++;
     decodeFrame(pkt, frame, n);
     analyzer.process(pkt);
     report.observe(pkt);
-    const names = new Set<string>();
-    for (let li = 0; li < pkt.layerCount; li++) names.add(pkt.layerProto[li].name);
+    const names: string[] = [];
+    for (let li = 0; li < pkt.layerCount; li++) names.push(pkt.layerProto[li].name);
     layers.push(names);
   });
   analyzer.finish();
@@ -91,6 +109,7 @@ describe.skipIf(!HAVE_TSHARK)('-z expert against tshark', () => {
     let compared = 0;
     const hidden = new Map<string, Set<string>>();
     const failures: string[] = [];
+    const excused = new Set<string>();
     for (const file of allCaptureFiles()) {
       const o = oracle(file);
       if (o.rows.length === 0) continue;
@@ -98,28 +117,34 @@ describe.skipIf(!HAVE_TSHARK)('-z expert against tshark', () => {
       const ours = await synackExpert(file);
       const tsharkRows = parseRows(o.expert);
       const synackRows = parseRows(ours.text);
-      for (const [short, name] of COVERED) {
-        // Compared only where both decode the protocol in the same frames.
-        const same = o.rows.every((row, i) => (row.get('frame.protocols') ?? '').split(':').includes(name) === (ours.layers[i]?.has(name) ?? false));
+      for (const { protocol, layer, rows } of COVERED) {
+        // Compared only where both decode the protocol's layers in the same frames, as often (a tunnel's inner IPv4).
+        const times = (names: readonly string[]): number => names.filter((x) => x === layer).length;
+        const same = o.rows.every((row, i) => times((row.get('frame.protocols') ?? '').split(':')) === times(ours.layers[i] ?? []));
         if (!same) {
-          let s = hidden.get(short);
-          if (s === undefined) hidden.set(short, (s = new Set()));
+          let s = hidden.get(protocol);
+          if (s === undefined) hidden.set(protocol, (s = new Set()));
           s.add(basename(file));
           continue;
         }
-        const want = tsharkRows.filter((r) => r.protocol === short).map(key);
-        const got = synackRows.filter((r) => r.protocol === short).map(key);
+        const want = tsharkRows.filter((r) => r.protocol === protocol && rows.test(r.summary)).map(key);
+        const got = synackRows.filter((r) => r.protocol === protocol && rows.test(r.summary)).map(key);
         compared += want.length;
-        if (want.join('\n') !== got.join('\n')) failures.push(`${basename(file)} ${short}:\n  tshark: ${want.join('\n          ')}\n  synack: ${got.join('\n          ')}`);
+        if (want.join('\n') === got.join('\n')) continue;
+        if (EXCUSED.some((e) => e.file === basename(file) && e.protocol === protocol)) excused.add(`${basename(file)} ${protocol}`);
+        else failures.push(`${basename(file)} ${protocol}:\n  tshark: ${want.join('\n          ')}\n  synack: ${got.join('\n          ')}`);
       }
     }
     const hiddenText = [...hidden].map(([p, s]) => `${p} in ${s.size} (${[...s].slice(0, 6).join(', ')}${s.size > 6 ? ', ...' : ''})`).join('; ');
     console.log(
-      `-z expert: ${compared} tshark rows of ${[...COVERED.keys()].join(', ')} compared in ${files} captures, ${failures.length} differ` +
+      `-z expert: ${compared} tshark rows of ${COVERED.map((c) => c.protocol).join(', ')} compared in ${files} captures, ` +
+        `${failures.length} differ, ${excused.size} excused (${EXCUSED.map((e) => e.reason).join('; ')})` +
         (hiddenText === '' ? '' : `; not compared where synack's decoders do not reach the protocol: ${hiddenText}`),
     );
     expect(failures).toEqual([]);
     expect(compared).toBeGreaterThan(0);
+    // An excuse nothing needs any more is removed, not kept (where the corpus is present to need it).
+    if (files > 100) expect([...excused].sort()).toEqual(EXCUSED.map((e) => `${e.file} ${e.protocol}`).sort());
   });
 });
 
