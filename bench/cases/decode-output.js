@@ -74,6 +74,8 @@ module.exports = {
     for (const [label, args] of [
       ['-T json', ['-T', 'json']],
       ['-x', ['-x']],
+      // synack draws each frame's tree to find its expert items; tshark -q -z expert skips the tree.
+      ['-q -z expert', ['-q', '-z', 'expert']],
     ]) {
       const r = runProcess(NODE, [CLI, '-r', pcap, '-c', '200000', ...args]);
       const others = [];
