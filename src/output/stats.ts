@@ -29,6 +29,14 @@ type Report =
   | { kind: 'arp' }
   | { kind: 'expert'; report: ExpertReport };
 
+/** A statistic's own display filter (tshark's tap filter): null for none, or the error line. */
+function tapFilter(text: string): ((pkt: Packet) => boolean) | null | string {
+  if (text === '') return null;
+  const f = compileFilter(text);
+  if (!f.ok) return formatFilterError(f.text, f.error);
+  return f.active ? f.match : null;
+}
+
 export class Stats {
   private readonly reports: Report[] = [];
   private readonly convTables: ConvTable[] = [];
@@ -58,12 +66,8 @@ export class Stats {
         s.conns.push(report);
       } else if (parts[0] === 'conv' && (parts[1] === 'tcp' || parts[1] === 'udp')) {
         const text = parts.slice(2).join(',');
-        let filter: ((pkt: Packet) => boolean) | null = null;
-        if (text !== '') {
-          const f = compileFilter(text);
-          if (!f.ok) return `-z ${z}: ${formatFilterError(f.text, f.error)}`;
-          filter = f.active ? f.match : null;
-        }
+        const filter = tapFilter(text);
+        if (typeof filter === 'string') return `-z ${z}: ${filter}`;
         const table = new ConvTable(parts[1] === 'tcp' ? 'TCP' : 'UDP', filter, text);
         s.reports.push({ kind: 'conv', table });
         s.convTables.push(table);
@@ -78,12 +82,8 @@ export class Stats {
         s.reports.push({ kind: 'arp' });
       } else if (parts[0] === 'expert') {
         const { lowest, filter: text } = parseExpertArgs(z.slice('expert'.length));
-        let filter: ((pkt: Packet) => boolean) | null = null;
-        if (text !== null && text !== '') {
-          const f = compileFilter(text);
-          if (!f.ok) return `-z ${z}: ${formatFilterError(f.text, f.error)}`;
-          filter = f.active ? f.match : null;
-        }
+        const filter = tapFilter(text ?? '');
+        if (typeof filter === 'string') return `-z ${z}: ${filter}`;
         const report = new ExpertReport(lowest, filter, json);
         s.reports.push({ kind: 'expert', report });
         s.experts.push(report);

@@ -177,7 +177,7 @@ describe('synack\'s own reports', () => {
   it('a bad -z or --framing is one line, exit 2', () => {
     const file = join(CAPTURES, 'tcp-chat.pcap');
     const a = synack(['-r', file, '-q', '-z', 'nope']);
-    expect([a.status, a.stdout, a.stderr]).toEqual([2, '', 'synack: -z nope: unknown statistic; use conn, conv,tcp, conv,udp, follow,tcp,ascii,N, follow,tcp,hex,N, arp\n']);
+    expect([a.status, a.stdout, a.stderr]).toEqual([2, '', 'synack: -z nope: unknown statistic; use conn, conv,tcp, conv,udp, follow,tcp,ascii,N, follow,tcp,hex,N, arp, expert[,error|warn|note|chat][,FILTER]\n']);
     const b = synack(['-r', file, '-q', '-z', 'follow,tcp,raw,0']);
     expect(b.stderr).toBe('synack: -z follow,tcp,raw,0: use follow,tcp,ascii,N or follow,tcp,hex,N (N: a tcp.stream number)\n');
     const c = synack(['-r', file, '--framing', 'xml', '-q']);
