@@ -7,28 +7,20 @@
  * counts, and the table is bounded.
  */
 import { ProblemKind, type Packet } from '../decode/packet';
-import { addressKey, RequestLog } from './requests';
+import { addressKey, AnswerNote, Pairer } from './requests';
 
 /** Queries remembered; beyond that the table starts again (old queries lose their pairing). */
 export const MAX_DNS_QUERIES = 65536;
 
-export class DnsNote {
-  frame = 0;
-  layer = -1;
-  /** A response: the frame of its query (0: none seen). */
-  requestFrame = 0;
-  /** Time since that query (ns). */
-  responseNs = 0;
-}
+/** A DNS message's pairing: a response's query frame and the time since it. */
+export class DnsNote extends AnswerNote {}
 
-export class DnsTracker {
+export class DnsTracker extends Pairer {
   private readonly note = new DnsNote();
-  /** Queries under "family lower-endpoint-higher-endpoint/id". */
-  private readonly log = new RequestLog(MAX_DNS_QUERIES);
 
-  /** Responses paired with a query. */
-  get paired(): number {
-    return this.log.paired;
+  constructor() {
+    // Queries under "family lower-endpoint-higher-endpoint/id".
+    super(MAX_DNS_QUERIES);
   }
 
   /**
@@ -47,10 +39,7 @@ export class DnsTracker {
     const dst = `${addressKey(pkt, at + n, n)}.${pkt.u16(t + 2)}`;
     const key = `${family} ${src < dst ? src : dst}-${src < dst ? dst : src}/${pkt.u16(s)}`;
     const note = this.note;
-    note.frame = pkt.number;
-    note.layer = li;
-    note.requestFrame = 0;
-    note.responseNs = 0;
+    note.begin(pkt.number, li);
     if ((pkt.u16(s + 2) & 0x8000) === 0) this.log.request(key, pkt);
     // tshark names the query at the end of a response's tree: not when the message is damaged before.
     else if (pkt.problem === ProblemKind.None || pkt.problemLayer < li) this.log.answer(key, pkt, note);

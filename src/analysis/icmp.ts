@@ -10,33 +10,25 @@
  * at most MAX_ECHO_REQUESTS of them (a ping flood forgets the oldest batch).
  */
 import type { Packet } from '../decode/packet';
-import { addressKey, RequestLog } from './requests';
+import { addressKey, AnswerNote, Pairer } from './requests';
 
 /** Echo requests remembered at most. */
 export const MAX_ECHO_REQUESTS = 65536;
 
-/** The echo facts of the current frame's first ICMP layer (reused). */
-export class IcmpNote {
-  frame = 0;
-  layer = -1;
+/** The echo facts of the current frame's first ICMP layer (reused): an answer is an echo reply. */
+export class IcmpNote extends AnswerNote {
   /** An echo request (ICMP type 8, ICMPv6 128). */
   request = false;
-  /** An echo reply: the frame of its request (0: none seen). */
-  requestFrame = 0;
-  /** Time from that request (ns). */
-  responseNs = 0;
   /** A request's first reply: known only when the frame is read again after the pass (0: none, or not yet). */
   replyFrame = 0;
 }
 
-export class EchoTracker {
+export class EchoTracker extends Pairer {
   private readonly note = new IcmpNote();
-  /** Requests under "family src>dst/id/seq". */
-  private readonly log = new RequestLog(MAX_ECHO_REQUESTS);
 
-  /** Replies paired with a request. */
-  get paired(): number {
-    return this.log.paired;
+  constructor() {
+    // Requests under "family src>dst/id/seq".
+    super(MAX_ECHO_REQUESTS);
   }
 
   /**
@@ -56,11 +48,8 @@ export class EchoTracker {
     const n = family === 6 ? 16 : 4;
     if (at + 2 * n > pkt.capLen) return null;
     const note = this.note;
-    note.frame = pkt.number;
-    note.layer = li;
+    note.begin(pkt.number, li);
     note.request = type === requestType;
-    note.requestFrame = 0;
-    note.responseNs = 0;
     note.replyFrame = 0;
     const idSeq = `/${pkt.u16(s + 4)}/${pkt.u16(s + 6)}`;
     if (note.request) this.log.request(`${family} ${addressKey(pkt, at, n)}>${addressKey(pkt, at + n, n)}${idSeq}`, pkt);

@@ -7,12 +7,22 @@
 import type { Packet } from '../decode/packet';
 import { nsBetween } from './seq';
 
-/** What an answer learns from its request. */
-export interface Answer {
-  /** The request's frame (0: none seen). */
-  requestFrame: number;
-  /** Time since the request (ns). */
-  responseNs: number;
+/** The pairing facts of the current frame's message (reused: one object per tracker). */
+export class AnswerNote {
+  frame = 0;
+  layer = -1;
+  /** An answer: the frame of its request (0: none seen, or not an answer). */
+  requestFrame = 0;
+  /** Time since that request (ns). */
+  responseNs = 0;
+
+  /** Starts over for layer `li` of frame `frame`. */
+  begin(frame: number, li: number): void {
+    this.frame = frame;
+    this.layer = li;
+    this.requestFrame = 0;
+    this.responseNs = 0;
+  }
 }
 
 export class RequestLog {
@@ -38,7 +48,7 @@ export class RequestLog {
   }
 
   /** Frame `pkt` answers the request under `key`, if one was seen: fills `into`, true when paired. */
-  answer(key: string, pkt: Packet, into: Answer): boolean {
+  answer(key: string, pkt: Packet, into: AnswerNote): boolean {
     const i = this.index.get(key);
     if (i === undefined) return false;
     into.requestFrame = this.frames[i];
@@ -54,4 +64,18 @@ export function addressKey(pkt: Packet, at: number, n: number): string {
   let t = '';
   for (let i = 0; i < n; i += 4) t += pkt.u32(at + i).toString(16) + ':';
   return t;
+}
+
+/** What the ICMP echo and DNS trackers share: their request log and its count of paired answers. */
+export class Pairer {
+  protected readonly log: RequestLog;
+
+  constructor(max: number) {
+    this.log = new RequestLog(max);
+  }
+
+  /** Answers paired with a request. */
+  get paired(): number {
+    return this.log.paired;
+  }
 }
