@@ -67,20 +67,26 @@ export class ExpertReport {
     private readonly json: boolean,
   ) {}
 
+  /** Protocol filter names to Wireshark short names, learnt from the layers seen (a handful). */
+  private readonly shortNames = new Map<string, string>();
+
   /** Counts the frame's expert items (call after analysis processed it). */
   observe(pkt: Packet): void {
     if (this.filter !== null && !this.filter(pkt)) return;
-    // The protocol of an item is the layer whose node holds it; layers are nodes named by their protocol.
-    const shortNames = new Map<string, string>();
-    for (let li = 0; li < pkt.layerCount; li++) shortNames.set(pkt.layerProto[li].name, pkt.layerProto[li].short);
-    const walk = (nodes: readonly TreeNode[], protocol: string): void => {
-      for (const n of nodes) {
-        const p = n.field !== undefined ? (shortNames.get(n.field) ?? protocol) : protocol;
-        if (n.expert !== undefined) this.count(n.expert.severity, n.expert.group, n.expert.protocol ?? p, n.expert.message);
-        if (n.children !== undefined) walk(n.children, p);
-      }
-    };
-    walk(frameTree(pkt), 'Frame');
+    for (let li = 0; li < pkt.layerCount; li++) {
+      const p = pkt.layerProto[li];
+      if (!this.shortNames.has(p.name)) this.shortNames.set(p.name, p.short);
+    }
+    this.walk(frameTree(pkt), 'Frame');
+  }
+
+  /** The protocol of an item is the layer whose node holds it; layers are nodes named by their protocol. */
+  private walk(nodes: readonly TreeNode[], protocol: string): void {
+    for (const n of nodes) {
+      const p = n.field !== undefined ? (this.shortNames.get(n.field) ?? protocol) : protocol;
+      if (n.expert !== undefined) this.count(n.expert.severity, n.expert.group, n.expert.protocol ?? p, n.expert.message);
+      if (n.children !== undefined) this.walk(n.children, p);
+    }
   }
 
   private count(severity: ExpertSeverity, group: string, protocol: string, summary: string): void {
