@@ -68,7 +68,7 @@ export async function main(argv: string[]): Promise<void> {
   }
 
   const wantsText =
-    opts.text || !process.stdout.isTTY || opts.outputType !== undefined || opts.hexDump || opts.verbose || opts.stats.length > 0 || opts.quiet;
+    opts.text || !process.stdout.isTTY || opts.outputType !== undefined || opts.hexDump || opts.payload === true || opts.verbose || opts.stats.length > 0 || opts.quiet;
   if (wantsText) {
     const { printCapture } = await import('./ui/print');
     process.exitCode = await printCapture(opts);

@@ -28,6 +28,8 @@ export interface Options {
   displayFilter?: string;
   /** -x */
   hexDump: boolean;
+  /** -A: each TCP/UDP payload as text, with its messages marked */
+  payload?: boolean;
   /** -V: the detail tree as text */
   verbose: boolean;
   /** -z STAT (repeatable) */
@@ -146,6 +148,12 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   { short: 'e', long: 'field', arg: 'NAME', help: 'a field to print with -T fields (Wireshark names: ip.src, tcp.flags.syn, ...)', apply: (o, v) => o.fields.push(v) },
   { short: 'E', long: 'fields-option', arg: 'KEY=VALUE', help: 'header=y|n, separator=/t|/s|C, occurrence=a|f|l, aggregator=,|/s|C, quote=d|s|n, bom=y|n (as tshark)', apply: applyFieldsOption },
   { short: 'x', long: 'hex', help: 'hex and ASCII dump of each frame', apply: (o) => (o.hexDump = true) },
+  {
+    short: 'A',
+    long: 'payload',
+    help: "under each frame, its TCP or UDP payload as text (tcpdump's -A), with ▏ where each message starts and whether the segment carries several (coalesced) or part of one (split)",
+    apply: (o) => (o.payload = true),
+  },
   { short: 'V', long: 'verbose', help: 'print the detail tree of each frame', apply: (o) => (o.verbose = true) },
   { short: 'z', long: 'statistics', arg: 'STAT', help: 'conn, conv,tcp, conv,udp, follow,tcp,ascii,N, follow,tcp,hex,N, arp, expert[,LEVEL][,FILTER]', apply: (o, v) => o.stats.push(v) },
   { short: 'q', long: 'quiet', help: 'no per-frame output (with -z)', apply: (o) => (o.quiet = true) },
@@ -268,7 +276,7 @@ export function helpText(version: string): string {
     "  synack -i IFACE [-f 'BPF'] [options] capture live (root, or cap_net_raw)",
     '  synack chat server|client [...]     the lessons\' chat program (synack chat --help)',
     '',
-    'On a terminal synack draws the dashboard; otherwise (or with -T, -x, -V, -z, --text) it prints text.',
+    'On a terminal synack draws the dashboard; otherwise (or with -T, -x, -A, -V, -z, --text) it prints text.',
     '',
     'Options:',
   ];

@@ -127,6 +127,8 @@ export interface AnalysisOptions {
   followStream: number;
   /** Keep FrameFacts for every frame. */
   frameFacts: boolean;
+  /** Mark where messages start in each segment (ChunkFacts.marks: what -A draws). */
+  messageMarks: boolean;
   onEvent: ((e: AnalysisEvent) => void) | null;
   /** A TCP connection leaves the live table: `evicted` when because of the cap, else at the end. */
   onTcpRetire: ((c: TcpConnection, evicted: boolean) => void) | null;
@@ -153,6 +155,7 @@ export const DEFAULT_OPTIONS: AnalysisOptions = {
   keepChunks: false,
   followStream: -1,
   frameFacts: false,
+  messageMarks: false,
   onEvent: null,
   onTcpRetire: null,
   onUdpRetire: null,
@@ -214,6 +217,7 @@ export class Analyzer {
       maxConnections: o.maxConnections,
       followStream: o.followStream,
       keepChunks: o.keepChunks,
+      messageMarks: o.messageMarks,
       onRetire: o.onTcpRetire,
       recycle: o.recycle,
       onEvent,

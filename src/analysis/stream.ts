@@ -60,6 +60,12 @@ export class ChunkFacts {
   continued = false;
   /** Index (0-based, per direction) of the first message touching the new bytes. */
   firstMsg = -1;
+  /**
+   * Where messages start in this segment, as indexes from its first captured payload byte
+   * (-A draws them); null unless the analysis was asked for them, and at most marks.length.
+   */
+  marks: Int32Array | null = null;
+  markCount = 0;
 
   reset(): void {
     this.newBytes = 0;
@@ -71,6 +77,12 @@ export class ChunkFacts {
     this.continues = false;
     this.continued = false;
     this.firstMsg = -1;
+    this.markCount = 0;
+  }
+
+  mark(index: number): void {
+    const m = this.marks!;
+    if (this.markCount < m.length) m[this.markCount++] = index;
   }
 }
 
@@ -194,6 +206,9 @@ export class DirStream extends MessageSplitter implements MessageSink {
   /** Record index of the open message (-1: none open, or it was not recorded). */
   private openRecord = -1;
   private curFrame = 0;
+  /** The facts collecting message marks during frameChunk (null otherwise), and the stream offset of payload index 0. */
+  private markOut: ChunkFacts | null = null;
+  private markBase = 0;
 
   // Data-only statistics of the sending side (kept here: a side without data costs nothing for them).
   /** Payload bytes and segments sent after the peer's FIN (a half-close: counted, not lost). */
@@ -547,8 +562,15 @@ export class DirStream extends MessageSplitter implements MessageSink {
     this.curFrame = frame;
     const before = this.messages;
     if (s.inMessage === true) this.continueMessage(frame);
-    // Boundaries are walked one by one only while a message record is open or still to be kept.
-    s.feed(b, p, cap, at, this.openRecord >= 0 || this.messagesKept < this.limits.maxMessages ? this : null);
+    // The new bytes follow the segment's retransmitted ones (its dupBytes so far).
+    const marking = out.marks !== null;
+    if (marking) {
+      this.markOut = out;
+      this.markBase = at - out.dupBytes;
+    }
+    // Boundaries are walked one by one only while a message record is open or still to be kept, or marks are asked for.
+    s.feed(b, p, cap, at, marking || this.openRecord >= 0 || this.messagesKept < this.limits.maxMessages ? this : null);
+    this.markOut = null;
     const started = s.started;
     const ended = s.ended;
     const began = s.beganInside === true;
@@ -597,6 +619,7 @@ export class DirStream extends MessageSplitter implements MessageSink {
 
   /** Records a message (the counts are kept by frameChunk for every message, recorded or not). */
   messageStart(offset: number): void {
+    if (this.markOut !== null) this.markOut.mark(offset - this.markBase);
     const max = this.limits.maxMessages;
     if (this.messagesKept >= max) {
       this.openRecord = -1;

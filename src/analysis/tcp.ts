@@ -329,6 +329,8 @@ export interface TcpTrackerOptions {
   followStream: number;
   /** Record delivered chunks (follow, the dashboard's ladder and stream view). */
   keepChunks: boolean;
+  /** Mark where messages start in each segment (the notes' chunk.marks). */
+  messageMarks: boolean;
   /** Called when a connection leaves the live table (closed and evicted, or at the end). */
   onRetire: ((c: TcpConnection, evicted: boolean) => void) | null;
   /**
@@ -350,6 +352,8 @@ export type TcpEvent =
   | { type: 'tcp-evicted'; conn: TcpConnection };
 
 const MAX_NOTES = 4;
+/** Message starts marked per segment: a 64 KiB segment of one-byte messages would have more; the count still says. */
+const MAX_MARKS = 1024;
 /** Segments below this many bytes count as small for Nagle (RFC 896 holds back segments smaller than the MSS). */
 const DEFAULT_MSS = 536;
 /** A segment that leaves within this time after the ACK counts as released by it. */
@@ -378,7 +382,11 @@ export class TcpTracker {
   private viewOf: Uint8Array | null = null;
 
   constructor(readonly opts: TcpTrackerOptions) {
-    for (let i = 0; i < MAX_NOTES; i++) this.notes.push(new TcpNote());
+    for (let i = 0; i < MAX_NOTES; i++) {
+      const n = new TcpNote();
+      if (opts.messageMarks) n.chunk.marks = new Int32Array(MAX_MARKS);
+      this.notes.push(n);
+    }
     this.table = new FlowTable<TcpConnection>(opts.maxConnections, (c, evicted) => this.retire(c, evicted));
   }
 

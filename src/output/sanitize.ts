@@ -63,3 +63,21 @@ export function bytesToSafeAscii(data: Uint8Array, start: number, end: number): 
 }
 
 const HEX = '0123456789abcdef';
+
+/**
+ * Payload bytes as one line of safe text, as the dashboard's stream view and -A show them: UTF-8
+ * decoded, line feeds as '↵' (where line framing cuts), CR and tab as '␍' and '⇥', bytes that are
+ * not UTF-8 as '·', every other control escaped.
+ */
+export function payloadText(b: Uint8Array): string {
+  const s = Buffer.from(b.buffer, b.byteOffset, b.length).toString('utf8');
+  let out = '';
+  for (const ch of s) {
+    if (ch === '\n') out += '↵';
+    else if (ch === '\r') out += '␍';
+    else if (ch === '\t') out += '⇥';
+    else if (ch === '\ufffd') out += '·';
+    else out += ch;
+  }
+  return sanitize(out);
+}

@@ -17,6 +17,7 @@ import { SummaryWriter } from '../output/summary';
 import { writeTree } from '../output/tree';
 import { OutBuf, OutputClosed } from '../output/outbuf';
 import { Stats } from '../output/stats';
+import { writePayload } from '../output/payload';
 import '../output/tcp-prefix';
 import type { Options } from '../options';
 
@@ -31,6 +32,9 @@ export async function printCapture(opts: Options, opened?: OpenedCapture): Promi
     throw e;
   }
   if (opts.outputType === 'fields' && opts.fields.length === 0) return complain('-T fields needs at least one -e FIELD');
+  if (opts.payload === true && (opts.outputType === 'fields' || opts.outputType === 'json')) {
+    return complain(`-A prints text under each frame's line; with -T ${opts.outputType}, ask for synack.msgs_in_segment, synack.coalesced, tcp.payload or udp.payload instead`);
+  }
   // -Y is checked before any packet is read: a typo costs nothing.
   const filter = compileFilter(opts.displayFilter ?? '');
   if (!filter.ok) return complain(`-Y: ${formatFilterError(filter.text, filter.error)}`);
@@ -47,6 +51,7 @@ export async function printCapture(opts: Options, opened?: OpenedCapture): Promi
       ...(opts.maxConnections !== undefined ? { maxConnections: opts.maxConnections, maxUdpConversations: opts.maxConnections } : {}),
       ...(opts.streamBytes !== undefined ? { followBytes: opts.streamBytes } : {}),
       ...stats.analysisOptions(),
+      messageMarks: opts.payload === true,
     });
   } catch (e) {
     return complain((e as Error).message);
@@ -179,12 +184,21 @@ export async function printCapture(opts: Options, opened?: OpenedCapture): Promi
   return 0;
 }
 
-/**
- * How each frame is printed: -T fields, -T json, or text: the summary line
- * (default), the detail tree (-V), the hex dump (-x), or tree then hex as
- * tshark prints -V -x.
- */
+/** How each frame is printed, followed by its payload text with -A. */
 function frameWriter(opts: Options, cols: FieldColumn[] | null, source: PacketSource): (out: OutBuf, pkt: Packet) => void {
+  const text = textWriter(opts, cols, source);
+  if (opts.payload !== true) return text;
+  return (out, pkt) => {
+    text(out, pkt);
+    writePayload(out, pkt);
+  };
+}
+
+/**
+ * -T fields, -T json, or text: the summary line (default), the detail tree
+ * (-V), the hex dump (-x), or tree then hex as tshark prints -V -x.
+ */
+function textWriter(opts: Options, cols: FieldColumn[] | null, source: PacketSource): (out: OutBuf, pkt: Packet) => void {
   if (cols !== null && opts.outputType === 'fields') return (out, pkt) => writeRow(out, pkt, cols, opts.fieldsOptions);
   if (opts.outputType === 'json') {
     const json = new JsonWriter(cols ?? undefined);

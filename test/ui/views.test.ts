@@ -12,7 +12,8 @@ import { arrow, buildLadder, findingNames, flagsShort } from '../../src/ui/dashb
 import { CaptureModel } from '../../src/ui/dashboard/model';
 import { RateMeter, sparkline } from '../../src/ui/dashboard/rates';
 import { Scroller } from '../../src/ui/dashboard/scroll';
-import { buildStreamView, payloadText } from '../../src/ui/dashboard/streamview';
+import { payloadText } from '../../src/output/sanitize';
+import { buildStreamView } from '../../src/ui/dashboard/streamview';
 import { fit, safe, textWidth, wrap } from '../../src/ui/dashboard/text';
 import { ConnReport } from '../../src/output/conn';
 import { OutBuf } from '../../src/output/outbuf';

@@ -15,7 +15,7 @@
 import type { TcpConnection } from '../../analysis/index';
 import type { DirStream } from '../../analysis/stream';
 import type { DemoEvent } from '../../demo/demo';
-import { sanitize } from '../../output/sanitize';
+import { payloadText, sanitize } from '../../output/sanitize';
 import type { ConnDetail } from './conn-detail';
 import { snapshotTcp, snapshotUdp } from './conn-snapshot';
 import type { Line, Span } from './ladder';
@@ -24,20 +24,6 @@ import { textWidth } from './text';
 
 /** Lines of payload shown per segment; the rest is counted. */
 export const BODY_LINES = 3;
-
-/** Payload bytes as one line of safe text: line feeds as '↵' (where line framing cuts), other controls escaped. */
-export function payloadText(b: Uint8Array): string {
-  const s = Buffer.from(b.buffer, b.byteOffset, b.length).toString('utf8');
-  let out = '';
-  for (const ch of s) {
-    if (ch === '\n') out += '↵';
-    else if (ch === '\r') out += '␍';
-    else if (ch === '\t') out += '⇥';
-    else if (ch === '\ufffd') out += '·';
-    else out += ch;
-  }
-  return sanitize(out);
-}
 
 /** Cuts `spans` into lines of at most `width` cells. */
 function wrap(spans: readonly Span[], width: number, indent: string, maxLines: number): { lines: Span[][]; cut: boolean } {
