@@ -1,0 +1,3 @@
+export function rejectsAll(_insns: Int32Array): boolean {
+  return false;
+}
