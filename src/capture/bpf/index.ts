@@ -13,6 +13,7 @@
 import { disassemble as disassembleProgram } from './asm';
 import { emit } from './cond';
 import { BpfError as BpfErrorClass } from './errors';
+import { dropDeadLoads } from './fold';
 import { CodeGen, type GenOptions } from './gencode';
 import { tokenize } from './lexer';
 import { linkLayout } from './linktype';
@@ -24,7 +25,16 @@ import { bpfMatch as match } from './vm';
 export type BpfProgram = Program;
 export type BpfError = BpfErrorClass;
 export const BpfError = BpfErrorClass;
-export type CompileOptions = GenOptions;
+export interface CompileOptions extends GenOptions {
+  /**
+   * pcap_compile's `optimize` flag. true (the default, what tcpdump and
+   * dumpcap use): the matches of libpcap's optimised program, and a filter
+   * that can match nothing is refused. false: exactly the program
+   * pcap_compile builds without optimising (`tcpdump -O -d`), for tests and
+   * debugging.
+   */
+  readonly optimize?: boolean;
+}
 
 /** What a matching packet's program returns: libpcap's default snapshot length (262144), as tcpdump -d shows. */
 const SNAPLEN = 262144;
@@ -34,14 +44,17 @@ const SNAPLEN = 262144;
  * An empty or blank expression matches every frame, on any link type.
  * Throws BpfError: a syntax error, a name that cannot be resolved, a test
  * the link type cannot express, an unsupported link type, or (as libpcap's
- * optimiser reports it) an expression that can match nothing.
+ * optimiser reports it, unless `optimize: false`) an expression that can
+ * match nothing.
  */
 export function compileFilter(expr: string, linkType: number, opts: CompileOptions = {}): BpfProgram {
   const ast = parse(tokenize(expr));
   if (ast === null) return { linkType, insns: emit(null, SNAPLEN) };
   const layout = linkLayout(linkType);
   if (layout === null) throw new BpfErrorClass(`capture filters are not supported on link type ${linkType}`, 0);
-  const insns = emit(new CodeGen(layout, opts).expr(ast), SNAPLEN);
+  const raw = emit(new CodeGen(layout, opts).expr(ast), SNAPLEN);
+  if (opts.optimize === false) return { linkType, insns: raw };
+  const insns = dropDeadLoads(raw);
   if (rejectsAll(insns)) throw new BpfErrorClass('expression rejects all packets', 0);
   return { linkType, insns };
 }
