@@ -69,7 +69,7 @@ const EXPRESSIONS = [
   'len > 100 and len <= 100', 'ip6 proto 6 and ip6 proto 17', 'port 80 and not port 80', 'not (ip or not ip)',
   // Refused by both, for reasons of syntax or of the link type.
   'portt 80', 'tcp or 22', 'host 1.2.3.256', 'ip6 host fe80::1:2:3:4:5:6:7', 'ether host 1:2:3:4:5', 'port 99999',
-  'udp port ssh', 'net 10.0.0.1/8', 'ip[0] / 0 = 1', 'tcp[0:3] = 1', 'ah[0] = 1', 'radio[0] = 1', 'vlan 4096',
+  'udp port ssh', 'net 10.0.0.1/8', 'ip[0] / 0 = 1', 'ip[0] >> -3 = 1', 'ip[0] % (3 / -3) = 1', 'tcp[0:3] = 1', 'ah[0] = 1', 'radio[0] = 1', 'vlan 4096',
 ];
 
 interface Frame {

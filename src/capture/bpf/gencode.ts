@@ -76,6 +76,8 @@ interface Arth {
   readonly stmts: Stmt[];
   readonly checks: Cond | null;
   readonly reg: number;
+  /** Its value when the optimiser would know it (constants folded as optimize.c folds them), else null. */
+  readonly konst: number | null;
 }
 
 export interface GenOptions {
@@ -87,6 +89,12 @@ export interface GenOptions {
   readonly bigEndianNull?: boolean;
   /** The netmask `ip broadcast` assumes; tcpdump -r passes 0, so a broadcast is 0.0.0.0 or 255.255.255.255. */
   readonly netmask?: number;
+  /**
+   * pcap_compile's `optimize` flag (default true): libpcap's optimiser also
+   * refuses division by a constant that folds to zero and shifts by more
+   * than 31 that gencode.c let through.
+   */
+  readonly optimize?: boolean;
 }
 
 const W = BPF_W;
@@ -1017,15 +1025,16 @@ export class CodeGen {
     switch (a.t) {
       case 'num': {
         const reg = this.allocReg();
-        return { stmts: [stmt(BPF_LD | BPF_IMM, a.n), stmt(BPF_ST, reg)], checks: null, reg };
+        return { stmts: [stmt(BPF_LD | BPF_IMM, a.n), stmt(BPF_ST, reg)], checks: null, reg, konst: a.n >>> 0 };
       }
       case 'len': {
         const reg = this.allocReg();
-        return { stmts: [stmt(BPF_LD | BPF_W | BPF_LEN), stmt(BPF_ST, reg)], checks: null, reg };
+        return { stmts: [stmt(BPF_LD | BPF_W | BPF_LEN), stmt(BPF_ST, reg)], checks: null, reg, konst: null };
       }
       case 'neg': {
         const v = this.arith(a.a);
-        return { stmts: [...v.stmts, stmt(BPF_LD | BPF_MEM, v.reg), stmt(BPF_ALU | BPF_NEG), stmt(BPF_ST, v.reg)], checks: v.checks, reg: v.reg };
+        const konst = v.konst === null ? null : -v.konst >>> 0;
+        return { stmts: [...v.stmts, stmt(BPF_LD | BPF_MEM, v.reg), stmt(BPF_ALU | BPF_NEG), stmt(BPF_ST, v.reg)], checks: v.checks, reg: v.reg, konst };
       }
       case 'load':
         return this.load(a.proto, this.arith(a.index), a.size, a);
@@ -1040,14 +1049,53 @@ export class CodeGen {
         if (code === BPF_DIV && k === 0) this.fail('division by zero');
         if (code === BPF_MOD && k === 0) this.fail('modulus by zero');
         if ((code === BPF_LSH || code === BPF_RSH) && k > 31) this.fail('shift by more than 31 bits');
+        const konst = this.fold(code, a0.konst, a1.konst);
         const stmts = [...a0.stmts, ...a1.stmts, stmt(BPF_LDX | BPF_MEM, a1.reg), stmt(BPF_LD | BPF_MEM, a0.reg), stmt(BPF_ALU | code | BPF_X)];
         this.freeReg(a0.reg);
         this.freeReg(a1.reg);
         const reg = this.allocReg();
         stmts.push(stmt(BPF_ST, reg));
         // gen_arth keeps the left operand's tests only: in `ip[0] + tcp[1] = 5` nothing checks for TCP, and libpcap loads tcp[1] anyway.
-        return { stmts, checks: a0.checks, reg };
+        return { stmts, checks: a0.checks, reg, konst };
       }
+    }
+  }
+
+  /**
+   * What optimize.c knows of `a op b` (opt_stmt, fold_op): constants fold,
+   * `x & 0` and `x * 0` are 0; and what it refuses once it knows the
+   * right operand: a zero divisor, and a shift of a non-constant by more
+   * than 31 (a constant shifted that far folds to 0).
+   */
+  private fold(code: number, a: number | null, b: number | null): number | null {
+    if (b === null) return null;
+    if (this.opts.optimize !== false) {
+      if (b === 0 && code === BPF_DIV) this.fail('division by zero');
+      if (b === 0 && code === BPF_MOD) this.fail('modulus by zero');
+      if (a === null && (code === BPF_LSH || code === BPF_RSH) && b > 31) this.fail('shift by more than 31 bits');
+    }
+    if (a === null) return b === 0 && (code === BPF_AND || code === BPF_MUL) ? 0 : null;
+    switch (code) {
+      case BPF_ADD:
+        return (a + b) >>> 0;
+      case BPF_SUB:
+        return (a - b) >>> 0;
+      case BPF_MUL:
+        return Math.imul(a, b) >>> 0;
+      case BPF_DIV:
+        return b === 0 ? null : Math.floor(a / b);
+      case BPF_MOD:
+        return b === 0 ? null : a % b;
+      case BPF_AND:
+        return (a & b) >>> 0;
+      case BPF_OR:
+        return (a | b) >>> 0;
+      case BPF_XOR:
+        return (a ^ b) >>> 0;
+      case BPF_LSH:
+        return b < 32 ? (a << b) >>> 0 : 0;
+      default:
+        return b < 32 ? a >>> b : 0;
     }
   }
 
@@ -1112,7 +1160,7 @@ export class CodeGen {
         return this.fail('unsupported index operation');
     }
     stmts.push(stmt(BPF_ST, reg));
-    return { stmts, checks, reg };
+    return { stmts, checks, reg, konst: null };
   }
 }
 

@@ -25,16 +25,14 @@ import { bpfMatch as match } from './vm';
 export type BpfProgram = Program;
 export type BpfError = BpfErrorClass;
 export const BpfError = BpfErrorClass;
-export interface CompileOptions extends GenOptions {
-  /**
-   * pcap_compile's `optimize` flag. true (the default, what tcpdump and
-   * dumpcap use): the matches of libpcap's optimised program, and a filter
-   * that can match nothing is refused. false: exactly the program
-   * pcap_compile builds without optimising (`tcpdump -O -d`), for tests and
-   * debugging.
-   */
-  readonly optimize?: boolean;
-}
+/**
+ * `optimize` is pcap_compile's flag. true (the default, what tcpdump and
+ * dumpcap use): the matches of libpcap's optimised program, and the
+ * optimiser's refusals (a filter that can match nothing, a constant
+ * divisor of zero). false: exactly the program pcap_compile builds
+ * without optimising (`tcpdump -O -d`), for tests and debugging.
+ */
+export type CompileOptions = GenOptions;
 
 /** What a matching packet's program returns: libpcap's default snapshot length (262144), as tcpdump -d shows. */
 const SNAPLEN = 262144;

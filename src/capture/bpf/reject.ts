@@ -280,8 +280,9 @@ export function rejectsAll(insns: Int32Array): boolean {
       if (t < 0) continue;
       reached[t] = 1;
       reached[f] = 1;
+      // Both edges even when they meet: then neither outcome of the test holds on the way in.
       inEdges[t].push(bi * 2);
-      if (f !== t) inEdges[f].push(bi * 2 + 1);
+      inEdges[f].push(bi * 2 + 1);
     }
     // Values on entry: what every predecessor agrees on, else a value known only to be itself (optimize.c's merge in opt_blk).
     const exit: (Regs | null)[] = new Array(nb).fill(null);
@@ -349,7 +350,8 @@ export function rejectsAll(insns: Int32Array): boolean {
       for (const branch of [0, 1]) {
         const target = blocks[blk.succ[branch]];
         if (target.succ[0] < 0 || exit[blk.succ[branch]] === null) continue;
-        const known = decided(target, bi * 2 + branch);
+        // A test whose branches meet decides nothing: go straight past it.
+        const known = target.succ[0] === target.succ[1] ? true : decided(target, bi * 2 + branch);
         if (known !== null) {
           blk.succ[branch] = target.succ[known ? 0 : 1];
           changed = true;
