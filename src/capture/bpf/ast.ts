@@ -56,6 +56,4 @@ export type Expr =
   | { readonly t: 'byte'; readonly index: number; readonly op: string; readonly value: number; readonly pos: number }
   | { readonly t: 'inbound' | 'outbound' | 'pppoed'; readonly pos: number }
   | { readonly t: 'ifindex'; readonly n: number; readonly pos: number }
-  | { readonly t: 'vlan' | 'mpls' | 'pppoes'; readonly n: number | null; readonly pos: number }
-  /** Grammar that only applies to link types synack does not compile for (ATM, MTP, 802.11, pflog, LLC, Geneve). */
-  | { readonly t: 'unsupported'; readonly what: string; readonly pos: number };
+  | { readonly t: 'vlan' | 'mpls' | 'pppoes'; readonly n: number | null; readonly pos: number };

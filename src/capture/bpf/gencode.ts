@@ -20,7 +20,7 @@ import { nameToEtherProto, nameToPort, nameToPortRange, nameToProto, type PortPr
 import {
   BPF_ABS, BPF_ADD, BPF_ALU, BPF_AND, BPF_B, BPF_DIV, BPF_H, BPF_IMM, BPF_IND, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JMP, BPF_JSET,
   BPF_K, BPF_LD, BPF_LDX, BPF_LEN, BPF_LSH, BPF_MEM, BPF_MEMWORDS, BPF_MISC, BPF_MOD, BPF_MSH, BPF_MUL, BPF_NEG, BPF_OR,
-  BPF_RSH, BPF_ST, BPF_SUB, BPF_TAX, BPF_W, BPF_X, BPF_XOR,
+  BPF_RSH, BPF_ST, BPF_SUB, BPF_TAX, BPF_W, BPF_X, BPF_XOR, foldAlu,
 } from './opcodes';
 
 // Protocol numbers gencode.c uses (ethertype.h, llc.h, nlpid.h, ppp.h, in.h).
@@ -190,8 +190,6 @@ export class CodeGen {
         return this.linktype(ETHERTYPE_PPPOED);
       case 'pppoes':
         return this.pppoes(e.n);
-      case 'unsupported':
-        return this.fail(`'${e.what}' is not supported`);
     }
   }
 
@@ -910,10 +908,11 @@ export class CodeGen {
   private inbound(outbound: boolean): Cond {
     let b: Cond;
     if (this.dlt === DLT_SLIP) {
-      // SLIP's pseudo-header starts with the direction, 0 for received: `link[0] = 0` (its constant allocated first, as gcc evaluates gencode.c's call).
+      // SLIP's pseudo-header starts with the direction, 0 for received: gencode.c builds `link[0] = 0`,
+      // its arguments evaluated right to left (so the constant gets the first register).
       const zero = this.arith({ t: 'num', n: 0, pos: this.pos });
-      const first = this.load('link', this.arith({ t: 'num', n: 0, pos: this.pos }), 1, { t: 'load', proto: 'link', index: { t: 'num', n: 0, pos: this.pos }, size: 1, pos: this.pos, sizePos: this.pos });
-      return this.compare('jeq', outbound, first, zero);
+      const byte0 = this.load('link', this.arith({ t: 'num', n: 0, pos: this.pos }), 1, this.pos, this.pos);
+      return this.compare('jeq', outbound, byte0, zero);
     }
     if (this.dlt === DLT_LINUX_SLL) b = this.cmp('linkhdr', 0, H, LINUX_SLL_OUTGOING);
     else if (this.dlt === DLT_LINUX_SLL2) b = this.cmp('linkhdr', 10, B, LINUX_SLL_OUTGOING);
@@ -1037,7 +1036,7 @@ export class CodeGen {
         return { stmts: [...v.stmts, stmt(BPF_LD | BPF_MEM, v.reg), stmt(BPF_ALU | BPF_NEG), stmt(BPF_ST, v.reg)], checks: v.checks, reg: v.reg, konst };
       }
       case 'load':
-        return this.load(a.proto, this.arith(a.index), a.size, a);
+        return this.load(a.proto, this.arith(a.index), a.size, a.pos, a.sizePos);
       case 'bin': {
         const a0 = this.arith(a.l);
         const a1 = this.arith(a.r);
@@ -1075,36 +1074,15 @@ export class CodeGen {
       if (a === null && (code === BPF_LSH || code === BPF_RSH) && b > 31) this.fail('shift by more than 31 bits');
     }
     if (a === null) return b === 0 && (code === BPF_AND || code === BPF_MUL) ? 0 : null;
-    switch (code) {
-      case BPF_ADD:
-        return (a + b) >>> 0;
-      case BPF_SUB:
-        return (a - b) >>> 0;
-      case BPF_MUL:
-        return Math.imul(a, b) >>> 0;
-      case BPF_DIV:
-        return b === 0 ? null : Math.floor(a / b);
-      case BPF_MOD:
-        return b === 0 ? null : a % b;
-      case BPF_AND:
-        return (a & b) >>> 0;
-      case BPF_OR:
-        return (a | b) >>> 0;
-      case BPF_XOR:
-        return (a ^ b) >>> 0;
-      case BPF_LSH:
-        return b < 32 ? (a << b) >>> 0 : 0;
-      default:
-        return b < 32 ? a >>> b : 0;
-    }
+    return foldAlu(code, a, b);
   }
 
   /** proto[index:size]: relative to the link header, the network header, or (IPv4 only) the transport header. */
-  private load(proto: Proto, inst: Arth, size: number, a: Extract<Arith, { t: 'load' }>): Arth {
-    this.pos = a.pos;
+  private load(proto: Proto, inst: Arth, size: number, pos: number, sizePos: number): Arth {
+    this.pos = pos;
     const reg = this.allocReg();
     this.freeReg(inst.reg);
-    const sizeCode = size === 1 ? B : size === 2 ? H : size === 4 ? W : this.fail('data size must be 1, 2, or 4', a.sizePos);
+    const sizeCode = size === 1 ? B : size === 2 ? H : size === 4 ? W : this.fail('data size must be 1, 2, or 4', sizePos);
     const ldx = stmt(BPF_LDX | BPF_MEM, inst.reg);
     let stmts: Stmt[];
     let checks: Cond | null;

@@ -143,3 +143,35 @@ export const KNOWN: ReadonlySet<number> = new Set([
   BPF_RET | BPF_K, BPF_RET | BPF_A,
   BPF_MISC | BPF_TAX, BPF_MISC | BPF_TXA,
 ]);
+
+/**
+ * An ALU operation on two constants, as the interpreter computes it
+ * (unsigned 32 bits, shifts of 32 or more give 0); null for a division or
+ * modulus by zero, which makes the program return 0.
+ */
+export function foldAlu(op: number, a: number, b: number): number | null {
+  switch (op) {
+    case BPF_ADD:
+      return (a + b) >>> 0;
+    case BPF_SUB:
+      return (a - b) >>> 0;
+    case BPF_MUL:
+      return Math.imul(a, b) >>> 0;
+    case BPF_DIV:
+      return b === 0 ? null : Math.floor(a / b);
+    case BPF_MOD:
+      return b === 0 ? null : a % b;
+    case BPF_AND:
+      return (a & b) >>> 0;
+    case BPF_OR:
+      return (a | b) >>> 0;
+    case BPF_XOR:
+      return (a ^ b) >>> 0;
+    case BPF_LSH:
+      return b < 32 ? (a << b) >>> 0 : 0;
+    case BPF_RSH:
+      return b < 32 ? a >>> b : 0;
+    default:
+      return null;
+  }
+}

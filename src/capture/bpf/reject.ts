@@ -15,9 +15,9 @@
  * decides the IPv4 one), so it compiles here too.
  */
 import {
-  BPF_A, BPF_ABS, BPF_ADD, BPF_ALU, BPF_AND, BPF_DIV, BPF_IMM, BPF_IND, BPF_JA, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JMP, BPF_JSET,
-  BPF_LD, BPF_LDX, BPF_LEN, BPF_LSH, BPF_MEM, BPF_MEMWORDS, BPF_MISC, BPF_MOD, BPF_MSH, BPF_MUL, BPF_NEG, BPF_OR, BPF_RET,
-  BPF_RSH, BPF_ST, BPF_STX, BPF_SUB, BPF_TAX, BPF_TXA, BPF_X, BPF_XOR, INSN_WORDS,
+  BPF_A, BPF_ABS, BPF_ALU, BPF_AND, BPF_DIV, BPF_IMM, BPF_IND, BPF_JA, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JMP, BPF_JSET, BPF_LD,
+  BPF_LDX, BPF_LEN, BPF_MEM, BPF_MEMWORDS, BPF_MISC, BPF_MOD, BPF_MSH, BPF_NEG, BPF_RET, BPF_ST, BPF_STX, BPF_SUB, BPF_TAX,
+  BPF_TXA, BPF_X, foldAlu, INSN_WORDS,
 } from './opcodes';
 
 /** Passes of jump threading before giving up and assuming the filter may match (never a false refusal). */
@@ -72,33 +72,6 @@ interface Test {
   readonly op: number;
   readonly operand: number;
   readonly negated: boolean;
-}
-
-function alu(op: number, a: number, b: number): number | null {
-  switch (op) {
-    case BPF_ADD:
-      return (a + b) >>> 0;
-    case BPF_SUB:
-      return (a - b) >>> 0;
-    case BPF_MUL:
-      return Math.imul(a, b) >>> 0;
-    case BPF_DIV:
-      return b === 0 ? null : Math.floor(a / b);
-    case BPF_MOD:
-      return b === 0 ? null : a % b;
-    case BPF_AND:
-      return (a & b) >>> 0;
-    case BPF_OR:
-      return (a | b) >>> 0;
-    case BPF_XOR:
-      return (a ^ b) >>> 0;
-    case BPF_LSH:
-      return b < 32 ? (a << b) >>> 0 : 0;
-    case BPF_RSH:
-      return b < 32 ? a >>> b : 0;
-    default:
-      return null;
-  }
 }
 
 function compare(op: number, a: number, b: number): boolean {
@@ -229,7 +202,7 @@ export function rejectsAll(insns: Int32Array): boolean {
           const cb = v.constant[operand];
           if (cb === 0 && (op === BPF_DIV || op === BPF_MOD)) return null;
           if (ca !== undefined && cb !== undefined) {
-            r[A_ATOM] = v.k(alu(op, ca, cb)!);
+            r[A_ATOM] = v.k(foldAlu(op, ca, cb)!);
           } else {
             const n = v.of(`alu${op}:${a}:${operand}`);
             v.made[n] = { op, a, b: operand };
