@@ -63,8 +63,11 @@ export async function main(argv: string[]): Promise<void> {
     fail("nothing to read: use -r FILE, -r - (standard input), -i IFACE, or 'synack demo' (see synack --help)");
   }
   if (opts.read !== undefined && opts.iface !== undefined) fail('use either -r or -i, not both');
+  // A filter's syntax is checked before anything is opened: a typo costs nothing (live capture: libpcap checks it).
   if (opts.read !== undefined && opts.captureFilter !== undefined) {
-    fail(`a capture filter ('${opts.captureFilter}') applies to live capture; to select frames of a file use -Y 'display filter'`);
+    const { checkCaptureFilter } = await import('./capture/filtered');
+    const error = checkCaptureFilter(opts.captureFilter);
+    if (error !== null) fail(error);
   }
 
   const wantsText =

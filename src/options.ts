@@ -130,7 +130,7 @@ function applyFieldsOption(o: Options, v: string): void {
 export const OPTION_SPECS: readonly OptionSpec[] = [
   { short: 'r', long: 'read', arg: 'FILE', help: "read a pcap or pcapng file ('-' reads a pcap stream from standard input)", apply: (o, v) => (o.read = v) },
   { short: 'i', long: 'interface', arg: 'IFACE', help: "capture live on IFACE ('lo', 'any', ...)", apply: (o, v) => (o.iface = v) },
-  { short: 'f', long: 'capture-filter', arg: 'BPF', help: "capture filter in libpcap syntax ('tcp port 8080'); also taken from trailing arguments", apply: (o, v) => (o.captureFilter = v) },
+  { short: 'f', long: 'capture-filter', arg: 'BPF', help: "capture filter in libpcap syntax ('tcp port 8080'), live or on a file or standard input as tcpdump -r applies one; also taken from trailing arguments", apply: (o, v) => (o.captureFilter = v) },
   { short: 'w', long: 'write', arg: 'FILE', help: 'save the frames read or captured (pcapng when FILE ends in .pcapng)', apply: (o, v) => (o.write = v) },
   { short: 'c', long: 'count', arg: 'N', help: 'stop after N frames', apply: (o, v) => (o.count = positiveInt('-c', v)) },
   { short: 's', long: 'snapshot-length', arg: 'N', help: 'live capture: bytes kept per frame (at most and by default 65535, which cap fixes)', apply: (o, v) => (o.snaplen = positiveInt('-s', v)) },
@@ -271,7 +271,7 @@ export function helpText(version: string): string {
     '',
     'Usage:',
     '  synack demo                         live chat demo on loopback, in the dashboard (npm start)',
-    '  synack -r FILE [options]            open a pcap / pcapng capture',
+    '  synack -r FILE [options] [BPF]      open a pcap / pcapng capture (a capture filter keeps only what it matches)',
     "  tcpdump -U -w - | synack -r -       read a pcap stream from standard input",
     "  synack -i IFACE [-f 'BPF'] [options] capture live (root, or cap_net_raw)",
     '  synack chat server|client [...]     the lessons\' chat program (synack chat --help)',

@@ -1,12 +1,14 @@
 /**
  * Chooses the source the options name (a file, standard input, or a live
- * interface), opens the -w file, and gives up root once both are open.
+ * interface) with its capture filter, opens the -w file, and gives up root
+ * once both are open.
  * The dashboard and text mode both start a capture through `openCapture`.
  */
 import * as fs from 'node:fs';
 import { isatty } from 'node:tty';
 import type { Options } from '../options';
 import { FileSource, openErrorMessage } from './file';
+import { FilteredSource } from './filtered';
 import { CaptureError, type PacketSource } from './frame';
 import { dropPrivileges } from './privileges';
 import { isPipeOrSocket, StreamSource } from './stream';
@@ -27,8 +29,10 @@ export async function openSource(opts: Options): Promise<PacketSource> {
     return openLive(opts.iface, opts.captureFilter ?? '', { snaplen: opts.snaplen, dropUser: opts.dropUser });
   }
   const path = opts.read ?? '-';
-  if (path === '-') return openStdin();
-  return openFile(path);
+  const source = path === '-' ? openStdin() : openFile(path);
+  // tcpdump's `-r FILE expression`: the filter runs on each frame's bytes, as libpcap's would.
+  const bpf = opts.captureFilter ?? '';
+  return bpf.trim() === '' ? source : new FilteredSource(source, bpf);
 }
 
 /** A capture file by path; a named pipe or character device is read as a stream. */
