@@ -8,6 +8,7 @@
  * - standard input within 2x of reading the file (a pipe: `cat F |`), and
  *   as fast as the file when it is one (`synack -r - < F`);
  * - peak memory < 100 MB however large the file (a several-GB capture).
+ * Also, for scale: a capture filter cutting the file down, beside tcpdump.
  */
 const fs = require('node:fs');
 const { fixture, have, runProcess, bestOf, bestOfAsync, NODE, ROOT } = require('../lib');
@@ -131,6 +132,16 @@ module.exports = {
     const cliOthers = [];
     if (have('tshark')) cliOthers.push({ tool: 'tshark', value: runProcess('tshark', ['-r', pcap, ...fields]).seconds });
     rows.push({ name: 'synack -r 2M.pcap -T fields -e frame.number -e frame.time_epoch -e frame.len', unit: 's', synack: cli.seconds, higherIsBetter: false, baselines: cliOthers });
+
+    // A capture filter on a file (tcpdump -r F -w OUT EXPR: cutting a capture down). synack compiles
+    // libpcap's language itself (src/capture/bpf) and runs the program on every frame before decoding.
+    const cut = `${require('node:os').tmpdir()}/synack-bench-cut.pcap`;
+    const bpf = 'tcp port 7777 and tcp[tcpflags] & (tcp-syn|tcp-fin) != 0';
+    const cutSynack = bestOf(3, () => runProcess(NODE, [CLI, '-r', pcap, '-w', cut, bpf]));
+    const cutOthers = [];
+    if (have('tcpdump')) cutOthers.push({ tool: 'tcpdump -r F -w OUT', value: bestOf(3, () => runProcess('tcpdump', ['-r', pcap, '-w', cut, bpf])).seconds });
+    fs.rmSync(cut, { force: true });
+    rows.push({ name: `cut a 2 M-frame pcap with a capture filter: synack -r F -w OUT '${bpf}'`, unit: 's', synack: cutSynack.seconds, higherIsBetter: false, baselines: cutOthers });
 
     const big = fixture('tcp-4g.pcap');
     const gb = (fs.statSync(big).size / 1e9).toFixed(1);
