@@ -8,7 +8,6 @@ import * as fs from 'node:fs';
 import { isatty } from 'node:tty';
 import type { Options } from '../options';
 import { FileSource, openErrorMessage } from './file';
-import { FilteredSource } from './filtered';
 import { CaptureError, type PacketSource } from './frame';
 import { dropPrivileges } from './privileges';
 import { isPipeOrSocket, StreamSource } from './stream';
@@ -32,7 +31,10 @@ export async function openSource(opts: Options): Promise<PacketSource> {
   const source = path === '-' ? openStdin() : openFile(path);
   // tcpdump's `-r FILE expression`: the filter runs on each frame's bytes, as libpcap's would.
   const bpf = opts.captureFilter ?? '';
-  return bpf.trim() === '' ? source : new FilteredSource(source, bpf);
+  if (bpf.trim() === '') return source;
+  // Loaded only for a filter: the compiler is a tenth of synack's code, and most runs have none.
+  const { FilteredSource } = await import('./filtered');
+  return new FilteredSource(source, bpf);
 }
 
 /** A capture file by path; a named pipe or character device is read as a stream. */
