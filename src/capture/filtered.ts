@@ -35,7 +35,9 @@ const COMMON_LINK_TYPES = [1, 113, 276, 101, 0];
 
 function filterError(expr: string, e: BpfError, linkType?: number): string {
   const on = linkType === undefined ? '' : ` on link type ${linkType}`;
-  return `capture filter '${expr}'${on}: ${e.message} (column ${e.column + 1})`;
+  // A generated filter can be thousands of terms long: the line names its start.
+  const shown = expr.length > 120 ? `${expr.slice(0, 100)}…` : expr;
+  return `capture filter '${shown}'${on}: ${e.message} (column ${e.column + 1})`;
 }
 
 export class FilteredSource implements PacketSource {

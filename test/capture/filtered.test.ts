@@ -85,3 +85,17 @@ describe('capture filters on files', () => {
     expect(r.stderr).toMatch(/^synack: .*tcp-chat-any\.pcap, byte offset 24: capture filter 'ether host 00:11:22:33:44:55' on link type 276: .*\(column \d+\); reading stopped at this frame\n$/);
   });
 });
+
+describe('capture filters that are too large', () => {
+  it('refuses nesting deeper than the compiler can go in one short line, without a stack trace', () => {
+    const r = run(['-r', ownCapture('tcp-chat.pcap'), `${'('.repeat(20_000)}tcp${')'.repeat(20_000)}`]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^synack: capture filter '\({100}…': expression nested too deeply or too long to compile \(40003 characters\) \(column 1\)\n$/);
+  });
+
+  it('compiles a generated filter of thousands of terms in bounded memory (the rejects-all analysis stops at 4096 instructions)', () => {
+    const ports = Array.from({ length: 3000 }, (_, i) => `port ${i + 1}`).join(' or ');
+    expect(frames(ownCapture('tcp-chat.pcap'), ports).length).toBe(0);
+    expect(frames(ownCapture('tcp-chat.pcap'), `${ports} or port 8080`)).toEqual(frames(ownCapture('tcp-chat.pcap'), '-Y', 'tcp.port == 8080'));
+  });
+});
