@@ -873,7 +873,6 @@ export class TcpTracker {
     const seglen = sg.seglen;
     const sec = sg.sec;
     const nsec = sg.nsec;
-    const o = this.opts;
     // A direction's byte stream exists once it carries data (a SYN flood costs no streams).
     if (side.stream === null && seglen > 0 && (flags & FLAG_RST) === 0) {
       side.stream = this.newStream(conn, side === conn.client ? CLIENT : SERVER);
@@ -906,7 +905,6 @@ export class TcpTracker {
         st.segmentsAfterPeerFin++;
       }
     }
-    void o;
 
     // Nagle (RFC 896): a small segment may not leave while earlier data is unacknowledged.
     if (st !== null && seglen > 0 && (flags & (FLAG_SYN | FLAG_FIN | FLAG_RST)) === 0) {

@@ -17,16 +17,13 @@
  * terminal unescaped.
  */
 import type { TcpNote, UdpNote } from '../analysis/index';
-import { FRAMING_NAMES } from '../analysis/index';
+import { FRAMING_NAMES, FRAMING_NONE, FRAMING_UNDECIDED } from '../analysis/framing';
 import type { Packet } from '../decode/packet';
 import type { OutBuf } from './outbuf';
 import { payloadText } from './sanitize';
 
 const INDENT = '        ';
 const MARK = '▏';
-/** FRAMING_NAMES index of 'none' and of 'undecided'. */
-const NO_FRAMING = 0;
-const UNDECIDED = 6;
 
 /** The payload of the frame's TCP segment or UDP datagram (not one quoted in an ICMP error), if it has one. */
 export function writePayload(out: OutBuf, pkt: Packet): void {
@@ -61,11 +58,11 @@ function writeUdp(out: OutBuf, pkt: Packet, u: UdpNote): void {
   out.ascii(INDENT);
   out.text8(`[datagram ${u.message} of this direction: one datagram, one message${capturedNote(end - start, u.payload)}]`);
   out.byte(10);
-  ONE_MARK[0] = 0;
-  writeText(out, pkt, start, end, ONE_MARK, 1);
+  writeText(out, pkt, start, end, DATAGRAM_START, 1);
 }
 
-const ONE_MARK = new Int32Array(1);
+/** A datagram's only message starts at its first byte. */
+const DATAGRAM_START = Int32Array.of(0);
 
 /** What the segment's bytes are to the messages of its direction. */
 function tcpNote(n: TcpNote): string {
@@ -74,7 +71,9 @@ function tcpNote(n: TcpNote): string {
   if (c.newBytes === 0) return `retransmitted: all ${n.seglen} bytes were received before`;
   const again = c.dupBytes > 0 ? `; ${c.dupBytes} of its bytes were received before` : '';
   if (c.msgs < 0) {
-    const why = n.framing === NO_FRAMING ? 'no message framing: a plain byte stream' : n.framing === UNDECIDED || n.framing < 0 ? 'message framing not known yet' : 'messages not followed here';
+    // Framing known but no facts: frameChunk had no captured bytes to follow.
+    const why =
+      n.framing === FRAMING_NONE ? 'no message framing: a plain byte stream' : n.framing === FRAMING_UNDECIDED || n.framing < 0 ? 'message framing not known yet' : 'its bytes were not captured: no messages to mark';
     return why + again;
   }
   const framing = ` (${FRAMING_NAMES[n.framing]})`;
