@@ -36,6 +36,10 @@ export class FileSource implements PacketSource {
     return this.parser === null ? -1 : this.parser.linkType;
   }
 
+  get littleEndian(): boolean {
+    return this.parser === null || this.parser.littleEndian;
+  }
+
   get nanosecond(): boolean {
     return this.parser !== null && this.parser.nanosecond;
   }

@@ -120,6 +120,12 @@ export interface PacketSource {
   readonly linkType: number;
   /** True once the input is known to carry nanosecond time stamps (nanosecond pcap, pcapng finer than 1 us). */
   readonly nanosecond: boolean;
+  /**
+   * Files and streams: the byte order they were written in (the pcap header's, or
+   * the pcapng section's of the frame being delivered, when read in a sink call).
+   * Capture filters need it: DLT_NULL's header is in the writer's order. Absent live.
+   */
+  readonly littleEndian?: boolean;
   /** The snapshot length the input declares (pcap header, first pcapng interface), once known; 0 when unknown or not set. */
   readonly snapLen?: number;
 }

@@ -53,6 +53,17 @@ export class CaptureParser {
     return 0;
   }
 
+  /**
+   * The byte order the input was written in: the pcap file header's, or the
+   * pcapng section's that the frame being delivered belongs to. libpcap
+   * compiles DLT_NULL filters in it (bpf/gencode.ts); true until known.
+   */
+  get littleEndian(): boolean {
+    const p = this.inner;
+    if (p instanceof PcapParser) return p.info === null || p.info.littleEndian;
+    return !(p instanceof PcapngParser) || p.littleEndian;
+  }
+
   get nanosecond(): boolean {
     const p = this.inner;
     if (p instanceof PcapParser) return p.info !== null && p.info.nanosecond;

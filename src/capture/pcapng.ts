@@ -403,6 +403,11 @@ export class PcapngParser extends PushParser {
     return 0;
   }
 
+  /** The byte order of the section being read: during a sink call, the delivered frame's section. */
+  get littleEndian(): boolean {
+    return this.le;
+  }
+
   /** Link type of the first interface described, or -1. */
   get firstLinkType(): number {
     for (const s of this.sections) if (s.interfaces.length > 0) return s.interfaces[0].linkType;
