@@ -8,7 +8,8 @@
  * libpcap's own filter, in the kernel.
  */
 import { BpfError, bpfMatch, compileFilter, type BpfProgram } from './bpf/index';
-import { CaptureError, type FrameSink, type PacketSource, type Progress, type SourceEnd } from './frame';
+import { DLT_NULL as LINKTYPE_NULL } from './bpf/linktype';
+import { CaptureError, type Frame, type FrameSink, type PacketSource, type Progress, type SourceEnd } from './frame';
 
 /**
  * Checks `expr` before any frame is read, when the link type is not known yet: an error only when
@@ -33,6 +34,17 @@ export function checkCaptureFilter(expr: string): string | null {
 /** Ethernet, Linux cooked v1 and v2, raw IP, BSD loopback. */
 const COMMON_LINK_TYPES = [1, 113, 276, 101, 0];
 
+/** Module-local: the per-frame test then reads a constant V8 folds, not an `exports` load. */
+const DLT_NULL = LINKTYPE_NULL;
+
+/** The programs' key for DLT_NULL written big-endian: no link type is negative. */
+const DLT_NULL_BIG_ENDIAN = -1;
+
+/** The pcapng section a frame came from (0: a format without sections). */
+function sectionOf(frame: Frame): number {
+  return frame.iface === null ? 0 : frame.iface.section;
+}
+
 function filterError(expr: string, e: BpfError, linkType?: number): string {
   const on = linkType === undefined ? '' : ` on link type ${linkType}`;
   // A generated filter can be thousands of terms long: the line names its start.
@@ -43,9 +55,10 @@ function filterError(expr: string, e: BpfError, linkType?: number): string {
 export class FilteredSource implements PacketSource {
   readonly kind: PacketSource['kind'];
   readonly name: string;
-  /** The program of each link type met so far (a pcapng file may hold several). */
+  /** The program of each link type met so far (a pcapng file may hold several), DLT_NULL once per byte order. */
   private readonly programs = new Map<number, BpfProgram>();
   private lastType = -1;
+  private lastSection = 0;
   private last: BpfProgram | null = null;
 
   constructor(
@@ -68,6 +81,10 @@ export class FilteredSource implements PacketSource {
     return this.inner.snapLen;
   }
 
+  get littleEndian(): boolean | undefined {
+    return this.inner.littleEndian;
+  }
+
   progress(): Progress {
     return this.inner.progress();
   }
@@ -81,7 +98,8 @@ export class FilteredSource implements PacketSource {
     const end = await this.inner.run((frame) => {
       if (refused !== null) return;
       let p = this.last;
-      if (frame.linkType !== this.lastType) {
+      // A pcapng section sets its own byte order: DLT_NULL's program may change with it.
+      if (frame.linkType !== this.lastType || (frame.linkType === DLT_NULL && sectionOf(frame) !== this.lastSection)) {
         try {
           p = this.program(frame.linkType);
         } catch (e) {
@@ -93,6 +111,7 @@ export class FilteredSource implements PacketSource {
         }
         this.last = p;
         this.lastType = frame.linkType;
+        this.lastSection = sectionOf(frame);
       }
       if (bpfMatch(p!, frame.data, frame.offset, frame.capLen, frame.origLen)) sink(frame);
     });
@@ -100,10 +119,15 @@ export class FilteredSource implements PacketSource {
   }
 
   private program(linkType: number): BpfProgram {
-    let p = this.programs.get(linkType);
+    // DLT_NULL's AF_ word is in the writing host's byte order, and libpcap compares it in the file's
+    // (gen_loopback_linktype swaps it when pcap_is_swapped(); pcapng: the section's, since libpcap
+    // refuses a file whose sections differ). DLT_LOOP's is always in network order.
+    const bigEndianNull = linkType === DLT_NULL && this.inner.littleEndian === false;
+    const key = bigEndianNull ? DLT_NULL_BIG_ENDIAN : linkType;
+    let p = this.programs.get(key);
     if (p === undefined) {
-      p = compileFilter(this.expression, linkType);
-      this.programs.set(linkType, p);
+      p = compileFilter(this.expression, linkType, { bigEndianNull });
+      this.programs.set(key, p);
     }
     return p;
   }
