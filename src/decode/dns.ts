@@ -19,7 +19,7 @@ import { OccurrenceCursor, OffsetIndex } from './offsets';
 import { fallback } from './dispatch';
 import { ProblemKind, type Packet } from './packet';
 import { Base, FieldType, type FieldDef, type Protocol, type TreeNode } from './protocol';
-import { add, bitPicture, fieldNode, flagNode, hex0x, ipv4Text, ipv6Text } from './treekit';
+import { add, bitPicture, fieldNode, flagNode, hex0x, hexText, ipv4Text, ipv6Text, ipv6TextAt } from './treekit';
 
 export const HEADER_LEN = 12;
 
@@ -380,6 +380,32 @@ const mxPref = rrField('dns.mx.preference', 'Preference', FieldType.Uint, hasTyp
 const mxName = rrField('dns.mx.mail_exchange', 'Mail Exchange', FieldType.String, hasType(T_MX), (pkt, li, _o, f) => dnsName(pkt, li, f + 12));
 const soaMname = rrField('dns.soa.mname', 'Primary name server', FieldType.String, hasType(T_SOA), (pkt, li, _o, f) => dnsName(pkt, li, f + 10));
 
+/** SOA after its MNAME (RFC 1035 3.3.13): RNAME, then five 32-bit numbers; the offset of RNAME and of the numbers, or null. */
+function soaTail(pkt: Packet, f: number): { rname: number; numbers: number } | null {
+  const end = f + 10 + pkt.u16(f + 8);
+  const rname = skipName(pkt, f + 10, end);
+  if (rname < 0) return null;
+  const numbers = skipName(pkt, rname, end);
+  return numbers < 0 || numbers + 20 > end ? null : { rname, numbers };
+}
+const SOA_NUMBERS = [
+  ['dns.soa.serial_number', 'Serial Number'],
+  ['dns.soa.refresh_interval', 'Refresh Interval'],
+  ['dns.soa.retry_interval', 'Retry Interval'],
+  ['dns.soa.expire_limit', 'Expire limit'],
+  ['dns.soa.minimum_ttl', 'Minimum TTL'],
+] as const;
+const soaRname = rrField('dns.soa.rname', "Responsible authority's mailbox", FieldType.String, hasType(T_SOA), (pkt, li, _o, f) => {
+  const t = soaTail(pkt, f);
+  return t === null ? undefined : dnsName(pkt, li, t.rname);
+});
+const soaNumbers = SOA_NUMBERS.map(([name, label], i) =>
+  rrField(name, label, FieldType.Uint, hasType(T_SOA), (pkt, _li, _o, f) => {
+    const t = soaTail(pkt, f);
+    return t === null ? undefined : pkt.u32(t.numbers + 4 * i);
+  }, Base.Dec),
+);
+
 /** TXT: every character-string of every TXT record is one occurrence (RFC 1035 3.3.14). */
 function txtString(pkt: Packet, li: number, k: number): { at: number; len: number } | null {
   let left = k;
@@ -411,6 +437,252 @@ const txt: FieldDef = {
     return s;
   },
 };
+
+// ---- EDNS options (RFC 6891 6.1.2: the OPT record's data is a list of code, length, data) ----
+
+const O_NSID = 3;
+const O_DAU = 5;
+const O_DHU = 6;
+const O_N3U = 7;
+const O_CLIENT_SUBNET = 8;
+const O_COOKIE = 10;
+const O_TCP_KEEPALIVE = 11;
+const O_PADDING = 12;
+const O_CHAIN = 13;
+const O_EXT_ERROR = 15;
+/** draft-vandergaast-edns-client-subnet's code, before RFC 7871 assigned 8: dissected the same. */
+const O_CLIENT_SUBNET_EXP = 0x50fa;
+
+/** Wireshark 4.0's edns0_opt_code_vals. */
+const EDNS_OPTION_NAMES = new Map<number, string>([
+  [0, 'Reserved'], [1, 'LLQ - Long-lived query'], [2, 'UL - Update lease'], [O_NSID, 'NSID - Name Server Identifier'], [4, 'Owner (reserved)'],
+  [O_DAU, 'DAU - DNSSEC Algorithm Understood (RFC6975)'], [O_DHU, 'DHU - DS Hash Understood (RFC6975)'], [O_N3U, 'N3U - NSEC3 Hash Understood (RFC6975)'],
+  [O_CLIENT_SUBNET_EXP, 'Experimental - CSUBNET - Client subnet'], [O_CLIENT_SUBNET, 'CSUBNET - Client subnet'], [9, 'EDNS EXPIRE (RFC7314)'],
+  [O_COOKIE, 'COOKIE'], [O_TCP_KEEPALIVE, 'EDNS TCP Keepalive'], [O_PADDING, 'PADDING'], [O_CHAIN, 'CHAIN'], [O_EXT_ERROR, 'Extended DNS Error'],
+]);
+/** DNSSEC algorithm numbers (RFC 8624), as Wireshark 4.0 names them (its "P-386" included). */
+const DNSSEC_ALGORITHMS = new Map<number, string>([
+  [1, 'RSA/MD5'], [2, 'Diffie-Hellman'], [3, 'DSA'], [4, 'Elliptic curve crypto'], [5, 'RSA/SHA1'], [6, 'DSA + NSEC3/SHA1'], [7, 'RSA/SHA1 + NSEC3/SHA1'],
+  [8, 'RSA/SHA-256'], [10, 'RSA/SHA-512'], [12, 'GOST R 34.10-2001'], [13, 'ECDSA Curve P-256 with SHA-256'], [14, 'ECDSA Curve P-386 with SHA-386'],
+  [15, 'Ed25519'], [16, 'Ed448'], [157, 'HMAC/MD5'], [252, 'Indirect key'], [253, 'Private, domain name'], [254, 'Private, OID'],
+]);
+const DS_DIGESTS = new Map<number, string>([[0, 'Reserved digest'], [1, 'SHA-1'], [2, 'SHA-256'], [3, 'GOST R 34.11-94'], [4, 'SHA-384']]);
+/** NSEC3 hash algorithms (RFC 5155 11). */
+const NSEC3_HASHES = new Map<number, string>([[1, 'SHA-1']]);
+/** Address family numbers (IANA) a client subnet names. */
+const ADDRESS_FAMILIES = new Map<number, string>([[1, 'IPv4'], [2, 'IPv6']]);
+
+const isOpt = hasType(T_OPT);
+
+/**
+ * Calls `each(at, code, len)` for every option of every OPT record, in order, until it returns
+ * true. An option whose length runs past its record's data ends that record's list: what follows
+ * is not an option (tshark reads on into the next record; synack does not guess).
+ */
+function everyOption(pkt: Packet, li: number, each: (at: number, code: number, len: number) => boolean): void {
+  for (let i = 0; ; i++) {
+    const o = nthRR(pkt, li, i, isOpt);
+    if (o < 0) return;
+    const r = rrData(pkt, li, o);
+    if (r === null) return;
+    const end = r.rdata + r.rdlen;
+    for (let p = r.rdata; p + 4 <= end; ) {
+      const len = pkt.u16(p + 2);
+      if (p + 4 + len > end) break;
+      if (each(p, pkt.u16(p), len)) return;
+      p += 4 + len;
+    }
+  }
+}
+
+/** Which options a field reads: its code, and for a client subnet's address, its family. */
+type OptionWant = (pkt: Packet, at: number, code: number, len: number) => boolean;
+const anyOption: OptionWant = () => true;
+const optionCode =
+  (code: number): OptionWant =>
+  (_pkt, _at, c) =>
+    c === code;
+const clientSubnet: OptionWant = (_pkt, _at, c) => c === O_CLIENT_SUBNET || c === O_CLIENT_SUBNET_EXP;
+const subnetFamilyIs =
+  (family: number | null): OptionWant =>
+  (pkt, at, c, len) =>
+    clientSubnet(pkt, at, c, len) && len >= 4 && (family === null ? pkt.u16(at + 4) !== 1 && pkt.u16(at + 4) !== 2 : pkt.u16(at + 4) === family);
+
+/** Offset of the k-th option that `want` accepts, or -1. */
+function nthOption(pkt: Packet, li: number, k: number, want: OptionWant): number {
+  let left = k;
+  let found = -1;
+  everyOption(pkt, li, (at, code, len) => {
+    if (!want(pkt, at, code, len) || left-- > 0) return false;
+    found = at;
+    return true;
+  });
+  return found;
+}
+
+/** A value of the k-th option `want` accepts, from its offset and length (undefined: too short to hold it). */
+function optField(name: string, label: string, type: FieldType, want: OptionWant, value: (pkt: Packet, at: number, len: number) => number | string | undefined, names?: ReadonlyMap<number, string>): FieldDef {
+  return computed(name, label, type, (pkt, li, k) => {
+    const at = nthOption(pkt, li, k, want);
+    return at < 0 ? undefined : value(pkt, at, pkt.u16(at + 2));
+  }, { names });
+}
+
+/** The option data of the k-th option `want` accepts, from byte `skip` to its end (tshark: <MISSING> when empty). */
+function optBytes(name: string, label: string, want: OptionWant, skip: number, max = 0xffff): FieldDef {
+  const def = optField(name, label, FieldType.Bytes, want, (_pkt, at, len) => (len >= skip ? at + 4 + skip : undefined));
+  return { ...def, size: (pkt, li, k) => Math.min(max, pkt.u16(nthOption(pkt, li, k, want) + 2) - skip) };
+}
+
+/** The k-th byte across the options of `code`: DAU, DHU and N3U list one number per byte (RFC 6975). */
+function optByteList(name: string, label: string, code: number, names: ReadonlyMap<number, string>): FieldDef {
+  return computed(name, label, FieldType.Uint, (pkt, li, k) => {
+    let left = k;
+    let v: number | undefined;
+    everyOption(pkt, li, (at, c, len) => {
+      if (c !== code) return false;
+      if (left >= len) {
+        left -= len;
+        return false;
+      }
+      v = pkt.u8(at + 4 + left);
+      return true;
+    });
+    return v;
+  }, { names });
+}
+
+/** A client subnet's address bytes, zero-filled past those sent (RFC 7871 6: only what the source prefix needs). */
+function subnetAddress(pkt: Packet, at: number, len: number, width: number): Uint8Array {
+  const bytes = new Uint8Array(width);
+  for (let i = 0; i < width && i < len - 4; i++) bytes[i] = pkt.u8(at + 8 + i);
+  return bytes;
+}
+
+/**
+ * Bytes as ASCII text, as tshark reads ENC_ASCII strings: a C string (a NUL ends it), a byte above
+ * 0x7f as U+FFFD. The output layer escapes the controls that remain.
+ */
+function asciiText(pkt: Packet, at: number, n: number): string {
+  let s = '';
+  for (let i = 0; i < n; i++) {
+    const c = pkt.u8(at + i);
+    if (c === 0) break;
+    s += c < 0x80 ? String.fromCharCode(c) : '\ufffd';
+  }
+  return s;
+}
+
+const optPresent = optField('dns.opt', 'Option', FieldType.None, anyOption, () => '1');
+const optCode = optField('dns.opt.code', 'Option Code', FieldType.Uint, anyOption, (pkt, at) => pkt.u16(at), EDNS_OPTION_NAMES);
+const optLen = optField('dns.opt.len', 'Option Length', FieldType.Uint, anyOption, (pkt, at) => pkt.u16(at + 2));
+const optData = optBytes('dns.opt.data', 'Option Data', anyOption, 0);
+const optDau = optByteList('dns.opt.dau', 'DAU', O_DAU, DNSSEC_ALGORITHMS);
+const optDhu = optByteList('dns.opt.dhu', 'DHU', O_DHU, DS_DIGESTS);
+const optN3u = optByteList('dns.opt.n3u', 'N3U', O_N3U, NSEC3_HASHES);
+const subnetFamily = optField('dns.opt.client.family', 'Family', FieldType.Uint, clientSubnet, (pkt, at, len) => (len >= 2 ? pkt.u16(at + 4) : undefined), ADDRESS_FAMILIES);
+const subnetNetmask = optField('dns.opt.client.netmask', 'Source Netmask', FieldType.Uint, clientSubnet, (pkt, at, len) => (len >= 3 ? pkt.u8(at + 6) : undefined));
+const subnetScope = optField('dns.opt.client.scope', 'Scope Netmask', FieldType.Uint, clientSubnet, (pkt, at, len) => (len >= 4 ? pkt.u8(at + 7) : undefined));
+const subnetAddr4 = optField('dns.opt.client.addr4', 'Client Subnet', FieldType.Ipv4Value, subnetFamilyIs(1), (pkt, at, len) => {
+  const b = subnetAddress(pkt, at, len, 4);
+  return ((b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]) >>> 0;
+});
+// A string, not an address type: the address is cut to its prefix, so no 16 frame bytes hold it.
+const subnetAddr6 = optField('dns.opt.client.addr6', 'Client Subnet', FieldType.String, subnetFamilyIs(2), (pkt, at, len) => ipv6TextAt(subnetAddress(pkt, at, len, 16), 0));
+const subnetAddr = optBytes('dns.opt.client.addr', 'Client Subnet', subnetFamilyIs(null), 4);
+const cookieClient = optBytes('dns.opt.cookie.client', 'Client Cookie', optionCode(O_COOKIE), 0, 8);
+const cookieServer = optBytes('dns.opt.cookie.server', 'Server Cookie', optionCode(O_COOKIE), 8);
+const keepalive = optField('dns.opt.edns_tcp_keepalive.timeout', 'Timeout', FieldType.Uint, optionCode(O_TCP_KEEPALIVE), (pkt, at, len) => (len === 2 ? pkt.u16(at + 4) : undefined));
+const padding = optBytes('dns.opt.padding', 'Padding', optionCode(O_PADDING), 0);
+const chainFqdn = optField('dns.opt.chain.fqdn', 'Closest Trust Point', FieldType.String, optionCode(O_CHAIN), (pkt, at, len) => (len > 0 ? asciiText(pkt, at + 4, len) : undefined));
+const extErrorCode = optField('dns.opt.ext_error.info_code', 'Info Code', FieldType.Uint, optionCode(O_EXT_ERROR), (pkt, at, len) => (len >= 2 ? pkt.u16(at + 4) : undefined));
+const extErrorText = optField('dns.opt.ext_error.extra_text', 'Extra Text', FieldType.String, optionCode(O_EXT_ERROR), (pkt, at, len) => (len > 2 ? asciiText(pkt, at + 6, len - 2) : undefined));
+
+const OPTION_FIELDS = [optPresent, optCode, optLen, optData, optDau, optDhu, optN3u, subnetFamily, subnetNetmask, subnetScope, subnetAddr4, subnetAddr6, subnetAddr, cookieClient, cookieServer, keepalive, padding, chainFqdn, extErrorCode, extErrorText];
+
+/** tshark's format_text: printable ASCII as it is, C escapes for the usual controls, octal for the rest. */
+function formatText(s: string): string {
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if ((c >= 0x20 && c < 0x7f) || c > 0xff) out += s[i];
+    else out += '\\' + (C_ESCAPES.get(c) ?? c.toString(8).padStart(3, '0'));
+  }
+  return out;
+}
+const C_ESCAPES = new Map<number, string>([[7, 'a'], [8, 'b'], [12, 'f'], [10, 'n'], [13, 'r'], [9, 't'], [11, 'v']]);
+
+/** Hex of [at, at + n), or tshark's <MISSING> for no bytes. */
+const bytesText = (pkt: Packet, at: number, n: number): string => (n === 0 ? '<MISSING>' : hexText(pkt, at, n));
+const named = (names: ReadonlyMap<number, string>, v: number): string => `${names.get(v) ?? 'Unknown'} (${v})`;
+
+/** The OPT record's options as tshark's tree lists them (dissect_dns_answer, case T_OPT). */
+function optionNodes(pkt: Packet, rdata: number, rdlen: number): TreeNode[] {
+  const out: TreeNode[] = [];
+  const end = rdata + rdlen;
+  for (let at = rdata; at + 4 <= end; ) {
+    const code = pkt.u16(at);
+    const len = pkt.u16(at + 2);
+    if (at + 4 + len > end) {
+      out.push({ text: `[Option ${code} of ${len} bytes runs past the record's data]`, offset: at, length: end - at });
+      break;
+    }
+    const d = at + 4;
+    const kids: TreeNode[] = [
+      { text: `Option Code: ${named(EDNS_OPTION_NAMES, code)}`, field: 'dns.opt.code', offset: at, length: 2 },
+      { text: `Option Length: ${len}`, field: 'dns.opt.len', offset: at + 2, length: 2 },
+      { text: `Option Data: ${bytesText(pkt, d, len)}`, field: 'dns.opt.data', offset: d, length: len },
+    ];
+    const node = (text: string, field: string, offset: number, length: number): void => {
+      kids.push({ text, field, offset, length });
+    };
+    switch (code) {
+      case O_DAU:
+      case O_DHU:
+      case O_N3U: {
+        const [label, names] = code === O_DAU ? ['DAU', DNSSEC_ALGORITHMS] : code === O_DHU ? ['DHU', DS_DIGESTS] : ['N3U', NSEC3_HASHES];
+        for (let i = 0; i < len; i++) node(`${label}: ${named(names as ReadonlyMap<number, string>, pkt.u8(d + i))}`, `dns.opt.${(label as string).toLowerCase()}`, d + i, 1);
+        break;
+      }
+      case O_CLIENT_SUBNET_EXP:
+      case O_CLIENT_SUBNET: {
+        if (len < 4) break;
+        const family = pkt.u16(d);
+        node(`Family: ${named(ADDRESS_FAMILIES, family)}`, 'dns.opt.client.family', d, 2);
+        node(`Source Netmask: ${pkt.u8(d + 2)}`, 'dns.opt.client.netmask', d + 2, 1);
+        node(`Scope Netmask: ${pkt.u8(d + 3)}`, 'dns.opt.client.scope', d + 3, 1);
+        const addr =
+          family === 1
+            ? Array.from(subnetAddress(pkt, at, len, 4)).join('.')
+            : family === 2
+              ? ipv6TextAt(subnetAddress(pkt, at, len, 16), 0)
+              : bytesText(pkt, d + 4, len - 4);
+        node(`Client Subnet: ${addr}`, family === 1 ? 'dns.opt.client.addr4' : family === 2 ? 'dns.opt.client.addr6' : 'dns.opt.client.addr', d + 4, len - 4);
+        break;
+      }
+      case O_COOKIE:
+        node(`Client Cookie: ${bytesText(pkt, d, Math.min(8, len))}`, 'dns.opt.cookie.client', d, Math.min(8, len));
+        if (len >= 8) node(`Server Cookie: ${bytesText(pkt, d + 8, len - 8)}`, 'dns.opt.cookie.server', d + 8, len - 8);
+        break;
+      case O_TCP_KEEPALIVE:
+        if (len === 2) node(`Timeout: ${pkt.u16(d)}`, 'dns.opt.edns_tcp_keepalive.timeout', d, 2);
+        break;
+      case O_PADDING:
+        node(`Padding: ${bytesText(pkt, d, len)}`, 'dns.opt.padding', d, len);
+        break;
+      case O_CHAIN:
+        if (len > 0) node(`Closest Trust Point: ${formatText(asciiText(pkt, d, len))}`, 'dns.opt.chain.fqdn', d, len);
+        break;
+      case O_EXT_ERROR:
+        if (len >= 2) node(`Info Code: ${pkt.u16(d)}`, 'dns.opt.ext_error.info_code', d, 2);
+        if (len > 2) node(`Extra Text: ${formatText(asciiText(pkt, d + 2, len - 2))}`, 'dns.opt.ext_error.extra_text', d + 2, len - 2);
+        break;
+    }
+    out.push({ text: `Option: ${EDNS_OPTION_NAMES.get(code) ?? `Unknown (${code})`}`, field: 'dns.opt', offset: at, length: 4 + len, children: kids });
+    at = d + len;
+  }
+  return out;
+}
 
 const fields: FieldDef[] = [
   tcpLength,
@@ -448,7 +720,10 @@ const fields: FieldDef[] = [
   mxPref,
   mxName,
   soaMname,
+  soaRname,
+  ...soaNumbers,
   txt,
+  ...OPTION_FIELDS,
   computed('synack.dns.mdns', 'Multicast DNS (port 5353)', FieldType.Bool, (pkt, li, k) => (k === 0 ? pkt.layerAux[li] & AUX_MDNS : undefined)),
 ];
 
@@ -609,6 +884,16 @@ function recordNode(pkt: Packet, li: number, o: number, question: boolean): Tree
   const fits = f + 10 + rdlen <= end;
   if (!fits) children.push({ text: '[Data runs past the end of the message]', offset: f + 10, length: end - f - 10 });
   else if (data !== '') children.push({ text: `${RDATA_LABELS.get(type) ?? 'Data'}: ${data}`, field: RDATA_FIELDS.get(type), offset: f + 10, length: rdlen });
+  if (fits && type === T_OPT) children.push(...optionNodes(pkt, f + 10, rdlen));
+  const soa = fits && type === T_SOA ? soaTail(pkt, f) : null;
+  if (soa !== null) {
+    children.push({ text: `Responsible authority's mailbox: ${dnsName(pkt, li, soa.rname)}`, field: 'dns.soa.rname', offset: soa.rname, length: soa.numbers - soa.rname });
+    SOA_NUMBERS.forEach(([field, label], i) => {
+      const v = pkt.u32(soa.numbers + 4 * i);
+      // The serial is a version number; the other four are durations (RFC 1035 3.3.13).
+      children.push({ text: `${label}: ${v}${i === 0 ? '' : ` (${durationText(v)})`}`, field, offset: soa.numbers + 4 * i, length: 4 });
+    });
+  }
   let text = `${name}: type ${dnsTypeName(type)}`;
   if (type !== T_OPT) text += `, class ${className(cls)}`;
   if (data !== '') text += `, ${RDATA_WORDS.get(type) ?? 'data'} ${data}`;

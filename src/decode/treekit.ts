@@ -133,8 +133,10 @@ export function valueText(pkt: Packet, li: number, def: FieldDef, k = 0): string
       return ipv6Text(pkt, v as number);
     case FieldType.Ether:
       return macText(pkt, v as number);
-    case FieldType.Bytes:
-      return hexText(pkt, v as number, def.size === undefined ? def.length ?? 0 : def.size(pkt, li, k));
+    case FieldType.Bytes: {
+      const n = def.size === undefined ? def.length ?? 0 : def.size(pkt, li, k);
+      return n === 0 ? '<MISSING>' : hexText(pkt, v as number, n);
+    }
     case FieldType.Bool:
       return (v as number) !== 0 ? 'True' : 'False';
     case FieldType.Ipv4Value: {

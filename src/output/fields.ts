@@ -152,6 +152,11 @@ export function writeValue(out: OutBuf, pkt: Packet, def: FieldDef, v: FieldValu
       return;
     case FieldType.Bytes: {
       const n = def.size === undefined ? def.length ?? 0 : def.size(pkt, li, k);
+      // tshark 4.0 prints bytes of length zero (an empty EDNS option) as <MISSING>.
+      if (n === 0) {
+        out.ascii('<MISSING>');
+        return;
+      }
       const p = v as number;
       const end = Math.min(p + n, pkt.capLen);
       out.hexBytes(pkt.data, pkt.base + p, end - p);

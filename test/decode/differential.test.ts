@@ -199,6 +199,13 @@ export const EXCEPTIONS: readonly Exception[] = [
       'but, as with every character a terminal cannot show safely, prints it escaped (\\ufffd)',
     applies: (c) => c.tshark.includes('\ufffd') && c.synack === c.tshark.replace(/\ufffd/g, '\\ufffd'),
   },
+  {
+    id: 'control-character-escaped',
+    reason:
+      'text fields with control characters (dns.opt.chain.fqdn: a wire-format name read as text): tshark -T fields prints them raw, ' +
+      'to the terminal; synack prints each escaped (\\x03), as every captured byte that could drive a terminal',
+    applies: (c) => /[\x01-\x1f\x7f]/.test(c.tshark) && c.synack === c.tshark.replace(/[\x01-\x1f\x7f]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`),
+  },
 ];
 
 interface FileResult {
