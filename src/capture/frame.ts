@@ -48,6 +48,15 @@ export interface Frame {
   recordOffset: number;
   data: Uint8Array;
   offset: number;
+  /**
+   * pcapng: the packet block's options lie at `data[optStart, optEnd)`, in the
+   * byte order of `iface.littleEndian`; optStart === optEnd (0) when the block
+   * has none (most) or the format has no options. The parser checks their
+   * lengths and decodes nothing: packet comments are read only when asked
+   * (capture/packet-options.ts), so a frame costs no allocation for them.
+   */
+  optStart: number;
+  optEnd: number;
 }
 
 /** Receives each frame. The frame (and its buffer) may be reused after the call returns. */
@@ -59,6 +68,8 @@ export interface FrameInterface {
   readonly description: string | null;
   /** 1-based number of the section (SHB) that describes the interface. */
   readonly section: number;
+  /** The section's byte order, in which its packet blocks' options are read. */
+  readonly littleEndian: boolean;
 }
 
 export type FrameSink = (frame: Frame) => void;
@@ -135,10 +146,18 @@ export interface Progress {
   total: number;
 }
 
-/** Copies a frame so it can be kept after the sink call. */
+/** Copies a frame so it can be kept after the sink call; its packet options (comments) come along, after its bytes. */
 export function copyFrame(f: Frame): Frame {
-  // Not f.data.slice(): sources hand over Buffers, whose slice() is a view of the reused buffer, not a copy.
-  const bytes = Uint8Array.prototype.slice.call(f.data, f.offset, f.offset + f.capLen);
+  const optLen = f.optEnd > f.optStart ? f.optEnd - f.optStart : 0;
+  let bytes: Uint8Array;
+  if (optLen === 0) {
+    // Not f.data.slice(): sources hand over Buffers, whose slice() is a view of the reused buffer, not a copy.
+    bytes = Uint8Array.prototype.slice.call(f.data, f.offset, f.offset + f.capLen);
+  } else {
+    bytes = new Uint8Array(f.capLen + optLen);
+    bytes.set(f.data.subarray(f.offset, f.offset + f.capLen));
+    bytes.set(f.data.subarray(f.optStart, f.optEnd), f.capLen);
+  }
   return {
     tsSec: f.tsSec,
     tsNsec: f.tsNsec,
@@ -152,6 +171,8 @@ export function copyFrame(f: Frame): Frame {
     recordOffset: f.recordOffset,
     data: bytes,
     offset: 0,
+    optStart: optLen === 0 ? 0 : f.capLen,
+    optEnd: optLen === 0 ? 0 : f.capLen + optLen,
   };
 }
 
@@ -170,6 +191,8 @@ export function newFrame(): Frame {
     recordOffset: 0,
     data: EMPTY,
     offset: 0,
+    optStart: 0,
+    optEnd: 0,
   };
 }
 

@@ -11,6 +11,7 @@
  */
 import type { FrameInterface, FrameSink } from './frame';
 import { maxSnapLen, PCAPNG_MAX_BLOCK, PCAPNG_MAX_METADATA_BLOCK, PCAPNG_MAX_PACKET_OPTIONS, pseudoHeaderLen } from './limits';
+import { packetOptionsProblem } from './packet-options';
 import { FAILED, PushParser } from './push';
 import { convert, converted, timeBase, type TimeBase } from './time64';
 
@@ -132,8 +133,12 @@ export class PcapngParser extends PushParser {
       if (id >= ifaces.length) break;
       const ifc = ifaces[id];
       const capLen = v.getUint32(p + 20, true);
-      if (capLen > ifc.maxCapLen || len - EPB_MIN < capLen || len - EPB_MIN - pad4(capLen) > MAX_PACKET_OPTIONS) break;
+      const optLen = len - EPB_MIN - pad4(capLen);
+      if (capLen > ifc.maxCapLen || len - EPB_MIN < capLen || optLen > MAX_PACKET_OPTIONS) break;
       if (ifc.pseudoHeader !== 0 || v.getUint32(p + len - 4, true) !== len) break;
+      // Options are rare (comments, flags): checked here, read only when asked; damaged ones fail on the general path.
+      const optStart = optLen <= 0 ? 0 : p + len - 4 - optLen;
+      if (optStart !== 0 && packetOptionsProblem(b, optStart, p + len - 4, true) !== null) break;
       toSeconds(v.getUint32(p + 12, true), v.getUint32(p + 16, true), ifc.time);
       f.tsSec = stamp.sec;
       f.tsNsec = stamp.nsec;
@@ -148,6 +153,8 @@ export class PcapngParser extends PushParser {
       f.recordOffset = base + p;
       f.data = b;
       f.offset = p + PACKET_FIXED;
+      f.optStart = optStart;
+      f.optEnd = optStart === 0 ? 0 : p + len - 4;
       this.delivered++;
       sink(f);
       p += len;
@@ -269,7 +276,7 @@ export class PcapngParser extends PushParser {
     switch (type) {
       case BLOCK_EPB:
       case BLOCK_PB:
-        this.packet(b, p, type, offset);
+        this.packet(b, p, len, type, offset);
         return;
       case BLOCK_SPB:
         this.simplePacket(b, p, offset);
@@ -286,11 +293,26 @@ export class PcapngParser extends PushParser {
     this.fail(offset, `pcapng block lengths disagree: ${first} at its start, ${second} at its end`);
   }
 
-  private packet(b: Uint8Array, p: number, type: number, offset: number): void {
+  private packet(b: Uint8Array, p: number, len: number, type: number, offset: number): void {
     const epb = type === BLOCK_EPB;
     const id = epb ? this.u32(b, p + 8) : this.u16(b, p + 8);
     const ifc = this.ifaces[id];
     const f = this.frame;
+    // Options follow the padded packet data (EPB and obsolete PB alike); tshark 4.0 stops at damaged ones.
+    const optStart = p + PACKET_FIXED + pad4(this.u32(b, p + 20));
+    const optEnd = p + len - 4;
+    if (optEnd > optStart) {
+      const problem = packetOptionsProblem(b, optStart, optEnd, this.le);
+      if (problem !== null) {
+        this.fail(offset, `pcapng ${epb ? 'enhanced packet block' : 'packet block'}: ${problem}`);
+        return;
+      }
+      f.optStart = optStart;
+      f.optEnd = optEnd;
+    } else {
+      f.optStart = 0;
+      f.optEnd = 0;
+    }
     convert(this.u32(b, p + 12), this.u32(b, p + 16), ifc.time);
     f.tsSec = converted.sec;
     f.tsNsec = converted.nsec;
@@ -329,6 +351,8 @@ export class PcapngParser extends PushParser {
     f.tsSec = 0;
     f.tsNsec = 0;
     f.hasTime = false;
+    f.optStart = 0;
+    f.optEnd = 0;
     f.capLen = this.spbCapLen(b, p);
     f.origLen = this.u32(b, p + 8);
     f.interfaceId = 0;
@@ -379,7 +403,7 @@ export class PcapngParser extends PushParser {
       snapLen: this.u32(b, p + 12),
       fcsLen,
       time,
-      info: { name, description, section: this.sections.length },
+      info: { name, description, section: this.sections.length, littleEndian: this.le },
       pseudoHeader: pseudoHeaderLen(linkType),
       maxCapLen: maxSnapLen(linkType),
     });

@@ -11,6 +11,7 @@ import { writeFully } from './fdwrite';
 import { openErrorMessage } from './file';
 import { CaptureError, type Frame } from './frame';
 import { maxSnapLen } from './limits';
+import { findComment, foundComment } from './packet-options';
 import { PCAP_HEADER_LEN, PCAP_RECORD_HEADER_LEN, writePcapHeader } from './pcap';
 import { BLOCK_EPB, BLOCK_IDB, BLOCK_SHB, BYTE_ORDER_MAGIC } from './pcapng';
 import { converted, ticksHiLo } from './time64';
@@ -45,6 +46,7 @@ const OPT_IF_NAME = 2;
 const OPT_IF_DESCRIPTION = 3;
 const OPT_IF_TSRESOL = 9;
 const OPT_IF_FCSLEN = 13;
+const OPT_COMMENT = 1;
 
 function pad4(n: number): number {
   return (n + 3) & ~3;
@@ -182,7 +184,8 @@ export class CaptureWriter {
 
   private epb(f: Frame, id: number): void {
     const n = f.capLen;
-    const len = 32 + pad4(n);
+    const opts = this.commentsLength(f);
+    const len = 32 + pad4(n) + opts;
     this.room(len);
     this.time(f);
     if (this.nano) ticksHiLo(converted.sec, converted.nsec, 1e9);
@@ -200,8 +203,32 @@ export class CaptureWriter {
     p += n;
     const padded = p + pad4(n) - n;
     b.fill(0, p, padded);
-    p = b.writeUInt32LE(len, padded);
+    p = padded;
+    if (opts !== 0) p = this.comments(f, p);
+    p = b.writeUInt32LE(len, p);
     this.advance(p);
+  }
+
+  /**
+   * Bytes the frame's packet comments take as options, opt_endofopt included;
+   * 0 without any. Empty comments are left out, as tshark 4.0 -w leaves them
+   * (a comment's bytes end at its first NUL: packet-options.ts). Classic pcap
+   * has nowhere to keep comments: they are dropped there, silently, as tshark
+   * and editcap drop them.
+   */
+  private commentsLength(f: Frame): number {
+    let bytes = 0;
+    for (let k = 0; findComment(f, k); k++) if (foundComment.length > 0) bytes += 4 + pad4(foundComment.length);
+    return bytes === 0 ? 0 : bytes + 4;
+  }
+
+  /** Writes the comments' options at `p` (room already made); returns where they end. */
+  private comments(f: Frame, p: number): number {
+    for (let k = 0; findComment(f, k); k++) {
+      const { start, length } = foundComment;
+      if (length !== 0) p = this.textOption(OPT_COMMENT, f.data.subarray(start, start + length), p);
+    }
+    return this.buf.writeUInt32LE(0, p);
   }
 
   private interfaceFor(f: Frame): number {
@@ -253,7 +280,7 @@ export class CaptureWriter {
   }
 
   /** A text option at `p` (room already made): code, length, the bytes padded to 4. */
-  private textOption(code: number, value: Buffer, p: number): number {
+  private textOption(code: number, value: Uint8Array, p: number): number {
     const b = this.buf;
     p = b.writeUInt16LE(code, p);
     p = b.writeUInt16LE(value.length, p);
