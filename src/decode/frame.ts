@@ -3,12 +3,14 @@
  * the capture knows (times, lengths, interface) rather than what the bytes say.
  * It is always layer 0, so `frame.*` fields resolve like any other field.
  */
+import { commentText, findComment } from '../capture/packet-options';
 import { data } from './data';
 import { linkTypes } from './dispatch';
 import { deltaNsecs, deltaSecs } from './nstime';
 import { computed } from './fieldkit';
 import type { Packet } from './packet';
 import { FieldType, type FieldDef, type Protocol, type TreeNode } from './protocol';
+import { expertNode } from './treekit';
 
 const when = (_pkt: Packet, k: number, v: number): number | undefined => (k === 0 ? v : undefined);
 
@@ -19,6 +21,10 @@ export function interfaceName(pkt: Packet): string {
 }
 
 const fields: FieldDef[] = [
+  // pcapng packet comments, one occurrence each, read from the block only when asked. tshark 4.0 draws them in a
+  // tree of their own (pkt_comment, before the frame's) but names the fields frame.*; each is also an expert item.
+  computed('frame.comment', 'Comment', FieldType.String, (pkt, _li, k) => commentText(pkt.frame, k)),
+  computed('frame.comment.expert', 'Formatted comment', FieldType.Bool, (pkt, _li, k) => (findComment(pkt.frame, k) ? 1 : undefined)),
   computed('frame.number', 'Frame Number', FieldType.Uint, (pkt, _li, k) => when(pkt, k, pkt.number)),
   {
     name: 'frame.time_epoch',
@@ -157,6 +163,21 @@ function mptcpOptions(pkt: Packet, li: number): number {
     o += len;
   }
   return n;
+}
+
+/**
+ * tshark's "Packet comments" tree, drawn before the frame's: each comment,
+ * with the Comment expert item that -z expert counts under "Comments"; null
+ * when the frame has none (every frame but an annotated pcapng one).
+ */
+export function packetCommentsNode(pkt: Packet): TreeNode | null {
+  let text = commentText(pkt.frame, 0);
+  if (text === undefined) return null;
+  const children: TreeNode[] = [];
+  for (let k = 1; text !== undefined; text = commentText(pkt.frame, k++)) {
+    children.push({ text, field: 'frame.comment', offset: 0, length: 0, children: [expertNode('Comment', 'Comment', text, 'frame.comment.expert')] });
+  }
+  return { text: 'Packet comments', field: 'pkt_comment', offset: 0, length: 0, children };
 }
 
 export const frame: Protocol = {

@@ -100,7 +100,7 @@ export interface TreeNode {
 }
 
 /** Wireshark's expert severities (PI_CHAT ... PI_ERROR), as its tree writes them. */
-export type ExpertSeverity = 'Chat' | 'Note' | 'Warning' | 'Error';
+export type ExpertSeverity = 'Comment' | 'Chat' | 'Note' | 'Warning' | 'Error';
 
 /** One expert item: severity, group ('Sequence', 'Malformed', ...) and message, as Wireshark's. */
 export interface ExpertInfo {

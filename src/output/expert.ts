@@ -23,7 +23,7 @@ import { frameTree } from './tree';
 
 /** Headings, most severe first, as tshark prints them; index = rank (0 most severe). */
 const HEADINGS = ['Errors', 'Warns', 'Notes', 'Chats', 'Comments'] as const;
-const RANK: Readonly<Record<ExpertSeverity, number>> = { Error: 0, Warning: 1, Note: 2, Chat: 3 };
+const RANK: Readonly<Record<ExpertSeverity, number>> = { Error: 0, Warning: 1, Note: 2, Chat: 3, Comment: 4 };
 /** tshark's level words (a prefix match, as g_ascii_strncasecmp on the word's length). */
 const LEVELS: readonly [string, number][] = [
   ['error', 0],

@@ -10,7 +10,7 @@
  * with text8, which escapes every control character.
  */
 import { dhcpMessageType, DHCP_MESSAGE_TYPES } from '../decode/dhcp';
-import { interfaceName } from '../decode/frame';
+import { interfaceName, packetCommentsNode } from '../decode/frame';
 import { fieldByName } from '../decode/index';
 import { ProblemKind, type Packet } from '../decode/packet';
 import type { TreeNode } from '../decode/protocol';
@@ -298,6 +298,9 @@ export function problemLine(pkt: Packet): string | null {
 /** Every layer as a node: the title, then the protocol's tree (or its fields). */
 export function frameTree(pkt: Packet): TreeNode[] {
   const top: TreeNode[] = [];
+  // pcapng packet comments lead, above the frame, as tshark draws them.
+  const comments = packetCommentsNode(pkt);
+  if (comments !== null) top.push(comments);
   // The packet an ICMP error quotes is drawn inside the ICMP node, as tshark draws it; its payload is not.
   let out = top;
   let echoData: TreeNode[] | null = null;
