@@ -284,6 +284,23 @@ if wanted chat-demo; then
   chmod 644 "$HERE/chat-demo.pcapng" "$HERE/chat-demo.trace.jsonl"
 fi
 
+if wanted chat-comments; then
+  # The demo's first eleven frames, annotated: editcap -a writes what Wireshark's
+  # packet comment dialog writes; annotate.py adds what editcap cannot: a second
+  # comment on a frame, escape sequences and control bytes, bytes that are not
+  # UTF-8, an empty comment, one cut short by a NUL. Needs only editcap.
+  command -v editcap >/dev/null || die "needs editcap (wireshark-common)"
+  editcap -r "$HERE/chat-demo.pcapng" "$WORK/demo-11.pcapng" 1-11
+  editcap -a '1:SYN: the client opens the connection to port 8080' -a '4:the first message: hello' \
+    -a '11:three messages in one segment: the corked burst' "$WORK/demo-11.pcapng" "$WORK/annotated.pcapng"
+  python3 "$HERE/annotate.py" "$WORK/annotated.pcapng" "$HERE/chat-comments.pcapng" \
+    '4:a second comment on the same frame, with a comma' \
+    '6:\x1b]0;retitled\x07\x1b[31mred\x1b[0m\ttab\r\nsecond line' \
+    '8:caf\xc3\xa9 is UTF-8; \xff\xfe is not; \xe2\x80\xae is a bidi override' \
+    '9:' '9:shown\x00hidden after a NUL'
+  chmod 644 "$HERE/chat-comments.pcapng"
+fi
+
 for f in "$HERE"/*.pcap "$HERE"/*.pcapng; do
   [ -f "$f" ] || continue
   printf '%-28s %5d frames %7d bytes\n' "$(basename "$f")" "$(tcpdump -r "$f" 2>/dev/null | wc -l)" "$(stat -c %s "$f")"

@@ -146,7 +146,8 @@ export function idb(linkType: number, o: IdbOptions = {}): Uint8Array {
   return block(1, concat(new W(e).u16(linkType).u16(0).u32(o.snapLen ?? 0).done(), options(opts, e)), e);
 }
 
-export function epb(iface: number, ts: bigint, data: Uint8Array, o: { e?: Endian; origLen?: number } = {}): Uint8Array {
+/** `opts`: the block's options as bytes (`options([...])`, or anything a test needs to be there). */
+export function epb(iface: number, ts: bigint, data: Uint8Array, o: { e?: Endian; origLen?: number; opts?: Uint8Array } = {}): Uint8Array {
   const e = o.e ?? 'le';
   const body = new W(e)
     .u32(iface)
@@ -155,6 +156,7 @@ export function epb(iface: number, ts: bigint, data: Uint8Array, o: { e?: Endian
     .u32(o.origLen ?? data.length)
     .bytes(data)
     .pad()
+    .bytes(o.opts ?? new Uint8Array(0))
     .done();
   return block(6, body, e);
 }
@@ -164,8 +166,8 @@ export function spb(data: Uint8Array, origLen: number, e: Endian = 'le'): Uint8A
 }
 
 /** The obsolete packet block (pcapng before 1.0). */
-export function pb(iface: number, ts: bigint, data: Uint8Array, e: Endian = 'le'): Uint8Array {
-  const body = new W(e).u16(iface).u16(0).ts(ts).u32(data.length).u32(data.length).bytes(data).pad().done();
+export function pb(iface: number, ts: bigint, data: Uint8Array, e: Endian = 'le', opts: Uint8Array = new Uint8Array(0)): Uint8Array {
+  const body = new W(e).u16(iface).u16(0).ts(ts).u32(data.length).u32(data.length).bytes(data).pad().bytes(opts).done();
   return block(2, body, e);
 }
 

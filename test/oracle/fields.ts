@@ -7,6 +7,13 @@
 /** Capture layer (frame metadata). */
 export const FRAME_FIELDS = ['frame.number', 'frame.time_epoch', 'frame.len', 'frame.cap_len', 'frame.interface_id'];
 
+/**
+ * pcapng packet comments (capture/packet-options.ts). Apart from FRAME_FIELDS:
+ * tshark prints a comment's control bytes raw, synack escapes them, so their
+ * tests compare through the terminal-safe escaping (test/capture/comments.test.ts).
+ */
+export const COMMENT_FIELDS = ['frame.comment', 'frame.comment.expert'];
+
 /** TCP, UDP, DNS and DHCP (the relative numbers and SACK edges, tcp.seq / tcp.ack / sack_le, are analysis's). */
 export const TRANSPORT_FIELDS = [
   'tcp.srcport', 'tcp.dstport', 'tcp.port', 'tcp.len', 'tcp.seq_raw', 'tcp.ack_raw', 'tcp.hdr_len', 'tcp.flags',
@@ -107,4 +114,4 @@ export const OUTPUT_FIELDS: readonly string[] = [
  */
 export const ORACLE_ONLY_FIELDS: string[] = ['_ws.malformed'];
 
-export const ORACLE_FIELDS: readonly string[] = [...new Set([...FRAME_FIELDS, ...DECODE_FIELDS, ...ANALYSIS_FIELDS, ...ORACLE_ONLY_FIELDS])];
+export const ORACLE_FIELDS: readonly string[] = [...new Set([...FRAME_FIELDS, ...COMMENT_FIELDS, ...DECODE_FIELDS, ...ANALYSIS_FIELDS, ...ORACLE_ONLY_FIELDS])];
