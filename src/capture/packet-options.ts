@@ -12,7 +12,6 @@ import type { Frame } from './frame';
 const OPT_END = 0;
 const OPT_COMMENT = 1;
 const EPB_FLAGS = 2;
-const EPB_HASH = 3;
 const EPB_DROPCOUNT = 4;
 const EPB_PACKETID = 5;
 const EPB_QUEUE = 6;
@@ -34,7 +33,8 @@ function u16(b: Uint8Array, p: number, le: boolean): number {
  * null when it reads them. wiretap's pcapng_process_options stops the file at
  * an option (padding included) that runs past the block, and its packet block
  * handler at a standard option of a length it cannot hold; everything after
- * opt_endofopt is ignored. Unknown options are skipped whatever their length.
+ * opt_endofopt is ignored. Unknown options are skipped whatever their length,
+ * and so is an empty epb_hash (4.0.17 reads it; later versions refuse it).
  */
 export function packetOptionsProblem(b: Uint8Array, start: number, end: number, le: boolean): string | null {
   let o = start;
@@ -63,8 +63,6 @@ function lengthNeeded(code: number, len: number, first: number): string | null {
     case EPB_DROPCOUNT:
     case EPB_PACKETID:
       return len !== 8 ? '8' : null;
-    case EPB_HASH:
-      return len < 1 ? 'at least 1' : null;
     case EPB_VERDICT:
       if (len < 1) return 'at least 1';
       return (first === VERDICT_TC || first === VERDICT_XDP) && len !== 9 ? `9 for a verdict of type ${first}` : null;
