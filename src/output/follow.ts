@@ -1,6 +1,6 @@
 /**
- * `-z follow,tcp,ascii,N` and `-z follow,tcp,hex,N`, laid out as tshark 4.0
- * prints them (ui/cli/tap-follow.c): Node 0 is the side that sent the
+ * `-z follow,tcp|udp,ascii|hex,N`, laid out as tshark 4.0 prints them
+ * (ui/cli/tap-follow.c). TCP: Node 0 is the side that sent the
  * stream's first frame, each chunk is one segment's new bytes in delivery
  * order (retransmitted bytes once), the other side's chunks indented by a
  * tab. When the direction's framing is known (--framing, or detected),
@@ -12,8 +12,13 @@
  * carriage returns (CRLF protocols: HTTP, SMTP, Redis) when the output is a
  * file or a pipe, so it compares byte for byte. On a terminal a CR is a '.'
  * too: it would move the cursor back and let later bytes overwrite the line.
+ *
+ * UDP: each datagram is one chunk, Node 0 the sender of the stream's first.
+ * No marker is needed: a datagram is exactly one message, so the chunks are
+ * the sender's own boundaries, the contrast the lessons draw with TCP.
  */
-import { CLIENT, FRAMING_NAMES, SERVER, type DirStream, type TcpConnection } from '../analysis/index';
+import { CLIENT, FRAMING_NAMES, SERVER, type DirStream, type Flow, type TcpConnection } from '../analysis/index';
+import type { Packet } from '../decode/packet';
 import type { OutBuf } from './outbuf';
 
 const SEPARATOR = '===================================================================\n';
@@ -21,7 +26,7 @@ const HEX = '0123456789abcdef';
 
 export type FollowMode = 'ascii' | 'hex';
 
-function node(c: TcpConnection | null, sideA: boolean): string {
+function node(c: Flow | null, sideA: boolean): string {
   if (c === null) return ':0';
   const addr = c.address(sideA);
   const port = sideA ? c.aPort : c.bPort;
@@ -33,12 +38,7 @@ function node(c: TcpConnection | null, sideA: boolean): string {
  * such stream). `terminal`: the output is a terminal (carriage returns become dots).
  */
 export function writeFollow(out: OutBuf, mode: FollowMode, index: number, c: TcpConnection | null, markMessages: boolean, terminal = false): void {
-  out.ascii('\n');
-  out.ascii(SEPARATOR);
-  out.ascii(`Follow: tcp,${mode}\n`);
-  out.ascii(`Filter: tcp.stream eq ${index}\n`);
-  out.ascii(`Node 0: ${node(c, true)}\n`);
-  out.ascii(`Node 1: ${node(c, false)}\n`);
+  followHeader(out, 'tcp', mode, index, c);
   if (c !== null && c.log !== null) {
     const log = c.log;
     const streamOf = (dir: number): DirStream | null => (dir === CLIENT ? c.client.stream : c.server.stream);
@@ -71,6 +71,79 @@ export function writeFollow(out: OutBuf, mode: FollowMode, index: number, c: Tcp
     }
   }
   out.ascii(SEPARATOR);
+}
+
+function followHeader(out: OutBuf, protocol: 'tcp' | 'udp', mode: FollowMode, index: number, c: Flow | null): void {
+  out.ascii('\n');
+  out.ascii(SEPARATOR);
+  out.ascii(`Follow: ${protocol},${mode}\n`);
+  out.ascii(`Filter: ${protocol}.stream eq ${index}\n`);
+  out.ascii(`Node 0: ${node(c, true)}\n`);
+  out.ascii(`Node 1: ${node(c, false)}\n`);
+}
+
+/**
+ * Collects the datagrams of one udp.stream as frames pass (UDP has no stream
+ * to reassemble: the payloads are copied), up to `maxBytes` a direction; the
+ * rest is counted and shown as not kept, as TCP's follow does.
+ */
+export class UdpFollow {
+  private conv: Flow | null = null;
+  private readonly fromA: boolean[] = [];
+  /** Each datagram's captured payload, or null when over the limit. */
+  private readonly payloads: (Uint8Array | null)[] = [];
+  private readonly lengths: number[] = [];
+  private readonly kept = [0, 0];
+
+  constructor(
+    readonly mode: FollowMode,
+    readonly stream: number,
+    private readonly maxBytes: number,
+  ) {}
+
+  /** Per frame, after analysis. */
+  observe(pkt: Packet): void {
+    const fa = pkt.notes.analysis;
+    if (fa === undefined || fa.frame !== pkt.number) return;
+    const u = fa.udp;
+    // A datagram quoted in an ICMP error was not sent again: tshark's follow tap skips it, as its conversation tap does.
+    if (u === null || u.stream !== this.stream || u.conv === null || u.inError) return;
+    const li = u.layer;
+    const start = pkt.layerPayload[li];
+    const end = Math.min(pkt.layerEnd[li], pkt.capLen);
+    // An empty datagram carries no bytes to follow: tshark's follow tap records none, nor its addresses.
+    if (end <= start) return;
+    this.conv ??= u.conv;
+    const len = end - start;
+    const k = u.fromA ? 0 : 1;
+    const keep = this.kept[k] + len <= this.maxBytes;
+    if (keep) this.kept[k] += len;
+    this.fromA.push(u.fromA);
+    this.lengths.push(len);
+    this.payloads.push(keep ? pkt.data.slice(pkt.base + start, pkt.base + start + len) : null);
+  }
+
+  write(out: OutBuf, terminal: boolean): void {
+    followHeader(out, 'udp', this.mode, this.stream, this.conv);
+    const pos = [0, 0];
+    for (let i = 0; i < this.payloads.length; i++) {
+      const b = this.payloads[i];
+      const len = this.lengths[i];
+      const prefix = this.fromA[i] ? '' : '\t';
+      if (this.mode === 'ascii') {
+        out.ascii(`${prefix}${len}\n`);
+        if (b === null) out.ascii(`[${len} bytes not kept]`);
+        else asciiChunk(out, b, terminal);
+        out.byte(10);
+      } else {
+        const k = this.fromA[i] ? 0 : 1;
+        if (b === null) out.ascii(`${prefix}[${len} bytes not kept]\n`);
+        else hexChunk(out, prefix, pos[k], b);
+        pos[k] += len;
+      }
+    }
+    out.ascii(SEPARATOR);
+  }
 }
 
 function asciiChunk(out: OutBuf, b: Uint8Array, terminal: boolean): void {

@@ -7,6 +7,7 @@
  *   conv,tcp[,FILTER]         tshark's TCP conversation table
  *   conv,udp[,FILTER]         tshark's UDP conversation table
  *   follow,tcp,ascii|hex,N    tshark's follow output, message boundaries marked
+ *   follow,udp,ascii|hex,N    tshark's follow output: each datagram one chunk, one message
  *   arp                       requests and replies, the IP-to-MAC table, conflicts
  *   expert[,LEVEL][,FILTER]   tshark's Expert Information summary
  */
@@ -17,15 +18,19 @@ import { writeArpReport } from './arp-report';
 import { ConnReport } from './conn';
 import { ConvTable } from './conv';
 import { ExpertReport, parseExpertArgs } from './expert';
-import { writeFollow, type FollowMode } from './follow';
+import { UdpFollow, writeFollow, type FollowMode } from './follow';
 import type { OutBuf } from './outbuf';
 
-export const STATS_HELP = 'conn, conv,tcp, conv,udp, follow,tcp,ascii,N, follow,tcp,hex,N, arp, expert[,error|warn|note|chat][,FILTER]';
+/** Payload bytes a followed UDP stream keeps per direction (--stream-bytes), as TCP's follow keeps (analysis' followBytes). */
+const FOLLOW_BYTES = 64 << 20;
+
+export const STATS_HELP = 'conn, conv,tcp, conv,udp, follow,tcp|udp,ascii|hex,N, arp, expert[,error|warn|note|chat][,FILTER]';
 
 type Report =
   | { kind: 'conn'; report: ConnReport }
   | { kind: 'conv'; table: ConvTable }
   | { kind: 'follow'; mode: FollowMode; stream: number; conn: TcpConnection | null }
+  | { kind: 'follow-udp'; follow: UdpFollow }
   | { kind: 'arp' }
   | { kind: 'expert'; report: ExpertReport };
 
@@ -41,6 +46,7 @@ export class Stats {
   private readonly reports: Report[] = [];
   private readonly convTables: ConvTable[] = [];
   private readonly follows: Extract<Report, { kind: 'follow' }>[] = [];
+  private readonly udpFollows: UdpFollow[] = [];
   private readonly conns: ConnReport[] = [];
   private readonly experts: ExpertReport[] = [];
   /** Standard output is a terminal (follow then shows carriage returns as dots). */
@@ -56,7 +62,7 @@ export class Stats {
    * `quiet`: no frames are printed, so -z conn rows of evicted connections
    * can go to `out` as they happen (bounded memory for any capture).
    */
-  static plan(requests: readonly string[], json: boolean, quiet: boolean): Stats | string {
+  static plan(requests: readonly string[], json: boolean, quiet: boolean, followBytes = FOLLOW_BYTES): Stats | string {
     const s = new Stats(json, quiet);
     for (const z of requests) {
       const parts = z.split(',');
@@ -76,8 +82,13 @@ export class Stats {
         const r = { kind: 'follow' as const, mode: parts[2] as FollowMode, stream: Number(parts[3]), conn: null };
         s.reports.push(r);
         s.follows.push(r);
+      } else if (parts[0] === 'follow' && parts[1] === 'udp' && (parts[2] === 'ascii' || parts[2] === 'hex') && parts.length === 4 && /^\d+$/.test(parts[3])) {
+        if (s.udpFollows.length > 0) return `-z ${z}: only one UDP stream can be followed at a time`;
+        const follow = new UdpFollow(parts[2] as FollowMode, Number(parts[3]), followBytes);
+        s.reports.push({ kind: 'follow-udp', follow });
+        s.udpFollows.push(follow);
       } else if (parts[0] === 'follow') {
-        return `-z ${z}: use follow,tcp,ascii,N or follow,tcp,hex,N (N: a tcp.stream number)`;
+        return `-z ${z}: use follow,tcp|udp,ascii|hex,N (N: a tcp.stream or udp.stream number)`;
       } else if (z === 'arp') {
         s.reports.push({ kind: 'arp' });
       } else if (parts[0] === 'expert') {
@@ -119,6 +130,7 @@ export class Stats {
   frame(pkt: Packet): void {
     for (const t of this.convTables) t.observe(pkt);
     for (const e of this.experts) e.observe(pkt);
+    for (const f of this.udpFollows) f.observe(pkt);
   }
 
   /** After `analyzer.finish()`: every report, in the order asked. */
@@ -135,6 +147,9 @@ export class Stats {
           break;
         case 'follow':
           writeFollow(out, r.mode, r.stream, r.conn, true, this.terminal);
+          break;
+        case 'follow-udp':
+          r.follow.write(out, this.terminal);
           break;
         case 'arp':
           writeArpReport(out, a.arp, this.json);

@@ -42,7 +42,7 @@ export async function printCapture(opts: Options, opened?: OpenedCapture): Promi
   // -z and --framing are checked before the capture is opened too.
   // -w saves and prints nothing more, as tshark and tcpdump do, unless -P asks for the frames too.
   const quiet = opts.quiet || (opts.write !== undefined && opts.printWithWrite !== true);
-  const stats = Stats.plan(opts.stats, opts.outputType === 'json', quiet || opts.write === '-');
+  const stats = Stats.plan(opts.stats, opts.outputType === 'json', quiet || opts.write === '-', opts.streamBytes);
   if (typeof stats === 'string') return complain(stats);
   let analyzer: Analyzer;
   try {
