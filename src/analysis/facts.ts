@@ -1,7 +1,7 @@
 /**
  * Per-frame analysis facts kept compactly for millions of frames (the
  * dashboard's packet list and ladder read them after the fact): typed arrays
- * in FrameChunks (64 Ki frames each), 19 bytes a frame, allocated as frames arrive.
+ * in FrameChunks (64 Ki frames each), 28 bytes a frame, allocated as frames arrive.
  * A live capture's dashboard keeps only its newest frames: `dropBefore`
  * frees the chunks of frames it dropped, and those read as no facts.
  */
@@ -27,6 +27,11 @@ export const F_ARP_CONFLICT = 1 << 23;
 export const F_HAS_MSGS = 1 << 24;
 /** An ICMP echo request (else a reply). */
 export const F_ECHO_REQUEST = 1 << 25;
+/** A FIN of the side that closes first, or of the side that closes after its peer (TcpNote.finRole). */
+export const F_FIN_ACTIVE = 1 << 26;
+export const F_FIN_PASSIVE = 1 << 27;
+/** tshark keeps an analysis record for the segment (SeqResult.exists): its tree shows [SEQ/ACK analysis]. */
+export const F_SEQ_RECORD = 1 << 28;
 
 class Chunk {
   readonly kind = new Uint8Array(CHUNK_FRAMES);
@@ -35,9 +40,13 @@ class Chunk {
   readonly relSeq = new Uint32Array(CHUNK_FRAMES);
   readonly relAck = new Uint32Array(CHUNK_FRAMES);
   readonly msgs = new Uint16Array(CHUNK_FRAMES);
+  /** TCP: tcp.completeness as of the frame, the stream's previous frame, the frame it ACKs (tcp.analysis.acks_frame). */
+  readonly completeness = new Uint8Array(CHUNK_FRAMES);
+  readonly prevFrame = new Uint32Array(CHUNK_FRAMES);
+  readonly acksFrame = new Uint32Array(CHUNK_FRAMES);
 }
-/** The columns above: kind 1, stream 4, flags 4, relSeq 4, relAck 4, msgs 2. */
-const FACT_BYTES_PER_FRAME = 19;
+/** The columns above: kind 1, stream 4, flags 4, relSeq 4, relAck 4, msgs 2, completeness 1, prevFrame 4, acksFrame 4. */
+const FACT_BYTES_PER_FRAME = 28;
 
 export class FrameFacts {
   private readonly chunks = new FrameChunks(() => new Chunk(), FACT_BYTES_PER_FRAME);
@@ -60,6 +69,28 @@ export class FrameFacts {
     c.relAck[j] = relAck;
     c.msgs[j] = msgs > 0xffff ? 0xffff : msgs;
     if (frame > this.frames) this.frames = frame;
+  }
+
+  /**
+   * What a TCP frame's detail tree shows besides the flags, to be read again out of order: the
+   * time columns are kept as frame numbers (their times are in the dashboard's index).
+   */
+  setTcpDetail(frame: number, completeness: number, prevFrame: number, acksFrame: number): void {
+    const c = this.chunk(frame);
+    const j = frame & MASK;
+    c.completeness[j] = completeness;
+    c.prevFrame[j] = prevFrame;
+    c.acksFrame[j] = acksFrame;
+  }
+
+  completeness(frame: number): number {
+    return frame <= this.frames && frame >= this.low ? this.chunk(frame).completeness[frame & MASK] : 0;
+  }
+  prevFrame(frame: number): number {
+    return frame <= this.frames && frame >= this.low ? this.chunk(frame).prevFrame[frame & MASK] : 0;
+  }
+  acksFrame(frame: number): number {
+    return frame <= this.frames && frame >= this.low ? this.chunk(frame).acksFrame[frame & MASK] : 0;
   }
 
   /** An echo request learns its first reply (set when the reply arrives). */

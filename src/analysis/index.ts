@@ -79,7 +79,7 @@ import { EchoTracker, type IcmpNote } from './icmp';
 import { AUTO_FRAMING, parseFraming, type FramingChoice } from './framing';
 import { ANALYSIS_RULES } from './seq';
 import { DEFAULT_LIMITS, type StreamLimits } from './stream';
-import { TcpTracker, type TcpConnection, type TcpEvent, type TcpNote } from './tcp';
+import { FIN_ACTIVE, FIN_PASSIVE, TcpTracker, type TcpConnection, type TcpEvent, type TcpNote } from './tcp';
 import { UdpTracker, type UdpConversation, type UdpNote } from './udp';
 
 // Module-local bindings for the per-frame code: in the CommonJS output a named import is read
@@ -94,7 +94,7 @@ const { ipv4 } = ipv4Decoder;
 const { fraghdr, ipv6 } = ipv6Decoder;
 const { tcp: tcpProto } = tcpDecoder;
 const { udp: udpProto } = udpDecoder;
-const { F_AFTER_PEER_FIN, F_ARP_CONFLICT, F_ECHO_REQUEST, F_ARP_GRATUITOUS, F_COALESCED, F_FROM_CLIENT, F_HAS_MSGS, F_MSG_SPLIT, F_NAGLE, F_QUEUED, KIND_ARP, KIND_ICMP, KIND_TCP, KIND_UDP } = frameFacts;
+const { F_AFTER_PEER_FIN, F_ARP_CONFLICT, F_ECHO_REQUEST, F_ARP_GRATUITOUS, F_FIN_ACTIVE, F_FIN_PASSIVE, F_SEQ_RECORD, F_COALESCED, F_FROM_CLIENT, F_HAS_MSGS, F_MSG_SPLIT, F_NAGLE, F_QUEUED, KIND_ARP, KIND_ICMP, KIND_TCP, KIND_UDP } = frameFacts;
 
 export * from './seq';
 export * from './tcp';
@@ -306,7 +306,11 @@ export class Analyzer {
       if (t.nagleHoldNs > 0) flags |= F_NAGLE;
       if (t.fromClient) flags |= F_FROM_CLIENT;
       if (t.afterPeerFin) flags |= F_AFTER_PEER_FIN;
+      if (t.finRole === FIN_ACTIVE) flags |= F_FIN_ACTIVE;
+      else if (t.finRole === FIN_PASSIVE) flags |= F_FIN_PASSIVE;
+      if (t.seq.exists) flags |= F_SEQ_RECORD;
       facts.set(pkt.number, KIND_TCP, t.stream, flags, t.relSeq, t.ack, c.msgs > 0 ? c.msgs : 0);
+      facts.setTcpDetail(pkt.number, t.completeness, t.prevFrame, t.seq.acksFrame);
     } else if (fa.udp !== null) {
       facts.set(pkt.number, KIND_UDP, fa.udp.stream, fa.udp.fromA ? F_FROM_CLIENT : 0, 0, 0, fa.udp.message > 0 ? 1 : 0);
     } else if (fa.arp !== null) {

@@ -168,9 +168,10 @@ export class TcpConnection extends Flow {
   readonly client = new TcpSide();
   readonly server = new TcpSide();
 
-  /** tshark's per-conversation previous frame time (tcp.time_delta). */
+  /** tshark's per-conversation previous frame time (tcp.time_delta), and that frame's number (the dashboard re-derives the delta from it). */
   prevSec = 0;
   prevNsec = 0;
+  prevFrame = 0;
   /** tshark: time of the most recent SYN, and the iRTT (first ACK after it); 0 unknown. */
   mruSynSec = 0;
   mruSynNsec = 0;
@@ -213,6 +214,7 @@ export class TcpConnection extends Flow {
     this.stream = stream;
     this.prevSec = sec;
     this.prevNsec = nsec;
+    this.prevFrame = frame;
   }
 
   /**
@@ -225,6 +227,7 @@ export class TcpConnection extends Flow {
     this.stream = stream;
     this.prevSec = sec;
     this.prevNsec = nsec;
+    this.prevFrame = frame;
   }
 
   /** Both sides closed, or reset: eviction takes it first. */
@@ -295,6 +298,8 @@ export class TcpNote {
   completeness = 0;
   timeRelNs = 0;
   timeDeltaNs = 0;
+  /** The stream's frame before this one (this frame itself for the first): timeDeltaNs runs from it. */
+  prevFrame = 0;
   readonly seq = new SeqResult();
   /** The connection's iRTT when tshark prints it on this frame (0: not printed). */
   initialRttNs = 0;
@@ -521,8 +526,10 @@ export class TcpTracker {
     note.completeness = conn.completeness;
     note.timeRelNs = nsBetween(sec, nsec, conn.firstSec, conn.firstNsec);
     note.timeDeltaNs = nsBetween(sec, nsec, conn.prevSec, conn.prevNsec);
+    note.prevFrame = conn.prevFrame;
     conn.prevSec = sec;
     conn.prevNsec = nsec;
+    conn.prevFrame = num;
     side.seq.numSack = 0;
 
     const reported = pkt.layerEnd[li] - start;

@@ -3,11 +3,15 @@
  * kept each frame's facts (stream, relative seq/ack, finding bits, message
  * counts: FrameFacts); this puts them back on the re-read Packet as the
  * notes analysis would have left there, so the fields tcp.stream, tcp.seq,
- * tcp.ack, tcp.window_size, tcp.analysis.* and udp.stream, the summary line
- * and the detail tree read the same numbers as in the sequential pass.
+ * tcp.ack, tcp.window_size, tcp.completeness, tcp.time_relative/delta,
+ * tcp.analysis.* (the ACKed frame and its RTT included) and udp.stream, the
+ * summary line and the detail tree read the same numbers as in the
+ * sequential pass. From the connection as it is now, as Wireshark's window
+ * shows them once a file is loaded: the window scaling factor and the iRTT.
+ * Not kept: bytes in flight.
  */
-import { FrameAnalysis, IcmpNote, TcpNote, UdpNote } from '../../analysis/index';
-import { F_AFTER_PEER_FIN, F_ECHO_REQUEST, F_FROM_CLIENT, F_HAS_MSGS, F_MSG_SPLIT, F_NAGLE, KIND_ICMP, KIND_TCP, KIND_UDP } from '../../analysis/facts';
+import { FIN_ACTIVE, FIN_PASSIVE, FrameAnalysis, IcmpNote, TcpNote, UdpNote } from '../../analysis/index';
+import { F_AFTER_PEER_FIN, F_ECHO_REQUEST, F_FIN_ACTIVE, F_FIN_PASSIVE, F_SEQ_RECORD, F_FROM_CLIENT, F_HAS_MSGS, F_MSG_SPLIT, F_NAGLE, KIND_ICMP, KIND_TCP, KIND_UDP } from '../../analysis/facts';
 import type { Packet } from '../../decode/packet';
 import { FLAG_FIN, FLAG_SYN, tcpFlags, tcpSegmentLength } from '../../decode/tcp';
 import { liveTcp } from './conn-snapshot';
@@ -54,14 +58,31 @@ export class ReplayNotes {
       t.ack = facts.relAck(n);
       t.nxtSeq = (t.relSeq + seglen + (tf & FLAG_SYN ? 1 : 0) + (tf & FLAG_FIN ? 1 : 0)) >>> 0;
       t.window = this.window(pkt, li, model, t.stream, t.fromClient, tf);
+      t.completeness = facts.completeness(n);
+      const index = model.index;
+      const prev = facts.prevFrame(n);
+      t.timeDeltaNs = prev > 0 && index.has(prev) ? index.nsBetween(prev, n) : 0;
+      const conn = model.connection('tcp', t.stream);
+      t.timeRelNs = conn !== null && index.has(conn.firstFrame) ? index.nsBetween(conn.firstFrame, n) : 0;
       t.seq.reset();
-      t.seq.exists = true;
+      t.seq.exists = (flags & F_SEQ_RECORD) !== 0;
       t.seq.flags = flags & ANALYSIS_MASK;
+      const acks = facts.acksFrame(n);
+      if (acks > 0 && index.has(acks)) {
+        t.seq.acksFrame = acks;
+        t.seq.ackRttNs = index.nsBetween(acks, n);
+      }
+      const live = liveTcp(conn);
+      const side = live === null ? null : t.fromClient ? live.client : live.server;
+      // tshark shows no scaling factor on a SYN; -1: not known (no SYN seen), -2: not negotiated.
+      t.windowScaleFactor = side === null || tf & FLAG_SYN ? 0 : side.winScale >= 0 ? 1 << side.winScale : side.winScale;
+      t.initialRttNs = live === null || !t.seq.exists ? 0 : live.firstRttNs;
       t.chunk.reset();
       t.chunk.msgs = flags & F_HAS_MSGS ? facts.msgs(n) : -1;
       t.chunk.continues = (flags & F_MSG_SPLIT) !== 0;
       t.nagleHoldNs = flags & F_NAGLE ? 1 : 0;
       t.afterPeerFin = (flags & F_AFTER_PEER_FIN) !== 0;
+      t.finRole = flags & F_FIN_ACTIVE ? FIN_ACTIVE : flags & F_FIN_PASSIVE ? FIN_PASSIVE : 0;
       fa.tcpCount = 1;
     } else if (kind === KIND_UDP) {
       const li = firstLayer(pkt, 'udp');
