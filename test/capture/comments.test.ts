@@ -11,34 +11,19 @@ import { describe, expect, it } from 'vitest';
 import { type Frame } from '../../src/capture/frame';
 import { commentCount, commentText, findComment, foundComment } from '../../src/capture/packet-options';
 import { openWriter } from '../../src/capture/writer';
-import { frame as frameProto } from '../../src/decode/frame';
-import { Packet } from '../../src/decode/packet';
-import { compileColumns, DEFAULT_FIELDS_OPTIONS, writeRow } from '../../src/output/fields';
-import { OutBuf } from '../../src/output/outbuf';
 import { sanitize } from '../../src/output/sanitize';
 import { allCaptureFiles, ownCapture } from '../helpers/paths';
 import { COMMENT_FIELDS } from '../oracle/fields';
 import { HAVE_TSHARK, oracle } from '../oracle/tshark';
 import { concat, epb, ethFrame, idb, option, options, pb, save, shb, spb, usec, type Endian } from './craft';
-import { parseChunked, readFile } from './helpers';
+import { fieldLines, parseChunked, readFile } from './helpers';
 
 const T = 1700000000;
 const COLUMNS = ['frame.number', ...COMMENT_FIELDS];
 const ANNOTATED = ownCapture('chat-comments.pcapng');
 
 /** synack's -T fields rows of frame.number and the comment fields. */
-function synackRows(frames: readonly Frame[]): string[] {
-  const cols = compileColumns(COLUMNS);
-  const out = new OutBuf(-1);
-  const pkt = new Packet();
-  frames.forEach((f, i) => {
-    pkt.reset(f, i + 1);
-    frameProto.decode(pkt);
-    writeRow(out, pkt, cols, DEFAULT_FIELDS_OPTIONS);
-  });
-  const text = out.text();
-  return text === '' ? [] : text.slice(0, -1).split('\n');
-}
+const synackRows = (frames: readonly Frame[]): string[] => fieldLines(frames, COLUMNS);
 
 /** tshark's rows of the same fields, escaped as synack escapes captured text. */
 function tsharkRows(path: string): string[] {

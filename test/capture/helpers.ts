@@ -19,8 +19,8 @@ export interface ReadResult {
 }
 
 /** Formats frames as `synack -T fields` with the capture layer's fields (frame layer only: no decoder is involved). */
-export function fieldLines(frames: readonly Frame[]): string[] {
-  const cols = compileColumns(FRAME_FIELDS);
+export function fieldLines(frames: readonly Frame[], fields: readonly string[] = FRAME_FIELDS): string[] {
+  const cols = compileColumns(fields);
   const out = new OutBuf(-1);
   const pkt = new Packet();
   frames.forEach((f, i) => {
