@@ -640,8 +640,8 @@ function optionNodes(pkt: Packet, rdata: number, rdlen: number): TreeNode[] {
       case O_DAU:
       case O_DHU:
       case O_N3U: {
-        const [label, names] = code === O_DAU ? ['DAU', DNSSEC_ALGORITHMS] : code === O_DHU ? ['DHU', DS_DIGESTS] : ['N3U', NSEC3_HASHES];
-        for (let i = 0; i < len; i++) node(`${label}: ${named(names as ReadonlyMap<number, string>, pkt.u8(d + i))}`, `dns.opt.${(label as string).toLowerCase()}`, d + i, 1);
+        const list = code === O_DAU ? optDau : code === O_DHU ? optDhu : optN3u;
+        for (let i = 0; i < len; i++) node(`${list.label}: ${named(list.names!, pkt.u8(d + i))}`, list.name, d + i, 1);
         break;
       }
       case O_CLIENT_SUBNET_EXP:
