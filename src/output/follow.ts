@@ -69,6 +69,7 @@ export function writeFollow(out: OutBuf, mode: FollowMode, index: number, c: Tcp
       }
       if (markMessages && bytes !== null) cursor[dir === CLIENT ? 0 : 1] = markEnds(out, prefix, st, at, len, cursor[dir === CLIENT ? 0 : 1]);
     }
+    notListed(out, log.dropped, 'segment');
   }
   out.ascii(SEPARATOR);
 }
@@ -94,11 +95,14 @@ export class UdpFollow {
   private readonly payloads: (Uint8Array | null)[] = [];
   private readonly lengths: number[] = [];
   private readonly kept = [0, 0];
+  /** Datagrams past maxDatagrams: counted, not listed. */
+  private dropped = 0;
 
   constructor(
     readonly mode: FollowMode,
     readonly stream: number,
     private readonly maxBytes: number,
+    private readonly maxDatagrams = FOLLOW_DATAGRAMS,
   ) {}
 
   /** Per frame, after analysis. */
@@ -114,6 +118,10 @@ export class UdpFollow {
     // An empty datagram carries no bytes to follow: tshark's follow tap records none, nor its addresses.
     if (end <= start) return;
     this.conv ??= u.conv;
+    if (this.payloads.length >= this.maxDatagrams) {
+      this.dropped++;
+      return;
+    }
     const len = end - start;
     const k = u.fromA ? 0 : 1;
     const keep = this.kept[k] + len <= this.maxBytes;
@@ -142,8 +150,17 @@ export class UdpFollow {
         pos[k] += len;
       }
     }
+    notListed(out, this.dropped, 'datagram');
     out.ascii(SEPARATOR);
   }
+}
+
+/** How many datagrams a follow lists at most (the list itself must stay bounded, bytes kept or not). */
+const FOLLOW_DATAGRAMS = 1 << 22;
+
+/** synack's line for chunks past the list's bound (tshark has no bound, and no such line). */
+function notListed(out: OutBuf, n: number, what: string): void {
+  if (n > 0) out.ascii(`[synack: ${n} more ${what}${n === 1 ? '' : 's'} not listed]\n`);
 }
 
 function asciiChunk(out: OutBuf, b: Uint8Array, terminal: boolean): void {

@@ -15,7 +15,7 @@ import { describe, expect, it } from 'vitest';
 import { CAPTURES, CLI, CORPUS, HAVE_CORPUS, labCapture, ROOT } from '../helpers/paths';
 import type { TcpConnection } from '../../src/analysis/index';
 import { ConnReport } from '../../src/output/conn';
-import { writeFollow } from '../../src/output/follow';
+import { UdpFollow, writeFollow } from '../../src/output/follow';
 import { OutBuf } from '../../src/output/outbuf';
 import { HAVE_TSHARK, oracleText } from '../oracle/tshark';
 import { chaosCapture } from './chaos';
@@ -269,6 +269,14 @@ describe('limits on the command line', () => {
     // Each direction sends four 5-byte messages (the client a 3-byte 'bye' after them): two fit in 10 bytes.
     expect(out).toContain('5\nmsg 1\n5\nmsg 2\n5\n[5 bytes not kept]\n5\n[5 bytes not kept]\n');
     expect(out).toContain('\t5\nMSG 1\n\t5\nMSG 2\n\t5\n[5 bytes not kept]\n');
+  });
+
+  it('-z follow,udp lists a bounded number of datagrams and counts the rest', async () => {
+    const follow = new UdpFollow('ascii', 0, 1 << 20, 3);
+    await analyseFile(join(CAPTURES, 'udp-chat.pcap'), {}, (pkt) => follow.observe(pkt));
+    const out = new OutBuf(-1);
+    follow.write(out, false);
+    expect(out.text()).toContain('5\nmsg 1\n5\nmsg 2\n5\nmsg 3\n[synack: 6 more datagrams not listed]\n====');
   });
 
   it.skipIf(!existsSync(join(CAPTURES, 'split.pcap')))('--stream-bytes caps the bytes -z follow keeps; the rest is marked as not kept', () => {
