@@ -1,7 +1,7 @@
 /**
  * Per-frame analysis facts kept compactly for millions of frames (the
  * dashboard's packet list and ladder read them after the fact): typed arrays
- * in FrameChunks (64 Ki frames each), 28 bytes a frame, allocated as frames arrive.
+ * in FrameChunks (64 Ki frames each), 36 bytes a frame, allocated as frames arrive.
  * A live capture's dashboard keeps only its newest frames: `dropBefore`
  * frees the chunks of frames it dropped, and those read as no facts.
  */
@@ -44,9 +44,12 @@ class Chunk {
   readonly completeness = new Uint8Array(CHUNK_FRAMES);
   readonly prevFrame = new Uint32Array(CHUNK_FRAMES);
   readonly acksFrame = new Uint32Array(CHUNK_FRAMES);
+  /** TCP: tcp.analysis.bytes_in_flight and push_bytes_sent (0: not shown). */
+  readonly inFlight = new Uint32Array(CHUNK_FRAMES);
+  readonly pushBytes = new Uint32Array(CHUNK_FRAMES);
 }
-/** The columns above: kind 1, stream 4, flags 4, relSeq 4, relAck 4, msgs 2, completeness 1, prevFrame 4, acksFrame 4. */
-const FACT_BYTES_PER_FRAME = 28;
+/** The columns above: kind 1, stream 4, flags 4, relSeq 4, relAck 4, msgs 2, completeness 1, prevFrame 4, acksFrame 4, inFlight 4, pushBytes 4. */
+const FACT_BYTES_PER_FRAME = 36;
 
 export class FrameFacts {
   private readonly chunks = new FrameChunks(() => new Chunk(), FACT_BYTES_PER_FRAME);
@@ -75,12 +78,14 @@ export class FrameFacts {
    * What a TCP frame's detail tree shows besides the flags, to be read again out of order: the
    * time columns are kept as frame numbers (their times are in the dashboard's index).
    */
-  setTcpDetail(frame: number, completeness: number, prevFrame: number, acksFrame: number): void {
+  setTcpDetail(frame: number, completeness: number, prevFrame: number, acksFrame: number, inFlight: number, pushBytes: number): void {
     const c = this.chunk(frame);
     const j = frame & MASK;
     c.completeness[j] = completeness;
     c.prevFrame[j] = prevFrame;
     c.acksFrame[j] = acksFrame;
+    c.inFlight[j] = inFlight;
+    c.pushBytes[j] = pushBytes;
   }
 
   completeness(frame: number): number {
@@ -91,6 +96,12 @@ export class FrameFacts {
   }
   acksFrame(frame: number): number {
     return frame <= this.frames && frame >= this.low ? this.chunk(frame).acksFrame[frame & MASK] : 0;
+  }
+  inFlight(frame: number): number {
+    return frame <= this.frames && frame >= this.low ? this.chunk(frame).inFlight[frame & MASK] : 0;
+  }
+  pushBytes(frame: number): number {
+    return frame <= this.frames && frame >= this.low ? this.chunk(frame).pushBytes[frame & MASK] : 0;
   }
 
   /** An echo request learns its first reply (set when the reply arrives). */

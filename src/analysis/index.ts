@@ -310,7 +310,7 @@ export class Analyzer {
       else if (t.finRole === FIN_PASSIVE) flags |= F_FIN_PASSIVE;
       if (t.seq.exists) flags |= F_SEQ_RECORD;
       facts.set(pkt.number, KIND_TCP, t.stream, flags, t.relSeq, t.ack, c.msgs > 0 ? c.msgs : 0);
-      facts.setTcpDetail(pkt.number, t.completeness, t.prevFrame, t.seq.acksFrame);
+      facts.setTcpDetail(pkt.number, t.completeness, t.prevFrame, t.seq.acksFrame, t.seq.bytesInFlight, t.seq.pushBytesSent);
     } else if (fa.udp !== null) {
       facts.set(pkt.number, KIND_UDP, fa.udp.stream, fa.udp.fromA ? F_FROM_CLIENT : 0, 0, 0, fa.udp.message > 0 ? 1 : 0);
     } else if (fa.arp !== null) {

@@ -2,7 +2,7 @@
  * What the dashboard keeps per frame: where its record is (to re-read it on
  * demand), its time, its length on the wire and its row class (colour).
  * 25 bytes a frame in typed-array chunks of 64 Ki frames, allocated as frames
- * arrive; with analysis's FrameFacts (28 bytes) a frame costs 53 bytes, so a
+ * arrive; with analysis's FrameFacts (36 bytes) a frame costs 61 bytes, so a
  * 2 M-frame file is indexed in under 100 MB and never held in memory itself.
  *
  * Live and standard-input captures keep only their newest frames (the

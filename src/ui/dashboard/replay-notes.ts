@@ -4,11 +4,10 @@
  * counts: FrameFacts); this puts them back on the re-read Packet as the
  * notes analysis would have left there, so the fields tcp.stream, tcp.seq,
  * tcp.ack, tcp.window_size, tcp.completeness, tcp.time_relative/delta,
- * tcp.analysis.* (the ACKed frame and its RTT included) and udp.stream, the
+ * tcp.analysis.* (the ACKed frame, its RTT, bytes in flight included) and udp.stream, the
  * summary line and the detail tree read the same numbers as in the
  * sequential pass. From the connection as it is now, as Wireshark's window
  * shows them once a file is loaded: the window scaling factor and the iRTT.
- * Not kept: bytes in flight.
  */
 import { FIN_ACTIVE, FIN_PASSIVE, FrameAnalysis, IcmpNote, TcpNote, UdpNote } from '../../analysis/index';
 import { F_AFTER_PEER_FIN, F_ECHO_REQUEST, F_FIN_ACTIVE, F_FIN_PASSIVE, F_SEQ_RECORD, F_FROM_CLIENT, F_HAS_MSGS, F_MSG_SPLIT, F_NAGLE, KIND_ICMP, KIND_TCP, KIND_UDP } from '../../analysis/facts';
@@ -67,6 +66,8 @@ export class ReplayNotes {
       t.seq.reset();
       t.seq.exists = (flags & F_SEQ_RECORD) !== 0;
       t.seq.flags = flags & ANALYSIS_MASK;
+      t.seq.bytesInFlight = facts.inFlight(n);
+      t.seq.pushBytesSent = facts.pushBytes(n);
       const acks = facts.acksFrame(n);
       if (acks > 0 && index.has(acks)) {
         t.seq.acksFrame = acks;
