@@ -40,7 +40,7 @@ class Chunk {
   readonly relSeq = new Uint32Array(CHUNK_FRAMES);
   readonly relAck = new Uint32Array(CHUNK_FRAMES);
   readonly msgs = new Uint16Array(CHUNK_FRAMES);
-  /** TCP: tcp.completeness as of the frame, the stream's previous frame, the frame it ACKs (tcp.analysis.acks_frame). */
+  /** TCP: tcp.completeness as of the frame, the stream's previous frame (UDP too), the frame it ACKs (tcp.analysis.acks_frame). */
   readonly completeness = new Uint8Array(CHUNK_FRAMES);
   readonly prevFrame = new Uint32Array(CHUNK_FRAMES);
   readonly acksFrame = new Uint32Array(CHUNK_FRAMES);
@@ -75,10 +75,11 @@ export class FrameFacts {
   }
 
   /**
-   * What a TCP frame's detail tree shows besides the flags, to be read again out of order: the
-   * time columns are kept as frame numbers (their times are in the dashboard's index).
+   * What a frame's detail tree shows besides the flags, to be read again out of order: the time
+   * columns are kept as frame numbers (their times are in the dashboard's index). UDP uses prevFrame
+   * alone (0: the datagram is not timed).
    */
-  setTcpDetail(frame: number, completeness: number, prevFrame: number, acksFrame: number, inFlight: number, pushBytes: number): void {
+  setDetail(frame: number, completeness: number, prevFrame: number, acksFrame: number, inFlight: number, pushBytes: number): void {
     const c = this.chunk(frame);
     const j = frame & MASK;
     c.completeness[j] = completeness;

@@ -310,9 +310,10 @@ export class Analyzer {
       else if (t.finRole === FIN_PASSIVE) flags |= F_FIN_PASSIVE;
       if (t.seq.exists) flags |= F_SEQ_RECORD;
       facts.set(pkt.number, KIND_TCP, t.stream, flags, t.relSeq, t.ack, c.msgs > 0 ? c.msgs : 0);
-      facts.setTcpDetail(pkt.number, t.completeness, t.prevFrame, t.seq.acksFrame, t.seq.bytesInFlight, t.seq.pushBytesSent);
+      facts.setDetail(pkt.number, t.completeness, t.prevFrame, t.seq.acksFrame, t.seq.bytesInFlight, t.seq.pushBytesSent);
     } else if (fa.udp !== null) {
       facts.set(pkt.number, KIND_UDP, fa.udp.stream, fa.udp.fromA ? F_FROM_CLIENT : 0, 0, 0, fa.udp.message > 0 ? 1 : 0);
+      facts.setDetail(pkt.number, 0, fa.udp.prevFrame, 0, 0, 0);
     } else if (fa.arp !== null) {
       facts.set(pkt.number, KIND_ARP, -1, (fa.arp.gratuitous ? F_ARP_GRATUITOUS : 0) | (fa.arp.conflictFrame !== 0 ? F_ARP_CONFLICT : 0), 0, 0, 0);
     } else if (fa.icmp !== null) {

@@ -27,12 +27,15 @@ export class UdpConversation extends Flow {
   readonly b = new UdpSide();
   prevSec: number;
   prevNsec: number;
+  /** The frame prevSec/prevNsec are of (the dashboard re-derives time deltas from frame numbers). */
+  prevFrame: number;
 
   constructor(stream: number, family: number, w: KeyWords, frame: number, sec: number, nsec: number) {
     super(family, w, frame, sec, nsec);
     this.stream = stream;
     this.prevSec = sec;
     this.prevNsec = nsec;
+    this.prevFrame = frame;
   }
 }
 
@@ -49,6 +52,8 @@ export class UdpNote {
   timed = false;
   timeRelNs = 0;
   timeDeltaNs = 0;
+  /** The conversation's timed frame before this one (this frame for the first); 0 when not timed. */
+  prevFrame = 0;
   /** This datagram's message number in its direction (1-based). */
   message = 0;
   payload = 0;
@@ -93,11 +98,14 @@ export class UdpTracker {
     n.payload = payload > 0 ? payload : 0;
     n.inError = inError;
     n.timed = !inError && n.payload > 0;
+    n.prevFrame = 0;
     if (n.timed) {
       n.timeRelNs = nsBetween(sec, nsec, c.firstSec, c.firstNsec);
       n.timeDeltaNs = nsBetween(sec, nsec, c.prevSec, c.prevNsec);
+      n.prevFrame = c.prevFrame;
       c.prevSec = sec;
       c.prevNsec = nsec;
+      c.prevFrame = pkt.number;
     }
     if (inError) return n;
     const side = n.fromA ? c.a : c.b;

@@ -4,7 +4,8 @@
  * counts: FrameFacts); this puts them back on the re-read Packet as the
  * notes analysis would have left there, so the fields tcp.stream, tcp.seq,
  * tcp.ack, tcp.window_size, tcp.completeness, tcp.time_relative/delta,
- * tcp.analysis.* (the ACKed frame, its RTT, bytes in flight included) and udp.stream, the
+ * tcp.analysis.* (the ACKed frame, its RTT, bytes in flight included), udp.stream
+ * and udp.time_relative/delta, the
  * summary line and the detail tree read the same numbers as in the
  * sequential pass. From the connection as it is now, as Wireshark's window
  * shows them once a file is loaded: the window scaling factor and the iRTT.
@@ -93,6 +94,12 @@ export class ReplayNotes {
       u.layer = li;
       u.stream = facts.stream(n);
       u.fromA = (facts.flags(n) & F_FROM_CLIENT) !== 0;
+      const prev = facts.prevFrame(n);
+      const index = model.index;
+      const conv = model.connection('udp', u.stream);
+      u.timed = prev > 0 && index.has(prev) && conv !== null && index.has(conv.firstFrame);
+      u.timeDeltaNs = u.timed ? index.nsBetween(prev, n) : 0;
+      u.timeRelNs = u.timed ? index.nsBetween(conv!.firstFrame, n) : 0;
       fa.udp = u;
     } else if (kind === KIND_ICMP) {
       // An echo reply's request, found in the sequential pass (the summary's "(request in N)").
