@@ -90,19 +90,19 @@ export class FrameFacts {
   }
 
   completeness(frame: number): number {
-    return frame <= this.frames && frame >= this.low ? this.chunk(frame).completeness[frame & MASK] : 0;
+    return this.read(frame, 'completeness', 0);
   }
   prevFrame(frame: number): number {
-    return frame <= this.frames && frame >= this.low ? this.chunk(frame).prevFrame[frame & MASK] : 0;
+    return this.read(frame, 'prevFrame', 0);
   }
   acksFrame(frame: number): number {
-    return frame <= this.frames && frame >= this.low ? this.chunk(frame).acksFrame[frame & MASK] : 0;
+    return this.read(frame, 'acksFrame', 0);
   }
   inFlight(frame: number): number {
-    return frame <= this.frames && frame >= this.low ? this.chunk(frame).inFlight[frame & MASK] : 0;
+    return this.read(frame, 'inFlight', 0);
   }
   pushBytes(frame: number): number {
-    return frame <= this.frames && frame >= this.low ? this.chunk(frame).pushBytes[frame & MASK] : 0;
+    return this.read(frame, 'pushBytes', 0);
   }
 
   /** An echo request learns its first reply (set when the reply arrives). */
@@ -123,22 +123,27 @@ export class FrameFacts {
   }
 
   kind(frame: number): number {
-    return frame <= this.frames && frame >= this.low ? this.chunk(frame).kind[frame & MASK] : KIND_NONE;
+    return this.read(frame, 'kind', KIND_NONE);
   }
   stream(frame: number): number {
-    return frame <= this.frames && frame >= this.low ? this.chunk(frame).stream[frame & MASK] : -1;
+    return this.read(frame, 'stream', -1);
   }
   flags(frame: number): number {
-    return frame <= this.frames && frame >= this.low ? this.chunk(frame).flags[frame & MASK] : 0;
+    return this.read(frame, 'flags', 0);
   }
   relSeq(frame: number): number {
-    return frame <= this.frames && frame >= this.low ? this.chunk(frame).relSeq[frame & MASK] : 0;
+    return this.read(frame, 'relSeq', 0);
   }
   relAck(frame: number): number {
-    return frame <= this.frames && frame >= this.low ? this.chunk(frame).relAck[frame & MASK] : 0;
+    return this.read(frame, 'relAck', 0);
   }
   msgs(frame: number): number {
-    return frame <= this.frames && frame >= this.low ? this.chunk(frame).msgs[frame & MASK] : 0;
+    return this.read(frame, 'msgs', 0);
+  }
+
+  /** A column's value for `frame`, or `none` for a frame not recorded (dropped, or not yet seen). */
+  private read(frame: number, column: keyof Chunk, none: number): number {
+    return frame <= this.frames && frame >= this.low ? this.chunk(frame)[column][frame & MASK] : none;
   }
 
   /** Forgets frames below `frame`, freeing every chunk they filled (the dashboard's ring dropped them). */
