@@ -10,7 +10,8 @@
 import type { Frame } from './frame';
 
 const OPT_END = 0;
-const OPT_COMMENT = 1;
+/** opt_comment (pcapng 3.5): the writer writes packet comments back with it. */
+export const OPT_COMMENT = 1;
 const EPB_FLAGS = 2;
 const EPB_DROPCOUNT = 4;
 const EPB_PACKETID = 5;

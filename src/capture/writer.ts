@@ -11,7 +11,7 @@ import { writeFully } from './fdwrite';
 import { openErrorMessage } from './file';
 import { CaptureError, type Frame } from './frame';
 import { maxSnapLen } from './limits';
-import { findComment, foundComment } from './packet-options';
+import { findComment, foundComment, OPT_COMMENT } from './packet-options';
 import { PCAP_HEADER_LEN, PCAP_RECORD_HEADER_LEN, writePcapHeader } from './pcap';
 import { BLOCK_EPB, BLOCK_IDB, BLOCK_SHB, BYTE_ORDER_MAGIC } from './pcapng';
 import { converted, ticksHiLo } from './time64';
@@ -46,7 +46,6 @@ const OPT_IF_NAME = 2;
 const OPT_IF_DESCRIPTION = 3;
 const OPT_IF_TSRESOL = 9;
 const OPT_IF_FCSLEN = 13;
-const OPT_COMMENT = 1;
 
 function pad4(n: number): number {
   return (n + 3) & ~3;

@@ -19,7 +19,7 @@ import { OccurrenceCursor, OffsetIndex } from './offsets';
 import { fallback } from './dispatch';
 import { ProblemKind, type Packet } from './packet';
 import { Base, FieldType, type FieldDef, type Protocol, type TreeNode } from './protocol';
-import { add, bitPicture, fieldNode, flagNode, hex0x, hexText, ipv4Text, ipv6Text, ipv6TextAt } from './treekit';
+import { add, asciiCString, bitPicture, bytesText, fieldNode, flagNode, formatText, hex0x, ipv4Text, ipv6Text, ipv6TextAt } from './treekit';
 
 export const HEADER_LEN = 12;
 
@@ -559,20 +559,6 @@ function subnetAddress(pkt: Packet, at: number, len: number, width: number): Uin
   return bytes;
 }
 
-/**
- * Bytes as ASCII text, as tshark reads ENC_ASCII strings: a C string (a NUL ends it), a byte above
- * 0x7f as U+FFFD. The output layer escapes the controls that remain.
- */
-function asciiText(pkt: Packet, at: number, n: number): string {
-  let s = '';
-  for (let i = 0; i < n; i++) {
-    const c = pkt.u8(at + i);
-    if (c === 0) break;
-    s += c < 0x80 ? String.fromCharCode(c) : '\ufffd';
-  }
-  return s;
-}
-
 const optPresent = optField('dns.opt', 'Option', FieldType.None, anyOption, () => '1');
 const optCode = optField('dns.opt.code', 'Option Code', FieldType.Uint, anyOption, (pkt, at) => pkt.u16(at), EDNS_OPTION_NAMES);
 const optLen = optField('dns.opt.len', 'Option Length', FieldType.Uint, anyOption, (pkt, at) => pkt.u16(at + 2));
@@ -594,26 +580,12 @@ const cookieClient = optBytes('dns.opt.cookie.client', 'Client Cookie', optionCo
 const cookieServer = optBytes('dns.opt.cookie.server', 'Server Cookie', optionCode(O_COOKIE), 8);
 const keepalive = optField('dns.opt.edns_tcp_keepalive.timeout', 'Timeout', FieldType.Uint, optionCode(O_TCP_KEEPALIVE), (pkt, at, len) => (len === 2 ? pkt.u16(at + 4) : undefined));
 const padding = optBytes('dns.opt.padding', 'Padding', optionCode(O_PADDING), 0);
-const chainFqdn = optField('dns.opt.chain.fqdn', 'Closest Trust Point', FieldType.String, optionCode(O_CHAIN), (pkt, at, len) => (len > 0 ? asciiText(pkt, at + 4, len) : undefined));
+const chainFqdn = optField('dns.opt.chain.fqdn', 'Closest Trust Point', FieldType.String, optionCode(O_CHAIN), (pkt, at, len) => (len > 0 ? asciiCString(pkt, at + 4, len) : undefined));
 const extErrorCode = optField('dns.opt.ext_error.info_code', 'Info Code', FieldType.Uint, optionCode(O_EXT_ERROR), (pkt, at, len) => (len >= 2 ? pkt.u16(at + 4) : undefined));
-const extErrorText = optField('dns.opt.ext_error.extra_text', 'Extra Text', FieldType.String, optionCode(O_EXT_ERROR), (pkt, at, len) => (len > 2 ? asciiText(pkt, at + 6, len - 2) : undefined));
+const extErrorText = optField('dns.opt.ext_error.extra_text', 'Extra Text', FieldType.String, optionCode(O_EXT_ERROR), (pkt, at, len) => (len > 2 ? asciiCString(pkt, at + 6, len - 2) : undefined));
 
 const OPTION_FIELDS = [optPresent, optCode, optLen, optData, optDau, optDhu, optN3u, subnetFamily, subnetNetmask, subnetScope, subnetAddr4, subnetAddr6, subnetAddr, cookieClient, cookieServer, keepalive, padding, chainFqdn, extErrorCode, extErrorText];
 
-/** tshark's format_text: printable ASCII as it is, C escapes for the usual controls, octal for the rest. */
-function formatText(s: string): string {
-  let out = '';
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if ((c >= 0x20 && c < 0x7f) || c > 0xff) out += s[i];
-    else out += '\\' + (C_ESCAPES.get(c) ?? c.toString(8).padStart(3, '0'));
-  }
-  return out;
-}
-const C_ESCAPES = new Map<number, string>([[7, 'a'], [8, 'b'], [12, 'f'], [10, 'n'], [13, 'r'], [9, 't'], [11, 'v']]);
-
-/** Hex of [at, at + n), or tshark's <MISSING> for no bytes. */
-const bytesText = (pkt: Packet, at: number, n: number): string => (n === 0 ? '<MISSING>' : hexText(pkt, at, n));
 const named = (names: ReadonlyMap<number, string>, v: number): string => `${names.get(v) ?? 'Unknown'} (${v})`;
 
 /** The OPT record's options as tshark's tree lists them (dissect_dns_answer, case T_OPT). */
@@ -671,11 +643,11 @@ function optionNodes(pkt: Packet, rdata: number, rdlen: number): TreeNode[] {
         node(`Padding: ${bytesText(pkt, d, len)}`, 'dns.opt.padding', d, len);
         break;
       case O_CHAIN:
-        if (len > 0) node(`Closest Trust Point: ${formatText(asciiText(pkt, d, len))}`, 'dns.opt.chain.fqdn', d, len);
+        if (len > 0) node(`Closest Trust Point: ${formatText(asciiCString(pkt, d, len))}`, 'dns.opt.chain.fqdn', d, len);
         break;
       case O_EXT_ERROR:
         if (len >= 2) node(`Info Code: ${pkt.u16(d)}`, 'dns.opt.ext_error.info_code', d, 2);
-        if (len > 2) node(`Extra Text: ${formatText(asciiText(pkt, d + 2, len - 2))}`, 'dns.opt.ext_error.extra_text', d + 2, len - 2);
+        if (len > 2) node(`Extra Text: ${formatText(asciiCString(pkt, d + 2, len - 2))}`, 'dns.opt.ext_error.extra_text', d + 2, len - 2);
         break;
     }
     out.push({ text: `Option: ${EDNS_OPTION_NAMES.get(code) ?? `Unknown (${code})`}`, field: 'dns.opt', offset: at, length: 4 + len, children: kids });

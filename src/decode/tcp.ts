@@ -24,7 +24,7 @@ import { computed, either, flag, uint } from './fieldkit';
 import { kindLengthOption, locatedUint, nthKept, type Locate } from './optionkit';
 import type { Packet } from './packet';
 import { Base, FieldType, type FieldDef, type Protocol, type TreeNode } from './protocol';
-import { add, attach, expertNode, fieldNode, flagNode, hex0x, hexText, type ExpertSeverity } from './treekit';
+import { add, asciiCString, attach, expertNode, fieldNode, flagNode, hex0x, hexText, type ExpertSeverity } from './treekit';
 
 export const MIN_HEADER_LEN = 20;
 
@@ -414,14 +414,7 @@ const resetCause: FieldDef = {
     const p = pkt.layerPayload[li];
     if (k !== 0 || !headerValid(pkt, li) || p >= pkt.capLen || !resetWithCause(pkt, li)) return undefined;
     // As tshark reads it: ASCII up to the first NUL, other bytes as U+FFFD (which output escapes).
-    const end = Math.min(pkt.layerEnd[li], pkt.capLen);
-    let s = '';
-    for (let i = p; i < end; i++) {
-      const b = pkt.u8(i);
-      if (b === 0) break;
-      s += b < 0x80 ? String.fromCharCode(b) : '\ufffd';
-    }
-    return s;
+    return asciiCString(pkt, p, Math.min(pkt.layerEnd[li], pkt.capLen) - p);
   },
   span: (pkt, li) => ({ offset: pkt.layerPayload[li], length: pkt.layerEnd[li] - pkt.layerPayload[li] }),
 };

@@ -87,6 +87,38 @@ export function ipv6TextAt(data: Uint8Array, p: number): string {
   return s;
 }
 
+/** Hex of [off, off + n), or tshark's <MISSING> for no bytes at all (an empty option, say). */
+export function bytesText(pkt: Packet, off: number, n: number): string {
+  return n === 0 ? '<MISSING>' : hexText(pkt, off, n);
+}
+
+/**
+ * Bytes as tshark reads an ENC_ASCII string: a C string (a NUL ends it), a byte above 0x7f as
+ * U+FFFD. Controls stay: the output layer escapes them, or formatText() for tshark's own escapes.
+ */
+export function asciiCString(pkt: Packet, at: number, n: number): string {
+  let s = '';
+  for (let i = 0; i < n; i++) {
+    const c = pkt.u8(at + i);
+    if (c === 0) break;
+    s += c < 0x80 ? String.fromCharCode(c) : '\ufffd';
+  }
+  return s;
+}
+
+const C_ESCAPES = new Map<number, string>([[7, 'a'], [8, 'b'], [12, 'f'], [10, 'n'], [13, 'r'], [9, 't'], [11, 'v']]);
+
+/** tshark's format_text, as its tree shows a string read from the packet: C escapes for the usual controls, octal for the rest. */
+export function formatText(s: string): string {
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if ((c >= 0x20 && c < 0x7f) || c > 0xff) out += s[i];
+    else out += '\\' + (C_ESCAPES.get(c) ?? c.toString(8).padStart(3, '0'));
+  }
+  return out;
+}
+
 /** Plain lower-case hex of the captured part of [off, off + n). */
 export function hexText(pkt: Packet, off: number, n: number): string {
   let s = '';
@@ -133,10 +165,8 @@ export function valueText(pkt: Packet, li: number, def: FieldDef, k = 0): string
       return ipv6Text(pkt, v as number);
     case FieldType.Ether:
       return macText(pkt, v as number);
-    case FieldType.Bytes: {
-      const n = def.size === undefined ? def.length ?? 0 : def.size(pkt, li, k);
-      return n === 0 ? '<MISSING>' : hexText(pkt, v as number, n);
-    }
+    case FieldType.Bytes:
+      return bytesText(pkt, v as number, def.size === undefined ? def.length ?? 0 : def.size(pkt, li, k));
     case FieldType.Bool:
       return (v as number) !== 0 ? 'True' : 'False';
     case FieldType.Ipv4Value: {
