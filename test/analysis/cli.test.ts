@@ -279,6 +279,15 @@ describe('limits on the command line', () => {
     expect(out.text()).toContain('5\nmsg 1\n5\nmsg 2\n5\nmsg 3\n[synack: 6 more datagrams not listed]\n====');
   });
 
+  it('-z follow,tcp says how many segments its bounded list left out', async () => {
+    let conn: TcpConnection | null = null;
+    await analyseFile(join(CAPTURES, 'tcp-chat.pcap'), { followStream: 0, maxChunks: 2, onTcpRetire: (c) => (conn = c) });
+    const out = new OutBuf(-1);
+    writeFollow(out, 'ascii', 0, conn, false);
+    // tcp-chat.pcap's stream carries five data segments: two are listed.
+    expect(out.text()).toContain('6\nhello\n\n\t6\nHELLO\n\n[synack: 3 more segments not listed]\n====');
+  });
+
   it.skipIf(!existsSync(join(CAPTURES, 'split.pcap')))('--stream-bytes caps the bytes -z follow keeps; the rest is marked as not kept', () => {
     const out = synack(['-r', join(CAPTURES, 'split.pcap'), '-q', '--stream-bytes', '3000', '-z', 'follow,tcp,ascii,0']).stdout;
     // 1448 + 1448 bytes fit in 3000; the third segment's do not.
