@@ -28,7 +28,7 @@ import { address, computed, either, flag, uint } from './fieldkit';
 import { kindLengthOption, locatedUint, nthKept } from './optionkit';
 import type { Packet } from './packet';
 import { Base, FieldType, type FieldDef, type Protocol, type TreeNode } from './protocol';
-import { add, attach, bitPicture, expertNode, fieldNode, flagNode, hex0x } from './treekit';
+import { add, attach, bitPicture, expertNode, fieldNode, flagNode, hex0x, inErrorQuote, ipv4Text } from './treekit';
 
 export const MIN_HEADER_LEN = 20;
 
@@ -124,6 +124,26 @@ function stage(pkt: Packet, li: number): number {
 function gated(f: FieldDef, need: number): FieldDef {
   const get = f.get;
   return { ...f, get: (pkt, li, k) => (stage(pkt, li) >= need ? get(pkt, li, k) : undefined) };
+}
+
+/** A bad version at LINKTYPE_IPV4 (228): Wireshark's version-neutral IP dissector says "Bogus IP version". */
+function bogusVersionAnyIp(pkt: Packet, li: number): boolean {
+  return li === 1 && pkt.frame.linkType === 228;
+}
+
+/**
+ * The layer's title as tshark's protocol item reads: the addresses are
+ * appended as they are read, so a header cut by its bytes or stopped by a
+ * bogus field shows fewer (or, for LINKTYPE_IPV4's bad version, another title).
+ */
+export function ipv4Title(pkt: Packet, li: number): string {
+  const s = pkt.layerStart[li];
+  if (s < pkt.capLen && pkt.u8(s) >> 4 !== 4 && bogusVersionAnyIp(pkt, li) && (pkt.layerAux[li] & AUX_HANDED_OVER) === 0) {
+    return `Internet Protocol, bogus version (${pkt.u8(s) >> 4})`;
+  }
+  const end = Math.min(pkt.capLen, pkt.layerEnd[li]);
+  if (stage(pkt, li) < STAGE_ALL || s + 16 > end) return ipv4.label;
+  return s + 20 > end ? `${ipv4.label}, Src: ${ipv4Text(pkt, s + 12)}` : `${ipv4.label}, Src: ${ipv4Text(pkt, s + 12)}, Dst: ${ipv4Text(pkt, s + 16)}`;
 }
 
 function headerLength(pkt: Packet, li: number): number {
@@ -254,6 +274,106 @@ function ttlNote(ttl: number, dst: number, protocol: number): string | null {
   return dst >>> 28 !== 0xe && ttl < 5 && protocol !== 103 && protocol !== 89 ? `"Time To Live" only ${ttl}` : null;
 }
 
+/**
+ * How Wireshark 4.0's option table (ipopts) treats an option with a length
+ * byte: its name in the tree and, for the options of one fixed size, that
+ * size (0: any length). Types not here are "Unknown (0x..)", RFC 3692's
+ * experiment numbers included, as tshark 4.0 shows them.
+ */
+const OPTION_TABLE: ReadonlyMap<number, readonly [string, number]> = new Map([
+  [7, ['Record Route', 0]],
+  [11, ['MTU Probe', 4]],
+  [12, ['MTU Reply', 4]],
+  [25, ['Quick-Start', 8]],
+  [68, ['Time Stamp', 0]],
+  [82, ['Traceroute', 12]],
+  [130, ['Security', 0]],
+  [131, ['Loose Source Route', 0]],
+  [133, ['Extended Security', 0]],
+  [134, ['Commercial Security', 0]],
+  [136, ['Stream ID', 4]],
+  [137, ['Strict Source Route', 0]],
+  [148, ['Router Alert', 4]],
+  [149, ['Selective Directed Broadcast', 0]],
+]);
+const NO_LENGTH_NAMES = ['End of Options List (EOL)', 'No-Operation (NOP)'];
+const TS_AND_ADDRESS = 1;
+const TS_PRESPECIFIED = 3;
+
+const bytes = (n: number): string => `${n} byte${n === 1 ? '' : 's'}`;
+
+/** A line that is itself a warning (proto_tree_add_expert): the text, with the item under it. */
+function warningLine(text: string, field: string, offset: number, length: number): TreeNode {
+  return { text, offset, length, children: [expertNode('Warning', 'Protocol', text, field)] };
+}
+
+/**
+ * The options as Wireshark's dissect_ip_tcp_options walks them (RFC 791
+ * section 3.1): EOL ends the list; an option whose length byte is missing,
+ * below 2 or runs past the header ends it with a warning; a fixed-size option
+ * of another length is warned about and skipped by its length byte. Four
+ * NOPs in a row (not aligned to a 32-bit word) get tshark's NOP warning; a
+ * timestamp option whose last entry does not fit gets its suboption warning.
+ */
+function optionsNode(pkt: Packet, li: number): TreeNode | null {
+  const start = pkt.layerStart[li];
+  if (stage(pkt, li) < STAGE_ALL || start + MIN_HEADER_LEN > pkt.capLen) return null;
+  const hlen = headerLength(pkt, li);
+  const end = start + hlen;
+  // Wireshark walks the options only when the whole header was captured.
+  if (hlen <= MIN_HEADER_LEN || end > pkt.capLen) return null;
+  const node: TreeNode = { text: `Options: (${hlen - MIN_HEADER_LEN} bytes)`, offset: start + MIN_HEADER_LEN, length: hlen - MIN_HEADER_LEN, children: [] };
+  const opts = node.children!;
+  let nops = 0;
+  for (let o = start + MIN_HEADER_LEN; o < end; ) {
+    const t = pkt.u8(o);
+    const typeLine: TreeNode = { text: `Type: ${t}`, field: 'ip.opt.type', offset: o, length: 1 };
+    if (t <= 1) {
+      opts.push({ text: `IP Option - ${NO_LENGTH_NAMES[t]}`, offset: o, length: 1, children: [typeLine] });
+      // tshark counts NOPs within one 32-bit word of the header, then restarts.
+      nops = t === 1 && (nops === 0 || (o - start) % 4 !== 0) ? nops + 1 : 0;
+      if (nops === 4) opts.push(expertNode('Warning', 'Protocol', '4 NOP in a row - a router may have removed some options', 'ip.nop'));
+      o++;
+      if (t === 0) break;
+      continue;
+    }
+    nops = 0;
+    const known = OPTION_TABLE.get(t);
+    const name = known?.[0] ?? `Unknown (${hex0x(t, 2)})`;
+    if (o + 1 >= end) {
+      opts.push(warningLine(`${name} (length byte past end of options)`, 'ip.opt.len.invalid', o, 1));
+      break;
+    }
+    const len = pkt.u8(o + 1);
+    if (len < 2) {
+      opts.push(warningLine(`${name} (with too-short option length = ${bytes(len)})`, 'ip.opt.len.invalid', o, 2));
+      break;
+    }
+    if (o + len > end) {
+      opts.push(warningLine(`${name} (option length = ${bytes(len)} says option goes past end of options)`, 'ip.opt.len.invalid', o, end - o));
+      break;
+    }
+    if (known === undefined) {
+      opts.push({ text: `${name} (${bytes(len)})`, offset: o, length: len });
+    } else {
+      const fixed = known[1];
+      node.text += `, ${name}`;
+      const lenLine: TreeNode = { text: `Length: ${len}`, field: 'ip.opt.len', offset: o + 1, length: 1 };
+      if (fixed !== 0 && len !== fixed) attach(lenLine, expertNode('Warning', 'Protocol', `${name} (with option length = ${bytes(len)}; should be ${fixed})`, 'ip.opt.len.invalid'));
+      const children = [typeLine, lenLine];
+      // RFC 791: after the pointer and flags, entries of 4 bytes (timestamps) or 8 (address and timestamp).
+      if (t === 68 && len >= 4) {
+        const entry = (pkt.u8(o + 3) & 0x0f) === TS_AND_ADDRESS || (pkt.u8(o + 3) & 0x0f) === TS_PRESPECIFIED ? 8 : 4;
+        const rest = (len - 4) % entry;
+        if (rest !== 0) children.push(warningLine('Suboption would go past end of option', 'ip.subopt_too_long', o + len - rest, rest));
+      }
+      opts.push({ text: `IP Option - ${name} (${fixed !== 0 ? fixed : len} bytes)`, offset: o, length: len, children });
+    }
+    o += len;
+  }
+  return node;
+}
+
 export const ipv4: Protocol = {
   name: 'ip',
   label: 'Internet Protocol Version 4',
@@ -305,13 +425,13 @@ export const ipv4: Protocol = {
         if (li === 1 && pkt.frame.linkType === 228) pkt.layerAux[li] |= AUX_HANDED_OVER;
         return etherTypes.get(0x86dd) ?? fallback.data;
       }
-      pkt.malformed('ip.version', 'version is not 4');
+      pkt.malformed('ip.version', 'version is not 4', true);
       return null;
     }
     const ihl = (pkt.u8(start) & 0x0f) * 4;
     if (ihl < MIN_HEADER_LEN) {
       pkt.layerAux[li] = STAGE_HDR_LEN;
-      pkt.malformed('ip.hdr_len', 'header length below 20 bytes');
+      pkt.malformed('ip.hdr_len', 'header length below 20 bytes', true);
       return null;
     }
     let total = pkt.u16(start + 2);
@@ -322,10 +442,11 @@ export const ipv4: Protocol = {
     }
     if (total < ihl) {
       pkt.layerAux[li] = STAGE_LEN;
-      pkt.malformed('ip.len', 'total length shorter than the header');
+      pkt.malformed('ip.len', 'total length shorter than the header', true);
       return null;
     }
-    if (total > declared) pkt.malformed('ip.len', 'total length beyond the end of the frame');
+    // tshark notes it and goes on with the bytes there are.
+    if (total > declared) pkt.malformed('ip.len', 'total length beyond the end of the frame', true);
     const end = start + Math.min(total, declared);
     pkt.layerPayload[li] = start + ihl;
     pkt.layerEnd[li] = end;
@@ -346,10 +467,17 @@ export const ipv4: Protocol = {
   tree(pkt: Packet, li: number): TreeNode[] {
     const out: TreeNode[] = [];
     const start = pkt.layerStart[li];
-    add(out, fieldNode(pkt, li, version));
+    const versionNode = fieldNode(pkt, li, version);
+    if (versionNode !== null && pkt.u8(start) >> 4 !== 4 && (pkt.layerAux[li] & AUX_HANDED_OVER) === 0) {
+      // LINKTYPE_IPV4's entry is Wireshark's version-neutral dissector, with its own words.
+      attach(versionNode, expertNode('Error', 'Protocol', bogusVersionAnyIp(pkt, li) ? 'Bogus IP version' : 'Bogus IPv4 version', 'ip.bogus_ip_version'));
+    }
+    add(out, versionNode);
     const h = hdrLen.get(pkt, li, 0);
     if (h !== undefined) {
-      out.push({ text: `.... ${((h as number) / 4).toString(2).padStart(4, '0')} = Header Length: ${h} bytes (${(h as number) / 4})`, field: 'ip.hdr_len', offset: start, length: 1 });
+      const line: TreeNode = { text: `.... ${((h as number) / 4).toString(2).padStart(4, '0')} = Header Length: ${h} bytes (${(h as number) / 4})`, field: 'ip.hdr_len', offset: start, length: 1 };
+      if ((h as number) < MIN_HEADER_LEN) attach(line, expertNode('Error', 'Protocol', `Bogus IP header length (${h}, must be at least ${MIN_HEADER_LEN})`, 'ip.bogus_header_length'));
+      out.push(line);
     }
     const ds = dsfield.get(pkt, li, 0);
     if (ds !== undefined) {
@@ -364,7 +492,17 @@ export const ipv4: Protocol = {
     const l = len.get(pkt, li, 0);
     if (l !== undefined) {
       const tso = (pkt.layerAux[li] & AUX_TSO) !== 0;
-      out.push({ text: `Total Length: ${l}${tso ? ' (reported as 0, presumed to be because of "TCP segmentation offload" (TSO))' : ''}`, field: 'ip.len', offset: start + 2, length: 2 });
+      const hl = headerLength(pkt, li);
+      const line: TreeNode = { text: `Total Length: ${l}`, field: 'ip.len', offset: start + 2, length: 2 };
+      if (tso) line.text += ' (reported as 0, presumed to be because of "TCP segmentation offload" (TSO))';
+      else if ((l as number) < hl) {
+        line.text += ` bytes (bogus, less than header length ${hl})`;
+        attach(line, expertNode('Error', 'Protocol', 'Bogus IP length', 'ip.bogus_ip_length'));
+      } else if ((l as number) > pkt.layerEnd[li] - start && !inErrorQuote(pkt, li)) {
+        // layerEnd stops at the bytes the link layer declared: the length Wireshark compares with.
+        attach(line, expertNode('Error', 'Protocol', `IPv4 total length exceeds packet length (${pkt.layerEnd[li] - start} bytes)`, 'ip.bogus_ip_length'));
+      }
+      out.push(line);
     }
     add(out, fieldNode(pkt, li, id));
     const fl = flagNode(pkt, li, rb);
@@ -399,19 +537,8 @@ export const ipv4: Protocol = {
     }
     add(out, fieldNode(pkt, li, src));
     add(out, fieldNode(pkt, li, dst));
-    const opts: TreeNode[] = [];
-    for (let k = 0; ; k++) {
-      const o = optionAt(pkt, li, k);
-      if (o < 0) break;
-      const t = pkt.u8(o);
-      const n = t <= 1 ? 1 : pkt.u8(o + 1);
-      const name = OPTION_NAMES.get(t) ?? `Unknown (0x${t.toString(16).padStart(2, '0')})`;
-      opts.push({ text: `IP Option - ${name}${t > 1 ? ` (${n} bytes)` : ''}`, field: 'ip.opt.type', offset: o, length: n });
-    }
-    if (opts.length > 0) {
-      const hlen = headerLength(pkt, li);
-      out.push({ text: `Options: (${hlen - MIN_HEADER_LEN} bytes)`, offset: start + MIN_HEADER_LEN, length: hlen - MIN_HEADER_LEN, children: opts });
-    }
+    const options = optionsNode(pkt, li);
+    if (options !== null) out.push(options);
     return out;
   },
 };

@@ -88,6 +88,12 @@ export class Packet {
   problemField = '';
   problemReason = '';
   /**
+   * Malformed, but tshark does not stop on an exception there: the layer's
+   * own tree raises tshark's expert item for it ("Bogus IP length", "Bad
+   * length value"), so no "Malformed Packet" item closes the frame.
+   */
+  problemReported = false;
+  /**
    * Set by ICMP / ICMPv6 errors before their quoted datagram: RFC 792 quotes
    * only the IP header and 64 bits of data, so inner headers that end early
    * are expected there, not problems (Wireshark's in_error_pkt). Only a quote
@@ -121,6 +127,7 @@ export class Packet {
     this.problemAvailable = 0;
     this.problemField = '';
     this.problemReason = '';
+    this.problemReported = false;
     this.inQuote = false;
   }
 
@@ -150,13 +157,17 @@ export class Packet {
     this.problemAvailable = available;
   }
 
-  /** A field of the current (last pushed) layer contradicts the packet. */
-  malformed(field: string, reason: string): void {
+  /**
+   * A field of the current (last pushed) layer contradicts the packet.
+   * `reported`: the layer's tree states it as tshark's expert item (see problemReported).
+   */
+  malformed(field: string, reason: string, reported = false): void {
     if (this.problem !== ProblemKind.None || this.inQuote) return;
     this.problem = ProblemKind.Malformed;
     this.problemLayer = this.layerCount - 1;
     this.problemField = field;
     this.problemReason = reason;
+    this.problemReported = reported;
   }
 
   /** Index of the first layer of `proto` at or after `from`, or -1. */

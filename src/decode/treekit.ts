@@ -286,3 +286,16 @@ export function attach(node: TreeNode | undefined, child: TreeNode): void {
   if (node === undefined) return;
   (node.children ??= []).push(child);
 }
+
+/**
+ * Layer `li` lies in the datagram an ICMP or ICMPv6 error quotes (Wireshark's
+ * in_error_pkt): a quote holds only the datagram's first bytes (RFC 792,
+ * RFC 4443 section 2.4 (c)), so tshark raises no length complaint there.
+ */
+export function inErrorQuote(pkt: Packet, li: number): boolean {
+  for (let j = li - 1; j > 0; j--) {
+    const n = pkt.layerProto[j].name;
+    if (n === 'icmp' || n === 'icmpv6') return true;
+  }
+  return false;
+}

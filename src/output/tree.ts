@@ -12,10 +12,11 @@
 import { dhcpMessageType, DHCP_MESSAGE_TYPES } from '../decode/dhcp';
 import { interfaceName, packetCommentsNode } from '../decode/frame';
 import { fieldByName } from '../decode/index';
+import { ipv4Title } from '../decode/ipv4';
 import { ProblemKind, type Packet } from '../decode/packet';
 import type { TreeNode } from '../decode/protocol';
 import { EX_ACK_NONZERO, FLAG_ACK, tcpExpertNode, tcpExperts, tcpFlags, tcpSegmentLength } from '../decode/tcp';
-import { attach, expertNode, fieldNodes, ipv4Text, ipv6Text, macText, type ExpertSeverity } from '../decode/treekit';
+import { attach, expertNode, fieldNodes, ipv6Text, macText, type ExpertSeverity } from '../decode/treekit';
 import { writeValue } from './fields';
 import { writeHexLines } from './hexdump';
 import { OutBuf } from './outbuf';
@@ -34,7 +35,7 @@ export function layerTitle(pkt: Packet, li: number): string {
     case 'eth':
       return has(12) ? `Ethernet II, Src: ${macText(pkt, s + 6)}, Dst: ${macText(pkt, s)}` : proto.label;
     case 'ip':
-      return has(20) ? `${proto.label}, Src: ${ipv4Text(pkt, s + 12)}, Dst: ${ipv4Text(pkt, s + 16)}` : proto.label;
+      return ipv4Title(pkt, li);
     case 'ipv6':
       return has(40) ? `${proto.label}, Src: ${ipv6Text(pkt, s + 8)}, Dst: ${ipv6Text(pkt, s + 24)}` : proto.label;
     case 'tcp': {
@@ -332,8 +333,9 @@ export function frameTree(pkt: Packet): TreeNode[] {
   const problem = problemLine(pkt);
   if (problem !== null) {
     const line: TreeNode = { text: problem, offset: pkt.capLen, length: 0 };
-    // tshark's closing line of a malformed frame carries its Error, counted under the protocol that failed.
-    if (pkt.problem === ProblemKind.Malformed) {
+    // tshark's closing line of a malformed frame carries its Error, counted under the protocol that failed;
+    // damage tshark reports as the layer's own expert item (a bogus length) stops no dissector and has none.
+    if (pkt.problem === ProblemKind.Malformed && !pkt.problemReported) {
       const e = expertNode('Error', 'Malformed', 'Malformed Packet (Exception occurred)', '_ws.malformed.expert');
       e.expert = { ...e.expert!, protocol: pkt.layerProto[pkt.problemLayer].short };
       attach(line, e);

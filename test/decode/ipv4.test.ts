@@ -59,7 +59,7 @@ describe('ipv4', () => {
       expect(text).toContain('Protocol: IGMP (2)');
       expect(text).toContain('Source Address: 192.168.1.64');
       expect(text).toContain('[Header checksum status: Good]');
-      expect(text).toContain('Options: (4 bytes)');
+      expect(text).toContain('Options: (4 bytes), Router Alert');
       const bad = decode(frameOf(patched(IGMP_RA, (b) => (b[24] ^= 1))));
       expect(ipv4.tree!(bad, 2).map((n) => n.text)).toContain('[Header checksum status: Bad]');
       expect(problem(bad)).toEqual({ kind: 'none' });
