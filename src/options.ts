@@ -3,6 +3,7 @@
  * help line, so parsing, `--help` and the tests cannot drift apart. Names
  * follow tshark and tcpdump, which the users already know.
  */
+import { isTimeFormat, TIME_FORMATS, type TimeFormat } from './output/column-time';
 import { DEFAULT_FIELDS_OPTIONS, type FieldsOptions } from './output/fields';
 
 export interface Options {
@@ -26,6 +27,10 @@ export interface Options {
   fieldsOptions: FieldsOptions;
   /** -Y FILTER */
   displayFilter?: string;
+  /** -t a|ad|adoy|d|dd|e|r|u|ud|udoy: the time column's format (tshark's) */
+  timeFormat?: TimeFormat;
+  /** -u hms: relative times as hours, minutes and seconds (tshark's -u) */
+  hms?: boolean;
   /** -x */
   hexDump: boolean;
   /** -A: each TCP/UDP payload as text, with its messages marked */
@@ -147,6 +152,26 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   },
   { short: 'e', long: 'field', arg: 'NAME', help: 'a field to print with -T fields (Wireshark names: ip.src, tcp.flags.syn, ...)', apply: (o, v) => o.fields.push(v) },
   { short: 'E', long: 'fields-option', arg: 'KEY=VALUE', help: 'header=y|n, separator=/t|/s|C, occurrence=a|f|l, aggregator=,|/s|C, quote=d|s|n, bom=y|n (as tshark)', apply: applyFieldsOption },
+  {
+    short: 't',
+    long: 'time-format',
+    arg: 'FORMAT',
+    help: `the time column, as tshark's -t: ${TIME_FORMATS.map(([w, what]) => `${w} (${what})`).join(', ')}; r by default`,
+    apply: (o, v) => {
+      if (!isTimeFormat(v)) throw new UsageError(`-t ${v}: use ${TIME_FORMATS.map(([w]) => w).join(', ')} (see synack --help)`);
+      o.timeFormat = v;
+    },
+  },
+  {
+    short: 'u',
+    long: 'seconds-format',
+    arg: 's|hms',
+    help: "relative times (-t r, d, dd) in seconds (s, the default) or in hours, minutes and seconds (hms: '1h  2m  4.625000s'), as tshark's -u",
+    apply: (o, v) => {
+      if (v !== 's' && v !== 'hms') throw new UsageError(`-u ${v}: use s (seconds) or hms (hours, minutes and seconds)`);
+      o.hms = v === 'hms';
+    },
+  },
   { short: 'x', long: 'hex', help: 'hex and ASCII dump of each frame', apply: (o) => (o.hexDump = true) },
   {
     short: 'A',

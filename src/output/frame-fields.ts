@@ -14,6 +14,7 @@ import { protocolByName, registerField } from '../decode/index';
 import { deltaNsecs, deltaSecs } from '../decode/nstime';
 import type { Packet } from '../decode/packet';
 import { FieldType, type FieldDef } from '../decode/protocol';
+import { DEFAULT_TIME_COLUMN, shownBefore, shownTime, type TimeColumn } from './column-time';
 import { OutBuf } from './outbuf';
 import { SummaryColumn, SummaryWriter } from './summary';
 
@@ -30,33 +31,6 @@ export const FRAME_TIME: FieldDef = {
 };
 
 /**
- * The last frame shown (printed, or passed by -Y), for
- * frame.time_delta_displayed. Kept with its packet object and its capture's
- * first time, so a later capture read into another Packet, or the same one,
- * does not measure from a frame of an earlier capture.
- */
-const shown = { pkt: null as Packet | null, number: 0, sec: 0, nsec: 0, firstSec: 0, firstNsec: 0 };
-
-/**
- * Records `pkt` as shown: frame.time_delta_displayed of later frames counts
- * from it. The printer calls it after each frame shown (or selected under
- * -q), and only when the field is printed or filtered on (ui/print.ts).
- */
-export function markDisplayed(pkt: Packet): void {
-  shown.pkt = pkt;
-  shown.number = pkt.number;
-  shown.sec = pkt.frame.tsSec;
-  shown.nsec = pkt.frame.tsNsec;
-  shown.firstSec = pkt.clock.firstSec;
-  shown.firstNsec = pkt.clock.firstNsec;
-}
-
-function shownBefore(pkt: Packet): boolean {
-  const s = shown;
-  return s.pkt === pkt && s.number < pkt.number && s.firstSec === pkt.clock.firstSec && s.firstNsec === pkt.clock.firstNsec;
-}
-
-/**
  * tshark: the time since the previous displayed frame, 0 while none was
  * displayed (so a -Y on it alone matches nothing above 0); as Wireshark's
  * nstime, like frame.time_delta (decode/nstime.ts).
@@ -65,8 +39,8 @@ export const FRAME_TIME_DELTA_DISPLAYED: FieldDef = {
   name: 'frame.time_delta_displayed',
   label: 'Time delta from previous displayed frame',
   type: FieldType.RelTime,
-  get: (pkt, _li, k) => (k !== 0 ? undefined : shownBefore(pkt) ? deltaSecs(pkt.frame.tsSec, pkt.frame.tsNsec, shown.sec, shown.nsec) : 0),
-  nanos: (pkt) => (shownBefore(pkt) ? deltaNsecs(pkt.frame.tsSec, pkt.frame.tsNsec, shown.sec, shown.nsec) : 0),
+  get: (pkt, _li, k) => (k !== 0 ? undefined : shownBefore(pkt) ? deltaSecs(pkt.frame.tsSec, pkt.frame.tsNsec, shownTime().sec, shownTime().nsec) : 0),
+  nanos: (pkt) => (shownBefore(pkt) ? deltaNsecs(pkt.frame.tsSec, pkt.frame.tsNsec, shownTime().sec, shownTime().nsec) : 0),
 };
 
 /**
@@ -77,22 +51,24 @@ export const FRAME_TIME_DELTA_DISPLAYED: FieldDef = {
  * demo-ns.pcap) and a damaged microsecond record's fraction would fool it.
  */
 let timeSource: { readonly nanosecond: boolean } | null = null;
+/** The format -t and -u chose, which _ws.col.Time shows as the summary line does. */
+let timeColumn: TimeColumn = DEFAULT_TIME_COLUMN;
 
 /** The source whose precision _ws.col.Time takes, asked whenever a column is written: nothing to do per frame. */
-export function columnTimeFrom(source: { readonly nanosecond: boolean }): void {
+export function columnTimeFrom(source: { readonly nanosecond: boolean }, time: TimeColumn = DEFAULT_TIME_COLUMN): void {
   timeSource = source;
+  timeColumn = time;
 }
 
 const scratch = new OutBuf(-1, 1 << 10);
-const writers = new Map<number, SummaryWriter>();
+let writer: SummaryWriter | null = null;
 
 function columnText(pkt: Packet, c: SummaryColumn): string {
   const timeDigits = timeSource !== null && timeSource.nanosecond ? 9 : 6;
-  let w = writers.get(timeDigits);
   // Created at first use: the writer looks up the analysis' fields (tcp.seq ...), registered by then.
-  if (w === undefined) writers.set(timeDigits, (w = new SummaryWriter({ timeDigits })));
+  if (writer === null || !writer.writes(timeDigits, timeColumn)) writer = new SummaryWriter({ timeDigits, time: timeColumn });
   scratch.clear();
-  w.writeColumn(scratch, pkt, c);
+  writer.writeColumn(scratch, pkt, c);
   return scratch.text();
 }
 

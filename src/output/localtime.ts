@@ -274,16 +274,42 @@ function typeAt(zone: Zone, t: number): TimeType {
   return dst ? rule.dst : rule.std;
 }
 
+/** What localtime() or gmtime() gives: the date, the day of the year (0-365) and the seconds into the day. */
+export interface BrokenDownTime {
+  year: number;
+  /** 0-11 */
+  month: number;
+  day: number;
+  yday: number;
+  seconds: number;
+}
+
+/**
+ * `sec` seconds since the epoch in the zone TZ names (`local`) or in UTC,
+ * or null where localtime() fails (the year does not fit tm_year, an int).
+ */
+export function brokenDownTime(sec: number, local: boolean): BrokenDownTime | null {
+  const offset = local ? typeAt(currentZone(), sec).offset : 0;
+  const t = sec + offset;
+  const [year, month, day, seconds] = civil(t);
+  if (year - 1900 > 2147483647 || year - 1900 < -2147483648) return null;
+  // Days since 1 January: days since the epoch less those to 1 January of the year (Hinnant's days_from_civil).
+  const y = year - 1;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const jan1 = era * 146097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + 306 - 719468;
+  return { year, month, day, yday: Math.floor(t / DAY) - jan1, seconds };
+}
+
 const pad2 = (n: number): string => (n < 10 ? '0' : '') + n;
 
 /** frame.time's text for `sec` seconds and `nsec` nanoseconds since the epoch, in the zone TZ names. */
 export function localTimeText(sec: number, nsec: number): string {
-  const type = typeAt(currentZone(), sec);
-  const [year, month, day, s] = civil(sec + type.offset);
-  // localtime() fails when the year does not fit tm_year, an int.
-  if (year - 1900 > 2147483647 || year - 1900 < -2147483648) return 'Not representable';
+  const t = brokenDownTime(sec, true);
+  if (t === null) return 'Not representable';
   // printf's %09ld: zero-padded to nine characters, a minus sign among them.
   const frac = nsec >= 0 ? String(nsec).padStart(9, '0') : '-' + String(-nsec).padStart(8, '0');
+  const s = t.seconds;
   const hms = `${pad2(Math.floor(s / 3600))}:${pad2(Math.floor(s / 60) % 60)}:${pad2(s % 60)}`;
-  return `${MONTHS[month]} ${day < 10 ? ' ' : ''}${day}, ${year} ${hms}.${frac} ${type.name}`;
+  return `${MONTHS[t.month]} ${t.day < 10 ? ' ' : ''}${t.day}, ${t.year} ${hms}.${frac} ${typeAt(currentZone(), sec).name}`;
 }

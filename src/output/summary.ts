@@ -36,7 +36,6 @@ import { icmpv6 as icmpv6Protocol, icmpv6TypeText } from '../decode/icmpv6';
 import { fieldByName } from '../decode/index';
 import { PROTOCOL_NAMES } from '../decode/ipv4';
 import { ProblemKind, type Packet } from '../decode/packet';
-import { deltaNsecs, deltaSecs } from '../decode/nstime';
 import type { FieldDef } from '../decode/protocol';
 import {
   ANY_OPTION,
@@ -57,6 +56,7 @@ import {
   tcpSegmentLength,
 } from '../decode/tcp';
 import { udp as udpProtocol, udpPayloadLength } from '../decode/udp';
+import { DEFAULT_TIME_COLUMN, writeColumnTime, type TimeColumn } from './column-time';
 import type { OutBuf } from './outbuf';
 
 // Module-local bindings for topLayer, which runs per printed frame: in the CommonJS output a named
@@ -79,6 +79,8 @@ export interface SummaryOptions {
    * 6 for microsecond files, 9 for nanosecond ones.
    */
   timeDigits: number;
+  /** -t and -u: the time column's format (default: seconds since the first frame). */
+  time?: TimeColumn;
 }
 
 /**
@@ -109,14 +111,19 @@ export class SummaryWriter {
   private readonly ack: FieldDef | undefined;
   private readonly win: FieldDef | undefined;
   private readonly timeDigits: number;
-  private readonly timeDivisor: number;
+  private readonly timeColumn: TimeColumn;
 
   constructor(opts: SummaryOptions) {
     this.seq = fieldByName('tcp.seq');
     this.ack = fieldByName('tcp.ack');
     this.win = fieldByName('tcp.window_size');
     this.timeDigits = opts.timeDigits;
-    this.timeDivisor = 10 ** (9 - opts.timeDigits);
+    this.timeColumn = opts.time ?? DEFAULT_TIME_COLUMN;
+  }
+
+  /** Whether this writer shows times with these digits and in this format. */
+  writes(timeDigits: number, time: TimeColumn): boolean {
+    return this.timeDigits === timeDigits && this.timeColumn.format === time.format && this.timeColumn.hms === time.hms;
   }
 
   write(out: OutBuf, pkt: Packet): void {
@@ -188,15 +195,9 @@ export class SummaryWriter {
     } else if (pkt.problem === ProblemKind.Truncated) out.ascii('[Packet size limited during capture]');
   }
 
-  /** Seconds since the first frame, with the capture's precision (tshark's -t r), as nstime_delta() and display_signed_time() give them. */
+  /** The time column (column-time.ts): by default seconds since the first frame, with the capture's precision. */
   private time(out: OutBuf, pkt: Packet): void {
-    const f = pkt.frame;
-    // A pcapng simple packet block has no time: tshark leaves the column blank.
-    if (!f.hasTime) return;
-    const c = pkt.clock;
-    const ns = deltaNsecs(f.tsSec, f.tsNsec, c.firstSec, c.firstNsec);
-    // C's integer division: toward zero, the fraction keeping its sign.
-    out.signedTime(deltaSecs(f.tsSec, f.tsNsec, c.firstSec, c.firstNsec), Math.trunc(ns / this.timeDivisor), this.timeDigits);
+    writeColumnTime(out, pkt, this.timeColumn, this.timeDigits);
   }
 
   /**

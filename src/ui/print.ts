@@ -10,7 +10,8 @@ import { Packet } from '../decode/packet';
 import type { FieldDef } from '../decode/protocol';
 import { compileFilter, formatFilterError } from '../filter/index';
 import { compileColumns, UnknownFieldError, writePreamble, writeRow, type FieldColumn } from '../output/fields';
-import { columnTimeFrom, FRAME_TIME_DELTA_DISPLAYED, markDisplayed } from '../output/frame-fields';
+import { markDisplayed, type TimeColumn } from '../output/column-time';
+import { columnTimeFrom, FRAME_TIME_DELTA_DISPLAYED } from '../output/frame-fields';
 import { writeHexDump } from '../output/hexdump';
 import { JsonWriter } from '../output/json';
 import { SummaryWriter } from '../output/summary';
@@ -71,6 +72,7 @@ export async function printCapture(opts: Options, opened?: OpenedCapture): Promi
   }
   // `-w -` sends the capture itself to standard output: nothing else may go there.
   const printing = opts.write !== '-';
+  const time = timeColumnOf(opts);
 
   const out = new OutBuf(1);
   stats.setOutput(out);
@@ -81,7 +83,8 @@ export async function printCapture(opts: Options, opened?: OpenedCapture): Promi
   // frame.time_delta_displayed counts from the last frame shown (or selected, under -q). Only what
   // shows that field keeps track, inside `show`: the per-frame path of everything else is unchanged.
   const printsDisplayedDelta = cols === null ? opts.verbose || opts.outputType === 'json' : cols.some((c) => c.def === FRAME_TIME_DELTA_DISPLAYED);
-  if (printsDisplayedDelta || filter.fields.includes(FRAME_TIME_DELTA_DISPLAYED)) {
+  // -t dd: the time column (summary lines, _ws.col.Time) counts from the last frame shown too.
+  if (time.format === 'dd' || printsDisplayedDelta || filter.fields.includes(FRAME_TIME_DELTA_DISPLAYED)) {
     const write = show;
     show = (o, p) => {
       if (write !== null) write(o, p);
@@ -90,7 +93,7 @@ export async function printCapture(opts: Options, opened?: OpenedCapture): Promi
   }
   const eachFrame = opts.lineBuffered === true;
   // _ws.col.Time has the capture's precision, which the source knows once its header is read.
-  columnTimeFrom(source);
+  columnTimeFrom(source, time);
   // Analysis costs several times what decoding does: -T fields of decoder
   // fields alone, with no -z and a -Y of decoder fields alone, skip it, as
   // their values cannot depend on it (tcp.seq, tcp.stream, tcp.analysis.* and
@@ -190,6 +193,11 @@ export async function printCapture(opts: Options, opened?: OpenedCapture): Promi
 }
 
 /** How each frame is printed, followed by its payload text with -A. */
+/** The time column -t and -u ask for. */
+function timeColumnOf(opts: Options): TimeColumn {
+  return { format: opts.timeFormat ?? 'r', hms: opts.hms === true };
+}
+
 function frameWriter(opts: Options, cols: FieldColumn[] | null, source: PacketSource): (out: OutBuf, pkt: Packet) => void {
   const text = textWriter(opts, cols, source);
   if (opts.payload !== true) return text;
@@ -221,7 +229,7 @@ function textWriter(opts: Options, cols: FieldColumn[] | null, source: PacketSou
   // The time column has the capture's precision, known once its header is read: at the first frame.
   let summary: SummaryWriter | null = null;
   return (out, pkt) => {
-    summary ??= new SummaryWriter({ timeDigits: source.nanosecond ? 9 : 6 });
+    summary ??= new SummaryWriter({ timeDigits: source.nanosecond ? 9 : 6, time: timeColumnOf(opts) });
     summary.write(out, pkt);
   };
 }

@@ -4,6 +4,7 @@
  * standard input must be spilled and re-read exactly, and the display
  * filter must select what tshark's -Y selects.
  */
+import { spawnSync } from 'node:child_process';
 import { createReadStream, existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -12,7 +13,7 @@ import { StreamSource } from '../../src/capture/stream';
 import { CaptureModel } from '../../src/ui/dashboard/model';
 import { buildRow } from '../../src/ui/dashboard/rows';
 import { INDEX_BYTES_PER_FRAME } from '../../src/ui/dashboard/frame-index';
-import { CAPTURES, labCapture } from '../helpers/paths';
+import { CAPTURES, CLI, labCapture } from '../helpers/paths';
 import { HAVE_TSHARK, oracle } from '../oracle/tshark';
 
 const FILES = ['tcp-chat.pcap', 'tcp-chat-v6.pcap', 'tcp-chat-any.pcap', 'burst-cork.pcap', 'split.pcap', 'half-close.pcap', 'reset.pcap', 'refused.pcap', 'udp-chat.pcap', 'arp-ping.pcap', 'chat-demo.pcapng']
@@ -47,6 +48,27 @@ describe.skipIf(FILES.length === 0)('capture model', () => {
       m.dispose();
     }
     expect(compared).toBeGreaterThan(150);
+  });
+
+  it('draws the time column in every format of -t and -u, rows built in any order, as the text output writes it', async () => {
+    const file = join(CAPTURES, 'tcp-chat.pcap');
+    const filter = 'tcp.len > 0';
+    for (const [format, hms] of [['d', false], ['dd', false], ['dd', true], ['e', false], ['ad', false], ['udoy', false], ['r', true]] as const) {
+      const m = new CaptureModel({ source: openFile(file), time: { format, hms } });
+      m.setFilter(filter);
+      await m.run();
+      const args = ['-r', file, '-Y', filter, '-T', 'fields', '-e', 'frame.number', '-e', '_ws.col.Time', '-t', format, '-u', hms ? 'hms' : 's'];
+      const want = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' }).stdout.trim().split('\n');
+      expect(m.shownCount).toBe(want.length);
+      const got: string[] = [];
+      // Last row first: dd counts from the row listed above, not from the row built before.
+      for (let i = m.shownCount - 1; i >= 0; i--) {
+        const n = m.shownFrame(i);
+        got[i] = `${n}\t${buildRow(m, n, undefined, i > 0 ? m.shownFrame(i - 1) : 0).time}`;
+      }
+      expect(got, `-t ${format}${hms ? ' -u hms' : ''}`).toEqual(want);
+      m.dispose();
+    }
   });
 
   it('spills standard input to a temporary pcapng and re-reads every frame exactly, also while still reading', async () => {

@@ -113,6 +113,7 @@ async function show(source: PacketSource, writer: CaptureWriter | null, opts: Op
     writer,
     captureFilter: session?.demo?.captureFilter ?? opts.captureFilter ?? '',
     framing: opts.framing,
+    time: { format: opts.timeFormat ?? 'r', hms: opts.hms === true },
     count: opts.count,
     maxConnections: opts.maxConnections,
     streamBytes: opts.streamBytes,

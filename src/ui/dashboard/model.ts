@@ -24,6 +24,7 @@
  * Knows nothing of blessed: `onChange` tells the screen something changed;
  * the screen decides when to draw.
  */
+import type { TimeColumn } from '../../output/column-time';
 import * as os from 'node:os';
 import { Analyzer, type TcpConnection, type UdpConversation } from '../../analysis/index';
 import { FileSource } from '../../capture/file';
@@ -55,6 +56,8 @@ export interface ModelOptions {
   captureFilter?: string;
   /** --framing */
   framing?: string;
+  /** -t and -u: the packet list's time column (default: seconds since the first frame). */
+  time?: TimeColumn;
   /** -c: stop after this many frames. */
   count?: number;
   /** Where live and standard-input frames are spilled (default: the system's temporary directory). */

@@ -10,6 +10,7 @@ import { ANALYSIS_RULES } from '../../analysis/index';
 import { F_COALESCED, F_HAS_MSGS, F_MSG_SPLIT, KIND_TCP } from '../../analysis/facts';
 import type { Packet } from '../../decode/packet';
 import { ipv4Text, ipv6Text, macText } from '../../decode/treekit';
+import { DEFAULT_TIME_COLUMN, relative, writeColumnTime, type TimeColumn } from '../../output/column-time';
 import { OutBuf } from '../../output/outbuf';
 import { SummaryWriter, summaryHooks } from '../../output/summary';
 import type { CaptureModel } from './model';
@@ -66,19 +67,27 @@ export function framingNote(flags: number, msgs: number): string {
 
 const columns = new OutBuf(-1, 1 << 12);
 let summary: SummaryWriter | null = null;
+/** Digits of the list's time column: microseconds, as tshark's default, whatever the capture's precision (narrower). */
+const TIME_DIGITS = 6;
 
-/** Builds the row of frame `n` (re-reading it). */
-export function buildRow(model: CaptureModel, n: number, pkt?: Packet): Row {
+/**
+ * Builds the row of frame `n` (re-reading it). `prevShown`: the frame listed
+ * above it (-t dd counts from it; 0 for none).
+ */
+export function buildRow(model: CaptureModel, n: number, pkt?: Packet, prevShown = 0): Row {
   const index = model.index;
-  const row: Row = { frame: n, time: relTime(index.nsFromStart(n)), src: '', dst: '', proto: '', len: index.len(n), info: '', cls: index.cls(n) };
+  const time = model.options.time ?? DEFAULT_TIME_COLUMN;
+  const plain = time.format === 'r' && !time.hms;
+  const row: Row = { frame: n, time: plain ? relTime(index.nsFromStart(n)) : '', src: '', dst: '', proto: '', len: index.len(n), info: '', cls: index.cls(n) };
   const p = model.decode(n, pkt);
   if (p instanceof CaptureError) {
     row.info = `cannot re-read this frame: ${p.message}`;
     return row;
   }
+  if (!plain) row.time = timeText(model, p, time, prevShown);
   [row.src, row.dst] = addressColumns(p);
   // The text output's own words (the summary writer), in the dashboard's columns.
-  summary ??= new SummaryWriter({ timeDigits: 6 });
+  summary ??= new SummaryWriter({ timeDigits: TIME_DIGITS });
   columns.clear();
   summary.writeColumns(columns, p);
   const text = columns.text();
@@ -91,4 +100,20 @@ export function buildRow(model: CaptureModel, n: number, pkt?: Packet): Row {
     row.info = framingNote(flags, facts.msgs(n)) + analysisPrefix(flags) + row.info;
   }
   return row;
+}
+
+/**
+ * The time column in another format of -t and -u (column-time.ts), from the
+ * re-read frame, whose clock the model sets as the sequential pass had it;
+ * dd counts from the frame listed above (the list is what is displayed).
+ */
+function timeText(model: CaptureModel, p: Packet, time: TimeColumn, prevShown: number): string {
+  columns.clear();
+  if (time.format === 'dd') {
+    const index = model.index;
+    const n = p.number;
+    if (prevShown > 0 && index.has(prevShown)) relative(columns, index.sec(n), index.nsec(n), index.sec(prevShown), index.nsec(prevShown), time.hms, TIME_DIGITS);
+    else relative(columns, 0, 0, 0, 0, time.hms, TIME_DIGITS);
+  } else writeColumnTime(columns, p, time, TIME_DIGITS);
+  return columns.text();
 }

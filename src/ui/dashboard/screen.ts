@@ -132,7 +132,7 @@ export class Dashboard {
   private readonly expanded = new Set<string>();
   private readonly seenKeys = new Set<string>();
   private hexBytes = new Uint8Array(0);
-  private readonly rowCache = new Map<number, { flags: number; row: Row }>();
+  private readonly rowCache = new Map<number, { flags: number; prev: number; row: Row }>();
 
   // Connections.
   private readonly connList: ConnList;
@@ -578,24 +578,30 @@ export class Dashboard {
     p.scroll.clamp(count, h);
     // Rows on screen are built first: the address columns take the width their addresses need.
     const rows = new Map<number, Row>();
-    for (let i = p.scroll.top; i < Math.min(count, p.scroll.top + h); i++) rows.set(i, this.row(m.shownFrame(i)));
+    for (let i = p.scroll.top; i < Math.min(count, p.scroll.top + h); i++) rows.set(i, this.row(i));
     const cols = listColumns(w, rows.values(), m.count);
     const title = [fit('No.', cols.no, true), fit('Time', cols.time, true), fit('Source', cols.addr), fit('Destination', cols.addr), fit('Proto', cols.proto), fit('Len', cols.len, true), 'Info'].join(' ');
     return {
       title: fit(title, w),
       count,
-      line: (i, width, sel) => rowText(rows.get(i) ?? this.row(m.shownFrame(i)), cols, width, sel),
+      line: (i, width, sel) => rowText(rows.get(i) ?? this.row(i), cols, width, sel),
     };
   }
 
-  /** The row of frame `n`, built once (again when its analysis flags changed: a segment framed late). */
-  private row(n: number): Row {
-    const flags = this.model.analyzer.facts?.flags(n) ?? 0;
+  /**
+   * The row listed `i`th, built once per frame (again when its analysis flags changed: a segment
+   * framed late; or, with -t dd, when the frame listed above it changed: another display filter).
+   */
+  private row(i: number): Row {
+    const m = this.model;
+    const n = m.shownFrame(i);
+    const prev = i > 0 ? m.shownFrame(i - 1) : 0;
+    const flags = m.analyzer.facts?.flags(n) ?? 0;
     const hit = this.rowCache.get(n);
-    if (hit !== undefined && hit.flags === flags) return hit.row;
+    if (hit !== undefined && hit.flags === flags && hit.prev === prev) return hit.row;
     if (this.rowCache.size >= ROW_CACHE) this.rowCache.clear();
-    const row = buildRow(this.model, n);
-    this.rowCache.set(n, { flags, row });
+    const row = buildRow(m, n, undefined, prev);
+    this.rowCache.set(n, { flags, prev, row });
     return row;
   }
 
@@ -963,7 +969,7 @@ export class Dashboard {
       const ref = this.refOfFrame(n);
       if (ref !== null) this.openConnection(ref);
       else if (n === 0 || this.connList.length === 0) this.flash(NO_CONNS);
-      else this.flash(`Frame ${n} is ${this.row(n).proto}, not TCP/UDP: select a TCP or UDP packet, or a connection (2).`);
+      else this.flash(`Frame ${n} is ${this.row(this.panes.get('list')!.scroll.sel).proto}, not TCP/UDP: select a TCP or UDP packet, or a connection (2).`);
     } else if (p.id === 'conns') {
       const ref = this.connList.row(p.scroll.sel);
       if (ref !== undefined) this.openConnection(ref);
