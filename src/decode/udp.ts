@@ -13,7 +13,7 @@ import { computed, either, uint } from './fieldkit';
 import type { Packet } from './packet';
 import { Base, FieldType, type FieldDef, type Protocol, type TreeNode } from './protocol';
 import { CHECKSUM_BAD, CHECKSUM_GOOD, CHECKSUM_UNVERIFIED, transportChecksum } from './tcp';
-import { add, fieldNode, hex0x } from './treekit';
+import { add, attach, expertNode, fieldNode, hex0x } from './treekit';
 
 export const HEADER_LEN = 8;
 
@@ -109,13 +109,44 @@ const fields: FieldDef[] = [
 
 const STATUS_WORDS = ['Bad', 'Good', 'Unverified', 'Not present'];
 
+/**
+ * LBL traceroute's probes go to ports 33435 and up, three per hop: tshark
+ * marks a port in the first ten hops' range (32768 + 666 + 1 .. + 30).
+ */
+function traceroute(line: TreeNode | null, port: number): TreeNode | null {
+  const n = port - 32768 - 666 - 1;
+  if (line !== null && n >= 0 && n < 30) {
+    attach(line, expertNode('Chat', 'Sequence', `Possible traceroute: hop #${Math.trunc(n / 3) + 1}, attempt #${(n % 3) + 1}`, 'udp.possible_traceroute'));
+  }
+  return line;
+}
+
 function tree(pkt: Packet, li: number): TreeNode[] {
   const out: TreeNode[] = [];
   const start = pkt.layerStart[li];
-  add(out, fieldNode(pkt, li, srcport));
-  add(out, fieldNode(pkt, li, dstport));
-  add(out, fieldNode(pkt, li, length));
-  if (start + 8 <= pkt.capLen) {
+  const captured = start + 8 <= pkt.capLen;
+  add(out, traceroute(fieldNode(pkt, li, srcport), start + 2 <= pkt.capLen ? pkt.u16(start) : -1));
+  add(out, traceroute(fieldNode(pkt, li, dstport), start + 4 <= pkt.capLen ? pkt.u16(start + 2) : -1));
+  const lenLine = fieldNode(pkt, li, length);
+  add(out, lenLine);
+  if (lenLine !== null && captured) {
+    // tshark's length checks (its words): below 8 stops the dissection, beyond the IP payload does not.
+    const raw = pkt.u16(start + 4);
+    const declared = pkt.layerEnd[li] - start;
+    // (A header cut short by the IP payload is the problem itself, not its length field.)
+    if (!lengthValid(pkt, li) && declared >= HEADER_LEN) {
+      lenLine.text += ' (bogus, must be >= 8)';
+      attach(lenLine, expertNode('Error', 'Malformed', `Bad length value ${raw} < 8`, 'udp.length.bad'));
+      return out;
+    }
+    if (raw > declared) {
+      lenLine.text += ` (bogus, payload length ${declared})`;
+      attach(lenLine, expertNode('Error', 'Malformed', `Bad length value ${raw} > IP payload length`, 'udp.length.bad'));
+    }
+    // RFC 2675 4: a jumbogram's zero length stands for a payload of 65536 bytes or more.
+    if (raw === 0 && lengthValid(pkt, li) && declared < 65536) attach(lenLine, expertNode('Warning', 'Protocol', 'Length is zero but payload < 65536', 'udp.length.bad_zero'));
+  }
+  if (captured) {
     const sum = pkt.u16(start + 6);
     const status = udpChecksumStatus(pkt, li);
     let text = `Checksum: ${hex0x(sum, 4)}`;
@@ -158,7 +189,7 @@ export const udp: Protocol = {
     // payload; like tshark, a 0 over IPv6 is read so whatever the payload's size.
     if (len === 0 && overIpv6(pkt, li)) len = declared;
     if (len < HEADER_LEN) {
-      pkt.malformed('udp.length', 'length below 8');
+      pkt.malformed('udp.length', 'length below 8', true);
       return null;
     }
     pkt.layerAux[li] = 1;
@@ -168,7 +199,7 @@ export const udp: Protocol = {
       // only its start: the length may point past them. Otherwise the length contradicts the IP
       // header; like tshark, go on with the IP payload.
       if (!pkt.inQuote && !inFirstFragment(pkt, li)) {
-        pkt.malformed('udp.length', 'length beyond the IP payload');
+        pkt.malformed('udp.length', 'length beyond the IP payload', true);
         pkt.layerEnd[li] = start + declared;
       }
     }

@@ -33,6 +33,7 @@ import { HAVE_TSHARK, oracle, oracleText } from '../oracle/tshark';
 const COVERED: readonly { protocol: string; layer: string; rows: RegExp }[] = [
   { protocol: 'TCP', layer: 'tcp', rows: /./ },
   { protocol: 'IPv4', layer: 'ip', rows: /./ },
+  { protocol: 'UDP', layer: 'udp', rows: /./ },
   { protocol: 'Ethernet', layer: 'eth', rows: /^Source MAC must not be a group address/ },
   { protocol: 'ICMP', layer: 'icmp', rows: /^Bad checksum/ },
 ];
