@@ -17,6 +17,8 @@ export interface Options {
   write?: string;
   /** -c N */
   count?: number;
+  /** -a COND (repeatable): tshark's autostop conditions */
+  autostop: Autostop;
   /** -s SNAPLEN */
   snaplen?: number;
   /** -T text|fields|json */
@@ -79,6 +81,46 @@ interface OptionSpec {
 
 export class UsageError extends Error {}
 
+/** tshark's -a: stop after a time, a number of frames shown or saved, or a size of the -w file. */
+export interface Autostop {
+  /** duration:SECONDS, in milliseconds (live captures only, as in tshark) */
+  durationMs?: number;
+  /** packets:N: frames shown or saved (after -Y); -c counts frames read */
+  packets?: number;
+  /** filesize:KB: the -w file's size in bytes (1 kB = 1000 bytes, as dumpcap counts) */
+  fileBytes?: number;
+}
+
+/**
+ * -a as tshark 4.0 reads it: duration:NUM (seconds), packets:NUM, filesize:NUM
+ * (kB); files:NUM belongs to a ring buffer (-b), which synack does not have.
+ */
+function applyAutostop(o: Options, v: string): void {
+  const colon = v.indexOf(':');
+  const key = colon < 0 ? v : v.slice(0, colon);
+  const val = colon < 0 ? '' : v.slice(colon + 1);
+  const number = (what: string, decimals: boolean): number => {
+    const ok = decimals ? /^(\d+\.?\d*|\.\d+)$/.test(val) : /^\d+$/.test(val);
+    if (!ok || Number(val) <= 0) throw new UsageError(`-a ${v}: ${key} needs a positive ${what}`);
+    return Number(val);
+  };
+  switch (key) {
+    case 'duration':
+      o.autostop.durationMs = Math.round(number('number of seconds', true) * 1000);
+      return;
+    case 'packets':
+      o.autostop.packets = number('whole number of frames', false);
+      return;
+    case 'filesize':
+      o.autostop.fileBytes = number('whole number of kB', false) * 1000;
+      return;
+    case 'files':
+      throw new UsageError(`-a ${v}: files counts the files of a ring buffer (tshark's -b), which synack does not have; it saves one file (-w)`);
+    default:
+      throw new UsageError(`-a ${v}: use duration:SECONDS, packets:N or filesize:KB`);
+  }
+}
+
 function positiveInt(flag: string, v: string): number {
   if (!/^\d+$/.test(v) || Number(v) <= 0) throw new UsageError(`${flag} needs a positive whole number, not '${v}'`);
   return Number(v);
@@ -138,6 +180,13 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   { short: 'f', long: 'capture-filter', arg: 'BPF', help: "capture filter in libpcap syntax ('tcp port 8080'), live or on a file or standard input as tcpdump -r applies one; also taken from trailing arguments", apply: (o, v) => (o.captureFilter = v) },
   { short: 'w', long: 'write', arg: 'FILE', help: 'save the frames read or captured (pcapng when FILE ends in .pcapng)', apply: (o, v) => (o.write = v) },
   { short: 'c', long: 'count', arg: 'N', help: 'stop after N frames', apply: (o, v) => (o.count = positiveInt('-c', v)) },
+  {
+    short: 'a',
+    long: 'autostop',
+    arg: 'COND',
+    help: 'stop after duration:SECONDS (live), packets:N (frames shown or saved, after -Y) or filesize:KB (of the -w file), as tshark; repeatable, the first met stops',
+    apply: applyAutostop,
+  },
   { short: 's', long: 'snapshot-length', arg: 'N', help: 'live capture: bytes kept per frame (at most and by default 65535, which cap fixes)', apply: (o, v) => (o.snaplen = positiveInt('-s', v)) },
   { short: 'Y', long: 'display-filter', arg: 'FILTER', help: "show only frames matching a Wireshark display filter ('tcp.flags.syn == 1')", apply: (o, v) => (o.displayFilter = v) },
   {
@@ -225,7 +274,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
 ];
 
 export function defaultOptions(): Options {
-  return { fields: [], fieldsOptions: { ...DEFAULT_FIELDS_OPTIONS }, hexDump: false, verbose: false, stats: [], quiet: false, listInterfaces: false, text: false, help: false, version: false, rest: [] };
+  return { fields: [], autostop: {}, fieldsOptions: { ...DEFAULT_FIELDS_OPTIONS }, hexDump: false, verbose: false, stats: [], quiet: false, listInterfaces: false, text: false, help: false, version: false, rest: [] };
 }
 
 /** Parses argv (without node and script). Options may follow positionals, as in tcpdump. */
@@ -274,7 +323,10 @@ export function parseOptions(argv: readonly string[]): Options {
       spec.apply(o, '');
     }
   }
-  if (!o.help && !o.version) checkFieldsOutput(o);
+  if (!o.help && !o.version) {
+    checkFieldsOutput(o);
+    checkAutostop(o);
+  }
   return o;
 }
 
@@ -288,6 +340,13 @@ function checkFieldsOutput(o: Options): void {
     throw new UsageError(`-e ${o.fields[0]}: fields are printed by -T fields or -T json${o.outputType === undefined ? ', and neither was given' : `, not -T ${o.outputType}`}`);
   }
   if (o.outputType === 'fields' && o.fields.length === 0) throw new UsageError('-T fields needs at least one -e FIELD');
+}
+
+/** tshark's refusals: a time limit needs a capture, a size limit a file to measure. */
+function checkAutostop(o: Options): void {
+  const live = o.iface !== undefined || o.rest[0] === 'demo';
+  if (o.autostop.durationMs !== undefined && !live) throw new UsageError('-a duration: a time limit needs a live capture (-i IFACE or demo); -c or -a packets stop a file');
+  if (o.autostop.fileBytes !== undefined && o.write === undefined) throw new UsageError('-a filesize: limits the file -w saves, and no -w was given');
 }
 
 export function helpText(version: string): string {

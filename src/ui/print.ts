@@ -123,6 +123,10 @@ export async function printCapture(opts: Options, opened?: OpenedCapture): Promi
   const stop = (): void => source.stop();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  // -a: a time limit runs from the start of the capture (options.ts allows it live only).
+  const { durationMs, packets: packetLimit, fileBytes } = opts.autostop;
+  const timer = durationMs !== undefined ? setTimeout(stop, durationMs) : null;
+  let kept = 0;
   // `-r F -w OUT` with nothing to show, select or count (tcpdump's way of copying or cutting a
   // capture) needs no frame decoded: twenty times faster on a large file.
   const decodes = show !== null || selected !== null || opts.stats.length > 0;
@@ -165,7 +169,13 @@ export async function printCapture(opts: Options, opened?: OpenedCapture): Promi
       setImmediate(flushNow);
     }
     if (opts.count !== undefined && n >= opts.count) source.stop();
+    // -a packets counts the frames shown or saved (tshark's with -r); -a filesize stops once the
+    // frame just saved brought the file to the size, as dumpcap checks after each write.
+    kept++;
+    if (packetLimit !== undefined && kept >= packetLimit) source.stop();
+    if (fileBytes !== undefined && writer !== null && writer.position >= fileBytes) source.stop();
   });
+  if (timer !== null) clearTimeout(timer);
   process.off('SIGINT', stop);
   process.off('SIGTERM', stop);
   // The saved file first: every frame shown must be in it.
@@ -192,12 +202,12 @@ export async function printCapture(opts: Options, opened?: OpenedCapture): Promi
   return 0;
 }
 
-/** How each frame is printed, followed by its payload text with -A. */
 /** The time column -t and -u ask for. */
 function timeColumnOf(opts: Options): TimeColumn {
   return { format: opts.timeFormat ?? 'r', hms: opts.hms === true };
 }
 
+/** How each frame is printed, followed by its payload text with -A. */
 function frameWriter(opts: Options, cols: FieldColumn[] | null, source: PacketSource): (out: OutBuf, pkt: Packet) => void {
   const text = textWriter(opts, cols, source);
   if (opts.payload !== true) return text;

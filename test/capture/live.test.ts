@@ -147,6 +147,34 @@ describe.skipIf(!CAN_CAPTURE)('live capture on lo', () => {
     expect(saved.lines.slice(0, shown.length).map((l) => l.split('\t')[0])).toEqual(shown);
   });
 
+  it('-a duration stops a live capture after its seconds, with a complete -w file', async () => {
+    const out = save('live-duration.pcapng', new Uint8Array(0));
+    const t0 = Date.now();
+    // The test's traffic runs for up to 6 s (60 exchanges): only the time limit can end it sooner.
+    const r = await capture(['-i', 'lo', '-a', 'duration:1.5', '-q', '-w', out, '-f', `tcp port ${port}`]);
+    const took = Date.now() - t0;
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(took).toBeGreaterThanOrEqual(1400);
+    expect(took).toBeLessThan(5500);
+    const saved = await readFile(out);
+    expect(saved.error).toBeNull();
+    expect(saved.frames.length).toBeGreaterThan(0);
+  });
+
+  it('-a packets counts the frames -Y lets through; -a filesize stops once the -w file reaches its kB', async () => {
+    const shown = await capture(['-i', 'lo', '-a', 'packets:3', '-Y', 'tcp.flags.syn == 1', '-f', `tcp port ${port}`, '-T', 'fields', '-e', 'tcp.flags.syn']);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout.trim().split('\n')).toEqual(['1', '1', '1']);
+    const out = save('live-filesize.pcap', new Uint8Array(0));
+    const sized = await capture(['-i', 'lo', '-a', 'filesize:2', '-q', '-w', out, '-f', `tcp port ${port}`]);
+    expect(sized.code).toBe(0);
+    const size = statSync(out).size;
+    // Stopped by the frame that crossed 2000 bytes: past it by less than one loopback frame of the exchange.
+    expect(size).toBeGreaterThanOrEqual(2000);
+    expect(size).toBeLessThan(2000 + 200);
+  });
+
   it('-Z USER: root is given up once the handle and the -w file are open, and capture goes on', async () => {
     const out = save('live-z.pcap', new Uint8Array(0));
     let status = '';

@@ -115,6 +115,8 @@ async function show(source: PacketSource, writer: CaptureWriter | null, opts: Op
     framing: opts.framing,
     time: { format: opts.timeFormat ?? 'r', hms: opts.hms === true },
     count: opts.count,
+    autostopPackets: opts.autostop.packets,
+    autostopFileBytes: opts.autostop.fileBytes,
     maxConnections: opts.maxConnections,
     streamBytes: opts.streamBytes,
     keepFrames: opts.keepFrames,
@@ -142,11 +144,14 @@ async function show(source: PacketSource, writer: CaptureWriter | null, opts: Op
   process.once('SIGTERM', stop);
   run.onStart?.(dash);
   const reading = model.run();
+  // -a duration: the capture stops, the dashboard stays to be read (as Wireshark's window does).
+  const timer = opts.autostop.durationMs !== undefined ? setTimeout(() => model.source.stop(), opts.autostop.durationMs) : null;
   // The source is being read: frames from now on are seen. Start the talking (or the replay).
   const script = session?.start();
   await dash.quitted;
   // The terminal opened for the keys would keep the process alive.
   (keyboard?.input as { destroy?(): void } | undefined)?.destroy?.();
+  if (timer !== null) clearTimeout(timer);
   process.off('SIGINT', stop);
   process.off('SIGTERM', stop);
   model.stop();

@@ -60,6 +60,10 @@ export interface ModelOptions {
   time?: TimeColumn;
   /** -c: stop after this many frames. */
   count?: number;
+  /** -a packets: stop after this many frames matching the display filter (every frame without one). */
+  autostopPackets?: number;
+  /** -a filesize: stop once the -w file has this many bytes. */
+  autostopFileBytes?: number;
   /** Where live and standard-input frames are spilled (default: the system's temporary directory). */
   spillDir?: string;
   /** TCP connections analysis keeps in full detail; older ones are summarised (bounded memory). */
@@ -120,6 +124,8 @@ export class CaptureModel {
   private passMatches: FrameList | null = null;
   private liveMatches: FrameList | null = null;
   private livePredicate: PacketPredicate | null = null;
+  /** Frames -a packets has counted. */
+  private autostopMatched = 0;
   private passUpTo = 0;
   /** Frames the current pass has examined. */
   passScanned = 0;
@@ -242,9 +248,13 @@ export class CaptureModel {
       index.push(offset, frame.tsSec, frame.tsNsec, frame.origLen, rowClass(pkt));
       this.bytes += frame.origLen;
       this.rates.add(frame.tsSec, frame.origLen);
-      if (this.livePredicate !== null && this.livePredicate(pkt)) this.liveMatches!.push(n);
+      const matches = this.livePredicate === null || this.livePredicate(pkt);
+      if (this.livePredicate !== null && matches) this.liveMatches!.push(n);
       if (spill !== null && (n - index.first >= this.keepFrames || spill.end - index.offset(index.first) > this.keepBytes)) this.trim(spill);
       if (this.limit > 0 && n >= this.limit) this.source.stop();
+      const { autostopPackets, autostopFileBytes } = this.options;
+      if (autostopPackets !== undefined && matches && ++this.autostopMatched >= autostopPackets) this.source.stop();
+      if (autostopFileBytes !== undefined && this.writer !== null && this.writer.position >= autostopFileBytes) this.source.stop();
       this.changed();
     });
     // A file's end settles what only the end can tell (unanswered SYNs, open streams).
