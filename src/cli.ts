@@ -47,6 +47,11 @@ export async function main(argv: string[]): Promise<void> {
     process.stdout.write(helpText(version()));
     return;
   }
+  if (opts.glossary !== undefined) {
+    const { glossaryText } = await import('./output/glossary');
+    process.stdout.write(glossaryText(opts.glossary));
+    return;
+  }
   if (opts.listInterfaces) {
     const { listInterfaces } = await import('./capture/cap');
     process.exitCode = await listInterfaces();

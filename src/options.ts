@@ -49,6 +49,8 @@ export interface Options {
   lineBuffered?: boolean;
   /** -D */
   listInterfaces: boolean;
+  /** -G fields|protocols: list the names synack knows, as tshark -G */
+  glossary?: 'fields' | 'protocols';
   /** -Z USER */
   dropUser?: string;
   /** --framing lines|length|length1|length2|length4|fixed:N|none|auto */
@@ -236,6 +238,16 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   // tshark's and tcpdump's -n: synack never resolves names, so it is accepted and changes nothing.
   { short: 'n', long: 'no-resolve', help: 'no name resolution (always the case: accepted for tshark and tcpdump habits)', apply: () => undefined },
   { short: 'D', long: 'list-interfaces', help: 'list capture interfaces with their addresses', apply: (o) => (o.listInterfaces = true) },
+  {
+    short: 'G',
+    long: 'glossary',
+    arg: 'fields|protocols',
+    help: "list every field (for -e, -Y) or protocol synack knows, in tshark -G's tab-separated format: synack -G fields | grep tcp.analysis",
+    apply: (o, v) => {
+      if (v !== 'fields' && v !== 'protocols') throw new UsageError(`-G ${v}: use fields or protocols`);
+      o.glossary = v;
+    },
+  },
   { short: 'Z', long: 'user', arg: 'USER', help: 'after opening the capture, run as USER instead of root', apply: (o, v) => (o.dropUser = v) },
   { long: 'framing', arg: 'KIND', help: 'message framing: auto, lines, length (1/2/4-byte prefix: length1..4), fixed:N, none', apply: (o, v) => (o.framing = v) },
   {

@@ -122,6 +122,11 @@ export function fieldProtocol(f: FieldDef): Protocol {
   return ownerOf.get(f)!;
 }
 
+/** Every protocol and every field, each field with the protocol whose layers carry it, in registration order. */
+export function glossary(): { protocols: Protocol[]; fields: [FieldDef, Protocol][] } {
+  return { protocols: [...protoByName.values()], fields: [...ownerOf.entries()] };
+}
+
 /** Every field name synack knows (for suggestions and help). */
 export function allFieldNames(): string[] {
   return [...byName.keys()];
