@@ -1,5 +1,6 @@
 /**
- * DNS messages (RFC 1035 section 4; EDNS0 OPT, RFC 6891; mDNS, RFC 6762) over UDP.
+ * DNS messages (RFC 1035 section 4; EDNS0 OPT, RFC 6891; mDNS, RFC 6762) over UDP,
+ * and the data of the DNSSEC records (RFC 4034, RFC 5155, RFC 7344) as tshark 4.0 shows it.
  *
  *   0        2        4        6        8        10       12
  *   |  id    | flags  | qdcount| ancount| nscount| arcount| questions, answers, authority, additional
@@ -18,8 +19,9 @@ import { computed, flag, uint } from './fieldkit';
 import { OccurrenceCursor, OffsetIndex } from './offsets';
 import { fallback } from './dispatch';
 import { ProblemKind, type Packet } from './packet';
-import { Base, FieldType, type FieldDef, type Protocol, type TreeNode } from './protocol';
-import { add, asciiCString, bitPicture, bytesText, fieldNode, flagNode, formatText, hex0x, ipv4Text, ipv6Text, ipv6TextAt } from './treekit';
+import { Base, FieldType, type FieldDef, type FieldValue, type Protocol, type TreeNode } from './protocol';
+import { utcTimeText } from './nstime';
+import { add, asciiCString, bitPicture, bytesText, expertNode, fieldNode, flagNode, formatText, hex0x, hexText, ipv4Text, ipv6Text, ipv6TextAt } from './treekit';
 
 export const HEADER_LEN = 12;
 
@@ -38,6 +40,17 @@ export const T_TXT = 16;
 export const T_AAAA = 28;
 export const T_SRV = 33;
 export const T_OPT = 41;
+const T_SIG = 24;
+const T_DS = 43;
+const T_SSHFP = 44;
+const T_RRSIG = 46;
+const T_NSEC = 47;
+const T_DNSKEY = 48;
+const T_NSEC3 = 50;
+const T_NSEC3PARAM = 51;
+const T_CDS = 59;
+const T_CDNSKEY = 60;
+const T_DLV = 32769;
 
 const F_RESPONSE = 0x8000;
 const F_RCODE = 0x000f;
@@ -47,19 +60,19 @@ const AUX_MDNS = 1;
 /** Carried by TCP: a two-byte length precedes the message. */
 const AUX_TCP = 2;
 
-/** Wireshark's short type names (dns_types_vals). */
+/** Wireshark 4.0's short type names (dns_types_vals: its MAILA and MAILB swapped, no SMIMEA, NINFO, AVC ...). */
 export const DNS_TYPE_NAMES = new Map<number, string>([
   [0, 'Unused'], [1, 'A'], [2, 'NS'], [3, 'MD'], [4, 'MF'], [5, 'CNAME'], [6, 'SOA'], [7, 'MB'], [8, 'MG'], [9, 'MR'],
   [10, 'NULL'], [11, 'WKS'], [12, 'PTR'], [13, 'HINFO'], [14, 'MINFO'], [15, 'MX'], [16, 'TXT'], [17, 'RP'], [18, 'AFSDB'],
   [19, 'X25'], [20, 'ISDN'], [21, 'RT'], [22, 'NSAP'], [23, 'NSAP-PTR'], [24, 'SIG'], [25, 'KEY'], [26, 'PX'], [27, 'GPOS'],
   [28, 'AAAA'], [29, 'LOC'], [30, 'NXT'], [31, 'EID'], [32, 'NIMLOC'], [33, 'SRV'], [34, 'ATMA'], [35, 'NAPTR'], [36, 'KX'],
   [37, 'CERT'], [38, 'A6'], [39, 'DNAME'], [40, 'SINK'], [41, 'OPT'], [42, 'APL'], [43, 'DS'], [44, 'SSHFP'], [45, 'IPSECKEY'],
-  [46, 'RRSIG'], [47, 'NSEC'], [48, 'DNSKEY'], [49, 'DHCID'], [50, 'NSEC3'], [51, 'NSEC3PARAM'], [52, 'TLSA'], [53, 'SMIMEA'],
-  [55, 'HIP'], [56, 'NINFO'], [57, 'RKEY'], [58, 'TALINK'], [59, 'CDS'], [60, 'CDNSKEY'], [61, 'OPENPGPKEY'], [62, 'CSYNC'],
+  [46, 'RRSIG'], [47, 'NSEC'], [48, 'DNSKEY'], [49, 'DHCID'], [50, 'NSEC3'], [51, 'NSEC3PARAM'], [52, 'TLSA'],
+  [55, 'HIP'], [57, 'RKEY'], [58, 'TALINK'], [59, 'CDS'], [60, 'CDNSKEY'], [61, 'OPENPGPKEY'], [62, 'CSYNC'],
   [63, 'ZONEMD'], [64, 'SVCB'], [65, 'HTTPS'], [99, 'SPF'], [100, 'UINFO'], [101, 'UID'], [102, 'GID'], [103, 'UNSPEC'],
   [104, 'NID'], [105, 'L32'], [106, 'L64'], [107, 'LP'], [108, 'EUI48'], [109, 'EUI64'], [249, 'TKEY'], [250, 'TSIG'],
-  [251, 'IXFR'], [252, 'AXFR'], [253, 'MAILB'], [254, 'MAILA'], [255, 'ANY'], [256, 'URI'], [257, 'CAA'], [258, 'AVC'],
-  [259, 'DOA'], [260, 'AMTRELAY'], [32768, 'TA'], [32769, 'DLV'], [65281, 'WINS'], [65282, 'WINS-R'], [65521, 'XPF'],
+  [251, 'IXFR'], [252, 'AXFR'], [253, 'MAILA'], [254, 'MAILB'], [255, 'ANY'], [256, 'URI'], [257, 'CAA'],
+  [32768, 'TA'], [32769, 'DLV'], [65281, 'WINS'], [65282, 'WINS-R'], [65422, 'XPF'],
 ]);
 
 export const DNS_CLASS_NAMES = new Map<number, string>([[1, 'IN'], [2, 'CS'], [3, 'CH'], [4, 'HS'], [254, 'NONE'], [255, 'ANY']]);
@@ -80,19 +93,50 @@ export function dnsTypeName(t: number): string {
   return DNS_TYPE_NAMES.get(t) ?? `Unknown (${t})`;
 }
 
-/** What tshark's tree adds after a type's name (its dns_types_description_vals, for the types seen in real captures). */
-const DNS_TYPE_WORDS = new Map<number, string>([
-  [1, 'Host Address'], [2, 'authoritative Name Server'], [5, 'Canonical NAME for an alias'], [6, 'Start Of a zone of Authority'],
-  [12, 'domain name PoinTeR'], [15, 'Mail eXchange'], [16, 'Text strings'], [28, 'IPv6 Address'], [44, 'SSH Key Fingerprint'],
-  [46, 'Resource Record Signature'],
+/**
+ * Wireshark 4.0's dns_types_description_vals: how its tree names a type ("Type:", "Type Covered:", a type
+ * bit map). Read off tshark itself: an NSEC record whose bit maps list every type of windows 0, 1, 128, 255.
+ */
+const DNS_TYPE_DESCRIPTIONS = new Map<number, string>([
+  [0, 'Unused'], [1, 'A (Host Address)'], [2, 'NS (authoritative Name Server)'], [3, 'MD (Mail Destination)'], [4, 'MF (Mail Forwarder)'],
+  [5, 'CNAME (Canonical NAME for an alias)'], [6, 'SOA (Start Of a zone of Authority)'], [7, 'MB (MailBox domain name)'], [8, 'MG (Mail Group member)'],
+  [9, 'MR (Mail Rename domain)'], [10, 'NULL RR'], [11, 'WKS (Well Known Service)'], [12, 'PTR (domain name PoinTeR)'], [13, 'HINFO (host information)'],
+  [14, 'MINFO (Mailbox or mail list information)'], [15, 'MX (Mail eXchange)'], [16, 'TXT (Text strings)'], [17, 'RP (Responsible Person)'],
+  [18, 'AFSDB (AFS Data Base location)'], [19, 'X25 (XX.25 PSDN address)'], [20, 'ISDN (ISDN address)'], [21, 'RT (Route Through)'],
+  [22, 'NSAP (NSAP address)'], [23, 'NSAP-PTR (NSAP domain name pointer)'], [24, 'SIG (security signature)'], [25, 'KEY (security key)'],
+  [26, 'PX (X.400 mail mapping information)'], [27, 'GPOS (Geographical Position)'], [28, 'AAAA (IPv6 Address)'], [29, 'LOC (Location Information)'],
+  [30, 'NXT (Next Domain)'], [31, 'EID (Endpoint Identifier)'], [32, 'NIMLOC (Nimrod Locator)'], [33, 'SRV (Server Selection)'], [34, 'ATMA (ATM Address)'],
+  [35, 'NAPTR (Naming Authority Pointer)'], [36, 'KX (Key Exchanger)'], [37, 'CERT'], [38, 'A6 (OBSOLETE - use AAAA)'], [39, 'DNAME'], [40, 'SINK'],
+  [41, 'OPT'], [42, 'APL'], [43, 'DS (Delegation Signer)'], [44, 'SSHFP (SSH Key Fingerprint)'], [45, 'IPSECKEY'], [46, 'RRSIG (Resource Record Signature)'],
+  [47, 'NSEC (Next Secure)'], [48, 'DNSKEY (DNS Public Key)'], [49, 'DHCID'], [50, 'NSEC3'], [51, 'NSEC3PARAM'], [52, 'TLSA'],
+  [55, 'HIP (Host Identity Protocol)'], [57, 'RKEY'], [58, 'TALINK (Trust Anchor LINK)'], [59, 'CDS (Child DS)'],
+  [60, 'CDNSKEY (DNSKEY(s) the Child wants reflected in DS)'], [61, 'OPENPGPKEY (OpenPGP Key)'], [62, 'CSYNC (Child-to-Parent Synchronization)'],
+  [63, 'ZONEMD'], [64, 'SVCB (General Purpose Service Endpoints)'], [65, 'HTTPS (HTTPS Specific Service Endpoints)'], [99, 'SPF'], [100, 'UINFO'],
+  [101, 'UID'], [102, 'GID'], [103, 'UNSPEC'], [104, 'NID (NodeID)'], [105, 'L32 (Locator32)'], [106, 'L64 (Locator64)'], [107, 'LP (Locator FQDN)'],
+  [108, 'EUI48'], [109, 'EUI64'], [249, 'TKEY (Transaction Key)'], [250, 'TSIG (Transaction Signature)'], [251, 'IXFR (incremental transfer)'],
+  [252, 'AXFR (transfer of an entire zone)'], [253, 'MAILB (mailbox-related RRs)'], [254, 'MAILA (mail agent RRs)'],
+  [255, '* (A request for all records the server/cache has available)'], [256, 'URI'], [257, 'CAA (Certification Authority Restriction)'],
+  [32768, 'TA (DNSSEC Trust Authorities)'], [32769, 'DLV (DNSSEC Lookaside Validation)'], [65281, 'WINS'], [65282, 'WINS-R'], [65422, 'XPF'],
 ]);
 
-/** A record's "Type:" line as tshark's tree writes it: "A (Host Address) (1)", "Unknown (507)". */
+/** A type as tshark's tree writes a type field: "A (Host Address) (1)", "Unknown (507)". */
+function typeDescription(t: number): string {
+  return `${DNS_TYPE_DESCRIPTIONS.get(t) ?? 'Unknown'} (${t})`;
+}
+
+/** A record's "Type:" line. */
 function typeLine(t: number): string {
-  const name = DNS_TYPE_NAMES.get(t);
-  if (name === undefined) return `Type: Unknown (${t})`;
-  const words = DNS_TYPE_WORDS.get(t);
-  return `Type: ${name}${words === undefined ? '' : ` (${words})`} (${t})`;
+  return `Type: ${typeDescription(t)}`;
+}
+
+/**
+ * Types whose data tshark 4.0 dissects (its dissect_dns_answer cases, found by asking it about every type
+ * 0-299 and the high ones in use). Data of any other type it shows as bytes under a Note: "Dissector for DNS
+ * Type (256) code not implemented" (dns-uri.pcap).
+ */
+function tsharkDissects(t: number): boolean {
+  if (t <= 65) return t !== 0 && t !== 31 && t !== 32 && t !== 34 && t !== 40 && t !== 53 && t !== 54 && (t < 56 || t > 58);
+  return t === 99 || (t >= 104 && t <= 109) || t === 249 || t === 250 || t === 257 || t === 32769 || t === 65281 || t === 65282 || t === 65422;
 }
 
 export function dnsOpcodeName(op: number): string {
@@ -366,7 +410,6 @@ const qryType = questionString('dns.qry.type', 'Type', (pkt, li, o) => pkt.u16(a
 const qryClass = questionString('dns.qry.class', 'Class', (pkt, li, o) => classValue(pkt, li, afterName(pkt, li, o) + 2), FieldType.Uint, Base.Hex, 4);
 
 const respName = rrField('dns.resp.name', 'Name', FieldType.String, anyRR, (pkt, li, o) => dnsName(pkt, li, o));
-const respType = rrField('dns.resp.type', 'Type', FieldType.Uint, anyRR, (pkt, _li, _o, f) => pkt.u16(f), Base.Dec);
 const respClass = rrField('dns.resp.class', 'Class', FieldType.Uint, notOpt, (pkt, li, _o, f) => classValue(pkt, li, f + 2), Base.Hex, 4);
 const respTtl = rrField('dns.resp.ttl', 'Time to live', FieldType.Uint, notOpt, (pkt, _li, _o, f) => pkt.u32(f + 4), Base.Dec);
 const respLen = rrField('dns.resp.len', 'Data length', FieldType.Uint, anyRR, (pkt, _li, _o, f) => pkt.u16(f + 8), Base.Dec);
@@ -468,7 +511,7 @@ const DNSSEC_ALGORITHMS = new Map<number, string>([
 ]);
 const DS_DIGESTS = new Map<number, string>([[0, 'Reserved digest'], [1, 'SHA-1'], [2, 'SHA-256'], [3, 'GOST R 34.11-94'], [4, 'SHA-384']]);
 /** NSEC3 hash algorithms (RFC 5155 11). */
-const NSEC3_HASHES = new Map<number, string>([[1, 'SHA-1']]);
+const NSEC3_HASHES = new Map<number, string>([[0, 'Reserved'], [1, 'SHA-1']]);
 /** Address family numbers (IANA) a client subnet names. */
 const ADDRESS_FAMILIES = new Map<number, string>([[1, 'IPv4'], [2, 'IPv6']]);
 
@@ -603,7 +646,7 @@ function optionNodes(pkt: Packet, rdata: number, rdlen: number): TreeNode[] {
     const kids: TreeNode[] = [
       { text: `Option Code: ${named(EDNS_OPTION_NAMES, code)}`, field: 'dns.opt.code', offset: at, length: 2 },
       { text: `Option Length: ${len}`, field: 'dns.opt.len', offset: at + 2, length: 2 },
-      { text: `Option Data: ${bytesText(pkt, d, len)}`, field: 'dns.opt.data', offset: d, length: len },
+      { text: `Option Data: ${bytesLabel(pkt, d, len)}`, field: 'dns.opt.data', offset: d, length: len },
     ];
     const node = (text: string, field: string, offset: number, length: number): void => {
       kids.push({ text, field, offset, length });
@@ -628,19 +671,19 @@ function optionNodes(pkt: Packet, rdata: number, rdlen: number): TreeNode[] {
             ? Array.from(subnetAddress(pkt, at, len, 4)).join('.')
             : family === 2
               ? ipv6TextAt(subnetAddress(pkt, at, len, 16), 0)
-              : bytesText(pkt, d + 4, len - 4);
+              : bytesLabel(pkt, d + 4, len - 4);
         node(`Client Subnet: ${addr}`, family === 1 ? 'dns.opt.client.addr4' : family === 2 ? 'dns.opt.client.addr6' : 'dns.opt.client.addr', d + 4, len - 4);
         break;
       }
       case O_COOKIE:
         node(`Client Cookie: ${bytesText(pkt, d, Math.min(8, len))}`, 'dns.opt.cookie.client', d, Math.min(8, len));
-        if (len >= 8) node(`Server Cookie: ${bytesText(pkt, d + 8, len - 8)}`, 'dns.opt.cookie.server', d + 8, len - 8);
+        if (len >= 8) node(`Server Cookie: ${bytesLabel(pkt, d + 8, len - 8)}`, 'dns.opt.cookie.server', d + 8, len - 8);
         break;
       case O_TCP_KEEPALIVE:
         if (len === 2) node(`Timeout: ${pkt.u16(d)}`, 'dns.opt.edns_tcp_keepalive.timeout', d, 2);
         break;
       case O_PADDING:
-        node(`Padding: ${bytesText(pkt, d, len)}`, 'dns.opt.padding', d, len);
+        node(`Padding: ${bytesLabel(pkt, d, len)}`, 'dns.opt.padding', d, len);
         break;
       case O_CHAIN:
         if (len > 0) node(`Closest Trust Point: ${formatText(asciiCString(pkt, d, len))}`, 'dns.opt.chain.fqdn', d, len);
@@ -655,6 +698,418 @@ function optionNodes(pkt: Packet, rdata: number, rdlen: number): TreeNode[] {
   }
   return out;
 }
+
+// ---- DNSSEC record data (RFC 4034: RRSIG, DNSKEY, DS, NSEC; RFC 5155: NSEC3, NSEC3PARAM; RFC 7344: CDS, CDNSKEY) ----
+
+/** Where a value of the record data lies: the data ends before it (tshark stops there on an exception). */
+const NOT_HELD = -1;
+/** ... or the record has none (an RRSIG without signature, an NSEC3 hash of length 0): tshark shows no line. */
+const ABSENT = -2;
+
+/** The frame offset of a value in the record data [rdata, end), or NOT_HELD / ABSENT. Reads nothing at or past `end`. */
+type At = (pkt: Packet, rdata: number, end: number) => number;
+
+/** One value of a record's data: its field, where it lies, and how tshark's tree writes it. */
+interface RdataItem {
+  readonly name: string;
+  readonly label: string;
+  readonly type: FieldType;
+  /** The record types that carry it (tshark dissects SIG as RRSIG, CDNSKEY as DNSKEY, CDS and DLV as DS). */
+  readonly types: readonly number[];
+  readonly base?: Base;
+  readonly width?: number;
+  readonly names?: ReadonlyMap<number, string>;
+  /** A bit field: its mask within `bytes` bytes, drawn as Wireshark's bit picture. */
+  readonly mask?: number;
+  readonly bytes?: number;
+  /** Computed by tshark (the key tag of a DNSKEY, NSEC3's hash in base32): shown in brackets. */
+  readonly generated?: boolean;
+  readonly at: At;
+  readonly size: (pkt: Packet, at: number, end: number) => number;
+  /** The value as FieldDef.get gives it (a Bytes value is its offset). */
+  readonly value: (pkt: Packet, li: number, at: number, end: number) => FieldValue;
+  readonly text: (pkt: Packet, li: number, at: number, end: number) => string;
+  /** Bit fields drawn under it. */
+  readonly bits?: readonly RdataItem[];
+}
+
+const fixedAt =
+  (off: number, len: number): At =>
+  (_pkt, rdata, end) =>
+    rdata + off + len <= end ? rdata + off : NOT_HELD;
+
+function readUint(pkt: Packet, at: number, len: number): number {
+  return len === 1 ? pkt.u8(at) : len === 2 ? pkt.u16(at) : pkt.u32(at);
+}
+
+interface UintOptions {
+  base?: Base;
+  width?: number;
+  names?: ReadonlyMap<number, string>;
+  text?: (v: number) => string;
+  type?: FieldType;
+}
+
+/** An unsigned number `off` bytes into the data. */
+function rdUint(name: string, label: string, types: readonly number[], off: number, len: 1 | 2 | 4, o: UintOptions = {}): RdataItem {
+  const names = o.names;
+  const text = o.text ?? (names === undefined ? String : (v: number) => named(names, v));
+  return {
+    name, label, types, type: o.type ?? FieldType.Uint, base: o.base, width: o.width, names,
+    at: fixedAt(off, len),
+    size: () => len,
+    value: (pkt, _li, at) => readUint(pkt, at, len),
+    text: (pkt, _li, at) => text(readUint(pkt, at, len)),
+  };
+}
+
+/** A flag (`words`: set, clear) or, without words, a masked number in hex, of the `len` bytes `off` bytes into the data. */
+function rdBits(name: string, label: string, types: readonly number[], off: number, len: 1 | 2, mask: number, words: readonly [string, string] | null): RdataItem {
+  let shift = 0;
+  while (((mask >>> shift) & 1) === 0) shift++;
+  const value = (pkt: Packet, _li: number, at: number): number => {
+    const v = (readUint(pkt, at, len) & mask) >>> shift;
+    return words === null ? v : v !== 0 ? 1 : 0;
+  };
+  return {
+    name, label, types, mask, bytes: len,
+    type: words === null ? FieldType.Uint : FieldType.Bool,
+    base: words === null ? Base.Hex : undefined,
+    width: len * 2,
+    at: fixedAt(off, len),
+    size: () => len,
+    value,
+    text: (pkt, li, at) => (words === null ? hex0x(value(pkt, li, at), len * 2) : words[value(pkt, li, at) !== 0 ? 0 : 1]),
+  };
+}
+
+/** Bytes from `at`: `size` of them, by default to the end of the data (a key, a digest, a signature). */
+function rdBytes(name: string, label: string, types: readonly number[], at: At, size: RdataItem['size'] = (_pkt, p, end) => end - p): RdataItem {
+  return {
+    name, label, types, type: FieldType.Bytes, at, size,
+    value: (_pkt, _li, p) => p,
+    text: (pkt, _li, p, end) => bytesLabel(pkt, p, size(pkt, p, end)),
+  };
+}
+
+/** A domain name in the data (RFC 4034 3.1.7, 4.1.1: uncompressed, though tshark follows pointers as synack does). */
+function rdName(name: string, label: string, types: readonly number[], at: At): RdataItem {
+  const inData: At = (pkt, rdata, end) => {
+    const p = at(pkt, rdata, end);
+    return p < 0 || skipName(pkt, p, end) < 0 ? NOT_HELD : p;
+  };
+  return {
+    name, label, types, type: FieldType.String, at: inData,
+    size: (pkt, p, end) => skipName(pkt, p, end) - p,
+    value: (pkt, li, p) => dnsName(pkt, li, p),
+    text: (pkt, li, p) => dnsName(pkt, li, p),
+  };
+}
+
+/** Bytes as tshark's tree shows a byte field: at most 36 of them in hex, then "…" (its bytes_to_str); none: <MISSING>. */
+function bytesLabel(pkt: Packet, at: number, n: number): string {
+  return n > 36 ? `${hexText(pkt, at, 36)}\u2026` : bytesText(pkt, at, n);
+}
+
+const BASE32HEX = '0123456789abcdefghijklmnopqrstuv';
+
+/** RFC 4648 section 7 (base32 with the extended hex alphabet), unpadded and lower-case, as RFC 5155 writes hashed owner names. */
+function base32hex(pkt: Packet, at: number, n: number): string {
+  let s = '';
+  let acc = 0;
+  let bits = 0;
+  for (let i = 0; i < n; i++) {
+    acc = ((acc << 8) | pkt.u8(at + i)) & 0xfff;
+    bits += 8;
+    while (bits >= 5) {
+      bits -= 5;
+      s += BASE32HEX[(acc >>> bits) & 31];
+    }
+  }
+  if (bits > 0) s += BASE32HEX[(acc << (5 - bits)) & 31];
+  return s;
+}
+
+/**
+ * A DNSKEY's key tag (RFC 4034 appendix B): the ones'-complement-like sum of the whole data; for
+ * RSA/MD5 (algorithm 1, B.1) the 16 bits before the key's last byte. `end - rdata` is at least 4.
+ */
+function keyTag(pkt: Packet, rdata: number, end: number): number {
+  if (pkt.u8(rdata + 3) === 1) return pkt.u16(end - 3);
+  let ac = 0;
+  for (let p = rdata; p < end; p++) ac = (ac + ((p - rdata) & 1 ? pkt.u8(p) : pkt.u8(p) << 8)) >>> 0;
+  ac += (ac >>> 16) & 0xffff;
+  return ac & 0xffff;
+}
+
+const SIG_TYPES = [T_SIG, T_RRSIG];
+const DNSKEY_TYPES = [T_DNSKEY, T_CDNSKEY];
+const DS_TYPES = [T_DS, T_CDS, T_DLV];
+const NSEC3_TYPES = [T_NSEC3, T_NSEC3PARAM];
+
+const durationValue = (v: number): string => `${v} (${durationText(v)})`;
+const utcValue = (v: number): string => utcTimeText(v, 0);
+
+/** RRSIG (RFC 4034 3.1): 18 bytes of fixed fields, the signer's name, the signature. */
+const RRSIG_ITEMS: readonly RdataItem[] = [
+  rdUint('dns.rrsig.type_covered', 'Type Covered', SIG_TYPES, 0, 2, { text: typeDescription }),
+  rdUint('dns.rrsig.algorithm', 'Algorithm', SIG_TYPES, 2, 1, { names: DNSSEC_ALGORITHMS }),
+  rdUint('dns.rrsig.labels', 'Labels', SIG_TYPES, 3, 1),
+  rdUint('dns.rrsig.original_ttl', 'Original TTL', SIG_TYPES, 4, 4, { text: durationValue }),
+  // Seconds since 1970 as an unsigned number (RFC 4034 3.1.5: serial arithmetic past 2106); tshark shows them in UTC.
+  rdUint('dns.rrsig.signature_expiration', 'Signature Expiration', SIG_TYPES, 8, 4, { type: FieldType.AbsTime, base: Base.Utc, text: utcValue }),
+  rdUint('dns.rrsig.signature_inception', 'Signature Inception', SIG_TYPES, 12, 4, { type: FieldType.AbsTime, base: Base.Utc, text: utcValue }),
+  rdUint('dns.rrsig.key_tag', 'Key Tag', SIG_TYPES, 16, 2),
+  rdName('dns.rrsig.signers_name', "Signer's name", SIG_TYPES, fixedAt(18, 0)),
+  rdBytes('dns.rrsig.signature', 'Signature', SIG_TYPES, (pkt, rdata, end) => {
+    const p = rdata + 18 < end ? skipName(pkt, rdata + 18, end) : PAST_END;
+    return p < 0 ? NOT_HELD : p === end ? ABSENT : p;
+  }),
+];
+
+/** DNSKEY (RFC 4034 2.1): flags (2.1.1: zone key, SEP; RFC 5011 7: revoked), protocol, algorithm, key. */
+const DNSKEY_ITEMS: readonly RdataItem[] = [
+  {
+    ...rdUint('dns.dnskey.flags', 'Flags', DNSKEY_TYPES, 0, 2, { base: Base.Hex, width: 4, text: (v) => hex0x(v, 4) }),
+    bits: [
+      rdBits('dns.dnskey.flags.zone_key', 'Zone Key', DNSKEY_TYPES, 0, 2, 0x0100, ['This is the zone key for specified zone', 'This it not a zone key']),
+      rdBits('dns.dnskey.flags.key_revoked', 'Key Revoked', DNSKEY_TYPES, 0, 2, 0x0080, ['Yes', 'No']),
+      rdBits('dns.dnskey.flags.secure_entry_point', 'Key Signing Key', DNSKEY_TYPES, 0, 2, 0x0001, ['Yes', 'No']),
+      // tshark 4.0 labels the reserved bits "Key Signing Key" too.
+      rdBits('dns.dnskey.flags.reserved', 'Key Signing Key', DNSKEY_TYPES, 0, 2, 0xfe7e, null),
+    ],
+  },
+  rdUint('dns.dnskey.protocol', 'Protocol', DNSKEY_TYPES, 2, 1),
+  rdUint('dns.dnskey.algorithm', 'Algorithm', DNSKEY_TYPES, 3, 1, { names: DNSSEC_ALGORITHMS }),
+  {
+    name: 'dns.dnskey.key_id', label: 'Key id', type: FieldType.Uint, types: DNSKEY_TYPES, generated: true,
+    at: fixedAt(4, 0),
+    size: () => 0,
+    value: (pkt, _li, at, end) => keyTag(pkt, at - 4, end),
+    text: (pkt, _li, at, end) => String(keyTag(pkt, at - 4, end)),
+  },
+  rdBytes('dns.dnskey.public_key', 'Public Key', DNSKEY_TYPES, fixedAt(4, 0)),
+];
+
+/** DS (RFC 4034 5.1), and CDS and DLV, which carry the same data. */
+const DS_ITEMS: readonly RdataItem[] = [
+  rdUint('dns.ds.key_id', 'Key id', DS_TYPES, 0, 2, { base: Base.Hex, width: 4, text: (v) => hex0x(v, 4) }),
+  rdUint('dns.ds.algorithm', 'Algorithm', DS_TYPES, 2, 1, { names: DNSSEC_ALGORITHMS }),
+  rdUint('dns.ds.digest_type', 'Digest Type', DS_TYPES, 3, 1, { names: DS_DIGESTS }),
+  rdBytes('dns.ds.digest', 'Digest', DS_TYPES, fixedAt(4, 0)),
+];
+
+/** NSEC (RFC 4034 4.1): the next owner name, then the type bit maps. */
+const NSEC_ITEMS: readonly RdataItem[] = [rdName('dns.nsec.next_domain_name', 'Next Domain Name', [T_NSEC], fixedAt(0, 0))];
+
+/** NSEC3 and NSEC3PARAM (RFC 5155 3.2, 4.2): the salt after its length byte; NSEC3 then the hash after its length byte. */
+const saltAt: At = (pkt, rdata, end) => (rdata + 5 <= end && rdata + 5 + pkt.u8(rdata + 4) <= end ? rdata + 5 : NOT_HELD);
+const hashLengthAt: At = (pkt, rdata, end) => {
+  const salt = saltAt(pkt, rdata, end);
+  return salt < 0 || salt + pkt.u8(rdata + 4) + 1 > end ? NOT_HELD : salt + pkt.u8(rdata + 4);
+};
+const hashAt: At = (pkt, rdata, end) => {
+  const n = hashLengthAt(pkt, rdata, end);
+  if (n < 0) return NOT_HELD;
+  const len = pkt.u8(n);
+  return n + 1 + len > end ? NOT_HELD : len === 0 ? ABSENT : n + 1;
+};
+const NSEC3_PARAMS: readonly RdataItem[] = [
+  rdUint('dns.nsec3.algo', 'Hash algorithm', NSEC3_TYPES, 0, 1, { names: NSEC3_HASHES }),
+  {
+    ...rdUint('dns.nsec3.flags', 'NSEC3 flags', NSEC3_TYPES, 1, 1),
+    // Opt-out (RFC 5155 3.1.2.1) means something only in NSEC3; tshark draws it there alone.
+    bits: [rdBits('dns.nsec3.flags.opt_out', 'NSEC3 Opt-out flag', [T_NSEC3], 1, 1, 0x01, ['Additional insecure delegations allowed', 'Additional insecure delegations forbidden'])],
+  },
+  rdUint('dns.nsec3.iterations', 'NSEC3 iterations', NSEC3_TYPES, 2, 2),
+  rdUint('dns.nsec3.salt_length', 'Salt length', NSEC3_TYPES, 4, 1),
+  rdBytes('dns.nsec3.salt_value', 'Salt value', NSEC3_TYPES, saltAt, (pkt, p) => pkt.u8(p - 1)),
+];
+const NSEC3_ITEMS: readonly RdataItem[] = [
+  ...NSEC3_PARAMS,
+  { ...rdUint('dns.nsec3.hash_length', 'Hash length', [T_NSEC3], 0, 1), at: hashLengthAt },
+  {
+    name: 'dns.nsec3.hash_value', label: 'Next hashed owner', type: FieldType.String, types: [T_NSEC3], generated: true,
+    at: hashAt,
+    size: (pkt, p) => pkt.u8(p - 1),
+    value: (pkt, _li, p) => base32hex(pkt, p, pkt.u8(p - 1)),
+    text: (pkt, _li, p) => base32hex(pkt, p, pkt.u8(p - 1)),
+  },
+];
+
+/** SSHFP (RFC 4255 3.1, signed beside the DNSSEC records in dnssec.pcap): algorithm, fingerprint type, fingerprint. */
+const SSHFP_ALGORITHMS = new Map<number, string>([[0, 'Reserved'], [1, 'RSA'], [2, 'DSA'], [3, 'ECDSA'], [4, 'Ed25519'], [5, 'XMSS']]);
+const SSHFP_DIGESTS = new Map<number, string>([[0, 'Reserved'], [1, 'SHA1'], [2, 'SHA256']]);
+const SSHFP_ITEMS: readonly RdataItem[] = [
+  rdUint('dns.sshfp.algorithm', 'Algorithm', [T_SSHFP], 0, 1, { names: SSHFP_ALGORITHMS }),
+  rdUint('dns.sshfp.fingerprint.type', 'Fingerprint type', [T_SSHFP], 1, 1, { names: SSHFP_DIGESTS }),
+  rdBytes('dns.sshfp.fingerprint', 'Fingerprint', [T_SSHFP], (_pkt, rdata, end) => (rdata + 2 < end ? rdata + 2 : rdata + 2 === end ? ABSENT : NOT_HELD)),
+];
+
+const RDATA_ITEMS = new Map<number, readonly RdataItem[]>([
+  [T_SSHFP, SSHFP_ITEMS],
+  [T_SIG, RRSIG_ITEMS], [T_RRSIG, RRSIG_ITEMS], [T_DNSKEY, DNSKEY_ITEMS], [T_CDNSKEY, DNSKEY_ITEMS], [T_DS, DS_ITEMS], [T_CDS, DS_ITEMS],
+  [T_DLV, DS_ITEMS], [T_NSEC, NSEC_ITEMS], [T_NSEC3, NSEC3_ITEMS], [T_NSEC3PARAM, NSEC3_PARAMS],
+]);
+
+/** Where the type bit maps of an NSEC or NSEC3 record start (RFC 4034 4.1.2), NOT_HELD when the fields before them do not fit, or -1 for other types. */
+function bitmapsAt(pkt: Packet, type: number, rdata: number, end: number): number {
+  if (type === T_NSEC) return skipName(pkt, rdata, end) < 0 ? NOT_HELD : skipName(pkt, rdata, end);
+  if (type !== T_NSEC3) return -1;
+  const n = hashLengthAt(pkt, rdata, end);
+  return n < 0 || n + 1 + pkt.u8(n) > end ? NOT_HELD : n + 1 + pkt.u8(n);
+}
+
+/**
+ * Calls `each(type, byteOffset)` for every type the bit maps in [at, end) list, in order (RFC 4034
+ * 4.1.2: window number, bitmap length, bitmap, bit 0 the most significant); returns false when a window
+ * runs past the data (after listing the types of its bytes that fit, as tshark lists them before it stops).
+ */
+function eachBitmapType(pkt: Packet, at: number, end: number, each: (type: number, byte: number) => void): boolean {
+  while (at < end) {
+    if (at + 2 > end) return false;
+    const window = pkt.u8(at) << 8;
+    const len = pkt.u8(at + 1);
+    const stop = Math.min(at + 2 + len, end);
+    for (let p = at + 2; p < stop; p++) {
+      const b = pkt.u8(p);
+      for (let bit = 0; bit < 8; bit++) if (b & (0x80 >> bit)) each(window + (p - at - 2) * 8 + bit, p);
+    }
+    if (at + 2 + len > end) return false;
+    at += 2 + len;
+  }
+  return true;
+}
+
+/** Bit maps that end where the data ends (no allocation: checkMessage runs on every frame). */
+function bitmapsFit(pkt: Packet, at: number, end: number): boolean {
+  while (at < end) {
+    if (at + 2 > end || at + 2 + pkt.u8(at + 1) > end) return false;
+    at += 2 + pkt.u8(at + 1);
+  }
+  return true;
+}
+
+/** The field at which the data of a record of `type` ends too soon (tshark: Malformed Packet), or null. */
+function rdataFault(pkt: Packet, type: number, rdata: number, end: number): string | null {
+  const items = RDATA_ITEMS.get(type);
+  if (items === undefined || rdata === end) return null;
+  for (const item of items) if (item.at(pkt, rdata, end) === NOT_HELD) return item.name;
+  const maps = bitmapsAt(pkt, type, rdata, end);
+  return maps >= 0 && !bitmapsFit(pkt, maps, end) ? 'dns.resp.type' : null;
+}
+
+/**
+ * The field of an item: occurrence k is the item in the k-th record of its types whose data holds it.
+ * (tshark stops at a record that is too short; synack reports that record malformed and reads on.)
+ */
+function rdataField(item: RdataItem): FieldDef {
+  const want = (pkt: Packet, li: number, f: number): boolean => {
+    if (item.types.indexOf(pkt.u16(f)) < 0) return false;
+    const rdlen = pkt.u16(f + 8);
+    return rdlen > 0 && f + 10 + rdlen <= messageEnd(pkt, li) && item.at(pkt, f + 10, f + 10 + rdlen) >= 0;
+  };
+  /** The k-th record's fixed part, or -1. */
+  const fixed = (pkt: Packet, li: number, k: number): number => {
+    const o = nthRR(pkt, li, k, want);
+    return o < 0 ? -1 : afterName(pkt, li, o);
+  };
+  const where = (pkt: Packet, f: number): number => item.at(pkt, f + 10, f + 10 + pkt.u16(f + 8));
+  return {
+    name: item.name,
+    label: item.label,
+    type: item.type,
+    base: item.base,
+    width: item.width,
+    names: item.names,
+    get(pkt, li, k) {
+      const f = fixed(pkt, li, k);
+      return f < 0 ? undefined : item.value(pkt, li, where(pkt, f), f + 10 + pkt.u16(f + 8));
+    },
+    span(pkt, li, k) {
+      const f = fixed(pkt, li, k);
+      if (f < 0) return undefined;
+      const at = where(pkt, f);
+      return { offset: at, length: item.size(pkt, at, f + 10 + pkt.u16(f + 8)) };
+    },
+    size(pkt, li, k) {
+      const f = fixed(pkt, li, k);
+      return f < 0 ? 0 : item.size(pkt, where(pkt, f), f + 10 + pkt.u16(f + 8));
+    },
+  };
+}
+
+const DNSSEC_FIELDS: FieldDef[] = [];
+for (const items of [RRSIG_ITEMS, DNSKEY_ITEMS, DS_ITEMS, NSEC_ITEMS, NSEC3_ITEMS, SSHFP_ITEMS]) {
+  for (const item of items) {
+    DNSSEC_FIELDS.push(rdataField(item));
+    for (const bit of item.bits ?? []) DNSSEC_FIELDS.push(rdataField(bit));
+  }
+}
+
+/** The data of a record tshark has no dissector for (its types are tsharkDissects' complement): one Note and the bytes. */
+const isUndecoded = (pkt: Packet, li: number, f: number): boolean => {
+  const rdlen = pkt.u16(f + 8);
+  return rdlen > 0 && !tsharkDissects(pkt.u16(f)) && f + 10 + rdlen <= messageEnd(pkt, li);
+};
+const undecodedNote = rrField('dns.undecoded.type', 'Undecoded option', FieldType.Bool, isUndecoded, () => 1);
+const undecodedData: FieldDef = {
+  ...rrField('dns.data', 'Data', FieldType.Bytes, isUndecoded, (_pkt, _li, _o, f) => f + 10),
+  size: (pkt, li, k) => {
+    const o = nthRR(pkt, li, k, isUndecoded);
+    return o < 0 ? 0 : pkt.u16(afterName(pkt, li, o) + 8);
+  },
+};
+const undecodedMessage = (type: number): string => `Dissector for DNS Type (${type}) code not implemented, Contact Wireshark developers if you want this supported`;
+
+/** A record data item's line, with its bit fields under it. */
+function rdataNode(pkt: Packet, li: number, item: RdataItem, type: number, at: number, end: number): TreeNode {
+  let text = `${item.label}: ${item.text(pkt, li, at, end)}`;
+  if (item.mask !== undefined) text = `${bitPicture(readUint(pkt, at, item.bytes!), item.mask, item.bytes! * 8)} = ${text}`;
+  if (item.generated) text = `[${text}]`;
+  const node: TreeNode = { text, field: item.name, offset: at, length: item.size(pkt, at, end) };
+  for (const bit of item.bits ?? []) if (bit.types.includes(type)) (node.children ??= []).push(rdataNode(pkt, li, bit, type, at, end));
+  return node;
+}
+
+/** The lines of a DNSSEC record's data, as far as the data holds them (tshark's lines before its exception). */
+function rdataNodes(pkt: Packet, li: number, type: number, items: readonly RdataItem[], rdata: number, end: number, out: TreeNode[]): void {
+  for (const item of items) {
+    const at = item.at(pkt, rdata, end);
+    if (at === ABSENT) continue;
+    if (at === NOT_HELD) return;
+    out.push(rdataNode(pkt, li, item, type, at, end));
+  }
+  const maps = bitmapsAt(pkt, type, rdata, end);
+  if (maps < 0) return;
+  eachBitmapType(pkt, maps, end, (t, byte) => {
+    out.push({ text: `RR type in bit map: ${DNS_TYPE_DESCRIPTIONS.get(t) ?? `Unknown (${t})`}`, field: 'dns.resp.type', offset: byte, length: 1 });
+  });
+}
+
+/**
+ * dns.resp.type: each record's type and, after an NSEC or NSEC3 record's own, every type its bit maps
+ * list, as tshark adds them (under the same field name). Items here are type numbers, not offsets.
+ */
+const respTypes = new OffsetIndex((pkt, li, index) => {
+  const end = messageEnd(pkt, li);
+  for (let i = 0; ; i++) {
+    const o = nthRecord(pkt, li, i, false);
+    if (o < 0) return;
+    const f = afterName(pkt, li, o);
+    if (f < 0 || f + 10 > end) return;
+    const type = pkt.u16(f);
+    index.add(type);
+    const rdend = f + 10 + pkt.u16(f + 8);
+    if (pkt.u16(f + 8) === 0 || rdend > end) continue;
+    const maps = bitmapsAt(pkt, type, f + 10, rdend);
+    if (maps >= 0) eachBitmapType(pkt, maps, rdend, (t) => index.add(t));
+  }
+});
+const respType = computed('dns.resp.type', 'Type', FieldType.Uint, (pkt, li, k) => {
+  const types = respTypes.of(pkt, li);
+  return k < types.count ? types.offsets[k] : undefined;
+}, { base: Base.Dec });
 
 const fields: FieldDef[] = [
   tcpLength,
@@ -696,6 +1151,9 @@ const fields: FieldDef[] = [
   ...soaNumbers,
   txt,
   ...OPTION_FIELDS,
+  ...DNSSEC_FIELDS,
+  undecodedNote,
+  undecodedData,
   computed('synack.dns.mdns', 'Multicast DNS (port 5353)', FieldType.Bool, (pkt, li, k) => (k === 0 ? pkt.layerAux[li] & AUX_MDNS : undefined)),
 ];
 
@@ -741,6 +1199,8 @@ export function dnsRdataText(pkt: Packet, li: number, f: number): string {
       return len >= 3 ? `${pkt.u16(at)} ${dnsName(pkt, li, at + 2)}` : '';
     case T_SRV:
       return len >= 7 ? `${pkt.u16(at)} ${pkt.u16(at + 2)} ${pkt.u16(at + 4)} ${dnsName(pkt, li, at + 6)}` : '';
+    case T_NSEC:
+      return skipName(pkt, at, at + len) >= 0 ? dnsName(pkt, li, at) : '';
     default:
       return '';
   }
@@ -854,8 +1314,14 @@ function recordNode(pkt: Packet, li: number, o: number, question: boolean): Tree
   children.push({ text: `Data length: ${rdlen}`, field: 'dns.resp.len', offset: f + 8, length: 2 });
   const data = dnsRdataText(pkt, li, f);
   const fits = f + 10 + rdlen <= end;
+  // tshark dissects no data at all of a record whose length is 0.
+  const items = fits && rdlen > 0 ? RDATA_ITEMS.get(type) : undefined;
   if (!fits) children.push({ text: '[Data runs past the end of the message]', offset: f + 10, length: end - f - 10 });
-  else if (data !== '') children.push({ text: `${RDATA_LABELS.get(type) ?? 'Data'}: ${data}`, field: RDATA_FIELDS.get(type), offset: f + 10, length: rdlen });
+  else if (items !== undefined) rdataNodes(pkt, li, type, items, f + 10, f + 10 + rdlen, children);
+  else if (rdlen > 0 && !tsharkDissects(type)) {
+    children.push(expertNode('Note', 'Undecoded', undecodedMessage(type), 'dns.undecoded.type'));
+    children.push({ text: `Data: ${bytesLabel(pkt, f + 10, rdlen)}`, field: 'dns.data', offset: f + 10, length: rdlen });
+  } else if (data !== '') children.push({ text: `${RDATA_LABELS.get(type) ?? 'Data'}: ${data}`, field: RDATA_FIELDS.get(type), offset: f + 10, length: rdlen });
   if (fits && type === T_OPT) children.push(...optionNodes(pkt, f + 10, rdlen));
   const soa = fits && type === T_SOA ? soaTail(pkt, f) : null;
   if (soa !== null) {
@@ -873,7 +1339,7 @@ function recordNode(pkt: Packet, li: number, o: number, question: boolean): Tree
 }
 
 const RDATA_LABELS = new Map<number, string>([[T_A, 'Address'], [T_AAAA, 'AAAA Address'], [T_NS, 'Name Server'], [T_CNAME, 'CNAME'], [T_PTR, 'Domain Name'], [T_MX, 'Mail Exchange'], [T_SOA, 'Primary name server'], [T_SRV, 'Service']]);
-const RDATA_WORDS = new Map<number, string>([[T_A, 'addr'], [T_AAAA, 'addr'], [T_NS, 'ns'], [T_CNAME, 'cname'], [T_PTR, ''], [T_MX, 'preference, mx'], [T_SOA, 'mname'], [T_SRV, 'priority, weight, port, target']]);
+const RDATA_WORDS = new Map<number, string>([[T_A, 'addr'], [T_AAAA, 'addr'], [T_NS, 'ns'], [T_CNAME, 'cname'], [T_PTR, ''], [T_MX, 'preference, mx'], [T_SOA, 'mname'], [T_SRV, 'priority, weight, port, target'], [T_NSEC, 'next domain name']]);
 const RDATA_FIELDS = new Map<number, string>([[T_A, 'dns.a'], [T_AAAA, 'dns.aaaa'], [T_NS, 'dns.ns'], [T_CNAME, 'dns.cname'], [T_PTR, 'dns.ptr.domain_name'], [T_MX, 'dns.mx.mail_exchange'], [T_SOA, 'dns.soa.mname']]);
 
 /** UDP port of multicast DNS (RFC 6762). */
@@ -963,6 +1429,7 @@ function checkMessage(pkt: Packet, start: number, declared: number): void {
       pkt.truncated(n + fixed - start, capEnd - start);
       return;
     }
+    const typeAt = n;
     if (i >= qd) n += pkt.u16(n + 8);
     o = n + fixed;
     if (o > end) {
@@ -971,6 +1438,12 @@ function checkMessage(pkt: Packet, start: number, declared: number): void {
     }
     if (o > capEnd) {
       pkt.truncated(o - start, capEnd - start);
+      return;
+    }
+    // A DNSSEC record whose data ends before one of its fields: tshark stops there (Malformed Packet).
+    const fault = i >= qd ? rdataFault(pkt, pkt.u16(typeAt), typeAt + 10, o) : null;
+    if (fault !== null) {
+      pkt.malformed(fault, 'record data ends before this field');
       return;
     }
   }

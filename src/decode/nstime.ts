@@ -35,3 +35,20 @@ export function deltaNsecs(bSec: number, bNsec: number, aSec: number, aNsec: num
 export function toSeconds(secs: number, nsecs: number): number {
   return secs + nsecs / 1e9;
 }
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/**
+ * An absolute time as Wireshark writes a field shown in UTC (abs_time_to_str,
+ * ABSOLUTE_TIME_UTC: "%s %2d, %d %02d:%02d:%02d.%09ld UTC"): "Feb  7, 2106
+ * 06:28:15.000000000 UTC". For fields read from the packet (an RRSIG's
+ * validity period, RFC 4034 3.1.5), so it does not depend on TZ as
+ * frame.time does.
+ */
+export function utcTimeText(sec: number, nsec: number): string {
+  const d = new Date(sec * 1000);
+  if (Number.isNaN(d.getTime())) return 'Not representable';
+  const day = d.getUTCDate();
+  const two = (n: number): string => (n < 10 ? '0' : '') + n;
+  return `${MONTHS[d.getUTCMonth()]} ${day < 10 ? ' ' : ''}${day}, ${d.getUTCFullYear()} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}.${String(nsec).padStart(9, '0')} UTC`;
+}

@@ -47,6 +47,8 @@ export enum Base {
   DecHex = 2,
   HexDec = 3,
   Oct = 4,
+  /** An AbsTime printed as a date in UTC (Wireshark's ABSOLUTE_TIME_UTC), not as epoch seconds. */
+  Utc = 5,
 }
 
 export type FieldValue = number | string;

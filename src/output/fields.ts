@@ -6,6 +6,7 @@
 import { fieldByName, fieldProtocol, allFieldNames } from '../decode/index';
 import { closestNames } from '../decode/suggest';
 import type { Packet } from '../decode/packet';
+import { utcTimeText } from '../decode/nstime';
 import { Base, FieldType, type FieldDef, type FieldValue, type Protocol } from '../decode/protocol';
 import { FRAME_TIME } from './frame-fields';
 import { localTimeText } from './localtime';
@@ -172,6 +173,7 @@ export function writeValue(out: OutBuf, pkt: Packet, def: FieldDef, v: FieldValu
     case FieldType.AbsTime:
       // frame.time is frame.time_epoch's value shown as local time, as tshark's hf_frame_arrival_time.
       if (def === FRAME_TIME) out.ascii(localTimeText(v as number, def.nanos!(pkt, li, k)));
+      else if (def.base === Base.Utc) out.ascii(utcTimeText(v as number, def.nanos === undefined ? 0 : def.nanos(pkt, li, k)));
       else out.secNanos(v as number, def.nanos === undefined ? 0 : def.nanos(pkt, li, k));
       return;
     case FieldType.Double:
