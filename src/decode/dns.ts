@@ -1179,8 +1179,32 @@ export function dnsIsMdns(pkt: Packet, li: number): boolean {
   return (pkt.layerAux[li] & AUX_MDNS) !== 0;
 }
 
-/** The record's data as the summary and tree show it ("192.0.2.1", "10 mx.example.com"), or '' when none is shown. */
+/** The record's data as the summary line shows it: the tree's (recordText), and for NSEC3PARAM the owner's name, as tshark 4.0's Info column has it. */
 export function dnsRdataText(pkt: Packet, li: number, f: number): string {
+  const len = pkt.u16(f + 8);
+  if (pkt.u16(f) !== T_NSEC3PARAM || len === 0 || f + 10 + len > messageEnd(pkt, li)) return recordText(pkt, li, f);
+  const owner = recordAt(pkt, li, f);
+  return owner < 0 ? '' : dnsName(pkt, li, owner);
+}
+
+/** The record whose type field is at `f` (the last record that starts before it), or -1. */
+function recordAt(pkt: Packet, li: number, f: number): number {
+  const r = records.of(pkt, li);
+  let lo = 0;
+  let hi = r.count - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (r.offsets[mid] < f) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return found < 0 ? -1 : r.offsets[found];
+}
+
+/** The record's data as the tree's record line shows it ("192.0.2.1", "10 mx.example.com"), or '' when none is shown. */
+function recordText(pkt: Packet, li: number, f: number): string {
   const type = pkt.u16(f);
   const len = pkt.u16(f + 8);
   const at = f + 10;
@@ -1312,7 +1336,7 @@ function recordNode(pkt: Packet, li: number, o: number, question: boolean): Tree
     children.push({ text: `Time to live: ${ttl} (${durationText(ttl)})`, field: 'dns.resp.ttl', offset: f + 4, length: 4 });
   }
   children.push({ text: `Data length: ${rdlen}`, field: 'dns.resp.len', offset: f + 8, length: 2 });
-  const data = dnsRdataText(pkt, li, f);
+  const data = recordText(pkt, li, f);
   const fits = f + 10 + rdlen <= end;
   // tshark dissects no data at all of a record whose length is 0.
   const items = fits && rdlen > 0 ? RDATA_ITEMS.get(type) : undefined;
