@@ -22,7 +22,7 @@ import { locatedUint } from './optionkit';
 import type { Packet } from './packet';
 import { Base, FieldType, type FieldDef, type Protocol, type TreeNode } from './protocol';
 import { dsSummary, DSCP_NAMES, ECN_NAMES, PROTOCOL_NAMES } from './ipv4';
-import { add, bitPicture, fieldNode, hex0x } from './treekit';
+import { add, attach, bitPicture, expertNode, fieldNode, hex0x, inErrorQuote, ipv6Text } from './treekit';
 
 export const HEADER_LEN = 40;
 const NEXT_HOPOPTS = 0;
@@ -87,6 +87,24 @@ const OPTION_NAMES: ReadonlyMap<number, string> = new Map([
 const optionType = locatedUint('ipv6.opt.type', 'Type', (pkt, li, k) => chainOption(pkt, li, k, false), 0, 1, { base: Base.Hex, width: 2, names: OPTION_NAMES });
 const optionLength = locatedUint('ipv6.opt.length', 'Length', (pkt, li, k) => chainOption(pkt, li, k, true), 1, 1);
 
+/** The payload length the header declares: the field, or a jumbogram's Jumbo Payload option. */
+function payloadLength(pkt: Packet, li: number): number {
+  const start = pkt.layerStart[li];
+  const p = pkt.u16(start + 4);
+  return p === 0 && (pkt.layerAux[li] & AUX_JUMBO) !== 0 ? jumboLength(pkt, start + HEADER_LEN) : p;
+}
+
+/**
+ * The layer's title as tshark's: the addresses are appended once the whole
+ * fixed header was read, so a bad version or a header the link layer cuts
+ * short shows the bare name.
+ */
+export function ipv6Title(pkt: Packet, li: number): string {
+  const s = pkt.layerStart[li];
+  if (!ok(pkt, li) || s + HEADER_LEN > pkt.capLen || s + HEADER_LEN > pkt.layerEnd[li]) return ipv6.label;
+  return `${ipv6.label}, Src: ${ipv6Text(pkt, s + 8)}, Dst: ${ipv6Text(pkt, s + 24)}`;
+}
+
 export const ipv6: Protocol = {
   name: 'ipv6',
   label: 'Internet Protocol Version 6',
@@ -122,7 +140,7 @@ export const ipv6: Protocol = {
     }
     if (pkt.u8(start) >> 4 !== 6) {
       pkt.layerAux[li] = AUX_BAD_VERSION;
-      pkt.malformed('ipv6.version', 'version is not 6');
+      pkt.malformed('ipv6.version', 'version is not 6', true);
       return null;
     }
     let payload = pkt.u16(start + 4);
@@ -135,7 +153,8 @@ export const ipv6: Protocol = {
       }
       // Otherwise the payload is empty: Wireshark (unlike for IPv4's TSO) takes the 0 at its word.
     }
-    if (payload > declared - HEADER_LEN) pkt.malformed('ipv6.plen', 'payload length beyond the end of the frame');
+    // tshark warns and goes on with the bytes there are.
+    if (payload > declared - HEADER_LEN) pkt.malformed('ipv6.plen', 'payload length beyond the end of the frame', true);
     const end = start + HEADER_LEN + Math.min(payload, declared - HEADER_LEN);
     pkt.layerEnd[li] = end;
     pkt.cursor = start + HEADER_LEN;
@@ -146,7 +165,14 @@ export const ipv6: Protocol = {
   tree(pkt: Packet, li: number): TreeNode[] {
     const out: TreeNode[] = [];
     const start = pkt.layerStart[li];
-    add(out, fieldNode(pkt, li, version));
+    const versionNode = fieldNode(pkt, li, version);
+    add(out, versionNode);
+    if (!ok(pkt, li)) {
+      attach(versionNode ?? undefined, expertNode('Error', 'Malformed', 'Bogus IPv6 version', 'ipv6.bogus_ipv6_version'));
+      return out;
+    }
+    // The link layer declared fewer bytes than the fixed header (outside an error's quote): tshark says so, reads on and stops where they end.
+    if (pkt.layerEnd[li] - start < HEADER_LEN && !inErrorQuote(pkt, li)) out.push(expertNode('Error', 'Malformed', 'IPv6 header must be exactly 40 bytes', 'ipv6.invalid_header'));
     const tc = tclass.get(pkt, li, 0);
     if (tc !== undefined) {
       const t = tc as number;
@@ -167,7 +193,20 @@ export const ipv6: Protocol = {
     const p = plen.get(pkt, li, 0);
     if (p !== undefined) {
       const jumbo = (pkt.layerAux[li] & AUX_JUMBO) !== 0;
-      out.push({ text: `Payload Length: ${p}${jumbo ? ' (jumbogram: see the Jumbo Payload option)' : ''}`, field: 'ipv6.plen', offset: start + 4, length: 2 });
+      const line: TreeNode = { text: `Payload Length: ${p}${jumbo ? ' (Jumbogram)' : ''}`, field: 'ipv6.plen', offset: start + 4, length: 2 };
+      const next = pkt.u8(start + 6);
+      if (p === 0 && next !== NEXT_HOPOPTS) {
+        attach(line, expertNode('Chat', 'Protocol', 'IPv6 payload length equals 0 (maybe because of "TCP segmentation offload" (TSO))', 'ipv6.plen_zero'));
+      } else if (p === 0 && !jumbo) {
+        // RFC 2675 3: a zero payload length needs a Jumbo Payload option in the hop-by-hop header.
+        attach(line, expertNode('Error', 'Malformed', 'IPv6 payload length equals 0 and Hop-By-Hop present and Jumbo Payload option missing', 'ipv6.opt.jumbo.missing'));
+      }
+      const framing = pkt.layerEnd[li] - start - HEADER_LEN;
+      // layerEnd stops at the bytes the link layer declared when the payload length claims more.
+      if (framing >= 0 && payloadLength(pkt, li) > framing && !inErrorQuote(pkt, li)) {
+        attach(line, expertNode('Warning', 'Protocol', `IPv6 payload length exceeds framing length (${framing} bytes)`, 'ipv6.plen_exceeds_framing'));
+      }
+      out.push(line);
     }
     for (const f of [nxt, hlim, src, dst]) add(out, fieldNode(pkt, li, f));
     return out;
