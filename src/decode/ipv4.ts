@@ -313,7 +313,8 @@ function warningLine(text: string, field: string, offset: number, length: number
  * below 2 or runs past the header ends it with a warning; a fixed-size option
  * of another length is warned about and skipped by its length byte. Four
  * NOPs in a row (not aligned to a 32-bit word) get tshark's NOP warning; a
- * timestamp option whose last entry does not fit gets its suboption warning.
+ * route's pointer before or inside an address slot, and a route or timestamp
+ * option whose last slot does not fit, get theirs.
  */
 function optionsNode(pkt: Packet, li: number): TreeNode | null {
   const start = pkt.layerStart[li];
@@ -361,6 +362,15 @@ function optionsNode(pkt: Packet, li: number): TreeNode | null {
       const lenLine: TreeNode = { text: `Length: ${len}`, field: 'ip.opt.len', offset: o + 1, length: 1 };
       if (fixed !== 0 && len !== fixed) attach(lenLine, expertNode('Warning', 'Protocol', `${name} (with option length = ${bytes(len)}; should be ${fixed})`, 'ip.opt.len.invalid'));
       const children = [typeLine, lenLine];
+      // Route options (RFC 791 3.1): a 1-based pointer to the next 4-byte address slot after type, length and pointer.
+      if ((t === 7 || t === 131 || t === 137) && len >= 3) {
+        const ptr = pkt.u8(o + 2);
+        const ptrLine: TreeNode = { text: `Pointer: ${ptr}`, field: 'ip.opt.ptr', offset: o + 2, length: 1 };
+        if (ptr < 4) attach(ptrLine, expertNode('Warning', 'Protocol', 'Pointer points before first address', 'ip.opt.ptr.before_address'));
+        else if ((ptr & 3) !== 0) attach(ptrLine, expertNode('Warning', 'Protocol', 'Pointer points to middle of address', 'ip.opt.ptr.middle_address'));
+        else if ((len - 3) % 4 !== 0) attach(ptrLine, expertNode('Warning', 'Protocol', 'Suboption would go past end of option', 'ip.subopt_too_long'));
+        children.push(ptrLine);
+      }
       // RFC 791: after the pointer and flags, entries of 4 bytes (timestamps) or 8 (address and timestamp).
       if (t === 68 && len >= 4) {
         const entry = (pkt.u8(o + 3) & 0x0f) === TS_AND_ADDRESS || (pkt.u8(o + 3) & 0x0f) === TS_PRESPECIFIED ? 8 : 4;

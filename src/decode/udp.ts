@@ -139,7 +139,7 @@ function tree(pkt: Packet, li: number): TreeNode[] {
       attach(lenLine, expertNode('Error', 'Malformed', `Bad length value ${raw} < 8`, 'udp.length.bad'));
       return out;
     }
-    if (raw > declared) {
+    if (lengthValid(pkt, li) && raw > declared) {
       lenLine.text += ` (bogus, payload length ${declared})`;
       attach(lenLine, expertNode('Error', 'Malformed', `Bad length value ${raw} > IP payload length`, 'udp.length.bad'));
     }
@@ -157,7 +157,10 @@ function tree(pkt: Packet, li: number): TreeNode[] {
       if (want === 0) want = 0xffff;
       text += ` [incorrect, should be ${hex0x(want, 4)} (maybe caused by checksum offload)]`;
     } else text += ' [unverified]';
-    out.push({ text, field: 'udp.checksum', offset: start + 6, length: 2 });
+    const line: TreeNode = { text, field: 'udp.checksum', offset: start + 6, length: 2 };
+    // (Only where the IP payload declares the whole header: tshark stops before the checksum otherwise.)
+    if (sum === 0 && status === CHECKSUM_BAD && pkt.layerEnd[li] - start >= HEADER_LEN) attach(line, expertNode('Error', 'Checksum', 'Illegal checksum value (0)', 'udp.checksum.zero'));
+    out.push(line);
     out.push({ text: `[Checksum Status (synack): ${STATUS_WORDS[status]}]`, field: 'synack.udp.checksum.status', offset: start + 6, length: 2 });
   }
   const n = udpPayloadLength(pkt, li);
