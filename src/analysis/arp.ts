@@ -5,6 +5,7 @@
  * warning when two hardware addresses claim one IP address (a conflict: a
  * misconfiguration or ARP spoofing).
  */
+import { complete as arpComplete } from '../decode/arp';
 import type { Packet } from '../decode/packet';
 import { nsBetween } from './seq';
 
@@ -52,6 +53,23 @@ export class ArpNote {
   probe = false;
   /** This frame claims an IP address another MAC held: the frame of that binding. */
   conflictFrame = 0;
+  /**
+   * tshark's duplicate-address finding (packet-arp.c), the sender's or else
+   * the target's: the address, the frame and whole seconds since its first
+   * claimant was last seen, and tshark's line (built only when found).
+   */
+  duplicate = false;
+  duplicateIp = 0;
+  duplicateFrame = 0;
+  duplicateSeconds = 0;
+  duplicateText = '';
+}
+
+/** An IPv4 address's claimant in tshark's duplicate check: its MAC (48 bits as a number), latest frame and second. */
+interface Claim {
+  mac: number;
+  frame: number;
+  sec: number;
 }
 
 export class ArpTracker {
@@ -71,6 +89,12 @@ export class ArpTracker {
   readonly note = new ArpNote();
   /** Pending requests by sender IP, then target IP. */
   private readonly pending = new Map<number, Map<number, ArpRequest>>();
+  /**
+   * tshark's own table for "Duplicate IP address configured": unlike `table`
+   * it keeps the first MAC of an address until that MAC shows again, and
+   * learns target addresses of replies too.
+   */
+  private readonly claims = new Map<number, Claim>();
 
   constructor(private readonly maxLog = 100_000) {}
 
@@ -94,6 +118,14 @@ export class ArpTracker {
     // Gratuitous: the sender announces its own address (RFC 5227 section 3: announcement, or a reply to itself).
     n.gratuitous = spa === tpa && spa !== 0;
     n.conflictFrame = 0;
+    n.duplicate = false;
+    // tshark checks requests and replies with Ethernet or IEEE 802 hardware (ARP_HW_IS_ETHER), and only whole messages.
+    const hw = pkt.u16(s);
+    if ((op === ARP_REQUEST || op === ARP_REPLY) && (hw === 1 || hw === 6) && arpComplete(pkt, li)) {
+      this.checkDuplicate(pkt, sha, spa);
+      // A request's target hardware address means nothing (RFC 826): not learnt; nor after the sender's finding.
+      if (op !== ARP_REQUEST && !n.duplicate) this.checkDuplicate(pkt, tha, tpa);
+    }
     const sec = pkt.frame.tsSec;
     const nsec = pkt.frame.tsNsec;
     if (n.gratuitous) this.gratuitous++;
@@ -124,7 +156,6 @@ export class ArpTracker {
         this.unsolicitedReplies++;
       }
     }
-    void tha;
 
     if (spa !== 0) {
       const m = mac(pkt, sha);
@@ -144,6 +175,35 @@ export class ArpTracker {
     return n;
   }
 
+  /**
+   * tshark's check_for_duplicate_addresses: an address claimed by a unicast,
+   * non-zero MAC other than the one that claimed it first is a duplicate
+   * (the table keeps the first MAC); the same MAC refreshes the entry.
+   */
+  private checkDuplicate(pkt: Packet, macAt: number, ip: number): void {
+    const m = pkt.u16(macAt) * 0x100000000 + pkt.u32(macAt + 2);
+    if ((pkt.u8(macAt) & 1) !== 0 || m === 0 || ip === 0) return;
+    const c = this.claims.get(ip);
+    if (c === undefined) {
+      this.claims.set(ip, { mac: m, frame: pkt.number, sec: pkt.frame.tsSec });
+      return;
+    }
+    // The sender's check of this very frame already entered the address.
+    if (pkt.number <= c.frame) return;
+    if (c.mac === m) {
+      c.frame = pkt.number;
+      c.sec = pkt.frame.tsSec;
+      return;
+    }
+    const n = this.note;
+    n.duplicate = true;
+    n.duplicateIp = ip;
+    n.duplicateFrame = c.frame;
+    // guint32 arithmetic on whole seconds, as tshark's.
+    n.duplicateSeconds = (pkt.frame.tsSec - c.sec) >>> 0;
+    n.duplicateText = `Duplicate IP address detected for ${ipv4Text(ip)} (${mac(pkt, macAt)}) - also in use by ${macOf(c.mac)} (frame ${c.frame})`;
+  }
+
   /** Requests never answered in the capture. */
   unanswered(): ArpRequest[] {
     return this.requestLog.filter((r) => r.replyFrame === 0);
@@ -158,6 +218,16 @@ function mac(pkt: Packet, o: number): string {
     const b = pkt.u8(o + i);
     if (i > 0) s += ':';
     s += HEX[b >> 4] + HEX[b & 15];
+  }
+  return s;
+}
+
+/** A MAC held as a 48-bit number, as tshark prints it. */
+function macOf(m: number): string {
+  let s = '';
+  for (let i = 5; i >= 0; i--) {
+    const b = Math.floor(m / 2 ** (8 * i)) & 255;
+    s += (i < 5 ? ':' : '') + HEX[b >> 4] + HEX[b & 15];
   }
   return s;
 }

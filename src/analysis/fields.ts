@@ -183,4 +183,11 @@ export function registerArpFields(arp: Protocol): void {
   A('synack.arp.gratuitous', 'Gratuitous ARP (the sender announces its own address)', FieldType.Bool, (n) => (n.gratuitous ? 1 : 0));
   A('synack.arp.probe', 'ARP probe (RFC 5227: sender address 0.0.0.0)', FieldType.Bool, (n) => (n.probe ? 1 : 0));
   A('synack.arp.conflict_frame', 'Another hardware address claimed this IP address in frame', FieldType.FrameNum, (n) => (n.conflictFrame !== 0 ? n.conflictFrame : undefined));
+  // tshark's duplicate-address check (one finding a frame at most).
+  const D = (name: string, label: string, type: FieldType, get: Getter<ArpNote>): FieldDef => A(name, label, type, (n) => (n.duplicate ? get(n) : undefined));
+  D('arp.duplicate-address-detected', 'Duplicate IP address detected', FieldType.Bool, () => 1);
+  D('arp.duplicate-address-frame', 'Frame showing earlier use of IP address', FieldType.FrameNum, (n) => n.duplicateFrame);
+  D('arp.seconds-since-duplicate-address-frame', 'Seconds since earlier frame seen', FieldType.Uint, (n) => n.duplicateSeconds);
+  D('synack.arp.duplicate_ip', 'IP address a second MAC address claims (as tshark finds duplicates)', FieldType.Ipv4Value, (n) => n.duplicateIp);
+  D('synack.arp.duplicate', "Duplicate address, in tshark's words", FieldType.String, (n) => n.duplicateText);
 }

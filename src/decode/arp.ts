@@ -123,7 +123,7 @@ const dstIpv4 = addrField('arp.dst.proto_ipv4', 'Target IP address', 'tpa', Fiel
 const dstProto = addrField('arp.dst.proto', 'Target protocol address', 'tpa', FieldType.Bytes, notIpv4);
 
 /** The whole message was captured (Wireshark's checks would throw otherwise and add nothing). */
-function complete(pkt: Packet, li: number): boolean {
+export function complete(pkt: Packet, li: number): boolean {
   return headerCaptured(pkt, li) && pkt.layerEnd[li] <= pkt.capLen;
 }
 

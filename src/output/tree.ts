@@ -9,14 +9,16 @@
  * Tree text can hold packet bytes (DNS names, payload text): it is written
  * with text8, which escapes every control character.
  */
+import { ipv4Text } from '../analysis/arp';
 import { dhcpMessageType, DHCP_MESSAGE_TYPES } from '../decode/dhcp';
 import { interfaceName, packetCommentsNode } from '../decode/frame';
 import { fieldByName } from '../decode/index';
 import { ipv4Title } from '../decode/ipv4';
+import { ipv6Title } from '../decode/ipv6';
 import { ProblemKind, type Packet } from '../decode/packet';
 import type { TreeNode } from '../decode/protocol';
 import { EX_ACK_NONZERO, FLAG_ACK, tcpExpertNode, tcpExperts, tcpFlags, tcpSegmentLength } from '../decode/tcp';
-import { attach, expertNode, fieldNodes, ipv6Text, macText, type ExpertSeverity } from '../decode/treekit';
+import { attach, expertNode, fieldNodes, macText, type ExpertSeverity } from '../decode/treekit';
 import { writeValue } from './fields';
 import { writeHexLines } from './hexdump';
 import { OutBuf } from './outbuf';
@@ -37,7 +39,7 @@ export function layerTitle(pkt: Packet, li: number): string {
     case 'ip':
       return ipv4Title(pkt, li);
     case 'ipv6':
-      return has(40) ? `${proto.label}, Src: ${ipv6Text(pkt, s + 8)}, Dst: ${ipv6Text(pkt, s + 24)}` : proto.label;
+      return ipv6Title(pkt, li);
     case 'tcp': {
       if (!has(4)) return proto.label;
       let t = `${proto.label}, Src Port: ${pkt.u16(s)}, Dst Port: ${pkt.u16(s + 2)}`;
@@ -286,6 +288,33 @@ function addDnsPairLines(pkt: Packet, li: number, children: TreeNode[]): void {
   children.push(generated(`Request In: ${request}`, 'dns.response_to'), generated(`Time: ${time} seconds`, 'dns.time'));
 }
 
+/**
+ * tshark's "Duplicate IP address detected" line, which it adds beside the
+ * ARP tree rather than in it, with its expert item (counted under ARP).
+ * Analysis finds them across frames; absent when it did not see the frame.
+ */
+function addArpDuplicateLine(pkt: Packet, li: number, out: TreeNode[]): void {
+  const text = fieldByName('synack.arp.duplicate');
+  const ip = fieldByName('synack.arp.duplicate_ip');
+  const frame = fieldByName('arp.duplicate-address-frame');
+  const seconds = fieldByName('arp.seconds-since-duplicate-address-frame');
+  if (text === undefined || ip === undefined || frame === undefined || seconds === undefined) return;
+  const t = text.get(pkt, li, 0);
+  const address = ip.get(pkt, li, 0);
+  if (typeof t !== 'string' || typeof address !== 'number') return;
+  const earlier = generated(`Frame showing earlier use of IP address: ${frame.get(pkt, li, 0)}`, 'arp.duplicate-address-frame');
+  const e = expertNode('Warning', 'Sequence', `Duplicate IP address configured (${ipv4Text(address)})`, 'arp.duplicate-address-detected');
+  e.expert = { ...e.expert!, protocol: pkt.layerProto[li].short };
+  attach(earlier, e);
+  out.push({
+    text: `[${t}]`,
+    field: 'arp.duplicate-address-detected',
+    offset: 0,
+    length: 0,
+    children: [earlier, generated(`Seconds since earlier frame seen: ${seconds.get(pkt, li, 0)}`, 'arp.seconds-since-duplicate-address-frame')],
+  });
+}
+
 /** The problem as tshark's closing line says it, or null. */
 export function problemLine(pkt: Packet): string | null {
   if (pkt.problem === ProblemKind.None) return null;
@@ -324,6 +353,7 @@ export function frameTree(pkt: Packet): TreeNode[] {
     // An echo's payload is drawn inside its ICMP node; a quoted packet's payload is not, as tshark draws them.
     if (proto.name === 'data') out = echoData ?? top;
     out.push({ text: layerTitle(pkt, li), field: proto.name, offset: start, length: Math.max(0, end - start), children });
+    if (proto.name === 'arp') addArpDuplicateLine(pkt, li, out);
     if ((proto.name === 'icmp' || proto.name === 'icmpv6') && li + 1 < pkt.layerCount) {
       const next = pkt.layerProto[li + 1].name;
       if (isIp(next)) out = children;
