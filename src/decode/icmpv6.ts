@@ -15,7 +15,7 @@ import { etherTypes, fallback } from './dispatch';
 import { address, computed, uint } from './fieldkit';
 import type { Packet } from './packet';
 import { Base, FieldType, type FieldDef, type Protocol, type TreeNode } from './protocol';
-import { add, fieldNode, hex0x } from './treekit';
+import { add, attach, expertNode, fieldNode, hex0x } from './treekit';
 
 export const HEADER_LEN = 4;
 const NEXT_HEADER_ICMPV6 = 58;
@@ -199,8 +199,12 @@ export const icmpv6: Protocol = {
     const c = checksum.get(pkt, li, 0);
     if (c !== undefined) {
       const s = icmpv6ChecksumStatus(pkt, li);
-      const verdict = s === 1 ? ' [correct]' : s === 0 ? ` [incorrect, should be ${hex0x(shouldBe(pkt, li, c as number), 4)}]` : '';
-      out.push({ text: `Checksum: ${hex0x(c as number, 4)}${verdict}`, field: 'icmpv6.checksum', offset: start + 2, length: 2 });
+      const want = s === 0 ? hex0x(shouldBe(pkt, li, c as number), 4) : '';
+      // tshark's proto_tree_add_checksum words: "[correct]", or "incorrect, should be" with a Warning.
+      const verdict = s === 1 ? ' [correct]' : s === 0 ? ` incorrect, should be ${want}` : '';
+      const line: TreeNode = { text: `Checksum: ${hex0x(c as number, 4)}${verdict}`, field: 'icmpv6.checksum', offset: start + 2, length: 2 };
+      if (s === 0) attach(line, expertNode('Warning', 'Checksum', `Bad checksum [should be ${want}]`, 'icmpv6.checksum_bad.expert'));
+      out.push(line);
       out.push({ text: `[Checksum Status: ${s === 1 ? 'Good' : s === 0 ? 'Bad' : 'Unverified'}]`, field: 'icmpv6.checksum.status', offset: start + 2, length: 2 });
     }
     for (const f of [echoId, echoSeq, mtu, pointer, nsTarget, naTarget]) add(out, fieldNode(pkt, li, f));

@@ -39,6 +39,7 @@ const COVERED: readonly { protocol: string; layer: string; rows: RegExp }[] = [
   { protocol: 'ARP/RARP', layer: 'arp', rows: /./ },
   { protocol: 'Ethernet', layer: 'eth', rows: /^Source MAC must not be a group address/ },
   { protocol: 'ICMP', layer: 'icmp', rows: /^Bad checksum/ },
+  { protocol: 'ICMPv6', layer: 'icmpv6', rows: /^Bad checksum/ },
 ];
 
 /** Differences that are not synack's to match, each with its reason (each must still be needed). */
