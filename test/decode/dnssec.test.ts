@@ -8,11 +8,12 @@
  * zone's NSEC chain, BIND's private signing-state type 65534.
  */
 import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dns } from '../../src/decode/dns';
 import { udpFrame, writePcap } from '../analysis/craft';
 import { save } from '../capture/craft';
-import { CLI } from '../helpers/paths';
+import { CLI, CORPUS, HAVE_CORPUS } from '../helpers/paths';
 import { HAVE_TSHARK, oracleText } from '../oracle/tshark';
 import { decode, frameOf, problem, readEveryField, values } from './frames';
 
@@ -275,6 +276,13 @@ describe.skipIf(!HAVE_TSHARK)('DNSSEC record data against tshark 4.0', () => {
     const theirLayers = (JSON.parse(oracleText(file, json).stdout) as { _source: { layers: Record<string, string[]> } }[]).map((p) => p._source.layers);
     expect(ourLayers).toEqual(theirLayers);
     expect(synack(['-r', file, '-q', '-z', 'expert'])).toBe(oracleText(file, ['-q', '-z', 'expert']).stdout);
+  });
+
+  it.skipIf(!HAVE_CORPUS)('-z expert on dns-uri.pcap: the URI record\'s Undecoded note, counted as tshark counts it', { tags: ['corpus'] }, () => {
+    const file = join(CORPUS, 'tcpdump', 'dns-uri.pcap');
+    const ours = synack(['-r', file, '-q', '-z', 'expert']);
+    expect(ours).toContain('Dissector for DNS Type (256) code not implemented');
+    expect(ours).toBe(oracleText(file, ['-q', '-z', 'expert']).stdout);
   });
 
   it('the summary line: an NSEC\'s next name, and after NSEC3PARAM its owner\'s name, as tshark 4.0\'s Info column has them', () => {
