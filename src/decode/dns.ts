@@ -994,7 +994,7 @@ function bitmapsFit(pkt: Packet, at: number, end: number): boolean {
 function rdataFault(pkt: Packet, type: number, rdata: number, end: number): string | null {
   const items = RDATA_ITEMS.get(type);
   if (items === undefined || rdata === end) return null;
-  for (const item of items) if (item.at(pkt, rdata, end) === NOT_HELD) return item.name;
+  for (let i = 0; i < items.length; i++) if (items[i].at(pkt, rdata, end) === NOT_HELD) return items[i].name;
   const maps = bitmapsAt(pkt, type, rdata, end);
   return maps >= 0 && !bitmapsFit(pkt, maps, end) ? 'dns.resp.type' : null;
 }
