@@ -15,7 +15,7 @@ import { etherTypes, fallback } from './dispatch';
 import { address, computed, uint } from './fieldkit';
 import type { Packet } from './packet';
 import { Base, FieldType, type FieldDef, type Protocol, type TreeNode } from './protocol';
-import { add, attach, expertNode, fieldNode, hex0x } from './treekit';
+import { add, attach, bitPicture, expertNode, fieldNode, hex0x, ipv6Text, ipv6TextAt, macText } from './treekit';
 
 export const HEADER_LEN = 4;
 const NEXT_HEADER_ICMPV6 = 58;
@@ -142,6 +142,114 @@ const pointer = when(uint('icmpv6.pointer', 'Pointer', 4, 4), (t) => t === 4);
 const nsTarget = when(address('icmpv6.nd.ns.target_address', 'Target Address', FieldType.Ipv6, 8), (t) => t === 135);
 const naTarget = when(address('icmpv6.nd.na.target_address', 'Target Address', FieldType.Ipv6, 8), (t) => t === 136);
 
+/** Where Neighbor Discovery options start (RFC 4861 section 4): after each message's fixed fields. */
+const ND_OPTIONS_AT: ReadonlyMap<number, number> = new Map([
+  [133, 8],
+  [134, 16],
+  [135, 24],
+  [136, 24],
+  [137, 40],
+]);
+
+/** Option names as tshark 4.0's option_vals has them. */
+const ND_OPTION_NAMES: ReadonlyMap<number, string> = new Map([
+  [1, 'Source link-layer address'], [2, 'Target link-layer address'], [3, 'Prefix information'], [4, 'Redirected header'],
+  [5, 'MTU'], [6, 'NBMA Shortcut Limit Option'], [7, 'Advertisement Interval'], [8, 'Home Agent Information'],
+  [9, 'Source Address List'], [10, 'Target Address List'], [11, 'CGA'], [12, 'RSA Signature'], [13, 'Timestamp'],
+  [14, 'Nonce'], [15, 'Trust Anchor'], [16, 'Certificate'], [17, 'IP Address/Prefix Option'],
+  [18, 'New Router Prefix Information'], [19, 'Link-layer Address'], [20, 'Neighbor Advertisement Acknowledgment'],
+  [23, 'MAP'], [24, 'Route Information'], [25, 'Recursive DNS Server'], [26, 'RA Flags Extension'],
+  [27, 'Handover Key Request'], [28, 'Handover Key Reply'], [29, 'Handover Assist Information'],
+  [30, 'Mobile Node Identifier Option'], [31, 'DNS Search List Option'], [32, 'Proxy Signature (PS)'],
+  [33, 'Address Registration Option'], [34, '6LoWPAN Context Option'], [35, 'Authoritative Border Router'],
+  [36, '6LoWPAN Capability Indication Option'], [37, 'DHCP Captive-Portal'], [38, 'PREF64 Option'],
+  [138, 'CARD Request'], [139, 'CARD Reply'], [253, 'RFC3692-style Experiment 1'], [254, 'RFC3692-style Experiment 2'],
+]);
+
+/** RFC 4191 2.1's preference values, as tshark names them. */
+const ROUTE_PREFERENCES = ['Medium', 'High', 'Reserved', 'Low'];
+
+/** The DNSSL option's domain names (RFC 8106 5.2), each after a space, as tshark appends them to the title. */
+function dnsslNames(pkt: Packet, from: number, to: number): string {
+  let text = '';
+  let name = '';
+  for (let p = from; p < to; ) {
+    const n = pkt.u8(p++);
+    if (n === 0) {
+      // The end of a name, or the padding after the last one.
+      if (name !== '') text += ` ${name}`;
+      name = '';
+      continue;
+    }
+    if (p + n > to) break;
+    let label = '';
+    for (let i = 0; i < n; i++) label += String.fromCharCode(pkt.u8(p + i));
+    name += (name === '' ? '' : '.') + label;
+    p += n;
+  }
+  return text;
+}
+
+/** RFC 8781 section 4: the prefix length each PREF64 Prefix Length Code stands for. */
+const PREF64_BITS = [96, 64, 56, 48, 40, 32];
+
+const invalidLength = (message: string): TreeNode => expertNode('Error', 'Malformed', message, 'icmpv6.invalid.option.length');
+
+/**
+ * The Neighbor Discovery options (RFC 4861 section 4.6), listed as tshark
+ * lists them, each with its type and length: a zero length ends the list
+ * with tshark's error (the walk could not go on), and a PREF64 option's
+ * unassigned Prefix Length Code gets tshark's invalid-length error. Their
+ * contents beyond that are the message body's bytes.
+ */
+function ndOptionNodes(pkt: Packet, li: number, out: TreeNode[]): void {
+  const start = pkt.layerStart[li];
+  const t = start < pkt.capLen ? typeOf(pkt, li) : -1;
+  const at = ND_OPTIONS_AT.get(t);
+  if (at === undefined || (pkt.layerAux[li] & AUX_QUOTED) !== 0) return;
+  const end = Math.min(pkt.layerEnd[li], pkt.capLen);
+  for (let o = start + at; o + 2 <= end; ) {
+    const type = pkt.u8(o);
+    const len = pkt.u8(o + 1) * 8;
+    const name = ND_OPTION_NAMES.get(type) ?? `Unknown ${type}`;
+    const lenLine: TreeNode = { text: `Length: ${pkt.u8(o + 1)} (${len} bytes)`, field: 'icmpv6.opt.length', offset: o + 1, length: 1 };
+    const children: TreeNode[] = [{ text: `Type: ${name} (${type})`, field: 'icmpv6.opt.type', offset: o, length: 1 }, lenLine];
+    let title = name;
+    if (len === 0) {
+      attach(lenLine, invalidLength('Invalid option length (Zero)'));
+      out.push({ text: `ICMPv6 Option (${title})`, field: 'icmpv6.opt', offset: o, length: 2, children });
+      return;
+    }
+    const whole = o + len <= end;
+    if ((type === 1 || type === 2) && len === 8 && whole) title += ` : ${macText(pkt, o + 2)}`;
+    else if (type === 3 && len >= 32 && whole) title += ` : ${ipv6Text(pkt, o + 16)}/${pkt.u8(o + 2)}`;
+    else if ((type === 5 || type === 7) && len >= 8 && whole) title += ` : ${pkt.u32(o + 4)}`;
+    else if (type === 24 && len >= 8 && whole) {
+      // RFC 4191 2.3: the prefix has 0, 8 or 16 bytes, the rest zero.
+      const prefix = new Uint8Array(16);
+      for (let i = 0; i < Math.min(16, len - 8); i++) prefix[i] = pkt.u8(o + 8 + i);
+      title += ` : ${ROUTE_PREFERENCES[(pkt.u8(o + 3) >> 3) & 3]} ${ipv6TextAt(prefix, 0)}/${pkt.u8(o + 2)}`;
+    } else if (type === 25 && whole) {
+      for (let a = o + 8; a + 16 <= o + len; a += 16) title += ` ${ipv6Text(pkt, a)}`;
+    } else if (type === 31 && whole) title += dnsslNames(pkt, o + 8, o + len);
+    else if (type === 38 && o + 4 <= end) {
+      const word = pkt.u16(o + 2);
+      const plc = word & 7;
+      children.push({ text: `${bitPicture(word, 0xfff8, 16)} = Scaled Lifetime: ${word >> 3}`, field: 'icmpv6.opt.pref64.scaled_lifetime', offset: o + 2, length: 2 });
+      const plcText = plc < PREF64_BITS.length ? `${PREF64_BITS[plc]} bits prefix length` : 'Unknown';
+      children.push({ text: `${bitPicture(word, 0x0007, 16)} = PLC (Prefix Length Code): ${plcText} (${hex0x(plc, 1)})`, field: 'icmpv6.opt.pref64.plc', offset: o + 2, length: 2 });
+      if (plc >= PREF64_BITS.length) attach(lenLine, invalidLength('Invalid Option Length'));
+      else if (o + 4 + PREF64_BITS[plc] / 8 <= end) {
+        const prefix = new Uint8Array(16);
+        for (let i = 0; i < PREF64_BITS[plc] / 8; i++) prefix[i] = pkt.u8(o + 4 + i);
+        children.push({ text: `Prefix: ${ipv6TextAt(prefix, 0)}`, field: 'icmpv6.opt.pref64.prefix', offset: o + 4, length: PREF64_BITS[plc] / 8 });
+      }
+    }
+    out.push({ text: `ICMPv6 Option (${title})`, field: 'icmpv6.opt', offset: o, length: len, children });
+    o += len;
+  }
+}
+
 export const icmpv6: Protocol = {
   name: 'icmpv6',
   label: 'Internet Control Message Protocol v6',
@@ -211,6 +319,7 @@ export const icmpv6: Protocol = {
     const bodyStart = pkt.layerPayload[li];
     const end = pkt.layerEnd[li];
     if (pkt.layerCount === li + 1 && end > bodyStart) out.push({ text: `Message body (${end - bodyStart} bytes)`, offset: bodyStart, length: end - bodyStart });
+    ndOptionNodes(pkt, li, out);
     return out;
   },
 };
