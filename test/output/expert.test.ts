@@ -29,7 +29,8 @@ import { HAVE_TSHARK, oracle, oracleText } from '../oracle/tshark';
  * tshark's rows of that protocol are synack's to match: every row of TCP,
  * IPv4, UDP, IPv6, ARP, ICMP and ICMPv6 (the malformed-packet rows
  * included); of Ethernet's only the group-address source (tshark's trailer
- * and length-field items are not raised).
+ * and length-field items are not raised); of DNS's the Undecoded note on
+ * record types tshark has no dissector for.
  */
 const COVERED: readonly { protocol: string; layer: string; rows: RegExp }[] = [
   { protocol: 'TCP', layer: 'tcp', rows: /./ },
@@ -40,6 +41,7 @@ const COVERED: readonly { protocol: string; layer: string; rows: RegExp }[] = [
   { protocol: 'Ethernet', layer: 'eth', rows: /^Source MAC must not be a group address/ },
   { protocol: 'ICMP', layer: 'icmp', rows: /./ },
   { protocol: 'ICMPv6', layer: 'icmpv6', rows: /./ },
+  { protocol: 'DNS', layer: 'dns', rows: /^Dissector for DNS Type/ },
 ];
 
 /** Differences that are not synack's to match, each with its reason (each must still be needed). */
