@@ -92,7 +92,7 @@ export function writeColumnTime(out: OutBuf, pkt: Packet, col: TimeColumn, digit
       return relative(out, 0, 0, 0, 0, col.hms, digits);
     case 'e':
       // set_epoch_time(): the seconds as they are, never as hours (-u applies to relative times only).
-      return out.signedTime(f.tsSec, fraction(f.tsNsec, digits), digits);
+      return signed(out, f.tsSec, fraction(f.tsNsec, digits), digits);
     default:
       return absolute(out, f.tsSec, f.tsNsec, col.format, digits);
   }
@@ -107,7 +107,7 @@ function fraction(nsec: number, digits: number): number {
 export function relative(out: OutBuf, bSec: number, bNsec: number, aSec: number, aNsec: number, hms: boolean, digits: number): void {
   const secs = deltaSecs(bSec, bNsec, aSec, aNsec);
   const frac = fraction(deltaNsecs(bSec, bNsec, aSec, aNsec), digits);
-  if (!hms) return out.signedTime(secs, frac, digits);
+  if (!hms) return signed(out, secs, frac, digits);
   // "%s%dh %2dm %2d.%06lds": the sign as "- ", then hours and minutes only when there are any.
   const negative = secs < 0 || frac < 0;
   const s = Math.abs(secs);
@@ -137,6 +137,18 @@ function zeroPad(out: OutBuf, n: number, width: number): void {
     zeroPad(out, -n, width - 1);
   } else if (n >= 10 ** width) out.uint(n);
   else out.uintPad(n, width);
+}
+
+/**
+ * display_signed_time(), which the column uses: it negates a negative
+ * fraction as a C int, so INT_MIN (a damaged record's) stays negative and is
+ * printed with its sign after the point. (Fields print such times otherwise.)
+ */
+function signed(out: OutBuf, sec: number, frac: number, digits: number): void {
+  if (frac !== -2147483648) return out.signedTime(sec, frac, digits);
+  if (sec >= 0) out.byte(0x2d);
+  out.int(sec);
+  out.ascii('.-2147483648');
 }
 
 /** printf's %2d of a number below 100. */

@@ -295,8 +295,7 @@ export class OutBuf {
    */
   signedTime(sec: number, frac: number, digits: number): void {
     if (frac < 0) {
-      // C negates the int: INT_MIN (a damaged record's fraction) stays itself, printed with its sign.
-      if (frac !== -2147483648) frac = -frac;
+      frac = -frac;
       if (sec >= 0) this.byte(0x2d);
     }
     if (sec < 0) {
@@ -306,8 +305,7 @@ export class OutBuf {
     this.uint(sec);
     this.byte(46);
     // A damaged fraction of a whole second or more keeps all its digits, as printf's %09d does.
-    if (frac < 0) this.ascii('-2147483648');
-    else if (frac < 10 ** digits) this.uintPad(frac, digits);
+    if (frac < 10 ** digits) this.uintPad(frac, digits);
     else this.uint(frac);
   }
 
