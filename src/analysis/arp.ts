@@ -72,6 +72,13 @@ interface Claim {
   sec: number;
 }
 
+/**
+ * Addresses each table learns: an ARP flood of made-up addresses must not
+ * grow memory without bound (tshark's table does). Beyond, new addresses are
+ * not learnt; those already known are still checked.
+ */
+const MAX_ADDRESSES = 1 << 20;
+
 export class ArpTracker {
   requests = 0;
   replies = 0;
@@ -161,7 +168,7 @@ export class ArpTracker {
       const m = mac(pkt, sha);
       const b = this.table.get(spa);
       if (b === undefined) {
-        this.table.set(spa, { ip: spa, mac: m, firstFrame: pkt.number, lastFrame: pkt.number });
+        if (this.table.size < MAX_ADDRESSES) this.table.set(spa, { ip: spa, mac: m, firstFrame: pkt.number, lastFrame: pkt.number });
       } else if (b.mac !== m) {
         n.conflictFrame = b.lastFrame;
         this.conflicts.push({ ip: spa, previousMac: b.mac, mac: m, previousFrame: b.lastFrame, frame: pkt.number });
@@ -185,7 +192,7 @@ export class ArpTracker {
     if ((pkt.u8(macAt) & 1) !== 0 || m === 0 || ip === 0) return;
     const c = this.claims.get(ip);
     if (c === undefined) {
-      this.claims.set(ip, { mac: m, frame: pkt.number, sec: pkt.frame.tsSec });
+      if (this.claims.size < MAX_ADDRESSES) this.claims.set(ip, { mac: m, frame: pkt.number, sec: pkt.frame.tsSec });
       return;
     }
     // The sender's check of this very frame already entered the address.
