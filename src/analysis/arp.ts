@@ -7,6 +7,7 @@
  */
 import { complete as arpComplete } from '../decode/arp';
 import type { Packet } from '../decode/packet';
+import { macText } from '../decode/treekit';
 import { nsBetween } from './seq';
 
 export const ARP_REQUEST = 1;
@@ -141,7 +142,7 @@ export class ArpTracker {
     if (op === ARP_REQUEST) {
       this.requests++;
       if (!n.gratuitous) {
-        const r: ArpRequest = { frame: pkt.number, sec, nsec, senderIp: spa, targetIp: tpa, senderMac: mac(pkt, sha), replyFrame: 0, responseNs: 0 };
+        const r: ArpRequest = { frame: pkt.number, sec, nsec, senderIp: spa, targetIp: tpa, senderMac: macText(pkt, sha), replyFrame: 0, responseNs: 0 };
         let byTarget = this.pending.get(spa);
         if (byTarget === undefined) this.pending.set(spa, (byTarget = new Map()));
         byTarget.set(tpa, r);
@@ -165,7 +166,7 @@ export class ArpTracker {
     }
 
     if (spa !== 0) {
-      const m = mac(pkt, sha);
+      const m = macText(pkt, sha);
       const b = this.table.get(spa);
       if (b === undefined) {
         if (this.table.size < MAX_ADDRESSES) this.table.set(spa, { ip: spa, mac: m, firstFrame: pkt.number, lastFrame: pkt.number });
@@ -208,7 +209,7 @@ export class ArpTracker {
     n.duplicateFrame = c.frame;
     // guint32 arithmetic on whole seconds, as tshark's.
     n.duplicateSeconds = (pkt.frame.tsSec - c.sec) >>> 0;
-    n.duplicateText = `Duplicate IP address detected for ${ipv4Text(ip)} (${mac(pkt, macAt)}) - also in use by ${macOf(c.mac)} (frame ${c.frame})`;
+    n.duplicateText = `Duplicate IP address detected for ${ipv4Text(ip)} (${macText(pkt, macAt)}) - also in use by ${macOf(c.mac)} (frame ${c.frame})`;
   }
 
   /** Requests never answered in the capture. */
@@ -218,16 +219,6 @@ export class ArpTracker {
 }
 
 const HEX = '0123456789abcdef';
-
-function mac(pkt: Packet, o: number): string {
-  let s = '';
-  for (let i = 0; i < 6; i++) {
-    const b = pkt.u8(o + i);
-    if (i > 0) s += ':';
-    s += HEX[b >> 4] + HEX[b & 15];
-  }
-  return s;
-}
 
 /** A MAC held as a 48-bit number, as tshark prints it. */
 function macOf(m: number): string {
