@@ -100,8 +100,11 @@ export function writeColumnTime(out: OutBuf, pkt: Packet, col: TimeColumn, digit
 
 /** A count of 10^-digits seconds in `nsec` nanoseconds, truncated toward zero as C divides. */
 function fraction(nsec: number, digits: number): number {
-  return Math.trunc(nsec / 10 ** (9 - digits));
+  return Math.trunc(nsec / DIVISORS[9 - digits]);
 }
+
+/** 10^k, looked up rather than computed per frame. */
+const DIVISORS = [1, 10, 100, 1000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000];
 
 /** `b - a` as nstime_delta() gives it, in seconds or (hms) set_time_hour_min_sec()'s words. */
 export function relative(out: OutBuf, bSec: number, bNsec: number, aSec: number, aNsec: number, hms: boolean, digits: number): void {
