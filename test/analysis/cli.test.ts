@@ -16,6 +16,7 @@ import { CAPTURES, CLI, CORPUS, HAVE_CORPUS, labCapture, ROOT } from '../helpers
 import type { TcpConnection } from '../../src/analysis/index';
 import { ConnReport } from '../../src/output/conn';
 import { UdpFollow, writeFollow } from '../../src/output/follow';
+import { STATS_HELP } from '../../src/output/stats';
 import { OutBuf } from '../../src/output/outbuf';
 import { HAVE_TSHARK, oracleText } from '../oracle/tshark';
 import { chaosCapture } from './chaos';
@@ -195,7 +196,7 @@ describe('synack\'s own reports', () => {
   it('a bad -z or --framing is one line, exit 2', () => {
     const file = join(CAPTURES, 'tcp-chat.pcap');
     const a = synack(['-r', file, '-q', '-z', 'nope']);
-    expect([a.status, a.stdout, a.stderr]).toEqual([2, '', 'synack: -z nope: unknown statistic; use conn, conv,tcp, conv,udp, follow,tcp|udp,ascii|hex,N, arp, expert[,error|warn|note|chat][,FILTER]\n']);
+    expect([a.status, a.stdout, a.stderr]).toEqual([2, '', `synack: -z nope: unknown statistic; use ${STATS_HELP}\n`]);
     const b = synack(['-r', file, '-q', '-z', 'follow,tcp,raw,0']);
     expect(b.stderr).toBe('synack: -z follow,tcp,raw,0: use follow,tcp|udp,ascii|hex,N (N: a tcp.stream or udp.stream number)\n');
     const c = synack(['-r', file, '--framing', 'xml', '-q']);
