@@ -78,7 +78,13 @@ interface Claim {
  * grow memory without bound (tshark's table does). Beyond, new addresses are
  * not learnt; those already known are still checked.
  */
-const MAX_ADDRESSES = 1 << 20;
+export const ARP_MAX_ADDRESSES = 1 << 20;
+/**
+ * Requests waiting for a reply, at most (the newest). A request never answered
+ * would otherwise wait forever: a flood of requests for made-up addresses
+ * must not grow memory. A reply to an older request counts as unsolicited.
+ */
+const MAX_PENDING = 1 << 16;
 
 export class ArpTracker {
   requests = 0;
@@ -91,6 +97,14 @@ export class ArpTracker {
   readonly requestLog: ArpRequest[] = [];
   /** Requests not kept in `requestLog` because it was full. */
   requestsDropped = 0;
+  /** Unanswered requests no longer waited for: MAX_PENDING newer ones came after them. */
+  requestsForgotten = 0;
+  /** Conflicts not kept in `conflicts` because it was full (still counted). */
+  conflictsDropped = 0;
+  /** Addresses not learnt because the table held ARP_MAX_ADDRESSES already. */
+  addressesNotLearnt = 0;
+  /** The same for tshark's duplicate-address table (those addresses are not checked for duplicates). */
+  claimsNotLearnt = 0;
   /** IPv4 (as a number) to the MAC that last claimed it. */
   readonly table = new Map<number, ArpBinding>();
   readonly conflicts: ArpConflict[] = [];
@@ -103,8 +117,15 @@ export class ArpTracker {
    * learns target addresses of replies too.
    */
   private readonly claims = new Map<number, Claim>();
+  /** The newest requests in arrival order (a ring): the oldest leaves `pending` when a new one needs its slot. */
+  private readonly pendingRing: (ArpRequest | undefined)[] = [];
+  private pendingNext = 0;
 
-  constructor(private readonly maxLog = 100_000) {}
+  constructor(
+    /** Requests and conflicts listed, at most (the rest are counted). */
+    private readonly maxLog = 100_000,
+    readonly maxPending = MAX_PENDING,
+  ) {}
 
   /** The ARP layer `li` of the current frame. */
   packet(pkt: Packet, li: number): ArpNote | null {
@@ -143,9 +164,12 @@ export class ArpTracker {
       this.requests++;
       if (!n.gratuitous) {
         const r: ArpRequest = { frame: pkt.number, sec, nsec, senderIp: spa, targetIp: tpa, senderMac: macText(pkt, sha), replyFrame: 0, responseNs: 0 };
+        this.forgetOldest();
         let byTarget = this.pending.get(spa);
         if (byTarget === undefined) this.pending.set(spa, (byTarget = new Map()));
         byTarget.set(tpa, r);
+        this.pendingRing[this.pendingNext] = r;
+        this.pendingNext = (this.pendingNext + 1) % this.maxPending;
         if (this.requestLog.length < this.maxLog) this.requestLog.push(r);
         else this.requestsDropped++;
       }
@@ -156,6 +180,7 @@ export class ArpTracker {
       const r = byTarget?.get(spa);
       if (r !== undefined) {
         byTarget!.delete(spa);
+        if (byTarget!.size === 0) this.pending.delete(tpa);
         r.replyFrame = pkt.number;
         r.responseNs = nsBetween(sec, nsec, r.sec, r.nsec);
         n.requestFrame = r.frame;
@@ -169,10 +194,13 @@ export class ArpTracker {
       const m = macText(pkt, sha);
       const b = this.table.get(spa);
       if (b === undefined) {
-        if (this.table.size < MAX_ADDRESSES) this.table.set(spa, { ip: spa, mac: m, firstFrame: pkt.number, lastFrame: pkt.number });
+        if (this.table.size < ARP_MAX_ADDRESSES) this.table.set(spa, { ip: spa, mac: m, firstFrame: pkt.number, lastFrame: pkt.number });
+        else this.addressesNotLearnt++;
       } else if (b.mac !== m) {
         n.conflictFrame = b.lastFrame;
-        this.conflicts.push({ ip: spa, previousMac: b.mac, mac: m, previousFrame: b.lastFrame, frame: pkt.number });
+        // Two MACs taking turns on one address (ARP spoofing does) would otherwise grow the list without end.
+        if (this.conflicts.length < this.maxLog) this.conflicts.push({ ip: spa, previousMac: b.mac, mac: m, previousFrame: b.lastFrame, frame: pkt.number });
+        else this.conflictsDropped++;
         b.mac = m;
         b.firstFrame = pkt.number;
         b.lastFrame = pkt.number;
@@ -193,7 +221,8 @@ export class ArpTracker {
     if ((pkt.u8(macAt) & 1) !== 0 || m === 0 || ip === 0) return;
     const c = this.claims.get(ip);
     if (c === undefined) {
-      if (this.claims.size < MAX_ADDRESSES) this.claims.set(ip, { mac: m, frame: pkt.number, sec: pkt.frame.tsSec });
+      if (this.claims.size < ARP_MAX_ADDRESSES) this.claims.set(ip, { mac: m, frame: pkt.number, sec: pkt.frame.tsSec });
+      else this.claimsNotLearnt++;
       return;
     }
     // The sender's check of this very frame already entered the address.
@@ -210,6 +239,24 @@ export class ArpTracker {
     // guint32 arithmetic on whole seconds, as tshark's.
     n.duplicateSeconds = (pkt.frame.tsSec - c.sec) >>> 0;
     n.duplicateText = `Duplicate IP address detected for ${ipv4Text(ip)} (${macText(pkt, macAt)}) - also in use by ${macOf(c.mac)} (frame ${c.frame})`;
+  }
+
+  /** Makes room in the ring for a new request: the one in its slot stops waiting, if nothing answered or replaced it. */
+  private forgetOldest(): void {
+    const old = this.pendingRing[this.pendingNext];
+    if (old === undefined || old.replyFrame !== 0) return;
+    const byTarget = this.pending.get(old.senderIp);
+    if (byTarget === undefined || byTarget.get(old.targetIp) !== old) return;
+    byTarget.delete(old.targetIp);
+    if (byTarget.size === 0) this.pending.delete(old.senderIp);
+    this.requestsForgotten++;
+  }
+
+  /** Requests waiting for a reply now. */
+  get pendingCount(): number {
+    let n = 0;
+    for (const m of this.pending.values()) n += m.size;
+    return n;
   }
 
   /** Requests never answered in the capture. */

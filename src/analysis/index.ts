@@ -99,7 +99,7 @@ const { F_AFTER_PEER_FIN, F_ARP_CONFLICT, F_ECHO_REQUEST, F_ARP_GRATUITOUS, F_FI
 export * from './seq';
 export * from './tcp';
 export { UdpConversation, UdpTracker, UdpNote } from './udp';
-export { ArpTracker, ArpNote, ipv4Text } from './arp';
+export { ARP_MAX_ADDRESSES, ArpTracker, ArpNote, ipv4Text } from './arp';
 export { EchoTracker, IcmpNote, MAX_ECHO_REQUESTS } from './icmp';
 export { FrameFacts } from './facts';
 export { DirStream, ChunkLog, ChunkFacts, type StreamLimits } from './stream';

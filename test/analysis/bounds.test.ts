@@ -14,7 +14,8 @@ import { connObject } from '../../src/output/conn';
 import { OutBuf } from '../../src/output/outbuf';
 import { ANALYSIS_FIELDS } from '../oracle/fields';
 import { chaosCapture } from './chaos';
-import { analyse, Conversation, synFlood, type CraftedFrame } from './craft';
+import { writeArpReport } from '../../src/output/arp-report';
+import { analyse, arpFrame, Conversation, synFlood, type CraftedFrame } from './craft';
 
 describe('connection cap', () => {
   it('syn_flood_evicts_idle_connections_and_counts_them', () => {
@@ -144,5 +145,42 @@ describe('reused connection objects', () => {
       st.reuse(1, limits, framing, null, true);
       expect(st).toStrictEqual(new DirStream(1, limits, framing, null, true));
     }
+  });
+});
+
+describe('ARP under a flood', () => {
+  const ip = (n: number): string => `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
+  const at = (i: number, bytes: Uint8Array): CraftedFrame => ({ sec: 1_700_000_000 + Math.floor(i / 1000), nsec: (i % 1000) * 1000, bytes });
+
+  it('unanswered requests wait for a reply in a bounded table; the oldest stop waiting, counted and said', () => {
+    const n = 70_000;
+    const frames: CraftedFrame[] = [];
+    for (let i = 0; i < n; i++) frames.push(at(i, arpFrame(1, '02:00:00:00:00:01', '10.255.0.1', '00:00:00:00:00:00', ip(i + 1))));
+    // Answers to the first request (no longer waited for) and to the last one.
+    frames.push(at(n, arpFrame(2, '02:00:00:00:00:02', ip(1), '02:00:00:00:00:01', '10.255.0.1')));
+    frames.push(at(n + 1, arpFrame(2, '02:00:00:00:00:03', ip(n), '02:00:00:00:00:01', '10.255.0.1')));
+    const arp = analyse(frames).analyzer.arp;
+    expect(arp.maxPending).toBe(65_536);
+    expect(arp.requestsForgotten).toBe(n - 65_536);
+    expect(arp.pendingCount).toBe(65_536 - 1);
+    expect(arp.unsolicitedReplies).toBe(1);
+    expect(arp.requestLog[0].replyFrame).toBe(0);
+    expect(arp.requestLog[n - 1].replyFrame).toBe(n + 2);
+    const out = new OutBuf(-1);
+    writeArpReport(out, arp, false);
+    expect(out.text()).toContain(`${n - 65_536} unanswered requests stopped waiting for a reply (only the newest 65536 wait)`);
+  });
+
+  it('two MACs taking turns on one address: the conflict list is capped and the rest counted', () => {
+    const n = 100_010;
+    const frames: CraftedFrame[] = [];
+    for (let i = 0; i < n; i++) frames.push(at(i, arpFrame(2, i % 2 === 0 ? '02:00:00:00:00:0a' : '02:00:00:00:00:0b', '10.0.0.9', '02:00:00:00:00:01', '10.0.0.1')));
+    const arp = analyse(frames).analyzer.arp;
+    // The first claim is learnt; every later one flips the address.
+    expect(arp.conflicts.length).toBe(100_000);
+    expect(arp.conflictsDropped).toBe(n - 1 - 100_000);
+    const out = new OutBuf(-1);
+    writeArpReport(out, arp, true);
+    expect(JSON.parse(out.text()).arp.conflicts_not_listed).toBe(n - 1 - 100_000);
   });
 });

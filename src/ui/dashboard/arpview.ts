@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import { ipv4Text } from '../../analysis/index';
 import { durationText } from './conn-snapshot';
 import type { Line } from './ladder';
+import { arpLimitLines } from '../../output/arp-report';
 import type { CaptureModel } from './model';
 
 export interface IfaceAddress {
@@ -90,6 +91,8 @@ export function buildArpView(model: CaptureModel, link: LinkInfo | null): Line[]
   for (const c of arp.conflicts) {
     lines.push({ frame: c.frame, spans: [{ text: `  conflict: ${ipv4Text(c.ip)} was at ${c.previousMac} (#${c.previousFrame}), now claimed by ${c.mac} (#${c.frame})`, tone: 'rst' }] });
   }
+  if (arp.conflictsDropped > 0) lines.push({ spans: [{ text: `  ... ${arp.conflictsDropped} more conflicts not kept`, tone: 'dim' }] });
+  for (const text of arpLimitLines(arp)) lines.push({ spans: [{ text: `  ${text}`, tone: 'dim' }] });
   lines.push({ spans: [{ text: '', tone: 'plain' }] });
   if (link === null) {
     lines.push({ spans: [{ text: 'Subnets: shown for live capture on an interface (its address AND netmask decide what is ARPed for directly).', tone: 'dim' }] });
