@@ -13,7 +13,7 @@ import { computed, uint } from './fieldkit';
 import type { Packet } from './packet';
 import { Base, FieldType, type FieldDef, type Protocol, type TreeNode } from './protocol';
 import { ETHERTYPE_NAMES } from './ethernet';
-import { add, fieldNode, ipv4Text, macText } from './treekit';
+import { add, drawsNoExpert, fieldNode, ipv4Text, macText } from './treekit';
 
 export const FIXED_LEN = 8;
 
@@ -173,6 +173,7 @@ export const arp: Protocol = {
   name: 'arp',
   label: 'Address Resolution Protocol',
   short: 'ARP/RARP',
+  mayExpert: drawsNoExpert,
   fields: [hwType, protoType, hwSize, protoSize, opcode, isGratuitous, isProbe, isAnnouncement, srcHwMac, srcHw, srcIpv4, srcProto, dstHwMac, dstHw, dstIpv4, dstProto],
   decode(pkt: Packet): Protocol | null {
     const start = pkt.cursor;

@@ -4,7 +4,7 @@
 import { computed } from './fieldkit';
 import type { Packet } from './packet';
 import { FieldType, type FieldDef, type Protocol, type TreeNode } from './protocol';
-import { fieldNodes } from './treekit';
+import { drawsNoExpert, fieldNodes } from './treekit';
 
 function payloadEnd(pkt: Packet, li: number): number {
   return Math.min(pkt.layerEnd[li], pkt.capLen);
@@ -25,6 +25,7 @@ export const data: Protocol = {
   name: 'data',
   label: 'Data',
   short: 'Data',
+  mayExpert: drawsNoExpert,
   fields: [bytes, length],
   tree(pkt: Packet, li: number): TreeNode[] {
     // data.len is computed, not read from the bytes: tshark shows such a field in brackets.

@@ -15,7 +15,7 @@ import { OccurrenceCursor, OffsetIndex } from './offsets';
 import { locatedUint, nthKept, type Locate } from './optionkit';
 import type { Packet } from './packet';
 import { Base, FieldType, type FieldDef, type Protocol, type TreeNode } from './protocol';
-import { add, fieldNode, flagNode, hexText, ipv4Text, macText } from './treekit';
+import { add, drawsNoExpert, fieldNode, flagNode, hexText, ipv4Text, macText } from './treekit';
 
 /** op .. file: the BOOTP header without the vendor area (RFC 951). */
 export const BOOTP_FIXED_LEN = 236;
@@ -428,6 +428,7 @@ export const dhcp: Protocol = {
   name: 'dhcp',
   label: 'Dynamic Host Configuration Protocol',
   short: 'DHCP',
+  mayExpert: drawsNoExpert,
   fields,
   decode(pkt: Packet): Protocol | null {
     const start = pkt.cursor;

@@ -284,6 +284,11 @@ const fields: FieldDef[] = [
   fcsStatus,
 ].map(whole);
 
+/** A frame is sent by one station: a group (multicast) bit on the sender is a bug or a forgery (the tree's one expert item). */
+function sourceIsGroup(pkt: Packet, li: number): boolean {
+  return srcIg.get(pkt, li, 0) === 1;
+}
+
 function addressNode(pkt: Packet, li: number, def: FieldDef, lg: FieldDef, ig: FieldDef, label: string): TreeNode | null {
   const n = fieldNode(pkt, li, def);
   if (n === null) return null;
@@ -344,12 +349,12 @@ export const ethernet: Protocol = {
     if (pkt.avail(pkt.cursor) >= 2 && pkt.u16(pkt.cursor) === 0xffff) return fallback.data;
     return etherTypes.get(LLC_FOLLOWS) ?? fallback.data;
   },
+  mayExpert: sourceIsGroup,
   tree(pkt: Packet, li: number): TreeNode[] {
     const out: TreeNode[] = [];
     add(out, addressNode(pkt, li, dst, dstLg, dstIg, 'Destination'));
     const source = addressNode(pkt, li, src, srcLg, srcIg, 'Source');
-    // A frame is sent by one station: a group (multicast) bit on the sender is a bug or a forgery.
-    if (source !== null && (pkt.u8(source.offset) & 1) !== 0) {
+    if (source !== null && sourceIsGroup(pkt, li)) {
       attach(source, expertNode('Warning', 'Protocol', 'Source MAC must not be a group address: IEEE 802.3-2002, Section 3.2.3(b)', 'eth.src_not_group'));
     }
     add(out, source);

@@ -165,14 +165,19 @@ function mptcpOptions(pkt: Packet, li: number): number {
   return n;
 }
 
+/** The frame carries a packet comment, each an expert item (packetCommentsNode); allocates nothing. */
+export function hasPacketComments(pkt: Packet): boolean {
+  return findComment(pkt.frame, 0);
+}
+
 /**
  * tshark's "Packet comments" tree, drawn before the frame's: each comment,
  * with the Comment expert item that -z expert counts under "Comments"; null
  * when the frame has none (every frame but an annotated pcapng one).
  */
 export function packetCommentsNode(pkt: Packet): TreeNode | null {
+  if (!hasPacketComments(pkt)) return null;
   let text = commentText(pkt.frame, 0);
-  if (text === undefined) return null;
   const children: TreeNode[] = [];
   for (let k = 1; text !== undefined; text = commentText(pkt.frame, k++)) {
     children.push({ text, field: 'frame.comment', offset: 0, length: 0, children: [expertNode('Comment', 'Comment', text, 'frame.comment.expert')] });
@@ -184,6 +189,8 @@ export const frame: Protocol = {
   name: 'frame',
   label: 'Frame',
   short: 'Frame',
+  // The frame's own lines hold no expert item; its comments' items are drawn beside it (hasPacketComments).
+  mayExpert: () => false,
   fields,
   decode(pkt: Packet): Protocol | null {
     pkt.push(frame, 0, 0, pkt.capLen);

@@ -302,6 +302,44 @@ const TS_PRESPECIFIED = 3;
 
 const bytes = (n: number): string => `${n} byte${n === 1 ? '' : 's'}`;
 
+/** The header has options and Wireshark walks them: only when the whole header was captured. */
+function optionsWalked(pkt: Packet, li: number): boolean {
+  const start = pkt.layerStart[li];
+  if (stage(pkt, li) < STAGE_ALL || start + MIN_HEADER_LEN > pkt.capLen) return false;
+  const hlen = headerLength(pkt, li);
+  return hlen > MIN_HEADER_LEN && start + hlen <= pkt.capLen;
+}
+
+/**
+ * The expert items the tree draws, as X_* bits (the options' walk as one
+ * bit: it may find nothing to say). tree() draws each item under its bit,
+ * and mayExpert() is "any bit", so -z expert skips exactly the headers
+ * whose tree says nothing.
+ */
+const X_VERSION = 1;
+const X_HDR_LEN = 2;
+const X_LEN_SHORT = 4;
+const X_LEN_EXCEEDS = 8;
+const X_TTL = 16;
+const X_OPTIONS = 32;
+
+function ipv4Experts(pkt: Packet, li: number): number {
+  const start = pkt.layerStart[li];
+  let x = 0;
+  if (pkt.u8(start) >> 4 !== 4 && (pkt.layerAux[li] & AUX_HANDED_OVER) === 0) x |= X_VERSION;
+  const h = hdrLen.get(pkt, li, 0);
+  if (h !== undefined && (h as number) < MIN_HEADER_LEN) x |= X_HDR_LEN;
+  const l = len.get(pkt, li, 0);
+  if (l !== undefined && (pkt.layerAux[li] & AUX_TSO) === 0) {
+    if ((l as number) < headerLength(pkt, li)) x |= X_LEN_SHORT;
+    // layerEnd stops at the bytes the link layer declared: the length Wireshark compares with.
+    else if ((l as number) > pkt.layerEnd[li] - start && !inErrorQuote(pkt, li)) x |= X_LEN_EXCEEDS;
+  }
+  if (ttl.get(pkt, li, 0) !== undefined && pkt.avail(start) >= MIN_HEADER_LEN && ttlNote(pkt.u8(start + 8), pkt.u32(start + 16), pkt.u8(start + 9)) !== null) x |= X_TTL;
+  if (optionsWalked(pkt, li)) x |= X_OPTIONS;
+  return x;
+}
+
 /** A line that is itself a warning (proto_tree_add_expert): the text, with the item under it. */
 function warningLine(text: string, field: string, offset: number, length: number): TreeNode {
   return { text, offset, length, children: [expertNode('Warning', 'Protocol', text, field)] };
@@ -317,12 +355,10 @@ function warningLine(text: string, field: string, offset: number, length: number
  * option whose last slot does not fit, get theirs.
  */
 function optionsNode(pkt: Packet, li: number): TreeNode | null {
+  if (!optionsWalked(pkt, li)) return null;
   const start = pkt.layerStart[li];
-  if (stage(pkt, li) < STAGE_ALL || start + MIN_HEADER_LEN > pkt.capLen) return null;
   const hlen = headerLength(pkt, li);
   const end = start + hlen;
-  // Wireshark walks the options only when the whole header was captured.
-  if (hlen <= MIN_HEADER_LEN || end > pkt.capLen) return null;
   const node: TreeNode = { text: `Options: (${hlen - MIN_HEADER_LEN} bytes)`, offset: start + MIN_HEADER_LEN, length: hlen - MIN_HEADER_LEN, children: [] };
   const opts = node.children!;
   let nops = 0;
@@ -474,11 +510,13 @@ export const ipv4: Protocol = {
     if ((pkt.u16(start + 6) & 0x1fff) !== 0) return fallback.data;
     return ipProtocols[pkt.u8(start + 9)] ?? fallback.data;
   },
+  mayExpert: (pkt: Packet, li: number): boolean => ipv4Experts(pkt, li) !== 0,
   tree(pkt: Packet, li: number): TreeNode[] {
     const out: TreeNode[] = [];
     const start = pkt.layerStart[li];
+    const x = ipv4Experts(pkt, li);
     const versionNode = fieldNode(pkt, li, version);
-    if (versionNode !== null && pkt.u8(start) >> 4 !== 4 && (pkt.layerAux[li] & AUX_HANDED_OVER) === 0) {
+    if (versionNode !== null && x & X_VERSION) {
       // LINKTYPE_IPV4's entry is Wireshark's version-neutral dissector, with its own words.
       attach(versionNode, expertNode('Error', 'Protocol', bogusVersionAnyIp(pkt, li) ? 'Bogus IP version' : 'Bogus IPv4 version', 'ip.bogus_ip_version'));
     }
@@ -486,7 +524,7 @@ export const ipv4: Protocol = {
     const h = hdrLen.get(pkt, li, 0);
     if (h !== undefined) {
       const line: TreeNode = { text: `.... ${((h as number) / 4).toString(2).padStart(4, '0')} = Header Length: ${h} bytes (${(h as number) / 4})`, field: 'ip.hdr_len', offset: start, length: 1 };
-      if ((h as number) < MIN_HEADER_LEN) attach(line, expertNode('Error', 'Protocol', `Bogus IP header length (${h}, must be at least ${MIN_HEADER_LEN})`, 'ip.bogus_header_length'));
+      if (x & X_HDR_LEN) attach(line, expertNode('Error', 'Protocol', `Bogus IP header length (${h}, must be at least ${MIN_HEADER_LEN})`, 'ip.bogus_header_length'));
       out.push(line);
     }
     const ds = dsfield.get(pkt, li, 0);
@@ -501,15 +539,12 @@ export const ipv4: Protocol = {
     }
     const l = len.get(pkt, li, 0);
     if (l !== undefined) {
-      const tso = (pkt.layerAux[li] & AUX_TSO) !== 0;
-      const hl = headerLength(pkt, li);
       const line: TreeNode = { text: `Total Length: ${l}`, field: 'ip.len', offset: start + 2, length: 2 };
-      if (tso) line.text += ' (reported as 0, presumed to be because of "TCP segmentation offload" (TSO))';
-      else if ((l as number) < hl) {
-        line.text += ` bytes (bogus, less than header length ${hl})`;
+      if ((pkt.layerAux[li] & AUX_TSO) !== 0) line.text += ' (reported as 0, presumed to be because of "TCP segmentation offload" (TSO))';
+      else if (x & X_LEN_SHORT) {
+        line.text += ` bytes (bogus, less than header length ${headerLength(pkt, li)})`;
         attach(line, expertNode('Error', 'Protocol', 'Bogus IP length', 'ip.bogus_ip_length'));
-      } else if ((l as number) > pkt.layerEnd[li] - start && !inErrorQuote(pkt, li)) {
-        // layerEnd stops at the bytes the link layer declared: the length Wireshark compares with.
+      } else if (x & X_LEN_EXCEEDS) {
         attach(line, expertNode('Error', 'Protocol', `IPv4 total length exceeds packet length (${pkt.layerEnd[li] - start} bytes)`, 'ip.bogus_ip_length'));
       }
       out.push(line);
@@ -532,10 +567,8 @@ export const ipv4: Protocol = {
       out.push({ text: `${bitPicture(pkt.u16(start + 6), 0x1fff, 16)} = Fragment Offset: ${(fo as number) * 8}`, field: 'ip.frag_offset', offset: start + 6, length: 2 });
     }
     const ttlNode = fieldNode(pkt, li, ttl);
-    if (ttlNode !== null && pkt.avail(start) >= MIN_HEADER_LEN) {
-      const note = ttlNote(pkt.u8(start + 8), pkt.u32(start + 16), pkt.u8(start + 9));
-      if (note !== null) attach(ttlNode, expertNode('Note', 'Sequence', note, 'ip.ttl.note'));
-    }
+    const note = x & X_TTL ? ttlNote(pkt.u8(start + 8), pkt.u32(start + 16), pkt.u8(start + 9)) : null;
+    if (ttlNode !== null && note !== null) attach(ttlNode, expertNode('Note', 'Sequence', note, 'ip.ttl.note'));
     add(out, ttlNode);
     add(out, fieldNode(pkt, li, proto));
     const c = checksum.get(pkt, li, 0);
@@ -547,7 +580,7 @@ export const ipv4: Protocol = {
     }
     add(out, fieldNode(pkt, li, src));
     add(out, fieldNode(pkt, li, dst));
-    const options = optionsNode(pkt, li);
+    const options = x & X_OPTIONS ? optionsNode(pkt, li) : null;
     if (options !== null) out.push(options);
     return out;
   },

@@ -11,7 +11,7 @@ import { etherTypes, fallback } from './dispatch';
 import { computed, uint } from './fieldkit';
 import type { Packet } from './packet';
 import { Base, FieldType, type FieldDef, type Protocol, type TreeNode } from './protocol';
-import { add, fieldNode, hex0x } from './treekit';
+import { add, drawsNoExpert, fieldNode, hex0x } from './treekit';
 
 export const MIN_HEADER_LEN = 3;
 export const SNAP_LEN = 5;
@@ -101,6 +101,7 @@ export const llc: Protocol = {
   name: 'llc',
   label: 'Logical-Link Control',
   short: 'LLC',
+  mayExpert: drawsNoExpert,
   fields: [
     dsap,
     ssap,

@@ -6,6 +6,7 @@
 import type { Packet } from './packet';
 import type { Protocol } from './protocol';
 import { decodeFamily, nullLink } from './null';
+import { drawsNoExpert } from './treekit';
 
 const networkOrder = (pkt: Packet, off: number): number => pkt.u32(off);
 
@@ -13,6 +14,7 @@ export const loop: Protocol = {
   name: 'null',
   label: 'Null/Loopback',
   short: 'NULL',
+  mayExpert: drawsNoExpert,
   fields: [],
   decode(pkt: Packet): Protocol | null {
     return decodeFamily(pkt, networkOrder);

@@ -15,7 +15,7 @@ import { computed } from './fieldkit';
 import type { Packet } from './packet';
 import { Base, FieldType, type Protocol, type TreeNode } from './protocol';
 import { ETHERTYPE_NAMES, MAX_8023_LENGTH } from './ethernet';
-import { add, fieldNode } from './treekit';
+import { add, drawsNoExpert, fieldNode } from './treekit';
 
 export const HEADER_LEN = 4;
 
@@ -91,6 +91,7 @@ export const nullLink: Protocol = {
   name: 'null',
   label: 'Null/Loopback',
   short: 'NULL',
+  mayExpert: drawsNoExpert,
   fields: [family, type],
   decode(pkt: Packet): Protocol | null {
     return decodeFamily(pkt, nullHeaderValue);

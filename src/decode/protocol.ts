@@ -132,4 +132,15 @@ export interface Protocol {
   decode(pkt: Packet): Protocol | null;
   /** Detail tree of layer `li`; the default lists `fields` with their values. */
   tree?(pkt: Packet, li: number): TreeNode[];
+  /**
+   * Whether `tree(pkt, li)` may draw an expert item. false is a promise that
+   * it draws none: `-z expert` then skips the layer's tree (most frames have
+   * no item, and drawing every tree made it 3x slower than tshark). Answer
+   * from the same functions tree() gates its items on (TCP's tcpExperts
+   * bits), so the two cannot disagree; true when unsure costs only time.
+   * Absent: the tree is always drawn. Runs per frame: must not allocate when
+   * it answers false. test/output/expert.test.ts checks the promise on every
+   * frame of every capture (the full tree's items against the skipping one's).
+   */
+  mayExpert?(pkt: Packet, li: number): boolean;
 }

@@ -9,11 +9,13 @@
 import { etherTypes, fallback } from './dispatch';
 import type { Packet } from './packet';
 import type { Protocol, TreeNode } from './protocol';
+import { drawsNoExpert } from './treekit';
 
 export const rawip: Protocol = {
   name: 'raw',
   label: 'Raw packet data',
   short: 'Raw',
+  mayExpert: drawsNoExpert,
   fields: [],
   decode(pkt: Packet): Protocol | null {
     const start = pkt.cursor;

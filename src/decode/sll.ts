@@ -15,7 +15,7 @@ import { AUX_CHAIN, AUX_ETHERTYPE, ETHERTYPE_NAMES, LLC_FOLLOWS, trailerField, t
 import { computed } from './fieldkit';
 import type { Packet } from './packet';
 import { Base, FieldType, type FieldDef, type Protocol, type TreeNode } from './protocol';
-import { add, fieldNode } from './treekit';
+import { add, drawsNoExpert, fieldNode } from './treekit';
 
 export const V1_HEADER_LEN = 16;
 export const V2_HEADER_LEN = 20;
@@ -202,6 +202,7 @@ export const sll: Protocol = {
   name: 'sll',
   label: 'Linux cooked capture',
   short: 'SLL',
+  mayExpert: drawsNoExpert,
   fields: [pkttype, hatype, halen, srcEth, srcIpv4, srcOther, unused, etype, ltype, gretype, ifindex, sllTrailer],
   decode(pkt: Packet): Protocol | null {
     return decodeCooked(pkt, false);

@@ -5,11 +5,13 @@
 import type { Packet } from './packet';
 import type { Protocol } from './protocol';
 import { decodeCooked, sll } from './sll';
+import { drawsNoExpert } from './treekit';
 
 export const sll2: Protocol = {
   name: 'sll',
   label: 'Linux cooked capture v2',
   short: 'SLL',
+  mayExpert: drawsNoExpert,
   fields: [],
   decode(pkt: Packet): Protocol | null {
     return decodeCooked(pkt, true);

@@ -523,16 +523,24 @@ function mssNote(pkt: Packet, li: number, flags: number): number {
   const start = pkt.layerStart[li];
   const hdrEnd = pkt.layerPayload[li];
   if (!headerValid(pkt, li) || hdrEnd === start + MIN_HEADER_LEN || hdrEnd > pkt.capLen) return 0;
-  let at = start + MIN_HEADER_LEN;
-  let afterEol = false;
   for (let i = 0; ; i++) {
     const o = tcpOption(pkt, li, ANY_OPTION, i);
     if (o < 0) break;
     if (pkt.u8(o) === OPT_MSS) return 0;
-    at = o + tcpOptionLength(pkt, o);
-    afterEol = pkt.u8(o) === OPT_EOL;
   }
-  return optionWalkProblem(pkt, li, at, afterEol) === null ? EX_MSS_ABSENT : 0;
+  return optionWalkProblem(pkt, li) === null ? EX_MSS_ABSENT : 0;
+}
+
+/**
+ * Whether the layer's tree, with the lines tree.ts adds from the analysis,
+ * may hold an expert item (Protocol.mayExpert): a tcpExperts bit, a D-SACK
+ * block, or an option walk that stops early. The other items ride on those:
+ * a Fast Open cookie's note needs a SYN without ACK (EX_SYN), the reset
+ * cause's stray characters a RST (EX_RST), and tcpExperts answers 0 only
+ * where the header's fields or options are not read at all.
+ */
+function mayExpert(pkt: Packet, li: number): boolean {
+  return tcpExperts(pkt, li) !== 0 || dsackBlock(pkt, li) >= 0 || optionWalkProblem(pkt, li) !== null;
 }
 
 const expertFields = [
@@ -713,8 +721,17 @@ function tfoCookie(pkt: Packet, li: number, at: number, n: number, children: Tre
 /** RFC 9293 3.1: the header is padded with zeros after EOL. */
 const NON_ZERO_PADDING = 'Non-zero header padding';
 
-/** Why the option walk stopped early, for the tree (Wireshark's "length invalid" notes). */
-function optionWalkProblem(pkt: Packet, li: number, at: number, afterEol: boolean): string | null {
+/** Why the option walk stops early, for the tree (Wireshark's "length invalid" notes); null when it does not. */
+function optionWalkProblem(pkt: Packet, li: number): string | null {
+  if (!headerValid(pkt, li)) return null;
+  let at = pkt.layerStart[li] + MIN_HEADER_LEN;
+  let afterEol = false;
+  for (let i = 0; ; i++) {
+    const o = tcpOption(pkt, li, ANY_OPTION, i);
+    if (o < 0) break;
+    at = o + tcpOptionLength(pkt, o);
+    afterEol = pkt.u8(o) === OPT_EOL;
+  }
   const hdrEnd = pkt.layerPayload[li];
   if (at >= hdrEnd || at >= pkt.capLen) return null;
   const kd = pkt.u8(at);
@@ -776,16 +793,15 @@ function tree(pkt: Packet, li: number): TreeNode[] {
     const children: TreeNode[] = [];
     const names: string[] = [];
     let at = start + MIN_HEADER_LEN;
-    let afterEol = false;
     for (let i = 0; ; i++) {
       const o = tcpOption(pkt, li, ANY_OPTION, i);
       if (o < 0) break;
       children.push(optionNode(pkt, li, o));
       names.push(tcpOptionName(pkt.u8(o)));
       at = o + tcpOptionLength(pkt, o);
-      afterEol = pkt.u8(o) === OPT_EOL;
     }
-    const problem = optionWalkProblem(pkt, li, at, afterEol);
+    // (The walk above is optionWalkProblem's: `at` is where it stopped.)
+    const problem = optionWalkProblem(pkt, li);
     if (problem !== null) {
       // tshark's expert items: zeros must follow EOL; an option length that does not fit ends the walk.
       const padding = problem === NON_ZERO_PADDING;
@@ -864,6 +880,7 @@ export const tcp: Protocol = {
     return next ?? fallback.data;
   },
   tree,
+  mayExpert,
 };
 
 /** Every TCP field by name, for tests and for the summary (no lookups per frame). */

@@ -281,6 +281,13 @@ export function expertNode(severity: ExpertSeverity, group: string, message: str
   };
 }
 
+/**
+ * `Protocol.mayExpert` of a protocol whose tree never draws an expert item
+ * (a file that calls expertNode must not use it: test/output/expert.test.ts
+ * checks the source, beside checking every frame of the corpus).
+ */
+export const drawsNoExpert = (): boolean => false;
+
 /** Appends `child` to `node`'s children (an expert item under the line it is about). */
 export function attach(node: TreeNode | undefined, child: TreeNode): void {
   if (node === undefined) return;

@@ -13,7 +13,7 @@ import { AUX_CHAIN, AUX_ETHERTYPE, ETHERTYPE_NAMES, LLC_FOLLOWS, MAX_8023_LENGTH
 import { uint } from './fieldkit';
 import type { Packet } from './packet';
 import { Base, type FieldDef, type Protocol, type TreeNode } from './protocol';
-import { add, fieldNode } from './treekit';
+import { add, drawsNoExpert, fieldNode } from './treekit';
 
 export const TAG_LEN = 4;
 
@@ -75,6 +75,7 @@ export const vlan: Protocol = {
   name: 'vlan',
   label: '802.1Q Virtual LAN',
   short: 'VLAN',
+  mayExpert: drawsNoExpert,
   fields: [priority, dei, id, etype, len, vlanTrailer],
   decode(pkt: Packet): Protocol | null {
     return decodeTag(pkt, vlan, 'vlan.len');
@@ -96,6 +97,7 @@ export const ieee8021ad: Protocol = {
   name: 'ieee8021ad',
   label: 'IEEE 802.1ad',
   short: 'IEEE 802.1AD',
+  mayExpert: drawsNoExpert,
   fields: [adPriority, adDei, adId, adEtype],
   decode(pkt: Packet): Protocol | null {
     return decodeTag(pkt, ieee8021ad, 'ieee8021ad.len');
