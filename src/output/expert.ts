@@ -10,16 +10,17 @@
  *
  * The items are the ones the detail tree (-V) draws, found by walking it: a
  * decoder or the analysis states an expert item once, where it draws it, and
- * -V, the dashboard and this summary all show that one statement. Drawing a
- * tree per frame costs what tshark's -z expert costs it too (its tap needs
- * the tree); nothing is drawn when -z expert is not asked for.
+ * -V, the dashboard and this summary all show that one statement. Only what
+ * may hold an item is drawn: a frame none of whose layers may (most frames;
+ * frameMayExpert, from each protocol's mayExpert) costs no tree at all, and
+ * in the others the layers that cannot are left undrawn.
  */
 import type { ExpertSeverity, TreeNode } from '../decode/protocol';
 import type { Packet } from '../decode/packet';
 import { jsonString } from './json';
 import type { OutBuf } from './outbuf';
 import { sanitize } from './sanitize';
-import { frameTree } from './tree';
+import { frameMayExpert, frameTree } from './tree';
 
 /** Headings, most severe first, as tshark prints them; index = rank (0 most severe). */
 const HEADINGS = ['Errors', 'Warns', 'Notes', 'Chats', 'Comments'] as const;
@@ -77,7 +78,7 @@ export class ExpertReport {
       const p = pkt.layerProto[li];
       if (!this.shortNames.has(p.name)) this.shortNames.set(p.name, p.short);
     }
-    this.walk(frameTree(pkt), 'Frame');
+    if (frameMayExpert(pkt)) this.walk(frameTree(pkt, true), 'Frame');
   }
 
   /** The protocol of an item is the layer whose node holds it; layers are nodes named by their protocol. */

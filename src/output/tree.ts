@@ -11,7 +11,7 @@
  */
 import { ipv4Text } from '../analysis/arp';
 import { dhcpMessageType, DHCP_MESSAGE_TYPES } from '../decode/dhcp';
-import { interfaceName, packetCommentsNode } from '../decode/frame';
+import { hasPacketComments, interfaceName, packetCommentsNode } from '../decode/frame';
 import { fieldByName } from '../decode/index';
 import { ipv4Title } from '../decode/ipv4';
 import { ipv6Title } from '../decode/ipv6';
@@ -118,8 +118,8 @@ function addTcpAnalysisLines(pkt: Packet, li: number, children: TreeNode[]): voi
     insert(afterWindow, `[Calculated window size: ${win}]`, 'tcp.window_size', children[afterWindow - 1]);
   }
   const flagsStr = children[at('tcp.flags')]?.children?.find((c) => c.field === 'tcp.flags.str');
-  if (value('tcp.connection.fin_active') !== null) attach(flagsStr, expertNode('Note', 'Sequence', 'This frame initiates the connection closing', 'tcp.connection.fin_active'));
-  if (value('tcp.connection.fin_passive') !== null) attach(flagsStr, expertNode('Note', 'Sequence', 'This frame undergoes the connection closing', 'tcp.connection.fin_passive'));
+  if (value(FIN_ACTIVE) !== null) attach(flagsStr, expertNode('Note', 'Sequence', 'This frame initiates the connection closing', FIN_ACTIVE));
+  if (value(FIN_PASSIVE) !== null) attach(flagsStr, expertNode('Note', 'Sequence', 'This frame undergoes the connection closing', FIN_PASSIVE));
   // After the header's lines (the options), before the payload, as tshark adds them.
   let end = children.findIndex((c) => c.field === 'tcp.payload' || c.field === 'tcp.reset_cause');
   if (end < 0) end = children.length;
@@ -135,6 +135,20 @@ function addTcpAnalysisLines(pkt: Packet, li: number, children: TreeNode[]): voi
       children: [generated(`Time since first frame in this TCP stream: ${rel} seconds`, 'tcp.time_relative'), generated(`Time since previous frame in this TCP stream: ${delta} seconds`, 'tcp.time_delta')],
     });
   }
+}
+
+/**
+ * The analysis fields under which addTcpAnalysisLines draws its expert
+ * items (the closing notes, and [TCP Analysis Flags] with every finding and
+ * the duplicate ACK); its one other item, the nonzero acknowledgment number,
+ * is a tcpExperts bit, which tcp.mayExpert answers for.
+ */
+const FIN_ACTIVE = 'tcp.connection.fin_active';
+const FIN_PASSIVE = 'tcp.connection.fin_passive';
+const ANALYSIS_FLAGS = 'tcp.analysis.flags';
+
+function tcpAnalysisMayExpert(pkt: Packet, li: number): boolean {
+  return analysisNumber(pkt, li, FIN_ACTIVE) !== null || analysisNumber(pkt, li, FIN_PASSIVE) !== null || analysisNumber(pkt, li, ANALYSIS_FLAGS) !== null;
 }
 
 /** tshark's conversation_completeness_fill(): the named combinations of the bits, else "Incomplete". */
@@ -187,7 +201,7 @@ function seqAckNode(pkt: Packet, li: number): TreeNode | null {
     kids.push(generated(`Bytes in flight: ${inFlight}`, 'tcp.analysis.bytes_in_flight'));
     kids.push(generated(`Bytes sent since last PSH flag: ${num('tcp.analysis.push_bytes_sent') ?? 0}`, 'tcp.analysis.push_bytes_sent'));
   }
-  if (has('tcp.analysis.flags')) {
+  if (has(ANALYSIS_FLAGS)) {
     const flags: TreeNode[] = [];
     const expert = (name: string, severity: ExpertSeverity, message = fieldByName(name)!.label): void => {
       flags.push(expertNode(severity, 'Sequence', message, name));
@@ -223,7 +237,7 @@ function seqAckNode(pkt: Packet, li: number): TreeNode | null {
     if (has('tcp.analysis.zero_window_probe')) expert('tcp.analysis.zero_window_probe', 'Note');
     if (has('tcp.analysis.zero_window')) expert('tcp.analysis.zero_window', 'Warning');
     if (has('tcp.analysis.zero_window_probe_ack')) expert('tcp.analysis.zero_window_probe_ack', 'Note');
-    kids.push({ text: '[TCP Analysis Flags]', field: 'tcp.analysis.flags', offset: 0, length: 0, children: flags });
+    kids.push({ text: '[TCP Analysis Flags]', field: ANALYSIS_FLAGS, offset: 0, length: 0, children: flags });
     if (dupNum !== null) {
       // The number and the frame go to the analysis tree itself; the expert item hangs on the frame's line.
       kids.push(generated(`Duplicate ACK #: ${dupNum}`, 'tcp.analysis.duplicate_ack_num'));
@@ -288,13 +302,16 @@ function addDnsPairLines(pkt: Packet, li: number, children: TreeNode[]): void {
   children.push(generated(`Request In: ${request}`, 'dns.response_to'), generated(`Time: ${time} seconds`, 'dns.time'));
 }
 
+/** The analysis field the duplicate line is drawn for (tshark's words, present only on such a frame). */
+const ARP_DUPLICATE = 'synack.arp.duplicate';
+
 /**
  * tshark's "Duplicate IP address detected" line, which it adds beside the
  * ARP tree rather than in it, with its expert item (counted under ARP).
  * Analysis finds them across frames; absent when it did not see the frame.
  */
 function addArpDuplicateLine(pkt: Packet, li: number, out: TreeNode[]): void {
-  const text = fieldByName('synack.arp.duplicate');
+  const text = fieldByName(ARP_DUPLICATE);
   const ip = fieldByName('synack.arp.duplicate_ip');
   const frame = fieldByName('arp.duplicate-address-frame');
   const seconds = fieldByName('arp.seconds-since-duplicate-address-frame');
@@ -325,8 +342,40 @@ export function problemLine(pkt: Packet): string | null {
   return `[Malformed Packet: ${layer.name.toUpperCase()}: ${pkt.problemField}: ${pkt.problemReason}]`;
 }
 
-/** Every layer as a node: the title, then the protocol's tree (or its fields). */
-export function frameTree(pkt: Packet): TreeNode[] {
+/**
+ * Whether layer `li`'s node in frameTree may hold an expert item: its
+ * protocol's mayExpert (absent: it may), or the analysis lines added to it.
+ */
+export function layerMayExpert(pkt: Packet, li: number): boolean {
+  const proto = pkt.layerProto[li];
+  if (proto.mayExpert === undefined || proto.mayExpert(pkt, li)) return true;
+  if (proto.name === 'tcp') return tcpAnalysisMayExpert(pkt, li);
+  if (proto.name === 'arp') return fieldByName(ARP_DUPLICATE)?.get(pkt, li, 0) !== undefined;
+  return false;
+}
+
+/**
+ * Whether frameTree(pkt) may hold an expert item; false promises it holds
+ * none, and -z expert skips the frame without drawing (most frames). A frame
+ * the decoder found truncated or malformed is always drawn, whole: its
+ * closing line, and the trees of damaged headers, are where items gather.
+ * Allocates nothing.
+ */
+export function frameMayExpert(pkt: Packet): boolean {
+  if (pkt.problem !== ProblemKind.None || hasPacketComments(pkt)) return true;
+  for (let li = 0; li < pkt.layerCount; li++) if (layerMayExpert(pkt, li)) return true;
+  return false;
+}
+
+/**
+ * Every layer as a node: the title, then the protocol's tree (or its fields).
+ * `expertsOnly` (for -z expert): a layer that cannot hold an expert item
+ * (layerMayExpert) keeps its node, so items stay under the layer they belong
+ * to, but neither its title nor its lines are drawn; a frame with a decode
+ * problem is drawn whole.
+ */
+export function frameTree(pkt: Packet, expertsOnly = false): TreeNode[] {
+  const skipping = expertsOnly && pkt.problem === ProblemKind.None;
   const top: TreeNode[] = [];
   // pcapng packet comments lead, above the frame, as tshark draws them.
   const comments = packetCommentsNode(pkt);
@@ -336,24 +385,28 @@ export function frameTree(pkt: Packet): TreeNode[] {
   let echoData: TreeNode[] | null = null;
   for (let li = 0; li < pkt.layerCount; li++) {
     const proto = pkt.layerProto[li];
+    const skip = skipping && !layerMayExpert(pkt, li);
     let children: TreeNode[];
-    try {
-      children = proto.tree !== undefined ? proto.tree(pkt, li) : fieldNodes(pkt, li, proto.fields);
-    } catch {
-      // A tree that fails on odd bytes must not take the frame down with it; the fields still show.
-      children = fieldNodes(pkt, li, proto.fields);
+    if (skip) children = [];
+    else {
+      try {
+        children = proto.tree !== undefined ? proto.tree(pkt, li) : fieldNodes(pkt, li, proto.fields);
+      } catch {
+        // A tree that fails on odd bytes must not take the frame down with it; the fields still show.
+        children = fieldNodes(pkt, li, proto.fields);
+      }
+      if (li === 0) addFrameTimeLines(pkt, children);
+      if (proto.name === 'tcp') addTcpAnalysisLines(pkt, li, children);
+      else if (proto.name === 'udp') addUdpAnalysisLines(pkt, li, children);
+      else if (proto.name === 'icmp' || proto.name === 'icmpv6') addEchoLines(pkt, li, children, proto.name === 'icmpv6');
+      else if (proto.name === 'dns') addDnsPairLines(pkt, li, children);
     }
-    if (li === 0) addFrameTimeLines(pkt, children);
-    if (proto.name === 'tcp') addTcpAnalysisLines(pkt, li, children);
-    else if (proto.name === 'udp') addUdpAnalysisLines(pkt, li, children);
-    else if (proto.name === 'icmp' || proto.name === 'icmpv6') addEchoLines(pkt, li, children, proto.name === 'icmpv6');
-    else if (proto.name === 'dns') addDnsPairLines(pkt, li, children);
     const start = pkt.layerStart[li];
     const end = li === 0 ? pkt.capLen : Math.min(pkt.layerEnd[li], pkt.capLen);
     // An echo's payload is drawn inside its ICMP node; a quoted packet's payload is not, as tshark draws them.
     if (proto.name === 'data') out = echoData ?? top;
-    out.push({ text: layerTitle(pkt, li), field: proto.name, offset: start, length: Math.max(0, end - start), children });
-    if (proto.name === 'arp') addArpDuplicateLine(pkt, li, out);
+    out.push({ text: skip ? proto.label : layerTitle(pkt, li), field: proto.name, offset: start, length: Math.max(0, end - start), children });
+    if (proto.name === 'arp' && !skip) addArpDuplicateLine(pkt, li, out);
     if ((proto.name === 'icmp' || proto.name === 'icmpv6') && li + 1 < pkt.layerCount) {
       const next = pkt.layerProto[li + 1].name;
       if (isIp(next)) out = children;

@@ -11,16 +11,19 @@
  * synack does not decode hides it (counted and named, as decoder coverage).
  */
 import { spawnSync } from 'node:child_process';
-import { basename } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Analyzer } from '../../src/analysis/index';
 import { openFile } from '../../src/capture/open';
 import { decodeFrame } from '../../src/decode/index';
-import { Packet } from '../../src/decode/packet';
+import { Packet, ProblemKind } from '../../src/decode/packet';
+import type { TreeNode } from '../../src/decode/protocol';
 import { ExpertReport, parseExpertArgs } from '../../src/output/expert';
 import { OutBuf } from '../../src/output/outbuf';
+import { frameMayExpert, frameTree, layerMayExpert } from '../../src/output/tree';
 import { concat, pcapHeader, pcapRecord, save } from '../capture/craft';
-import { allCaptureFiles, CLI, CORPUS, HAVE_CORPUS, ownCapture } from '../helpers/paths';
+import { allCaptureFiles, CLI, CORPUS, HAVE_CORPUS, ownCapture, ROOT } from '../helpers/paths';
 import { HAVE_TSHARK, oracle, oracleText } from '../oracle/tshark';
 
 /**
@@ -77,12 +80,56 @@ function parseRows(text: string): Row[] {
   return rows;
 }
 
-/** synack's -z expert of `file`, in-process, and each frame's decoded protocol names. */
-async function synackExpert(file: string): Promise<{ text: string; layers: string[][] }> {
+/**
+ * What -z expert's fast path (frameMayExpert, frameTree(pkt, true)) did to a
+ * capture's frames: how many it skipped undrawn, how many layers of the
+ * drawn frames it left undrawn, and every frame whose full tree holds an
+ * expert item the fast path did not draw (each a bug: a mayExpert that
+ * answered false too eagerly).
+ */
+interface FastPath {
+  frames: number;
+  skippedFrames: number;
+  layers: number;
+  skippedLayers: number;
+  missed: string[];
+}
+
+/** A tree's expert items, each with the layer it is counted under, in tree order. */
+function itemsOf(nodes: readonly TreeNode[], layerNames: ReadonlySet<string>, layer: string, out: string[]): string[] {
+  for (const n of nodes) {
+    const l = n.field !== undefined && layerNames.has(n.field) ? n.field : layer;
+    if (n.expert !== undefined) out.push(`${n.expert.protocol ?? l} ${n.expert.severity}/${n.expert.group}: ${n.expert.message}`);
+    if (n.children !== undefined) itemsOf(n.children, layerNames, l, out);
+  }
+  return out;
+}
+
+interface Run {
+  text: string;
+  layers: string[][];
+  fast: FastPath;
+}
+
+/** One run per capture, shared by the tests that read it (the guard and the tshark comparison). */
+const runs = new Map<string, Promise<Run>>();
+
+/**
+ * synack's -z expert of `file`, in-process, each frame's decoded protocol
+ * names, and the fast path checked on every frame against the full tree.
+ */
+function synackExpert(file: string): Promise<Run> {
+  let run = runs.get(file);
+  if (run === undefined) runs.set(file, (run = runExpert(file)));
+  return run;
+}
+
+async function runExpert(file: string): Promise<Run> {
   const analyzer = new Analyzer({});
   const report = new ExpertReport(4, null, false);
   const pkt = new Packet();
   const layers: string[][] = [];
+  const fast: FastPath = { frames: 0, skippedFrames: 0, layers: 0, skippedLayers: 0, missed: [] };
   let n = 0;
   await openFile(file).run((frame) => {
     n++;
@@ -92,12 +139,57 @@ async function synackExpert(file: string): Promise<{ text: string; layers: strin
     const names: string[] = [];
     for (let li = 0; li < pkt.layerCount; li++) names.push(pkt.layerProto[li].name);
     layers.push(names);
+    // The full tree (as -V draws it) against what the fast path draws: the same items, in the same layers.
+    const layerNames = new Set(names);
+    const full = itemsOf(frameTree(pkt), layerNames, 'frame', []);
+    const drawn = frameMayExpert(pkt);
+    const got = drawn ? itemsOf(frameTree(pkt, true), layerNames, 'frame', []) : [];
+    fast.frames++;
+    fast.layers += pkt.layerCount;
+    if (!drawn) {
+      fast.skippedFrames++;
+      fast.skippedLayers += pkt.layerCount;
+    } else if (pkt.problem === ProblemKind.None) {
+      for (let li = 0; li < pkt.layerCount; li++) if (!layerMayExpert(pkt, li)) fast.skippedLayers++;
+    }
+    if (got.join('\n') !== full.join('\n')) fast.missed.push(`${basename(file)} frame ${n}: full tree ${JSON.stringify(full)}, fast path ${JSON.stringify(got)}`);
   });
   analyzer.finish();
   const out = new OutBuf(-1);
   report.write(out);
-  return { text: out.text(), layers };
+  return { text: out.text(), layers, fast };
 }
+
+describe("-z expert's fast path", () => {
+  it('skips only frames and layers whose full tree holds no expert item, on every capture', { timeout: 600_000, tags: ['corpus'] }, async () => {
+    const total: FastPath = { frames: 0, skippedFrames: 0, layers: 0, skippedLayers: 0, missed: [] };
+    const files = allCaptureFiles();
+    for (const file of files) {
+      const { fast } = await synackExpert(file);
+      total.frames += fast.frames;
+      total.skippedFrames += fast.skippedFrames;
+      total.layers += fast.layers;
+      total.skippedLayers += fast.skippedLayers;
+      total.missed.push(...fast.missed);
+    }
+    console.log(
+      `-z expert fast path: ${total.frames} frames of ${files.length} captures checked against their full trees; ` +
+        `${total.skippedFrames} skipped undrawn, ${total.skippedLayers} of ${total.layers} layers undrawn, ${total.missed.length} items missed` +
+        (HAVE_CORPUS ? '' : ` (corpus absent at ${CORPUS}: captures/ only)`),
+    );
+    expect(total.missed.slice(0, 20)).toEqual([]);
+    // Vacuous if nothing were skipped, or if no frame were drawn at all.
+    expect(total.skippedFrames).toBeGreaterThan(0);
+    expect(total.skippedFrames).toBeLessThan(total.frames);
+  });
+
+  it('leaves drawsNoExpert to protocol files that draw no expert item', () => {
+    const dir = join(ROOT, 'src', 'decode');
+    const users = readdirSync(dir).filter((f) => f.endsWith('.ts') && f !== 'treekit.ts' && readFileSync(join(dir, f), 'utf8').includes('drawsNoExpert'));
+    expect(users.length).toBeGreaterThan(5);
+    for (const f of users) expect(readFileSync(join(dir, f), 'utf8'), f).not.toMatch(/expertNode\(|expert:/);
+  });
+});
 
 const key = (r: Row): string => `${r.severity} ${r.group} ${r.protocol}: ${r.summary} (${r.frequency})`;
 
@@ -236,8 +328,11 @@ describe.skipIf(!HAVE_TSHARK)('-z expert against tshark on hand-made damage', ()
     const tshark = parseRows(oracleText(file, ['-q', '-z', 'expert']).stdout).filter(covered);
     // Each file exercises tshark's items (the test would pass vacuously on none).
     expect(tshark.length).toBeGreaterThan(0);
-    const ours = parseRows((await synackExpert(file)).text).filter(covered);
+    const run = await synackExpert(file);
+    const ours = parseRows(run.text).filter(covered);
     expect(ours.filter((r) => !TREE_ONLY.test(r.summary)).map(key)).toEqual(tshark.map(key));
+    // The damage the corpus lacks is where a too eager mayExpert would show: the fast path drew every item.
+    expect(run.fast.missed).toEqual([]);
     if (file.endsWith('ipv4-options.pcap')) expect(ours.filter((r) => TREE_ONLY.test(r.summary)).map(key)).toEqual(['Warns Protocol IPv4: 4 NOP in a row - a router may have removed some options (1)']);
   });
 
