@@ -176,6 +176,8 @@ export const icmp: Protocol = {
   label: 'Internet Control Message Protocol',
   short: 'ICMP',
   fields: [type, code, checksum, checksumStatus, ident, identLe, seq, seqLe, mtuField, redirGw, pointer],
+  // The tree's one expert item: a checksum it shows, and finds bad.
+  mayExpert: (pkt: Packet, li: number): boolean => checksum.get(pkt, li, 0) !== undefined && icmpChecksumStatus(pkt, li) === 0,
   decode(pkt: Packet): Protocol | null {
     const start = pkt.cursor;
     const declared = pkt.limit - start;

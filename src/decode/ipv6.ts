@@ -105,6 +105,34 @@ export function ipv6Title(pkt: Packet, li: number): string {
   return `${ipv6.label}, Src: ${ipv6Text(pkt, s + 8)}, Dst: ${ipv6Text(pkt, s + 24)}`;
 }
 
+/**
+ * The expert items the tree draws, as X_* bits: tree() draws each under its
+ * bit, and mayExpert() is "any bit", so -z expert skips exactly the headers
+ * whose tree says nothing.
+ */
+const X_VERSION = 1;
+const X_SHORT_HEADER = 2;
+const X_PLEN_ZERO = 4;
+const X_JUMBO_MISSING = 8;
+const X_PLEN_EXCEEDS = 16;
+
+function ipv6Experts(pkt: Packet, li: number): number {
+  if (!ok(pkt, li)) return X_VERSION;
+  const start = pkt.layerStart[li];
+  let x = 0;
+  // The link layer declared fewer bytes than the fixed header (outside an error's quote): tshark says so, reads on and stops where they end.
+  if (pkt.layerEnd[li] - start < HEADER_LEN && !inErrorQuote(pkt, li)) x |= X_SHORT_HEADER;
+  const p = plen.get(pkt, li, 0);
+  if (p === undefined) return x;
+  if (p === 0 && pkt.u8(start + 6) !== NEXT_HOPOPTS) x |= X_PLEN_ZERO;
+  // RFC 2675 3: a zero payload length needs a Jumbo Payload option in the hop-by-hop header.
+  else if (p === 0 && (pkt.layerAux[li] & AUX_JUMBO) === 0) x |= X_JUMBO_MISSING;
+  const framing = pkt.layerEnd[li] - start - HEADER_LEN;
+  // layerEnd stops at the bytes the link layer declared when the payload length claims more.
+  if (framing >= 0 && payloadLength(pkt, li) > framing && !inErrorQuote(pkt, li)) x |= X_PLEN_EXCEEDS;
+  return x;
+}
+
 export const ipv6: Protocol = {
   name: 'ipv6',
   label: 'Internet Protocol Version 6',
@@ -162,17 +190,18 @@ export const ipv6: Protocol = {
     if (next === NO_NEXT_HEADER) return pkt.cursor < end ? fallback.data : null;
     return ipProtocols[next] ?? fallback.data;
   },
+  mayExpert: (pkt: Packet, li: number): boolean => ipv6Experts(pkt, li) !== 0,
   tree(pkt: Packet, li: number): TreeNode[] {
     const out: TreeNode[] = [];
     const start = pkt.layerStart[li];
+    const x = ipv6Experts(pkt, li);
     const versionNode = fieldNode(pkt, li, version);
     add(out, versionNode);
     if (!ok(pkt, li)) {
-      attach(versionNode ?? undefined, expertNode('Error', 'Malformed', 'Bogus IPv6 version', 'ipv6.bogus_ipv6_version'));
+      if (x & X_VERSION) attach(versionNode ?? undefined, expertNode('Error', 'Malformed', 'Bogus IPv6 version', 'ipv6.bogus_ipv6_version'));
       return out;
     }
-    // The link layer declared fewer bytes than the fixed header (outside an error's quote): tshark says so, reads on and stops where they end.
-    if (pkt.layerEnd[li] - start < HEADER_LEN && !inErrorQuote(pkt, li)) out.push(expertNode('Error', 'Malformed', 'IPv6 header must be exactly 40 bytes', 'ipv6.invalid_header'));
+    if (x & X_SHORT_HEADER) out.push(expertNode('Error', 'Malformed', 'IPv6 header must be exactly 40 bytes', 'ipv6.invalid_header'));
     const tc = tclass.get(pkt, li, 0);
     if (tc !== undefined) {
       const t = tc as number;
@@ -194,17 +223,13 @@ export const ipv6: Protocol = {
     if (p !== undefined) {
       const jumbo = (pkt.layerAux[li] & AUX_JUMBO) !== 0;
       const line: TreeNode = { text: `Payload Length: ${p}${jumbo ? ' (Jumbogram)' : ''}`, field: 'ipv6.plen', offset: start + 4, length: 2 };
-      const next = pkt.u8(start + 6);
-      if (p === 0 && next !== NEXT_HOPOPTS) {
+      if (x & X_PLEN_ZERO) {
         attach(line, expertNode('Chat', 'Protocol', 'IPv6 payload length equals 0 (maybe because of "TCP segmentation offload" (TSO))', 'ipv6.plen_zero'));
-      } else if (p === 0 && !jumbo) {
-        // RFC 2675 3: a zero payload length needs a Jumbo Payload option in the hop-by-hop header.
+      } else if (x & X_JUMBO_MISSING) {
         attach(line, expertNode('Error', 'Malformed', 'IPv6 payload length equals 0 and Hop-By-Hop present and Jumbo Payload option missing', 'ipv6.opt.jumbo.missing'));
       }
-      const framing = pkt.layerEnd[li] - start - HEADER_LEN;
-      // layerEnd stops at the bytes the link layer declared when the payload length claims more.
-      if (framing >= 0 && payloadLength(pkt, li) > framing && !inErrorQuote(pkt, li)) {
-        attach(line, expertNode('Warning', 'Protocol', `IPv6 payload length exceeds framing length (${framing} bytes)`, 'ipv6.plen_exceeds_framing'));
+      if (x & X_PLEN_EXCEEDS) {
+        attach(line, expertNode('Warning', 'Protocol', `IPv6 payload length exceeds framing length (${pkt.layerEnd[li] - start - HEADER_LEN} bytes)`, 'ipv6.plen_exceeds_framing'));
       }
       out.push(line);
     }

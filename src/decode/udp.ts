@@ -111,40 +111,78 @@ const STATUS_WORDS = ['Bad', 'Good', 'Unverified', 'Not present'];
 
 /**
  * LBL traceroute's probes go to ports 33435 and up, three per hop: tshark
- * marks a port in the first ten hops' range (32768 + 666 + 1 .. + 30).
+ * marks a port in the first ten hops' range (32768 + 666 + 1 .. + 30). The
+ * probe's number, or -1.
  */
-function traceroute(line: TreeNode | null, port: number): TreeNode | null {
+function tracerouteProbe(port: number): number {
   const n = port - 32768 - 666 - 1;
-  if (line !== null && n >= 0 && n < 30) {
+  return n >= 0 && n < 30 ? n : -1;
+}
+
+function traceroute(line: TreeNode | null, port: number): TreeNode | null {
+  const n = tracerouteProbe(port);
+  if (line !== null && n >= 0) {
     attach(line, expertNode('Chat', 'Sequence', `Possible traceroute: hop #${Math.trunc(n / 3) + 1}, attempt #${(n % 3) + 1}`, 'udp.possible_traceroute'));
   }
   return line;
+}
+
+/**
+ * The expert items the tree draws, as U_* bits: tree() draws each under its
+ * bit, and mayExpert() is "any bit", so -z expert skips exactly the headers
+ * whose tree says nothing.
+ */
+const U_TRACEROUTE_SRC = 1;
+const U_TRACEROUTE_DST = 2;
+const U_LEN_SHORT = 4;
+const U_LEN_LONG = 8;
+const U_LEN_ZERO = 16;
+const U_CHECKSUM_ZERO = 32;
+
+function udpExperts(pkt: Packet, li: number): number {
+  const start = pkt.layerStart[li];
+  let x = 0;
+  if (start + 2 <= pkt.capLen && tracerouteProbe(pkt.u16(start)) >= 0) x |= U_TRACEROUTE_SRC;
+  if (start + 4 <= pkt.capLen && tracerouteProbe(pkt.u16(start + 2)) >= 0) x |= U_TRACEROUTE_DST;
+  if (start + HEADER_LEN > pkt.capLen) return x;
+  // tshark's length checks (its words): below 8 stops the dissection, beyond the IP payload does not.
+  const raw = pkt.u16(start + 4);
+  const declared = pkt.layerEnd[li] - start;
+  // (A header cut short by the IP payload is the problem itself, not its length field.)
+  if (!lengthValid(pkt, li)) {
+    if (declared >= HEADER_LEN) x |= U_LEN_SHORT;
+  } else {
+    if (raw > declared) x |= U_LEN_LONG;
+    // RFC 2675 4: a jumbogram's zero length stands for a payload of 65536 bytes or more.
+    if (raw === 0 && declared < 65536) x |= U_LEN_ZERO;
+  }
+  // (Only where the IP payload declares the whole header: tshark stops before the checksum otherwise.)
+  if (pkt.u16(start + 6) === 0 && declared >= HEADER_LEN && udpChecksumStatus(pkt, li) === CHECKSUM_BAD) x |= U_CHECKSUM_ZERO;
+  return x;
 }
 
 function tree(pkt: Packet, li: number): TreeNode[] {
   const out: TreeNode[] = [];
   const start = pkt.layerStart[li];
   const captured = start + 8 <= pkt.capLen;
-  add(out, traceroute(fieldNode(pkt, li, srcport), start + 2 <= pkt.capLen ? pkt.u16(start) : -1));
-  add(out, traceroute(fieldNode(pkt, li, dstport), start + 4 <= pkt.capLen ? pkt.u16(start + 2) : -1));
+  const x = udpExperts(pkt, li);
+  add(out, traceroute(fieldNode(pkt, li, srcport), x & U_TRACEROUTE_SRC ? pkt.u16(start) : -1));
+  add(out, traceroute(fieldNode(pkt, li, dstport), x & U_TRACEROUTE_DST ? pkt.u16(start + 2) : -1));
   const lenLine = fieldNode(pkt, li, length);
   add(out, lenLine);
   if (lenLine !== null && captured) {
-    // tshark's length checks (its words): below 8 stops the dissection, beyond the IP payload does not.
     const raw = pkt.u16(start + 4);
     const declared = pkt.layerEnd[li] - start;
-    // (A header cut short by the IP payload is the problem itself, not its length field.)
-    if (!lengthValid(pkt, li) && declared >= HEADER_LEN) {
+    if (x & U_LEN_SHORT) {
       lenLine.text += ' (bogus, must be >= 8)';
       attach(lenLine, expertNode('Error', 'Malformed', `Bad length value ${raw} < 8`, 'udp.length.bad'));
       return out;
     }
-    if (lengthValid(pkt, li) && raw > declared) {
+    if (x & U_LEN_LONG) {
       lenLine.text += ` (bogus, payload length ${declared})`;
       attach(lenLine, expertNode('Error', 'Malformed', `Bad length value ${raw} > IP payload length`, 'udp.length.bad'));
     }
-    // RFC 2675 4: a jumbogram's zero length stands for a payload of 65536 bytes or more.
-    if (raw === 0 && lengthValid(pkt, li) && declared < 65536) attach(lenLine, expertNode('Warning', 'Protocol', 'Length is zero but payload < 65536', 'udp.length.bad_zero'));
+    if (x & U_LEN_ZERO) attach(lenLine, expertNode('Warning', 'Protocol', 'Length is zero but payload < 65536', 'udp.length.bad_zero'));
   }
   if (captured) {
     const sum = pkt.u16(start + 6);
@@ -158,8 +196,7 @@ function tree(pkt: Packet, li: number): TreeNode[] {
       text += ` [incorrect, should be ${hex0x(want, 4)} (maybe caused by checksum offload)]`;
     } else text += ' [unverified]';
     const line: TreeNode = { text, field: 'udp.checksum', offset: start + 6, length: 2 };
-    // (Only where the IP payload declares the whole header: tshark stops before the checksum otherwise.)
-    if (sum === 0 && status === CHECKSUM_BAD && pkt.layerEnd[li] - start >= HEADER_LEN) attach(line, expertNode('Error', 'Checksum', 'Illegal checksum value (0)', 'udp.checksum.zero'));
+    if (x & U_CHECKSUM_ZERO) attach(line, expertNode('Error', 'Checksum', 'Illegal checksum value (0)', 'udp.checksum.zero'));
     out.push(line);
     out.push({ text: `[Checksum Status (synack): ${STATUS_WORDS[status]}]`, field: 'synack.udp.checksum.status', offset: start + 6, length: 2 });
   }
@@ -173,6 +210,7 @@ export const udp: Protocol = {
   label: 'User Datagram Protocol',
   short: 'UDP',
   fields,
+  mayExpert: (pkt: Packet, li: number): boolean => udpExperts(pkt, li) !== 0,
   decode(pkt: Packet): Protocol | null {
     const start = pkt.cursor;
     const declared = pkt.limit - start;

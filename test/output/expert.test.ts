@@ -313,6 +313,8 @@ describe.skipIf(!HAVE_TSHARK)('-z expert against tshark on hand-made damage', ()
       // A router advertisement with a PREF64 option whose Prefix Length Code (7) is unassigned.
       eth(0x86dd, ipv6([134, 0, 0, 0, 64, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 38, 2, 0, 7, 0x20, 1, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0], { next: 58 })),
     ]),
+    // An ICMP echo request whose checksum is wrong (0x1234; 0xf3f7 is right): only ICMP's tree has something to say.
+    pcap('expert-icmp-checksum.pcap', [eth(0x0800, ipv4([8, 0, 0x12, 0x34, 0, 1, 0, 1, 1, 2, 3, 4], { proto: 1 }))]),
     // LINKTYPE_IPV4: Wireshark's version-neutral entry has its own words for a bad version.
     pcap('expert-ipv4-linktype-228.pcap', [Uint8Array.from(ipv4(udp(1, 2), { version: 3 }))], 228),
   ];
@@ -323,8 +325,8 @@ describe.skipIf(!HAVE_TSHARK)('-z expert against tshark on hand-made damage', ()
    */
   const TREE_ONLY = /^4 NOP in a row/;
 
-  it.each(files)('every IPv4, UDP, IPv6 and ICMPv6 row of %s is tshark\'s', async (file) => {
-    const covered = (r: Row): boolean => ['IPv4', 'UDP', 'IPv6', 'ICMPv6'].includes(r.protocol);
+  it.each(files)('every IPv4, UDP, IPv6, ICMP and ICMPv6 row of %s is tshark\'s', async (file) => {
+    const covered = (r: Row): boolean => ['IPv4', 'UDP', 'IPv6', 'ICMP', 'ICMPv6'].includes(r.protocol);
     const tshark = parseRows(oracleText(file, ['-q', '-z', 'expert']).stdout).filter(covered);
     // Each file exercises tshark's items (the test would pass vacuously on none).
     expect(tshark.length).toBeGreaterThan(0);
