@@ -10,6 +10,7 @@
  *   follow,udp,ascii|hex,N    tshark's follow output: each datagram one chunk, one message
  *   arp                       requests and replies, the IP-to-MAC table, conflicts
  *   expert[,LEVEL][,FILTER]   tshark's Expert Information summary
+ *   io,phs[,FILTER]           tshark's Protocol Hierarchy Statistics
  */
 import type { AnalysisOptions, Analyzer, TcpConnection } from '../analysis/index';
 import type { Packet } from '../decode/packet';
@@ -20,11 +21,12 @@ import { ConvTable } from './conv';
 import { ExpertReport, parseExpertArgs } from './expert';
 import { UdpFollow, writeFollow, type FollowMode } from './follow';
 import type { OutBuf } from './outbuf';
+import { PhsTable } from './phs';
 
 /** Payload bytes a followed UDP stream keeps per direction (--stream-bytes), as TCP's follow keeps (analysis' followBytes). */
 const FOLLOW_BYTES = 64 << 20;
 
-export const STATS_HELP = 'conn, conv,tcp, conv,udp, follow,tcp|udp,ascii|hex,N, arp, expert[,error|warn|note|chat][,FILTER]';
+export const STATS_HELP = 'conn, conv,tcp, conv,udp, follow,tcp|udp,ascii|hex,N, arp, expert[,error|warn|note|chat][,FILTER], io,phs[,FILTER]';
 
 type Report =
   | { kind: 'conn'; report: ConnReport }
@@ -32,7 +34,8 @@ type Report =
   | { kind: 'follow'; mode: FollowMode; stream: number; conn: TcpConnection | null }
   | { kind: 'follow-udp'; follow: UdpFollow }
   | { kind: 'arp' }
-  | { kind: 'expert'; report: ExpertReport };
+  | { kind: 'expert'; report: ExpertReport }
+  | { kind: 'phs'; table: PhsTable };
 
 /** A statistic's own display filter (tshark's tap filter): null for none, or the error line. */
 function tapFilter(text: string): ((pkt: Packet) => boolean) | null | string {
@@ -49,6 +52,7 @@ export class Stats {
   private readonly udpFollows: UdpFollow[] = [];
   private readonly conns: ConnReport[] = [];
   private readonly experts: ExpertReport[] = [];
+  private readonly phsTables: PhsTable[] = [];
   /** Standard output is a terminal (follow then shows carriage returns as dots). */
   terminal = false;
 
@@ -98,6 +102,13 @@ export class Stats {
         const report = new ExpertReport(lowest, filter, json);
         s.reports.push({ kind: 'expert', report });
         s.experts.push(report);
+      } else if (z === 'io,phs' || z.startsWith('io,phs,')) {
+        const text = z.slice('io,phs,'.length);
+        const filter = tapFilter(text);
+        if (typeof filter === 'string') return `-z ${z}: ${filter}`;
+        const table = new PhsTable(filter, text);
+        s.reports.push({ kind: 'phs', table });
+        s.phsTables.push(table);
       } else {
         return `-z ${z}: unknown statistic; use ${STATS_HELP}`;
       }
@@ -131,6 +142,7 @@ export class Stats {
     for (const t of this.convTables) t.observe(pkt);
     for (const e of this.experts) e.observe(pkt);
     for (const f of this.udpFollows) f.observe(pkt);
+    for (const t of this.phsTables) t.observe(pkt);
   }
 
   /** After `analyzer.finish()`: every report, in the order asked. */
@@ -156,6 +168,9 @@ export class Stats {
           break;
         case 'expert':
           r.report.write(out);
+          break;
+        case 'phs':
+          r.table.write(out);
           break;
       }
     }
