@@ -1342,7 +1342,7 @@ function recordNode(pkt: Packet, li: number, o: number, question: boolean): Tree
   const items = fits && rdlen > 0 ? RDATA_ITEMS.get(type) : undefined;
   if (!fits) children.push({ text: '[Data runs past the end of the message]', offset: f + 10, length: end - f - 10 });
   else if (items !== undefined) rdataNodes(pkt, li, type, items, f + 10, f + 10 + rdlen, children);
-  else if (rdlen > 0 && !tsharkDissects(type)) {
+  else if (isUndecoded(pkt, li, f)) {
     children.push(expertNode('Note', 'Undecoded', undecodedMessage(type), 'dns.undecoded.type'));
     children.push({ text: `Data: ${bytesLabel(pkt, f + 10, rdlen)}`, field: 'dns.data', offset: f + 10, length: rdlen });
   } else if (data !== '') children.push({ text: `${RDATA_LABELS.get(type) ?? 'Data'}: ${data}`, field: RDATA_FIELDS.get(type), offset: f + 10, length: rdlen });
@@ -1374,6 +1374,8 @@ export const dns: Protocol = {
   label: 'Domain Name System',
   short: 'DNS',
   fields,
+  // The tree's one expert item is the Note on a record isUndecoded finds (dns.undecoded.type's records).
+  mayExpert: (pkt: Packet, li: number): boolean => nthRR(pkt, li, 0, isUndecoded) >= 0,
   decode(pkt: Packet): Protocol | null {
     // Over TCP each message follows its two-byte length (RFC 1035 4.2.2), and one segment may carry
     // several (RFC 7766 pipelining): each is a layer of its own, as tshark shows them. A message that
