@@ -1,190 +1,161 @@
 /**
- * `-z conv,tcp` and `-z conv,udp`: tshark 4.0's conversation tables
- * (ui/cli/tap-iousers.c), byte for byte: one row per tcp.stream / udp.stream,
- * A being the source of the stream's first frame, "<-" the frames from B to
- * A, sizes as format_size() prints them, rows by total frames descending
- * (ties in order of first appearance), start relative to the first frame.
+ * `-z conv,eth|ip|ipv6|tcp|udp`: tshark 4.0's conversation tables
+ * (ui/cli/tap-iousers.c over epan/conversation_table.c), byte for byte.
  *
- * Counting happens per frame from the analysis notes into columns indexed by
- * stream number (streams are dense), so evicting a connection from the
- * analysis does not lose its row.
+ * A row is a pair of addresses (Ethernet, IPv4, IPv6: either direction is
+ * the same row) or a tcp.stream / udp.stream. A is the source of the first
+ * frame the row counted, "->" the frames from A to B (tshark's tx), "<-"
+ * those from B to A; sizes as format_size() prints them; start relative to
+ * the first frame of the capture; rows by total frames descending, ties in
+ * the order they were added (ctable.ts).
  */
-import { formatAddress } from '../analysis/index';
+import { formatAddress, type Flow } from '../analysis/index';
 import { deltaNsecs, deltaSecs, toSeconds } from '../decode/nstime';
 import type { Packet } from '../decode/packet';
+import { ADDRESS_WORDS, addressText, CT_BAR, CT_TITLES, CtRows, destinationAt, filterLine, formatSize, readAddress, sourceAt, tappedLayers, tappedTransport, type AddressLayer, type CtKind } from './ctable';
 import type { OutBuf } from './outbuf';
 
+/** Row data word 0: A is the key's first address (pairs) or the flow's A (streams). */
+const A_FIRST = 0;
+/** Streams' data words 1..11: family, then A's and B's address words and port, the flow's A first. */
+const STREAM_DATA = 12;
+
 export class ConvTable {
-  private rows = 0;
-  private key: Uint32Array = new Uint32Array(64 * 10);
-  private family: Uint8Array = new Uint8Array(64);
-  /** Frames and bytes from A to B (tshark's tx, "->") and from B to A (rx, "<-"). */
-  private txFrames: Float64Array = new Float64Array(64);
-  private txBytes: Float64Array = new Float64Array(64);
-  private rxFrames: Float64Array = new Float64Array(64);
-  private rxBytes: Float64Array = new Float64Array(64);
-  /** Earliest and latest frame times relative to the first frame, as nstime (seconds, nanoseconds). */
-  private startSec: Float64Array = new Float64Array(64);
-  private startNsec: Int32Array = new Int32Array(64);
-  private stopSec: Float64Array = new Float64Array(64);
-  private stopNsec: Int32Array = new Int32Array(64);
-  /** Whether row i's A is the flow's A (the analysis side A), or its B. */
-  private aIsFlowA: Uint8Array = new Uint8Array(64);
-  private seen: Uint8Array = new Uint8Array(64);
+  private readonly rows: CtRows;
+  /** Address words per side (pairs). */
+  private readonly half: number;
+  /** The frame being counted: its time relative to the first frame, and its length. */
+  private sec = 0;
+  private nsec = 0;
+  private len = 0;
+  private readonly countPair = (pkt: Packet, li: number): void => this.pair(pkt, li);
+  private readonly countStream = (flow: Flow, stream: number, fromA: boolean): void => this.stream(flow, stream, fromA);
 
   constructor(
-    readonly kind: 'TCP' | 'UDP',
-    /** Extra test per frame (a -z conv,tcp,FILTER); null: every frame. */
+    readonly kind: CtKind,
+    /** Extra test per frame (a -z conv,ip,FILTER); null: every frame. */
     private readonly filter: ((pkt: Packet) => boolean) | null = null,
-    readonly filterText = '',
-  ) {}
+    /** The filter as given; null when none was (tshark prints an empty one as given). */
+    readonly filterText: string | null = null,
+    maxRows?: number,
+  ) {
+    const streams = kind === 'tcp' || kind === 'udp';
+    this.half = streams ? 0 : ADDRESS_WORDS[kind];
+    this.rows = streams ? new CtRows(1, STREAM_DATA, true, maxRows) : new CtRows(2 * this.half, 1, true, maxRows);
+  }
 
   /** Counts the frame (call after analysis processed it). */
   observe(pkt: Packet): void {
-    const fa = pkt.notes.analysis;
-    if (fa === undefined || fa.frame !== pkt.number) return;
     if (this.filter !== null && !this.filter(pkt)) return;
     const f = pkt.frame;
     const clock = pkt.clock;
-    const sec = deltaSecs(f.tsSec, f.tsNsec, clock.firstSec, clock.firstNsec);
-    const nsec = deltaNsecs(f.tsSec, f.tsNsec, clock.firstSec, clock.firstNsec);
-    if (this.kind === 'TCP') {
-      for (let i = 0; i < fa.tcpCount; i++) {
-        const n = fa.tcp[i];
-        // A segment quoted in an ICMP error was not sent again: tshark's TCP tap skips it.
-        if (n.conn === null || !n.tapped || n.inError) continue;
-        const c = n.conn;
-        this.count(n.stream, n.fromA, c.family, c.a0, c.a1, c.a2, c.a3, c.aPort, c.b0, c.b1, c.b2, c.b3, c.bPort, pkt.frame.origLen, sec, nsec);
-      }
-    } else if (fa.udp !== null && fa.udp.conv !== null && !fa.udp.inError) {
-      // A datagram quoted in an ICMP error was not sent again: tshark's UDP tap skips it.
-      const u = fa.udp;
-      const c = u.conv!;
-      this.count(u.stream, u.fromA, c.family, c.a0, c.a1, c.a2, c.a3, c.aPort, c.b0, c.b1, c.b2, c.b3, c.bPort, pkt.frame.origLen, sec, nsec);
-    }
+    this.sec = deltaSecs(f.tsSec, f.tsNsec, clock.firstSec, clock.firstNsec);
+    this.nsec = deltaNsecs(f.tsSec, f.tsNsec, clock.firstSec, clock.firstNsec);
+    this.len = f.origLen;
+    const kind = this.kind;
+    if (kind === 'tcp' || kind === 'udp') tappedTransport(pkt, kind, this.countStream);
+    else tappedLayers(pkt, kind, this.countPair);
   }
 
-  private count(stream: number, fromA: boolean, family: number, a0: number, a1: number, a2: number, a3: number, ap: number, b0: number, b1: number, b2: number, b3: number, bp: number, len: number, sec: number, nsec: number): void {
-    if (stream >= this.seen.length) this.grow(stream + 1);
-    if (this.seen[stream] === 0) {
-      this.seen[stream] = 1;
-      if (stream >= this.rows) this.rows = stream + 1;
-      const k = stream * 10;
-      const kw = this.key;
-      // A is this frame's source.
-      if (fromA) {
-        kw[k] = a0; kw[k + 1] = a1; kw[k + 2] = a2; kw[k + 3] = a3; kw[k + 4] = ap;
-        kw[k + 5] = b0; kw[k + 6] = b1; kw[k + 7] = b2; kw[k + 8] = b3; kw[k + 9] = bp;
-      } else {
-        kw[k] = b0; kw[k + 1] = b1; kw[k + 2] = b2; kw[k + 3] = b3; kw[k + 4] = bp;
-        kw[k + 5] = a0; kw[k + 6] = a1; kw[k + 7] = a2; kw[k + 8] = a3; kw[k + 9] = ap;
+  /** An address layer: the key is the pair, lower address first, so both directions find one row. */
+  private pair(pkt: Packet, li: number): void {
+    const kind = this.kind as AddressLayer;
+    const t = this.rows;
+    const k = t.key;
+    const h = this.half;
+    readAddress(pkt, kind, sourceAt(pkt, kind, li), k, 0);
+    readAddress(pkt, kind, destinationAt(pkt, kind, li), k, h);
+    let srcFirst = true;
+    for (let i = 0; i < h; i++) {
+      if (k[i] === k[h + i]) continue;
+      srcFirst = k[i] < k[h + i];
+      break;
+    }
+    if (!srcFirst) {
+      for (let i = 0; i < h; i++) {
+        const x = k[i];
+        k[i] = k[h + i];
+        k[h + i] = x;
       }
-      this.aIsFlowA[stream] = fromA ? 1 : 0;
-      this.family[stream] = family;
-      this.startSec[stream] = this.stopSec[stream] = sec;
-      this.startNsec[stream] = this.stopNsec[stream] = nsec;
     }
-    if (fromA === (this.aIsFlowA[stream] === 1)) {
-      this.txFrames[stream]++;
-      this.txBytes[stream] += len;
-    } else {
-      this.rxFrames[stream]++;
-      this.rxBytes[stream] += len;
-    }
-    // tshark keeps the latest time as the stop and the earliest as the start: frames may be out of order.
-    if (sec > this.stopSec[stream] || (sec === this.stopSec[stream] && nsec > this.stopNsec[stream])) {
-      this.stopSec[stream] = sec;
-      this.stopNsec[stream] = nsec;
-    } else if (sec < this.startSec[stream] || (sec === this.startSec[stream] && nsec < this.startNsec[stream])) {
-      this.startSec[stream] = sec;
-      this.startNsec[stream] = nsec;
-    }
+    const r = t.row();
+    if (r < 0) return;
+    // A frame between one address and itself is always A to B.
+    if (t.created) t.data[r] = srcFirst ? 1 : 0;
+    t.count(r, srcFirst === (t.data[r] === 1), this.len);
+    t.time(r, this.sec, this.nsec);
   }
 
-  private grow(n: number): void {
-    let size = this.seen.length;
-    while (size < n) size *= 2;
-    const f64 = (a: Float64Array): Float64Array => {
-      const b = new Float64Array(size);
-      b.set(a);
-      return b;
-    };
-    const i32 = (a: Int32Array): Int32Array => {
-      const b = new Int32Array(size);
-      b.set(a);
-      return b;
-    };
-    const u8 = (a: Uint8Array): Uint8Array => {
-      const b = new Uint8Array(size);
-      b.set(a);
-      return b;
-    };
-    const k = new Uint32Array(size * 10);
-    k.set(this.key);
-    this.key = k;
-    this.family = u8(this.family);
-    this.aIsFlowA = u8(this.aIsFlowA);
-    this.seen = u8(this.seen);
-    this.txFrames = f64(this.txFrames);
-    this.txBytes = f64(this.txBytes);
-    this.rxFrames = f64(this.rxFrames);
-    this.rxBytes = f64(this.rxBytes);
-    this.startSec = f64(this.startSec);
-    this.startNsec = i32(this.startNsec);
-    this.stopSec = f64(this.stopSec);
-    this.stopNsec = i32(this.stopNsec);
+  private stream(c: Flow, stream: number, fromA: boolean): void {
+    const t = this.rows;
+    t.key[0] = stream;
+    const r = t.row();
+    if (r < 0) return;
+    if (t.created) {
+      const d = t.data;
+      const at = r * STREAM_DATA;
+      d[at + A_FIRST] = fromA ? 1 : 0;
+      d[at + 1] = c.family;
+      d[at + 2] = c.a0;
+      d[at + 3] = c.a1;
+      d[at + 4] = c.a2;
+      d[at + 5] = c.a3;
+      d[at + 6] = c.aPort;
+      d[at + 7] = c.b0;
+      d[at + 8] = c.b1;
+      d[at + 9] = c.b2;
+      d[at + 10] = c.b3;
+      d[at + 11] = c.bPort;
+    }
+    t.count(r, fromA === (t.data[r * STREAM_DATA + A_FIRST] === 1), this.len);
+    t.time(r, this.sec, this.nsec);
+  }
+
+  /** Row r's A and B as printed. */
+  private sides(r: number): [string, string] {
+    const t = this.rows;
+    if (this.kind === 'tcp' || this.kind === 'udp') {
+      const d = t.data;
+      const at = r * STREAM_DATA;
+      const fam = d[at + 1];
+      const first = `${formatAddress(fam, d[at + 2], d[at + 3], d[at + 4], d[at + 5])}:${d[at + 6]}`;
+      const second = `${formatAddress(fam, d[at + 7], d[at + 8], d[at + 9], d[at + 10])}:${d[at + 11]}`;
+      return d[at + A_FIRST] === 1 ? [first, second] : [second, first];
+    }
+    const kind = this.kind;
+    const at = r * 2 * this.half;
+    const first = addressText(kind, t.keys, at);
+    const second = addressText(kind, t.keys, at + this.half);
+    return t.data[r] === 1 ? [first, second] : [second, first];
   }
 
   /** The table as tshark prints it. */
   write(out: OutBuf): void {
-    const bar = '================================================================================\n';
-    out.ascii(bar);
-    out.ascii(`${this.kind} Conversations\n`);
-    out.ascii(`Filter:${this.filterText === '' ? '<No Filter>' : this.filterText}\n`);
-    const pad = '            ';
+    const t = this.rows;
+    const ports = this.kind === 'tcp' || this.kind === 'udp';
+    out.ascii(CT_BAR);
+    out.ascii(`${CT_TITLES[this.kind]} Conversations\n`);
+    out.ascii(filterLine(this.filterText));
+    // "%-26s <-> %-26s" with ports, "%-20s <-> %-20s" without: the headings move with them.
+    const pad = ports ? '            ' : '';
+    const width = ports ? 26 : 20;
     out.ascii(`${pad}                                               |       <-      | |       ->      | |     Total     |    Relative    |   Duration   |\n`);
     out.ascii(`${pad}                                               | Frames  Bytes | | Frames  Bytes | | Frames  Bytes |      Start     |              |\n`);
-    // tshark's draw loop: repeatedly the largest total below the previous one, rows with it in array order.
-    const order: number[] = [];
-    for (let i = 0; i < this.rows; i++) if (this.seen[i] === 1) order.push(i);
-    order.sort((x, y) => this.txFrames[y] + this.rxFrames[y] - (this.txFrames[x] + this.rxFrames[x]) || x - y);
-    for (const i of order) {
-      const k = i * 10;
-      const kw = this.key;
-      const fam = this.family[i];
-      const a = endpoint(fam, kw[k], kw[k + 1], kw[k + 2], kw[k + 3], kw[k + 4]);
-      const b = endpoint(fam, kw[k + 5], kw[k + 6], kw[k + 7], kw[k + 8], kw[k + 9]);
-      const rxF = this.rxFrames[i];
-      const txF = this.txFrames[i];
-      let line = `${a.padEnd(26)} <-> ${b.padEnd(26)}  `;
-      line += `${String(rxF).padStart(6)} ${formatSize(this.rxBytes[i]).padEnd(9)}`;
-      line += `  ${String(txF).padStart(6)} ${formatSize(this.txBytes[i]).padEnd(9)}`;
-      line += `  ${String(rxF + txF).padStart(6)} ${formatSize(this.rxBytes[i] + this.txBytes[i]).padEnd(9)}  `;
+    for (const i of t.order()) {
+      const [a, b] = this.sides(i);
+      const rxF = t.rxFrames[i];
+      const txF = t.txFrames[i];
+      let line = `${a.padEnd(width)} <-> ${b.padEnd(width)}  `;
+      line += `${String(rxF).padStart(6)} ${formatSize(t.rxBytes[i]).padEnd(9)}`;
+      line += `  ${String(txF).padStart(6)} ${formatSize(t.txBytes[i]).padEnd(9)}`;
+      line += `  ${String(rxF + txF).padStart(6)} ${formatSize(t.rxBytes[i] + t.txBytes[i]).padEnd(9)}  `;
       // nstime_to_sec() of each, then their difference, in doubles as tshark prints them.
-      const start = toSeconds(this.startSec[i], this.startNsec[i]);
-      const stop = toSeconds(this.stopSec[i], this.stopNsec[i]);
-      line += `${fixed(start, 9).padStart(14)}   ${fixed(stop - start, 4).padStart(12)}\n`;
+      const start = toSeconds(t.startSec[i], t.startNsec[i]);
+      const stop = toSeconds(t.stopSec[i], t.stopNsec[i]);
+      line += `${start.toFixed(9).padStart(14)}   ${(stop - start).toFixed(4).padStart(12)}\n`;
       out.ascii(line);
     }
-    out.ascii(bar);
+    t.writeRefused(out, 'conversations', 'frames');
+    out.ascii(CT_BAR);
   }
-}
-
-function endpoint(family: number, w0: number, w1: number, w2: number, w3: number, port: number): string {
-  return `${formatAddress(family, w0, w1, w2, w3)}:${port}`;
-}
-
-/** wsutil's format_size(size, FORMAT_SIZE_UNIT_BYTES, 0): SI prefixes once the value reaches ten of them. */
-export function formatSize(size: number): string {
-  const p = 1000;
-  if (Math.floor(size / p / p / p / p) >= 10) return `${Math.floor(size / p / p / p / p)} TB`;
-  if (Math.floor(size / p / p / p) >= 10) return `${Math.floor(size / p / p / p)} GB`;
-  if (Math.floor(size / p / p) >= 10) return `${Math.floor(size / p / p)} MB`;
-  if (Math.floor(size / p) >= 10) return `${Math.floor(size / p)} kB`;
-  return `${size} bytes`;
-}
-
-/** printf("%.*f") of a double: toFixed rounds like C for the values a capture yields. */
-function fixed(v: number, digits: number): string {
-  return v.toFixed(digits);
 }

@@ -4,8 +4,8 @@
  * writes the reports at the end of the capture, in the order requested.
  *
  *   conn                      every TCP connection (synack's own table; -T json: JSON lines)
- *   conv,tcp[,FILTER]         tshark's TCP conversation table
- *   conv,udp[,FILTER]         tshark's UDP conversation table
+ *   conv,eth|ip|ipv6|tcp|udp[,FILTER]       tshark's conversation tables
+ *   endpoints,eth|ip|ipv6|tcp|udp[,FILTER]  tshark's endpoint tables
  *   follow,tcp,ascii|hex,N    tshark's follow output, message boundaries marked
  *   follow,udp,ascii|hex,N    tshark's follow output: each datagram one chunk, one message
  *   arp                       requests and replies, the IP-to-MAC table, conflicts
@@ -18,6 +18,8 @@ import { compileFilter, formatFilterError } from '../filter/index';
 import { writeArpReport } from './arp-report';
 import { ConnReport } from './conn';
 import { ConvTable } from './conv';
+import type { CtKind } from './ctable';
+import { EndpointTable } from './endpoints';
 import { ExpertReport, parseExpertArgs } from './expert';
 import { UdpFollow, writeFollow, type FollowMode } from './follow';
 import type { OutBuf } from './outbuf';
@@ -26,16 +28,19 @@ import { PhsTable } from './phs';
 /** Payload bytes a followed UDP stream keeps per direction (--stream-bytes), as TCP's follow keeps (analysis' followBytes). */
 const FOLLOW_BYTES = 64 << 20;
 
-export const STATS_HELP = 'conn, conv,tcp, conv,udp, follow,tcp|udp,ascii|hex,N, arp, expert[,error|warn|note|chat][,FILTER], io,phs[,FILTER]';
+export const STATS_HELP = 'conn, conv,eth|ip|ipv6|tcp|udp[,FILTER], endpoints,eth|ip|ipv6|tcp|udp[,FILTER], follow,tcp|udp,ascii|hex,N, arp, expert[,error|warn|note|chat][,FILTER], io,phs[,FILTER]';
 
 type Report =
   | { kind: 'conn'; report: ConnReport }
   | { kind: 'conv'; table: ConvTable }
+  | { kind: 'endpoints'; table: EndpointTable }
   | { kind: 'follow'; mode: FollowMode; stream: number; conn: TcpConnection | null }
   | { kind: 'follow-udp'; follow: UdpFollow }
   | { kind: 'arp' }
   | { kind: 'expert'; report: ExpertReport }
   | { kind: 'phs'; table: PhsTable };
+
+const CT_KINDS: readonly string[] = ['eth', 'ip', 'ipv6', 'tcp', 'udp'];
 
 /** A statistic's own display filter (tshark's tap filter): null for none, or the error line. */
 function tapFilter(text: string): ((pkt: Packet) => boolean) | null | string {
@@ -48,6 +53,7 @@ function tapFilter(text: string): ((pkt: Packet) => boolean) | null | string {
 export class Stats {
   private readonly reports: Report[] = [];
   private readonly convTables: ConvTable[] = [];
+  private readonly endpointTables: EndpointTable[] = [];
   private readonly follows: Extract<Report, { kind: 'follow' }>[] = [];
   private readonly udpFollows: UdpFollow[] = [];
   private readonly conns: ConnReport[] = [];
@@ -74,13 +80,21 @@ export class Stats {
         const report = new ConnReport(json, null);
         s.reports.push({ kind: 'conn', report });
         s.conns.push(report);
-      } else if (parts[0] === 'conv' && (parts[1] === 'tcp' || parts[1] === 'udp')) {
-        const text = parts.slice(2).join(',');
-        const filter = tapFilter(text);
+      } else if ((parts[0] === 'conv' || parts[0] === 'endpoints') && CT_KINDS.includes(parts[1])) {
+        // tshark prints a filter given empty ("conv,ip,") as given, and no filter as <No Filter>.
+        const text = parts.length > 2 ? parts.slice(2).join(',') : null;
+        const filter = tapFilter(text ?? '');
         if (typeof filter === 'string') return `-z ${z}: ${filter}`;
-        const table = new ConvTable(parts[1] === 'tcp' ? 'TCP' : 'UDP', filter, text);
-        s.reports.push({ kind: 'conv', table });
-        s.convTables.push(table);
+        const kind = parts[1] as CtKind;
+        if (parts[0] === 'conv') {
+          const table = new ConvTable(kind, filter, text);
+          s.reports.push({ kind: 'conv', table });
+          s.convTables.push(table);
+        } else {
+          const table = new EndpointTable(kind, filter, text);
+          s.reports.push({ kind: 'endpoints', table });
+          s.endpointTables.push(table);
+        }
       } else if (parts[0] === 'follow' && parts[1] === 'tcp' && (parts[2] === 'ascii' || parts[2] === 'hex') && parts.length === 4 && /^\d+$/.test(parts[3])) {
         if (s.follows.length > 0) return `-z ${z}: only one TCP stream can be followed at a time`;
         const r = { kind: 'follow' as const, mode: parts[2] as FollowMode, stream: Number(parts[3]), conn: null };
@@ -140,6 +154,7 @@ export class Stats {
   /** Per frame, after analysis. */
   frame(pkt: Packet): void {
     for (const t of this.convTables) t.observe(pkt);
+    for (const t of this.endpointTables) t.observe(pkt);
     for (const e of this.experts) e.observe(pkt);
     for (const f of this.udpFollows) f.observe(pkt);
     for (const t of this.phsTables) t.observe(pkt);
@@ -155,6 +170,7 @@ export class Stats {
           r.report.finish(out, { streams: a.tcp.streams, evicted: a.tcp.evicted, reused: a.tcp.reused });
           break;
         case 'conv':
+        case 'endpoints':
           r.table.write(out);
           break;
         case 'follow':

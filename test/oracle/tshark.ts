@@ -115,26 +115,20 @@ export function oracle(file: string, fields: readonly string[] = ORACLE_FIELDS, 
   return load(path, fields);
 }
 
-/** Fills the cache for many files, `parallel` tshark processes at a time (a global setup step). */
-export async function warmOracle(files: readonly string[], fields: readonly string[] = ORACLE_FIELDS, parallel = 2): Promise<void> {
-  const todo = files.filter((f) => !existsSync(cachePath(f, fields, [])));
+/** Runs tshark with each job's arguments, `parallel` at a time, storing each output at the job's cache path. */
+async function runAll(jobs: readonly { path: string; args: string[] }[], parallel: number): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
-    while (next < todo.length) {
-      const file = todo[next++];
+    while (next < jobs.length) {
+      const job = jobs[next++];
       await new Promise<void>((done) => {
-        const child = spawn('tshark', tsharkArgs(file, fields, []));
+        const child = spawn('tshark', job.args);
         const out: Buffer[] = [];
         const err: Buffer[] = [];
         child.stdout.on('data', (b: Buffer) => out.push(b));
         child.stderr.on('data', (b: Buffer) => err.push(b));
         child.on('close', (code) => {
-          store(
-            cachePath(file, fields, []),
-            code ?? -1,
-            Buffer.concat(out).toString('utf8'),
-            Buffer.concat(err).toString('utf8').replace(/^Running as user "root".*\n/m, ''),
-          );
+          store(job.path, code ?? -1, Buffer.concat(out).toString('utf8'), Buffer.concat(err).toString('utf8').replace(/^Running as user "root".*\n/m, ''));
           done();
         });
       });
@@ -143,18 +137,33 @@ export async function warmOracle(files: readonly string[], fields: readonly stri
   await Promise.all(Array.from({ length: parallel }, worker));
 }
 
+/** Fills the cache for many files, `parallel` tshark processes at a time (a global setup step). */
+export async function warmOracle(files: readonly string[], fields: readonly string[] = ORACLE_FIELDS, parallel = 2): Promise<void> {
+  const jobs = files.map((f) => ({ path: cachePath(f, fields, []), args: tsharkArgs(f, fields, []) })).filter((j) => !existsSync(j.path));
+  await runAll(jobs, parallel);
+}
+
+const textCachePath = (file: string, args: readonly string[]): string => cachePath(file, ['<text>'], ['-n', ...args]);
+const textArgs = (file: string, args: readonly string[]): string[] => ['-n', ...ORACLE_PREFS, '-r', file, ...args];
+
 /**
  * tshark's text output for `file` with `args` (`-x`, `-V` ...), as
  * `tshark -n -r FILE ARGS` prints it (no name resolution: synack resolves
  * none; ORACLE_PREFS: no IP reassembly), cached like the field tables.
  */
 export function oracleText(file: string, args: readonly string[] = []): { status: number; stderr: string; stdout: string } {
-  const path = cachePath(file, ['<text>'], ['-n', ...args]);
+  const path = textCachePath(file, args);
   if (!existsSync(path)) {
-    const r = spawnSync('tshark', ['-n', ...ORACLE_PREFS, '-r', file, ...args], { encoding: 'utf8', maxBuffer: 1 << 30 });
+    const r = spawnSync('tshark', textArgs(file, args), { encoding: 'utf8', maxBuffer: 1 << 30 });
     store(path, r.status ?? -1, r.stdout, r.stderr.replace(/^Running as user "root".*\n/m, ''));
   }
   return JSON.parse(readFileSync(path, 'utf8')) as { status: number; stderr: string; stdout: string };
+}
+
+/** Fills oracleText()'s cache of `args` for many files, `parallel` tshark processes at a time. */
+export async function warmOracleText(files: readonly string[], args: readonly string[], parallel = 2): Promise<void> {
+  const jobs = files.map((f) => ({ path: textCachePath(f, args), args: textArgs(f, args) })).filter((j) => !existsSync(j.path));
+  await runAll(jobs, parallel);
 }
 
 /** tshark's default one-line summaries of `file` (the summary-line differential test). */
