@@ -231,7 +231,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     apply: (o) => (o.payload = true),
   },
   { short: 'V', long: 'verbose', help: 'print the detail tree of each frame', apply: (o) => (o.verbose = true) },
-  { short: 'z', long: 'statistics', arg: 'STAT', help: 'conn, conv|endpoints,eth|ip|ipv6|tcp|udp[,FILTER], follow,tcp|udp,ascii|hex,N, arp, expert[,LEVEL][,FILTER], io,phs[,FILTER]', apply: (o, v) => o.stats.push(v) },
+  { short: 'z', long: 'statistics', arg: 'STAT', help: 'conn, conv|endpoints,eth|ip|ipv6|tcp|udp[,FILTER], follow,tcp|udp,ascii|hex,N, arp, expert[,LEVEL][,FILTER], io,phs[,FILTER], io,stat,INTERVAL[,FILTER|CALC(field)FILTER...]', apply: (o, v) => o.stats.push(v) },
   { short: 'q', long: 'quiet', help: 'no per-frame output (with -z)', apply: (o) => (o.quiet = true) },
   { short: 'P', long: 'print', help: 'with -w, print the frames as well (-w alone prints none, as in tshark and tcpdump)', apply: (o) => (o.printWithWrite = true) },
   { short: 'l', long: 'line-buffered', help: 'flush the output after every frame (for a pipe read while capturing)', apply: (o) => (o.lineBuffered = true) },

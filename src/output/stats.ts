@@ -11,6 +11,7 @@
  *   arp                       requests and replies, the IP-to-MAC table, conflicts
  *   expert[,LEVEL][,FILTER]   tshark's Expert Information summary
  *   io,phs[,FILTER]           tshark's Protocol Hierarchy Statistics
+ *   io,stat,INTERVAL[,FILTER|CALC(field)FILTER...]  tshark's IO Statistics table
  */
 import type { AnalysisOptions, Analyzer, TcpConnection } from '../analysis/index';
 import type { Packet } from '../decode/packet';
@@ -22,13 +23,14 @@ import type { CtKind } from './ctable';
 import { EndpointTable } from './endpoints';
 import { ExpertReport, parseExpertArgs } from './expert';
 import { UdpFollow, writeFollow, type FollowMode } from './follow';
+import { IoClock, parseIoStat, type IoStat } from './iostat';
 import type { OutBuf } from './outbuf';
 import { PhsTable } from './phs';
 
 /** Payload bytes a followed UDP stream keeps per direction (--stream-bytes), as TCP's follow keeps (analysis' followBytes). */
 const FOLLOW_BYTES = 64 << 20;
 
-export const STATS_HELP = 'conn, conv,eth|ip|ipv6|tcp|udp[,FILTER], endpoints,eth|ip|ipv6|tcp|udp[,FILTER], follow,tcp|udp,ascii|hex,N, arp, expert[,error|warn|note|chat][,FILTER], io,phs[,FILTER]';
+export const STATS_HELP = 'conn, conv,eth|ip|ipv6|tcp|udp[,FILTER], endpoints,eth|ip|ipv6|tcp|udp[,FILTER], follow,tcp|udp,ascii|hex,N, arp, expert[,error|warn|note|chat][,FILTER], io,phs[,FILTER], io,stat,INTERVAL[,FILTER|CALC(field)FILTER...]';
 
 type Report =
   | { kind: 'conn'; report: ConnReport }
@@ -38,15 +40,20 @@ type Report =
   | { kind: 'follow-udp'; follow: UdpFollow }
   | { kind: 'arp' }
   | { kind: 'expert'; report: ExpertReport }
-  | { kind: 'phs'; table: PhsTable };
+  | { kind: 'phs'; table: PhsTable }
+  | { kind: 'iostat'; io: IoStat };
 
 const CT_KINDS: readonly string[] = ['eth', 'ip', 'ipv6', 'tcp', 'udp'];
+
+/** While Stats.plan runs: the fields the -z filters name (tshark "primes" them; io,stat calculations see no other). */
+let primedFields: Set<string> | null = null;
 
 /** A statistic's own display filter (tshark's tap filter): null for none, or the error line. */
 function tapFilter(text: string): ((pkt: Packet) => boolean) | null | string {
   if (text === '') return null;
   const f = compileFilter(text);
   if (!f.ok) return formatFilterError(f.text, f.error);
+  for (const d of f.fields) primedFields?.add(d.name);
   return f.active ? f.match : null;
 }
 
@@ -59,6 +66,11 @@ export class Stats {
   private readonly conns: ConnReport[] = [];
   private readonly experts: ExpertReport[] = [];
   private readonly phsTables: PhsTable[] = [];
+  private readonly ioStats: IoStat[] = [];
+  /** tshark's last_relative_time, shared by every io,stat column. */
+  private readonly ioClock = new IoClock();
+  /** Lines for standard error before the capture is read (an io,stat calculation whose field no filter names). */
+  readonly notes: string[] = [];
   /** Standard output is a terminal (follow then shows carriage returns as dots). */
   terminal = false;
 
@@ -71,8 +83,18 @@ export class Stats {
    * Parses the -z arguments; returns an error line for an unknown one.
    * `quiet`: no frames are printed, so -z conn rows of evicted connections
    * can go to `out` as they happen (bounded memory for any capture).
+   * `displayFields`: the fields -Y names (tshark primes them for the statistics too).
    */
-  static plan(requests: readonly string[], json: boolean, quiet: boolean, followBytes = FOLLOW_BYTES): Stats | string {
+  static plan(requests: readonly string[], json: boolean, quiet: boolean, followBytes = FOLLOW_BYTES, displayFields: readonly { name: string }[] = []): Stats | string {
+    primedFields = new Set(displayFields.map((d) => d.name));
+    try {
+      return Stats.planAll(requests, json, quiet, followBytes, primedFields);
+    } finally {
+      primedFields = null;
+    }
+  }
+
+  private static planAll(requests: readonly string[], json: boolean, quiet: boolean, followBytes: number, primed: Set<string>): Stats | string {
     const s = new Stats(json, quiet);
     for (const z of requests) {
       const parts = z.split(',');
@@ -123,11 +145,27 @@ export class Stats {
         const table = new PhsTable(filter, text);
         s.reports.push({ kind: 'phs', table });
         s.phsTables.push(table);
+      } else if (parts[0] === 'io' && parts[1] === 'stat') {
+        const io = parseIoStat(z, s.ioClock);
+        if (typeof io === 'string') return io;
+        s.reports.push({ kind: 'iostat', io });
+        s.ioStats.push(io);
       } else {
         return `-z ${z}: unknown statistic; use ${STATS_HELP}`;
       }
     }
+    for (const io of s.ioStats) for (const f of io.filterFields) primed.add(f);
+    for (const io of s.ioStats) s.notes.push(...io.prime(primed));
     return s;
+  }
+
+  /** Why a report could not be written (io,stat: more intervals than it prints), or null; after write(). */
+  failure(): string | null {
+    for (const io of this.ioStats) {
+      const f = io.failure();
+      if (f !== null) return f;
+    }
+    return null;
   }
 
   /** Where reports go; with -q, -z conn rows of evicted connections are written there at once. */
@@ -158,6 +196,7 @@ export class Stats {
     for (const e of this.experts) e.observe(pkt);
     for (const f of this.udpFollows) f.observe(pkt);
     for (const t of this.phsTables) t.observe(pkt);
+    for (const io of this.ioStats) io.observe(pkt);
   }
 
   /** After `analyzer.finish()`: every report, in the order asked. */
@@ -187,6 +226,9 @@ export class Stats {
           break;
         case 'phs':
           r.table.write(out);
+          break;
+        case 'iostat':
+          r.io.write(out);
           break;
       }
     }

@@ -43,8 +43,9 @@ export async function printCapture(opts: Options, opened?: OpenedCapture): Promi
   // -z and --framing are checked before the capture is opened too.
   // -w saves and prints nothing more, as tshark and tcpdump do, unless -P asks for the frames too.
   const quiet = opts.quiet || (opts.write !== undefined && opts.printWithWrite !== true);
-  const stats = Stats.plan(opts.stats, opts.outputType === 'json', quiet || opts.write === '-', opts.streamBytes);
+  const stats = Stats.plan(opts.stats, opts.outputType === 'json', quiet || opts.write === '-', opts.streamBytes, filter.fields);
   if (typeof stats === 'string') return complain(stats);
+  for (const note of stats.notes) process.stderr.write(`synack: ${note}\n`);
   let analyzer: Analyzer;
   try {
     analyzer = new Analyzer({
@@ -196,6 +197,8 @@ export async function printCapture(opts: Options, opened?: OpenedCapture): Promi
     } catch (e) {
       if (!(e instanceof OutputClosed)) throw e;
     }
+    const failed = stats.failure();
+    if (failed !== null) return complain(failed);
   }
   if (writeError !== null) return complain((writeError as CaptureError).toString(), false);
   if (end.kind === 'error') return complain(end.error.toString(), false);
