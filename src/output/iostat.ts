@@ -70,6 +70,17 @@ const WHOLE = Infinity;
 
 const SPACE = /^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g;
 
+/**
+ * Adds what a display filter primes in tshark's tree to `into`: the fields
+ * it reads, and the protocols it names (a protocol is no field to the
+ * compiler, so its name is found among the filter's words; a word inside a
+ * quoted string may prime a protocol tshark would not).
+ */
+export function addPrimed(into: Set<string>, filter: { readonly text: string; readonly fields: readonly { readonly name: string }[] }): void {
+  for (const d of filter.fields) into.add(d.name);
+  for (const m of filter.text.matchAll(/[A-Za-z_][A-Za-z0-9_.-]*/g)) if (protocolByName(m[0]) !== undefined) into.add(m[0]);
+}
+
 /** tshark's `last_relative_time`: one static shared by every io,stat column of the run. */
 export class IoClock {
   last = 0;
@@ -96,7 +107,6 @@ class Column {
   /** The largest counter seen (tshark's max_vals); for Int and RelTime columns in uint64 order (negative = huge). */
   maxVal = 0;
   maxNs = 0;
-  overflow = false;
   /** frame.time_epoch: a relative time to tshark 4.0 (FT_RELATIVE_TIME), read as seconds and nanoseconds. */
   readonly epoch: boolean;
 
@@ -147,10 +157,8 @@ class Column {
     }
     // tshark only ever adds rows after its last one: an earlier frame counts in the last row.
     if (row < this.lastRow) row = this.lastRow;
-    if (row >= MAX_ROWS) {
-      this.overflow = true;
-      return;
-    }
+    // Beyond the bound the table is refused (IoStat.failure): nothing more is kept.
+    if (row >= MAX_ROWS) return;
     if (row >= this.frames.length) this.grow(row + 1);
     this.lastRow = row;
     const fr = ++this.frames[row];
@@ -351,7 +359,7 @@ export class IoStat {
     /** Decimals of the interval (tshark's invl_prec). */
     private readonly prec: number,
     private readonly cols: readonly Column[],
-    /** Names of the fields the columns' filters read (tshark primes them for every tap). */
+    /** Names of the fields and protocols the columns' filters name (tshark primes them for every tap). */
     readonly filterFields: readonly string[],
     private readonly clock: IoClock,
   ) {}
@@ -794,7 +802,7 @@ function parseColumn(z: string, text: string | null, fields: Set<string>): Colum
     const f = compileFilter(filterText);
     if (!f.ok) return `-z ${z}: ${formatFilterError(f.text, f.error)}`;
     if (f.active) match = f.match;
-    for (const d of f.fields) fields.add(d.name);
+    addPrimed(fields, f);
   }
   return new Column(text, calc, val, match, operand, field);
 }

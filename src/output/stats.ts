@@ -23,7 +23,7 @@ import type { CtKind } from './ctable';
 import { EndpointTable } from './endpoints';
 import { ExpertReport, parseExpertArgs } from './expert';
 import { UdpFollow, writeFollow, type FollowMode } from './follow';
-import { IoClock, parseIoStat, type IoStat } from './iostat';
+import { addPrimed, IoClock, parseIoStat, type IoStat } from './iostat';
 import type { OutBuf } from './outbuf';
 import { PhsTable } from './phs';
 
@@ -45,7 +45,7 @@ type Report =
 
 const CT_KINDS: readonly string[] = ['eth', 'ip', 'ipv6', 'tcp', 'udp'];
 
-/** While Stats.plan runs: the fields the -z filters name (tshark "primes" them; io,stat calculations see no other). */
+/** While Stats.plan runs: the fields and protocols the -z filters name (tshark "primes" them; io,stat calculations see no other). */
 let primedFields: Set<string> | null = null;
 
 /** A statistic's own display filter (tshark's tap filter): null for none, or the error line. */
@@ -53,7 +53,7 @@ function tapFilter(text: string): ((pkt: Packet) => boolean) | null | string {
   if (text === '') return null;
   const f = compileFilter(text);
   if (!f.ok) return formatFilterError(f.text, f.error);
-  for (const d of f.fields) primedFields?.add(d.name);
+  if (primedFields !== null) addPrimed(primedFields, f);
   return f.active ? f.match : null;
 }
 
@@ -83,10 +83,17 @@ export class Stats {
    * Parses the -z arguments; returns an error line for an unknown one.
    * `quiet`: no frames are printed, so -z conn rows of evicted connections
    * can go to `out` as they happen (bounded memory for any capture).
-   * `displayFields`: the fields -Y names (tshark primes them for the statistics too).
+   * `display`: the -Y filter (tshark primes what it names for the statistics too).
    */
-  static plan(requests: readonly string[], json: boolean, quiet: boolean, followBytes = FOLLOW_BYTES, displayFields: readonly { name: string }[] = []): Stats | string {
-    primedFields = new Set(displayFields.map((d) => d.name));
+  static plan(
+    requests: readonly string[],
+    json: boolean,
+    quiet: boolean,
+    followBytes = FOLLOW_BYTES,
+    display: { readonly text: string; readonly fields: readonly { readonly name: string }[] } | null = null,
+  ): Stats | string {
+    primedFields = new Set();
+    if (display !== null) addPrimed(primedFields, display);
     try {
       return Stats.planAll(requests, json, quiet, followBytes, primedFields);
     } finally {

@@ -43,7 +43,7 @@ export async function printCapture(opts: Options, opened?: OpenedCapture): Promi
   // -z and --framing are checked before the capture is opened too.
   // -w saves and prints nothing more, as tshark and tcpdump do, unless -P asks for the frames too.
   const quiet = opts.quiet || (opts.write !== undefined && opts.printWithWrite !== true);
-  const stats = Stats.plan(opts.stats, opts.outputType === 'json', quiet || opts.write === '-', opts.streamBytes, filter.fields);
+  const stats = Stats.plan(opts.stats, opts.outputType === 'json', quiet || opts.write === '-', opts.streamBytes, filter);
   if (typeof stats === 'string') return complain(stats);
   for (const note of stats.notes) process.stderr.write(`synack: ${note}\n`);
   let analyzer: Analyzer;

@@ -50,10 +50,14 @@ const OWN = ['tcp-chat.pcap', 'chat-demo.pcapng', 'burst-cork-length.pcap', 'udp
 
 const INTERVALS = [0, 0.001, 0.1, 1, 10];
 
-/** Columns of every kind. */
+/**
+ * Columns of every kind. COUNT(tcp) counts protocol items, primed by another
+ * request's "tcp" filter; COUNT(ip) is primed by none ("ip.ttl" names a field):
+ * tshark counts 0 there.
+ */
 const CALCS =
   'COUNT(tcp.analysis.retransmission)tcp.analysis.retransmission,SUM(tcp.len)tcp.len,MIN(ip.ttl)ip.ttl,MAX(frame.len)frame.len,' +
-  'AVG(tcp.analysis.ack_rtt)tcp.analysis.ack_rtt,LOAD(tcp.analysis.ack_rtt)tcp.analysis.ack_rtt';
+  'AVG(tcp.analysis.ack_rtt)tcp.analysis.ack_rtt,COUNT(tcp),COUNT(ip),LOAD(tcp.analysis.ack_rtt)tcp.analysis.ack_rtt';
 const TIMES = 'SUM(tcp.analysis.ack_rtt)tcp.analysis.ack_rtt,MIN(tcp.analysis.ack_rtt)tcp.analysis.ack_rtt,MAX(frame.time_epoch)frame.time_epoch,AVG(ip.ttl)ip.ttl,SUM(frame.len)frame.len>100';
 /**
  * A double field (icmp.resptime), in one row only: tshark's first row of a
@@ -194,12 +198,16 @@ describe('-z io,stat through the command line', () => {
       "synack: -z io,stat,0,SUM(frame.len),AVG(ip.ttl): as in tshark, SUM(frame.len) sees frame.len only in frames a display filter names it in; write SUM(frame.len)frame.len to count it",
       "synack: -z io,stat,0,SUM(frame.len),AVG(ip.ttl): as in tshark, AVG(ip.ttl) sees ip.ttl only in frames a display filter names it in; write AVG(ip.ttl)ip.ttl to count it",
     ]);
-    // -Y names the field: primed, as tshark's display filter primes it.
-    const y = synack(['-r', chat, '-q', '-Y', 'ip.ttl', '-z', 'io,stat,0,AVG(ip.ttl)']);
+    // -Y names the field (or the protocol): primed, as tshark's display filter primes it; so does another -z's filter.
+    const y = synack(['-r', chat, '-q', '-Y', 'ip.ttl || ip', '-z', 'io,stat,0,AVG(ip.ttl),COUNT(ip)']);
     expect(y.stderr).toBe('');
-    expect(y.stdout).toBe(oracleText(chat, ['-q', '-Y', 'ip.ttl', '-z', 'io,stat,0,AVG(ip.ttl)']).stdout);
-    expect(y.stdout).toContain('|  64 |');
-    compared += 2;
+    expect(y.stdout).toBe(oracleText(chat, ['-q', '-Y', 'ip.ttl || ip', '-z', 'io,stat,0,AVG(ip.ttl),COUNT(ip)']).stdout);
+    expect(y.stdout).toContain('|  64 |    14 |');
+    const conv = synack(['-r', chat, '-q', '-z', 'conv,tcp,frame.len>0', '-z', 'io,stat,0,SUM(frame.len)']);
+    expect(conv.stderr).toBe('');
+    expect(conv.stdout).toBe(tshark(chat, ['conv,tcp,frame.len>0', 'io,stat,0,SUM(frame.len)']));
+    expect(conv.stdout).toContain('| 982 |');
+    compared += 4;
   });
 
   it.each([
