@@ -17,6 +17,11 @@
  * first frame counts at the time of the last frame counted; the last row is
  * cut at the capture's duration, which is rounded to the interval's decimals
  * only upwards; widths come from the largest value seen while counting.
+ * What tshark leaves to chance is not copied: the first row of a SUM, MAX
+ * or AVG of a double field (icmp.resptime) starts from uninitialised memory
+ * there (synack starts from 0), LOAD on a capture of no duration divides by
+ * zero there (synack prints the table), and "io,stat,10.0" without a column
+ * reads past the argument there (synack shows the one decimal written).
  *
  * Memory: one cell per interval and column, in typed arrays grown by
  * doubling, at most MAX_ROWS intervals (a tiny interval on a long capture is
