@@ -99,6 +99,7 @@ export const ANALYSIS_FIELDS: string[] = [
   'tcp.analysis.rto', 'tcp.analysis.rto_frame', 'tcp.connection.fin_active', 'tcp.connection.fin_passive',
   'tcp.options.sack.dsack_le', 'tcp.options.sack.dsack_re', 'tcp.options.sack.dsack',
   'icmp.resp_to', 'icmp.resptime', 'icmpv6.resp_to', 'icmpv6.resptime', 'dns.response_to', 'dns.time',
+  'arp.duplicate-address-detected', 'arp.duplicate-address-frame', 'arp.seconds-since-duplicate-address-frame',
   'udp.stream', 'udp.time_relative', 'udp.time_delta',
 ];
 
