@@ -45,15 +45,15 @@ type Report =
 
 const CT_KINDS: readonly string[] = ['eth', 'ip', 'ipv6', 'tcp', 'udp'];
 
-/** While Stats.plan runs: the fields and protocols the -z filters name (tshark "primes" them; io,stat calculations see no other). */
-let primedFields: Set<string> | null = null;
-
-/** A statistic's own display filter (tshark's tap filter): null for none, or the error line. */
-function tapFilter(text: string): ((pkt: Packet) => boolean) | null | string {
+/**
+ * A statistic's own display filter (tshark's tap filter): null for none, or the error line.
+ * The fields and protocols it names join `primed` (tshark "primes" them; io,stat calculations see no other).
+ */
+function tapFilter(text: string, primed: Set<string>): ((pkt: Packet) => boolean) | null | string {
   if (text === '') return null;
   const f = compileFilter(text);
   if (!f.ok) return formatFilterError(f.text, f.error);
-  if (primedFields !== null) addPrimed(primedFields, f);
+  addPrimed(primed, f);
   return f.active ? f.match : null;
 }
 
@@ -92,16 +92,8 @@ export class Stats {
     followBytes = FOLLOW_BYTES,
     display: { readonly text: string; readonly fields: readonly { readonly name: string }[] } | null = null,
   ): Stats | string {
-    primedFields = new Set();
-    if (display !== null) addPrimed(primedFields, display);
-    try {
-      return Stats.planAll(requests, json, quiet, followBytes, primedFields);
-    } finally {
-      primedFields = null;
-    }
-  }
-
-  private static planAll(requests: readonly string[], json: boolean, quiet: boolean, followBytes: number, primed: Set<string>): Stats | string {
+    const primed = new Set<string>();
+    if (display !== null) addPrimed(primed, display);
     const s = new Stats(json, quiet);
     for (const z of requests) {
       const parts = z.split(',');
@@ -112,7 +104,7 @@ export class Stats {
       } else if ((parts[0] === 'conv' || parts[0] === 'endpoints') && CT_KINDS.includes(parts[1])) {
         // tshark prints a filter given empty ("conv,ip,") as given, and no filter as <No Filter>.
         const text = parts.length > 2 ? parts.slice(2).join(',') : null;
-        const filter = tapFilter(text ?? '');
+        const filter = tapFilter(text ?? '', primed);
         if (typeof filter === 'string') return `-z ${z}: ${filter}`;
         const kind = parts[1] as CtKind;
         if (parts[0] === 'conv') {
@@ -140,14 +132,14 @@ export class Stats {
         s.reports.push({ kind: 'arp' });
       } else if (parts[0] === 'expert') {
         const { lowest, filter: text } = parseExpertArgs(z.slice('expert'.length));
-        const filter = tapFilter(text ?? '');
+        const filter = tapFilter(text ?? '', primed);
         if (typeof filter === 'string') return `-z ${z}: ${filter}`;
         const report = new ExpertReport(lowest, filter, json);
         s.reports.push({ kind: 'expert', report });
         s.experts.push(report);
       } else if (z === 'io,phs' || z.startsWith('io,phs,')) {
         const text = z.slice('io,phs,'.length);
-        const filter = tapFilter(text);
+        const filter = tapFilter(text, primed);
         if (typeof filter === 'string') return `-z ${z}: ${filter}`;
         const table = new PhsTable(filter, text);
         s.reports.push({ kind: 'phs', table });
