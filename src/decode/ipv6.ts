@@ -124,9 +124,16 @@ function ipv6Experts(pkt: Packet, li: number): number {
   if (pkt.layerEnd[li] - start < HEADER_LEN && !inErrorQuote(pkt, li)) x |= X_SHORT_HEADER;
   const p = plen.get(pkt, li, 0);
   if (p === undefined) return x;
-  if (p === 0 && pkt.u8(start + 6) !== NEXT_HOPOPTS) x |= X_PLEN_ZERO;
-  // RFC 2675 3: a zero payload length needs a Jumbo Payload option in the hop-by-hop header.
-  else if (p === 0 && (pkt.layerAux[li] & AUX_JUMBO) === 0) x |= X_JUMBO_MISSING;
+  if (p === 0) {
+    const nextHeader = pkt.u8(start + 6);
+    // RFC 2675 3: a zero payload length needs a Jumbo Payload option in the hop-by-hop header.
+    if (nextHeader === NEXT_HOPOPTS) {
+      if ((pkt.layerAux[li] & AUX_JUMBO) === 0) x |= X_JUMBO_MISSING;
+    } else if (nextHeader !== NO_NEXT_HEADER) {
+      // tshark 4.0 does not suspect TSO when no header follows (next header 59), bytes after it or not.
+      x |= X_PLEN_ZERO;
+    }
+  }
   const framing = pkt.layerEnd[li] - start - HEADER_LEN;
   // layerEnd stops at the bytes the link layer declared when the payload length claims more.
   if (framing >= 0 && payloadLength(pkt, li) > framing && !inErrorQuote(pkt, li)) x |= X_PLEN_EXCEEDS;

@@ -305,6 +305,9 @@ describe.skipIf(!HAVE_TSHARK)('-z expert against tshark on hand-made damage', ()
       eth(0x86dd, ipv6(udp(1, 2), { plen: 100 })),
       eth(0x86dd, ipv6(udp(1, 2, 0))),
       eth(0x86dd, ipv6([]).slice(0, 30)),
+      // No next header (59) with a zero payload length: tshark raises no TSO chat for it, with or without bytes after.
+      eth(0x86dd, ipv6([], { plen: 0, next: 59 })),
+      eth(0x86dd, ipv6(bytes(1, 2, 3, 4), { plen: 0, next: 59 })),
     ]),
     // Neighbor Discovery options (checksums left wrong: both tools say so alike).
     pcap('expert-icmpv6-nd-options.pcap', [
