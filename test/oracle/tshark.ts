@@ -20,6 +20,8 @@ export interface OracleResult {
   fields: readonly string[];
   /** What tshark's `-z expert` printed after the rows ('' when no frame had an expert item). */
   expert: string;
+  /** What the ORACLE_TABLES printed, in tshark's order (the last given first). */
+  tables: string;
 }
 
 const CACHE = join(ROOT, 'node_modules', '.cache', 'synack-tshark');
@@ -56,8 +58,18 @@ export const ORACLE_PREFS: readonly string[] = [
   '-o', 'tcp.no_subdissector_on_error:FALSE',
 ];
 
-/** -z expert rides along with every field run: its summary follows the rows (one tshark start per capture). */
-const ALONGSIDE: readonly string[] = ['-z', 'expert'];
+/** The conversation and endpoint tables every field run prints too (test/output/endpoints.test.ts compares them). */
+export const ORACLE_TABLES: readonly string[] = [
+  'conv,eth', 'conv,ip', 'conv,ipv6', 'conv,tcp', 'conv,udp', 'endpoints,eth', 'endpoints,ip', 'endpoints,ipv6', 'endpoints,tcp', 'endpoints,udp',
+];
+
+/**
+ * Statistics that ride along with every field run, printed after the rows (one tshark start per
+ * capture instead of one per statistic: tshark's start-up dominates). tshark prints the last given
+ * first: the expert summary, then the tables. (Not -z io,phs: with -T fields tshark's tree has a
+ * top-level `frame` item that its -q run's has not, so its hierarchy differs.)
+ */
+const ALONGSIDE: readonly string[] = [...ORACLE_TABLES.flatMap((z) => ['-z', z]), '-z', 'expert'];
 
 function cacheKey(file: string, fields: readonly string[], extra: readonly string[]): string {
   const h = createHash('sha256');
@@ -88,14 +100,19 @@ function cachePath(file: string, fields: readonly string[], extra: readonly stri
   return join(CACHE, cacheKey(file, fields, extra) + '.json');
 }
 
+/** The bar the first table opens with, on a line of its own (no field row or expert line is one). */
+const TABLE_BAR = /(?<=\n|^)={80}\n/;
+
 /** The first heading of tshark's -z expert summary (no field row holds one: rows are tab-separated cells). */
 const EXPERT_HEADING = /\n(?:Errors|Warns|Notes|Chats|Comments) \(\d+\)\n=============\n   Frequency      Group           Protocol  Summary\n/;
 
 function load(path: string, fields: readonly string[]): OracleResult {
   const raw = JSON.parse(readFileSync(path, 'utf8')) as { status: number; stderr: string; stdout: string };
-  const m = EXPERT_HEADING.exec(raw.stdout);
-  const end = m === null ? raw.stdout.length : m.index;
-  return { status: raw.status, stderr: raw.stderr, rows: parse(raw.stdout.slice(0, end), fields), fields, expert: raw.stdout.slice(end) };
+  const out = raw.stdout;
+  const tablesAt = TABLE_BAR.exec(out)?.index ?? out.length;
+  const m = EXPERT_HEADING.exec(out.slice(0, tablesAt));
+  const end = m === null ? tablesAt : m.index;
+  return { status: raw.status, stderr: raw.stderr, rows: parse(out.slice(0, end), fields), fields, expert: out.slice(end, tablesAt), tables: out.slice(tablesAt) };
 }
 
 function store(path: string, status: number, stdout: string, stderr: string): void {
