@@ -257,7 +257,7 @@ export class Analyzer {
     for (let li = 1; li < n; li++) {
       const p = protos[li];
       if (p === tcpProto) {
-        if (ipLi >= 0 && fragment < 2) this.tcp.segment(pkt, li, ipLi, family, (icmpLi >= 0 && icmpLi < ipLi) || fragment === 1);
+        if (ipLi >= 0 && fragment < 2) this.tcp.segment(pkt, li, ipLi, family, icmpLi >= 0 && icmpLi < ipLi, fragment === 1);
       } else if (p === ipv4) {
         ipLi = li;
         family = 4;

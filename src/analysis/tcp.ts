@@ -282,6 +282,12 @@ export class TcpNote {
   analyzed = false;
   /** Quoted inside an ICMP error: it has a tcp.stream, but is not one of the connection's segments. */
   inError = false;
+  /**
+   * In the first fragment of an IP datagram: its length is the whole datagram's, which the capture
+   * does not reassemble, so tshark gives it a tcp.stream (and counts it in its tables) but no sequence
+   * analysis; synack leaves it out of the connection's exchange too.
+   */
+  firstFragment = false;
   /** The header length field is below 20: tshark stops after tcp.seq (no ack, no analysis tree). */
   bogusHeader = false;
   /** tshark prints the tcp.analysis tree (it does not when the options were cut by the snapshot length). */
@@ -419,9 +425,10 @@ export class TcpTracker {
 
   /**
    * One TCP layer `li` whose network layer is `ipLi` (IPv4 or IPv6, `family`).
-   * `inError`: inside an ICMP error (tshark assigns a stream but does not analyse).
+   * `inError`: inside an ICMP error; `firstFragment`: in the first fragment of an IP datagram (tshark
+   * assigns a stream to both but analyses neither).
    */
-  segment(pkt: Packet, li: number, ipLi: number, family: number, inError: boolean): TcpNote | null {
+  segment(pkt: Packet, li: number, ipLi: number, family: number, inError: boolean, firstFragment: boolean): TcpNote | null {
     const start = pkt.layerStart[li];
     // tshark reads the ports, numbers, flags and window before finding the conversation.
     if (pkt.capLen - start < 16) return null;
@@ -533,9 +540,10 @@ export class TcpTracker {
     side.seq.numSack = 0;
 
     const reported = pkt.layerEnd[li] - start;
-    const analysed = !inError && reported >= hlen;
+    const analysed = !inError && !firstFragment && reported >= hlen;
     note.analyzed = analysed;
     note.inError = inError;
+    note.firstFragment = firstFragment;
     note.bogusHeader = hlen < 20;
     note.printed = false;
     note.tapped = false;
@@ -576,8 +584,8 @@ export class TcpTracker {
     if ((flags & FLAG_SYN) === 0) note.windowScaleFactor = fwd.winScale >= 0 ? 1 << fwd.winScale : fwd.winScale;
     // tshark gives up after tcp.seq when the header length is below 20: nothing below happens for it.
     if (!note.bogusHeader) this.tsharkRest(pkt, li, conn, side, fwd, rev, note, sg, hlen, analysed);
-    if (inError) {
-      // An ICMP error quotes a segment; it is not part of the connection's exchange.
+    if (inError || firstFragment) {
+      // An ICMP error quotes a segment, and a first fragment's segment cannot be measured: neither is part of the connection's exchange.
       note.fromClient = side === conn.client;
       note.clientState = conn.client.state;
       note.serverState = conn.server.state;

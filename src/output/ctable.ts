@@ -276,7 +276,7 @@ export function tappedTransport(pkt: Packet, kind: 'tcp' | 'udp', visit: (flow: 
   if (kind === 'tcp') {
     for (let i = 0; i < fa.tcpCount; i++) {
       const n = fa.tcp[i];
-      // TcpNote.inError also marks a first IP fragment (not analysed, but tapped): the quote is looked for.
+      // A first IP fragment's segment counts (tshark taps it), one quoted in an ICMP error does not.
       if (n.conn !== null && n.tapped && tcpHeaderDeclared(pkt, n.layer) && !quoted(pkt, n.layer)) visit(n.conn, n.stream, n.fromA);
     }
   } else if (fa.udp !== null && fa.udp.conv !== null && !fa.udp.inError && pkt.layerEnd[fa.udp.layer] - pkt.layerStart[fa.udp.layer] >= 8) {

@@ -1,5 +1,6 @@
 /** The pure view models and helpers of the dashboard, without a screen. */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { A_DUPLICATE_ACK, A_RETRANSMISSION, A_ZERO_WINDOW } from '../../src/analysis/seq';
@@ -18,6 +19,7 @@ import { fit, safe, textWidth, wrap } from '../../src/ui/dashboard/text';
 import { ConnReport } from '../../src/output/conn';
 import { OutBuf } from '../../src/output/outbuf';
 import { analyseFile } from '../analysis/run';
+import { ipFrame, tcpFrame, writePcap } from '../analysis/craft';
 import { CAPTURES, ownCaptureFiles } from '../helpers/paths';
 
 const text = (lines: { spans: { text: string }[] }[]): string[] => lines.map((l) => l.spans.map((s) => s.text).join(''));
@@ -140,6 +142,31 @@ describe.skipIf(!existsSync(join(CAPTURES, 'split.pcap')))('connection views on 
     const stream = text(buildStreamView(m, d, 120));
     expect(stream.filter((l) => l.includes('datagram of'))).toHaveLength(1);
     expect(stream.find((l) => l.startsWith('#2 '))).toMatch(/^#2 ICMP Destination unreachable \(Port unreachable\) to 127\.0\.0\.1:\d+: the datagram was not delivered/);
+    m.dispose();
+  });
+
+  it('draws a segment in the first fragment of an IP datagram as not measured, not as an ICMP error', async () => {
+    const c = { ip: '10.0.0.1', port: 40000 };
+    const sv = { ip: '10.0.0.2', port: 8080 };
+    const data = tcpFrame(c, sv, { flags: 'PA', seq: 1001, ack: 5001, data: 40 }).subarray(34);
+    const file = join(mkdtempSync(join(tmpdir(), 'synack-frag-')), 'frag.pcap');
+    const at = (i: number, bytes: Uint8Array) => ({ sec: 1_700_000_000, nsec: i * 1000, bytes });
+    writePcap(file, [
+      at(1, tcpFrame(c, sv, { flags: 'S', seq: 1000 })),
+      at(2, tcpFrame(sv, c, { flags: 'SA', seq: 5000, ack: 1001 })),
+      at(3, tcpFrame(c, sv, { flags: 'A', seq: 1001, ack: 5001 })),
+      // The header and 4 bytes with More Fragments set, then the other 36 bytes at offset 3 (24 bytes).
+      at(4, ipFrame(c.ip, sv.ip, 6, [...data.subarray(0, 24)], { ipFlags: 0x2000 })),
+      at(5, ipFrame(c.ip, sv.ip, 6, [...data.subarray(24)], { ipFlags: 0x0003 })),
+    ]);
+    const m = new CaptureModel({ source: openFile(file) });
+    await m.run();
+    const d = new ConnDetail(m, 'tcp', 0, 1);
+    while (d.behind) d.update(5);
+    const row = text(buildLadder(d, 100)).find((l) => l.includes('#4'));
+    // Sent by the client (the arrow points right), its numbers not made up.
+    expect(row).toMatch(/#4 │─* ?IP fragment, not reassembled ─*▶│/);
+    expect(row).not.toMatch(/ICMP|seq=|len=/);
     m.dispose();
   });
 

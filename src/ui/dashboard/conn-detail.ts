@@ -55,6 +55,12 @@ export interface Segment {
    * direction of the ICMP message, back to the quoted segment's sender.
    */
   icmpError?: string;
+  /**
+   * A segment in the first fragment of an IP datagram: synack does not
+   * reassemble fragments, so its length and numbers are not measured; the
+   * ladder draws this text instead of them.
+   */
+  unmeasured?: string;
 }
 
 /** Bytes of a datagram kept for the stream view. */
@@ -177,6 +183,10 @@ export class ConnDetail {
         this.segments.push(icmpErrorSegment(p, n, !t.fromClient, dtNs));
         return;
       }
+      if (t.firstFragment) {
+        this.segments.push({ ...unmeasuredSegment(n, t.fromClient, dtNs), flags: tcpFlags(p, t.layer), unmeasured: 'IP fragment, not reassembled' });
+        return;
+      }
       const c = t.chunk;
       this.segments.push({
         frame: n,
@@ -237,6 +247,11 @@ function icmpErrorSegment(p: Packet, n: number, fromClient: boolean, dtNs: numbe
     if (p.capLen - at >= 2) text = proto === icmp ? `ICMP ${icmpTypeText(p.u8(at), p.u8(at + 1))}` : `ICMPv6 ${icmpv6TypeText(p.u8(at), p.u8(at + 1))}`;
     break;
   }
+  return { ...unmeasuredSegment(n, fromClient, dtNs), icmpError: text };
+}
+
+/** A row of the ladder with no measured length, numbers or messages (the caller says what it is). */
+function unmeasuredSegment(n: number, fromClient: boolean, dtNs: number): Segment {
   return {
     frame: n,
     fromClient,
@@ -253,6 +268,5 @@ function icmpErrorSegment(p: Packet, n: number, fromClient: boolean, dtNs: numbe
     newBytes: 0,
     afterPeerFin: false,
     nagleHoldNs: 0,
-    icmpError: text,
   };
 }

@@ -69,7 +69,8 @@ export function arrow(label: string, width: number, right: boolean): string {
 }
 
 function segmentLabel(s: Segment, room: number, tcp: boolean): string {
-  if (s.icmpError !== undefined) return s.icmpError.length + 2 <= room ? s.icmpError : s.icmpError.slice(0, Math.max(4, room - 3)) + '…';
+  const text = s.icmpError ?? s.unmeasured;
+  if (text !== undefined) return text.length + 2 <= room ? text : text.slice(0, Math.max(4, room - 3)) + '…';
   if (!tcp) return `datagram len=${s.len}`;
   const f = flagsShort(s.flags);
   const full = `${f} seq=${s.relSeq}${s.flags & FLAG_ACK ? ` ack=${s.relAck}` : ''} len=${s.len}`;
