@@ -430,8 +430,9 @@ export class TcpTracker {
    */
   segment(pkt: Packet, li: number, ipLi: number, family: number, inError: boolean, firstFragment: boolean): TcpNote | null {
     const start = pkt.layerStart[li];
-    // tshark reads the ports, numbers, flags and window before finding the conversation.
-    if (pkt.capLen - start < 16) return null;
+    // tshark reads the ports, numbers, flags and window before finding the conversation: within the bytes
+    // captured and the length the network layer declares (an IPv6 payload length of 0 declares none).
+    if ((pkt.capLen < pkt.layerEnd[li] ? pkt.capLen : pkt.layerEnd[li]) - start < 16) return null;
     if (this.noteCount === MAX_NOTES) return null;
     const note = this.notes[this.noteCount++];
     note.frame = pkt.number;

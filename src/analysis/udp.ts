@@ -72,8 +72,9 @@ export class UdpTracker {
   /** UDP layer `li` over network layer `ipLi` (`family` 4 or 6). */
   datagram(pkt: Packet, li: number, ipLi: number, family: number, inError: boolean): UdpNote | null {
     const start = pkt.layerStart[li];
-    // tshark reads the whole header first, and stops at a length below 8 (0 is a jumbogram only over IPv6).
-    if (pkt.capLen - start < 8) return null;
+    // tshark reads the whole header first (within the bytes captured and declared), and stops at a
+    // length below 8 (0 is a jumbogram only over IPv6).
+    if ((pkt.capLen < pkt.layerEnd[li] ? pkt.capLen : pkt.layerEnd[li]) - start < 8) return null;
     const ulen = pkt.u16(start + 4);
     if (ulen < 8 && !(ulen === 0 && family === 6)) return null;
     const w = this.w;

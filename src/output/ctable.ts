@@ -308,9 +308,10 @@ function quoted(pkt: Packet, li: number): boolean {
 
 /**
  * The network layer declares the whole TCP header: tshark's TCP dissector
- * reads it within the declared length (an IPv6 payload length of 0, say,
- * throws before the tap is queued), where the analysis looks at captured
- * bytes. UDP's header likewise (checked in place).
+ * reads it within the declared length and queues its tap after it (a
+ * header cut by the declared length throws first), where the analysis
+ * numbers the stream once the first 16 bytes are there. UDP's header
+ * likewise (checked in place).
  */
 function tcpHeaderDeclared(pkt: Packet, li: number): boolean {
   const s = pkt.layerStart[li];
