@@ -16,6 +16,7 @@ import { dstopts, fraghdr, hopopts, ipv6, routing } from '../decode/ipv6';
 import type { Packet } from '../decode/packet';
 import { formatAddress, type Flow } from '../analysis/index';
 import type { OutBuf } from './outbuf';
+import { sanitize } from './sanitize';
 
 /** Rows a table keeps (about 100 bytes each): far more than a real capture's hosts or streams. */
 export const CT_MAX_ROWS = 1 << 18;
@@ -216,7 +217,8 @@ export function formatSize(size: number): string {
 
 /** The "Filter:" line: tshark prints a given filter as given, even an empty one ("conv,ip,"). */
 export function filterLine(text: string | null): string {
-  return `Filter:${text === null ? '<No Filter>' : text}\n`;
+  // The user's own text, echoed as tshark does; a control character in it is escaped all the same.
+  return `Filter:${text === null ? '<No Filter>' : sanitize(text)}\n`;
 }
 
 /** The layers the tables count (tshark's eth, ip, ipv6, tcp and udp taps). */
@@ -277,7 +279,7 @@ export function tappedTransport(pkt: Packet, kind: 'tcp' | 'udp', visit: (flow: 
     for (let i = 0; i < fa.tcpCount; i++) {
       const n = fa.tcp[i];
       // A first IP fragment's segment counts (tshark taps it), one quoted in an ICMP error does not.
-      if (n.conn !== null && n.tapped && tcpHeaderDeclared(pkt, n.layer) && !quoted(pkt, n.layer)) visit(n.conn, n.stream, n.fromA);
+      if (n.conn !== null && n.tapped && !n.inError && tcpHeaderDeclared(pkt, n.layer)) visit(n.conn, n.stream, n.fromA);
     }
   } else if (fa.udp !== null && fa.udp.conv !== null && !fa.udp.inError && pkt.layerEnd[fa.udp.layer] - pkt.layerStart[fa.udp.layer] >= 8) {
     visit(fa.udp.conv, fa.udp.stream, fa.udp.fromA);
@@ -298,12 +300,6 @@ export function tappedLayers(pkt: Packet, kind: AddressLayer, visit: (pkt: Packe
     if (p === icmp || p === icmpv6) return;
     if (p === proto && headerRead(pkt, li, kind)) visit(pkt, li);
   }
-}
-
-/** Layer `li` lies in the quoted datagram of an ICMP or ICMPv6 error. */
-function quoted(pkt: Packet, li: number): boolean {
-  for (let j = li - 1; j > 0; j--) if (pkt.layerProto[j] === icmp || pkt.layerProto[j] === icmpv6) return true;
-  return false;
 }
 
 /**

@@ -27,6 +27,7 @@
 import { hasPacketComments } from '../decode/frame';
 import { ProblemKind, type Packet } from '../decode/packet';
 import type { OutBuf } from './outbuf';
+import { sanitize } from './sanitize';
 
 class PhsNode {
   readonly children: PhsNode[] = [];
@@ -135,7 +136,7 @@ export class PhsTable {
   write(out: OutBuf): void {
     const bar = '===================================================================\n';
     out.ascii('\n' + bar + 'Protocol Hierarchy Statistics\n');
-    out.ascii(`Filter: ${this.filterText}\n\n`);
+    out.ascii(`Filter: ${sanitize(this.filterText)}\n\n`);
     draw(out, this.root.children, 0);
     out.ascii(bar);
   }

@@ -271,3 +271,13 @@ describe('bounded tables', () => {
     expect(await run(file, new ConvTable('udp', null, null, 50))).not.toContain('synack:');
   });
 });
+
+describe('the echoed filter', () => {
+  it('escapes a control character the user typed, as every text synack prints does', () => {
+    const t = new EndpointTable('ip', () => true, 'frame contains "\x1b[2J"');
+    const out = new OutBuf(-1);
+    t.write(out);
+    expect(out.text()).toContain('Filter:frame contains "\\x1b[2J"\n');
+    expect(out.text()).not.toContain('\x1b');
+  });
+});

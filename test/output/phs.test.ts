@@ -200,3 +200,13 @@ describe('-z io,phs arguments', () => {
     expect(STATS_HELP).toContain('io,phs[,FILTER]');
   });
 });
+
+describe('the echoed filter', () => {
+  it('escapes a control character the user typed', () => {
+    const t = new PhsTable(() => true, 'frame contains "\x1b]0;x\x07"');
+    const out = new OutBuf(-1);
+    t.write(out);
+    expect(out.text()).toContain('Filter: frame contains "\\x1b]0;x\\x07"\n');
+    expect(out.text()).not.toContain('\x1b');
+  });
+});
