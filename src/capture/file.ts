@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import { releaseReadBuffer, SLOT_BYTES, takeReadBuffer } from './arena';
 import { CaptureError, type FrameSink, type PacketSource, type Progress, type SourceEnd } from './frame';
-import { CaptureParser } from './parser';
+import { CaptureParser, ParsingSource } from './parser';
 import { FrameReader } from './random';
 
 /** Bytes per read: large enough that syscalls cost nothing, small enough to stay in cache. */
@@ -16,10 +16,8 @@ export const FILE_CHUNK = SLOT_BYTES;
 /** Longest stretch of synchronous reading before the event loop gets a turn. */
 const YIELD_MS = 16;
 
-export class FileSource implements PacketSource {
+export class FileSource extends ParsingSource implements PacketSource {
   readonly kind = 'file' as const;
-  private parser: CaptureParser | null = null;
-  private stopRequested = false;
   private closed = false;
 
   constructor(
@@ -30,26 +28,12 @@ export class FileSource implements PacketSource {
     /** Whether to close `fd` when reading ends (not for standard input). */
     private readonly ownsFd = true,
     private readonly chunkSize = FILE_CHUNK,
-  ) {}
-
-  get linkType(): number {
-    return this.parser === null ? -1 : this.parser.linkType;
-  }
-
-  get littleEndian(): boolean {
-    return this.parser === null || this.parser.littleEndian;
-  }
-
-  get nanosecond(): boolean {
-    return this.parser !== null && this.parser.nanosecond;
-  }
-
-  get snapLen(): number {
-    return this.parser === null ? 0 : this.parser.snapLen;
+  ) {
+    super();
   }
 
   progress(): Progress {
-    return { bytes: this.parser === null ? 0 : this.parser.consumed, total: this.size };
+    return { bytes: this.consumed, total: this.size };
   }
 
   stop(): void {

@@ -110,3 +110,33 @@ export class CaptureParser {
     return this.ownError;
   }
 }
+
+/**
+ * What a file and a stream source share: both feed one CaptureParser, and
+ * report the format's facts from it once its header has been read.
+ */
+export abstract class ParsingSource {
+  protected parser: CaptureParser | null = null;
+  protected stopRequested = false;
+
+  get linkType(): number {
+    return this.parser === null ? -1 : this.parser.linkType;
+  }
+
+  get littleEndian(): boolean {
+    return this.parser === null || this.parser.littleEndian;
+  }
+
+  get nanosecond(): boolean {
+    return this.parser !== null && this.parser.nanosecond;
+  }
+
+  get snapLen(): number {
+    return this.parser === null ? 0 : this.parser.snapLen;
+  }
+
+  /** Bytes of input parsed so far. */
+  protected get consumed(): number {
+    return this.parser === null ? 0 : this.parser.consumed;
+  }
+}

@@ -21,13 +21,11 @@ import { Socket, type OnReadOpts, type SocketConstructorOpts } from 'node:net';
 import type { Readable } from 'node:stream';
 import { releaseReadBuffer, takeReadBuffer } from './arena';
 import { CaptureError, type FrameSink, type PacketSource, type Progress, type SourceEnd } from './frame';
-import { CaptureParser } from './parser';
+import { CaptureParser, ParsingSource } from './parser';
 
-export class StreamSource implements PacketSource {
+export class StreamSource extends ParsingSource implements PacketSource {
   readonly kind: 'stdin' | 'file';
-  private parser: CaptureParser | null = null;
   private finishRun: ((end: SourceEnd) => void) | null = null;
-  private stopRequested = false;
 
   constructor(
     readonly name: string,
@@ -35,27 +33,12 @@ export class StreamSource implements PacketSource {
     private readonly input: Readable | number,
     kind: 'stdin' | 'file' = 'stdin',
   ) {
+    super();
     this.kind = kind;
   }
 
-  get linkType(): number {
-    return this.parser === null ? -1 : this.parser.linkType;
-  }
-
-  get littleEndian(): boolean {
-    return this.parser === null || this.parser.littleEndian;
-  }
-
-  get nanosecond(): boolean {
-    return this.parser !== null && this.parser.nanosecond;
-  }
-
-  get snapLen(): number {
-    return this.parser === null ? 0 : this.parser.snapLen;
-  }
-
   progress(): Progress {
-    return { bytes: this.parser === null ? 0 : this.parser.consumed, total: -1 };
+    return { bytes: this.consumed, total: -1 };
   }
 
   stop(): void {
